@@ -1,0 +1,131 @@
+# mcbench: reproducible benchmarks whose documentation cannot drift from their results.
+#
+#   make            build bin/mcbench and bin/mcreport
+#   make suite      install missing packages, build, run the suites into the db
+#   make test       install missing packages, run every test under ASan+UBSan
+#
+# Every tool and flag can be overridden on the command line (CC=clang, V=1 ...).
+
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+CC         ?= cc
+PKG_CONFIG ?= pkg-config
+PYTHON     ?= python3
+DB         ?= db/benchmarks.sqlite
+SUITE      ?=
+BACKENDS   ?=
+QUICK      ?=
+
+PKGS := sqlite3 libcjson OpenCL hwloc openblas clblast
+DEPS_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+DEPS_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+
+WARN    := -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
+           -Wformat-security -Wvla -Wwrite-strings -fno-common
+OPT     ?= -O2
+CFLAGS  ?= $(OPT) -g
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DCL_TARGET_OPENCL_VERSION=120 \
+             -Isrc/lib -Isrc/backend -Ikernels $(WARN) -fopenmp -pthread \
+             $(DEPS_CFLAGS) $(CFLAGS) -MMD -MP \
+             -DMC_CFLAGS='"$(strip $(CFLAGS))"' -DMC_DATADIR='"$(PREFIX)/share/mcbench"'
+LDLIBS  += $(DEPS_LIBS) -luuid -lm -fopenmp -pthread -lstdc++
+
+# Sanitized builds live in their own tree so they never mix with the release objects.
+ifeq ($(SANITIZE),1)
+BUILD   := build/san
+ALL_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDLIBS  += -fsanitize=address,undefined
+BIN     := build/san/bin
+else
+BUILD   := build/rel
+BIN     := bin
+endif
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+.DELETE_ON_ERROR:
+.PHONY: all suite test unit cli deps install clean check-deps
+
+LIB_SRC  := $(wildcard src/lib/*.c src/backend/*.c kernels/ref/*.c kernels/cpu/*.c)
+MIG_SQL  := $(sort $(wildcard db/migrations/*.sql))
+CL_SRC   := $(sort $(wildcard kernels/opencl/*.cl))
+GEN_SRC  := $(BUILD)/gen/migrations.c $(BUILD)/gen/clsource.c
+LIB_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC)) $(GEN_SRC:.c=.o)
+BENCH_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard src/mcbench/*.c))
+REPORT_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard src/mcreport/*.c))
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+
+all: $(BIN)/mcbench $(BIN)/mcreport
+
+$(BUILD)/libmc.a: $(LIB_OBJ)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BIN)/mcbench: $(BENCH_OBJ) $(BUILD)/libmc.a
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BIN)/mcreport: $(REPORT_OBJ) $(BUILD)/libmc.a
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libmc.a
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# Migrations and OpenCL sources are compiled into the binaries so an installed
+# mcbench needs no data files to open a db or build its kernels.
+$(BUILD)/gen/migrations.c: $(MIG_SQL) scripts/embed.sh
+	@mkdir -p $(@D)
+	$(Q)sh scripts/embed.sh migrations $(MIG_SQL) > $@
+$(BUILD)/gen/clsource.c: $(CL_SRC) scripts/embed.sh
+	@mkdir -p $(@D)
+	$(Q)sh scripts/embed.sh clsource $(CL_SRC) > $@
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# ---------------------------------------------------------------- set-up
+# `deps` installs the Debian packages that are missing, through sudo when not root.
+DEB_PKGS := build-essential pkg-config libsqlite3-dev sqlite3 libcjson-dev \
+            libopenblas-dev ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo \
+            libhwloc-dev libcmocka-dev gnuplot-nox uuid-dev libclblast-dev git python3 python3-venv
+deps:
+	$(Q)sh scripts/deps.sh $(DEB_PKGS)
+
+# ---------------------------------------------------------------- main job
+suite: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)./bin/mcbench run --db '$(DB)' $(if $(QUICK),--quick) \
+	    $(foreach s,$(SUITE),--suite $(s)) $(foreach b,$(BACKENDS),--backend $(b))
+
+# ---------------------------------------------------------------- tests
+# Everything runs under AddressSanitizer and UBSan (SANITIZE=1 build tree).
+test: deps
+	$(Q)$(MAKE) --no-print-directory SANITIZE=1 all unit-bins
+	$(Q)sh tests/run.sh build/san
+
+unit-bins: $(UNIT_BIN)
+
+# ---------------------------------------------------------------- install
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/mcbench/suites \
+	           $(DESTDIR)$(PREFIX)/share/mcbench/templates
+	install -m 755 bin/mcbench bin/mcreport $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 suites/*.json $(DESTDIR)$(PREFIX)/share/mcbench/suites/
+	install -m 644 templates/* $(DESTDIR)$(PREFIX)/share/mcbench/templates/
+
+clean:
+	rm -rf build bin
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,82 @@
+/*
+ * backend.h - the one interface every backend implements.
+ *
+ * A backend family (ref, cpu, opencl) discovers zero or more instances on
+ * this machine ("opencl" gives one per OpenCL device, named after it). The
+ * runner drives an instance through prepare -> run (timed) -> output ->
+ * release for each workload. Adding a backend is adding one file with a
+ * `const struct backend_family` and listing it in backend.c.
+ */
+#ifndef MC_BACKEND_H
+#define MC_BACKEND_H
+#include <stddef.h>
+#include <stdint.h>
+#include <cjson/cJSON.h>
+#include "workload.h"
+
+struct backend;
+
+struct backend_ops {
+	/* Nonzero when this instance implements kernel (by spec name). */
+	int (*supports)(struct backend *b, const char *kernel);
+	/* Variants of the kernel this instance measures separately, e.g.
+	 * {"fused", "unfused"}; NULL-terminated; NULL means just "". */
+	const char *const *(*variants)(struct backend *b, const char *kernel);
+	/* Uploads inputs, builds what is needed; *out_state owned by the
+	 * backend until release. MC_EBUILD on kernel build failure. */
+	int (*prepare)(struct backend *b, const struct workload *w,
+		       const char *variant, void **out_state,
+		       char *err, size_t n_err);
+	/* Runs n_iters iterations back to back and returns only once the
+	 * device has finished all of them (the runner times this call on the
+	 * wall clock). When the backend has a device clock (profiling events),
+	 * *out_device_ns receives the summed device time, else -1. */
+	int (*run)(struct backend *b, void *state, uint64_t n_iters,
+		   double *out_device_ns, char *err, size_t n_err);
+	/* Copies the output of the last iteration into out (output_len floats). */
+	int (*output)(struct backend *b, void *state, float *out,
+		      char *err, size_t n_err);
+	void (*release)(struct backend *b, void *state);   /* accepts NULL state */
+	/* Roofline probes: measured FP32 FMA peak and triad bandwidth. */
+	int (*roofline)(struct backend *b, double *out_gflops, double *out_gbps,
+			char *err, size_t n_err);
+	/* Adds device facts (name, vendor, version, driver, compute_units,
+	 * global_mem, local_mem, kind, and anything else) to obj. */
+	void (*describe)(struct backend *b, cJSON *obj);
+	void (*destroy)(struct backend *b);
+};
+
+struct backend {
+	char name[160];             /* "ref", "cpu", "opencl:NVIDIA H100 80GB HBM3" */
+	const char *family;         /* "ref", "cpu", "opencl" */
+	const struct backend_ops *ops;
+	int has_device_clock;       /* run() reports device time */
+	void *impl;                 /* backend-private */
+};
+
+struct backend_family {
+	const char *name;
+	const char *summary;
+	/* Appends up to max instances to out[], sets *out_n. Finding no device
+	 * is not an error (0 instances, a reason in err); a broken driver is. */
+	int (*discover)(struct backend **out, size_t max, size_t *out_n,
+			char *err, size_t n_err);
+};
+
+/* All families, NULL-terminated. */
+const struct backend_family *const *backend_families(void);
+
+/* Discovers every instance of every family (or only those whose family or
+ * full name is listed in only[0..n_only)). Notes about families with no
+ * instance go to notes (one line each). Caller frees with backend_free_all. */
+int backend_discover_all(const char *const *only, size_t n_only,
+			 struct backend ***out, size_t *out_n,
+			 char *notes, size_t n_notes, char *err, size_t n_err);
+void backend_free_all(struct backend **bs, size_t n);
+
+/* Families. */
+extern const struct backend_family backend_ref;
+extern const struct backend_family backend_cpu;
+extern const struct backend_family backend_opencl;
+
+#endif

@@ -1,0 +1,87 @@
+/*
+ * workload.h - the work a benchmark does, defined once for every side.
+ *
+ * A kernel spec (softmax, sgemm, lora_forward ...) names its integer
+ * parameters and knows, for given values, the sizes of its input and
+ * output buffers, its FLOP and compulsory byte counts, and a plain C
+ * reference implementation. A workload is one spec at fixed parameter values
+ * with seeded inputs; every backend and every peer receives exactly this,
+ * and every output is validated against the reference computed from it.
+ *
+ * Inputs come from splitmix64 seeded with (seed + buffer index), mapped to
+ * float in [-1, 1): the same numbers in C and in the Python peers.
+ */
+#ifndef MC_WORKLOAD_H
+#define MC_WORKLOAD_H
+#include <stddef.h>
+#include <stdint.h>
+
+#define WORKLOAD_MAX_PARAMS 8
+#define WORKLOAD_MAX_BUFS 8
+
+struct workload_plan {
+	size_t n_inputs;
+	size_t input_len[WORKLOAD_MAX_BUFS]; /* floats per input buffer */
+	size_t output_len;                   /* floats in the single output */
+	double flops;                        /* per iteration */
+	double bytes;                        /* compulsory traffic per iteration */
+};
+
+struct kernel_spec {
+	const char *name;                 /* "softmax" */
+	const char *summary;              /* one line for `mcbench list` */
+	const char *const *param_names;   /* NULL-terminated, e.g. rows, cols */
+	const char *const *input_names;   /* NULL-terminated, e.g. x */
+	double rtol, atol;                /* default tolerances, see workload_check */
+	/* Fills *out for params (in param_names order); MC_EINVAL with a
+	 * sentence when a value is out of range. */
+	int (*plan)(const long *params, struct workload_plan *out,
+		    char *err, size_t n_err);
+	/* Reference: plain C, double accumulation; writes output_len floats. */
+	void (*reference)(const long *params, const float *const *inputs,
+			  float *output);
+};
+
+struct workload {
+	const struct kernel_spec *spec;
+	long params[WORKLOAD_MAX_PARAMS];
+	uint64_t seed;
+	struct workload_plan plan;
+	float *inputs[WORKLOAD_MAX_BUFS];    /* owned by the workload */
+};
+
+/* All known kernels, NULL-terminated. Static storage. */
+const struct kernel_spec *const *workload_kernels(void);
+/* The spec called name, or NULL. */
+const struct kernel_spec *workload_find(const char *name);
+/* Index of param called name in spec->param_names, or -1. */
+int workload_param_index(const struct kernel_spec *spec, const char *name);
+/* Value of the named parameter of w; dflt when the spec has no such param. */
+long workload_param(const struct workload *w, const char *name, long dflt);
+
+/* Plans and allocates w with seeded inputs. Release with workload_destroy. */
+int workload_create(const struct kernel_spec *spec, const long *params,
+		    uint64_t seed, struct workload **out, char *err, size_t n_err);
+void workload_destroy(struct workload *w);   /* accepts NULL */
+
+/* Fills buf[0..n) with the seeded values (splitmix64(seed) -> [-1, 1)). */
+void workload_fill(float *buf, size_t n, uint64_t seed);
+
+/* Canonical benchmark name, e.g. "softmax/rows=64,cols=1024", and params as
+ * a JSON object text "{\"cols\":1024,\"rows\":64}" (keys sorted). */
+void workload_name(const struct workload *w, char *out, size_t n_out);
+void workload_params_json(const struct workload *w, char *out, size_t n_out);
+
+/* Compares got with ref over n floats. Element i passes when
+ * |got-ref| <= atol * scale + rtol * |ref|, scale = max |ref|. Fills the
+ * max absolute error and max relative error (|got-ref| / max(|ref|, scale*1e-6))
+ * and returns 0 when all pass, MC_EVALID (with the first bad index in err)
+ * otherwise; a NaN or Inf in got always fails. */
+int workload_check(const float *ref, const float *got, size_t n,
+		   double rtol, double atol, double *out_max_abs,
+		   double *out_max_rel, char *err, size_t n_err);
+
+/* FNV-1a 64-bit digest of the float bit patterns, hex into out (17 bytes). */
+void workload_digest(const float *x, size_t n, char *out);
+
+#endif
