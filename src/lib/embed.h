@@ -2,7 +2,7 @@
  * embed.h - text files compiled into the binaries (scripts/embed.sh).
  *
  * The db migrations (db/migrations/NNNN_*.sql) and the OpenCL kernel sources
- * (kernels/opencl/*.cl) are embedded so that an installed binary needs no
+ * (kernels/opencl/NAME.cl) are embedded so that an installed binary needs no
  * data files. Both tables are sorted by file name and end with a NULL name.
  */
 #ifndef MC_EMBED_H

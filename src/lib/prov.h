@@ -38,4 +38,19 @@ cJSON *prov_json(const struct prov *p);
  * The choice is recorded under openblas.coretype_forced. */
 void prov_openblas_coretype(char **argv);
 
+/* The decision behind prov_openblas_coretype, pure for testing: 1 when
+ * OPENBLAS_CORETYPE should be forced to SkylakeX, i.e. env_coretype is NULL
+ * or "" (unset), has_avx512 is nonzero (F, BW, VL and DQ all present) and
+ * corename (openblas_get_corename()) is "haswell" or "zen", case-insensitive;
+ * 0 otherwise (also for a NULL corename). */
+int prov_coretype_choice(const char *corename, int has_avx512,
+			 const char *env_coretype);
+
+/* Sources and environment variables (for tests and odd installs):
+ *   MCBENCH_SYSROOT  prefix for the /proc, /sys and /etc files read here
+ *                    (default ""); a root without them gives "unknown"s.
+ *   MCBENCH_SRCDIR   directory whose git commit is recorded (default ".").
+ *   MCBENCH_NO_CORETYPE  when set, prov_openblas_coretype never forces.
+ *   MCBENCH_CORETYPE_FORCED=1  set by the re-exec; read by prov_collect. */
+
 #endif

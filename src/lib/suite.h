@@ -11,8 +11,9 @@
  *     "benchmarks": [
  *       { "kernel": "softmax", "grid": { "rows": [64, 262144], "cols": [1024] },
  *         "backends": ["ref", "cpu", "opencl"],      (optional: families allowed)
- *         "quick": { "rows": [64] },                 (optional: grid override for --quick)
- *         "rtol": 1e-4 }                             (optional: overrides)
+ *         "quick": { "rows": [64] },                 (optional: grid override for --quick,
+ *                                                     or false: left out of --quick runs)
+ *         "rtol": 1e-4 }                             (optional: any "defaults" key)
  *     ]
  *   }
  * Each combination of grid values is one benchmark. Errors name the file and

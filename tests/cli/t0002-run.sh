@@ -1,0 +1,20 @@
+#!/bin/sh
+# A run records provenance, devices with roofline peaks, and validated results
+# with every sample; it is 'complete' only at the end.
+. "$(dirname "$0")/../lib.sh"
+expect_ok mcbench run --suite "$TOP/tests/fixtures/cli/tiny.json" --backend ref --backend cpu --db r.sqlite
+expect_grep 'complete: 8 ok, 0 invalid' "$T/out"
+expect_grep '\[1/8\] tiny/softmax/rows=8,cols=256 ref' "$T/err"
+q() { sqlite3 r.sqlite "$1"; }
+[ "$(q "SELECT status FROM run")" = complete ] || die "run not complete"
+[ "$(q "SELECT count(*) FROM run WHERE ended_at IS NOT NULL AND timer_resolution_ns > 0 AND timer_overhead_ns > 0")" = 1 ] || die "timer not recorded"
+[ "$(q "SELECT count(*) FROM device WHERE peak_gflops > 0 AND peak_gbps > 0")" = 2 ] || die "roofline peaks missing"
+[ "$(q "SELECT count(*) FROM result WHERE status = 'ok' AND n_samples = 10 AND iters_per_sample >= 1")" = 8 ] || die "results"
+[ "$(q "SELECT count(*) FROM sample")" = 80 ] || die "samples"
+[ "$(q "SELECT count(*) FROM result WHERE min_ns <= median_ns AND median_ns <= (SELECT max(ns) FROM sample s WHERE s.result_id = result.id) AND ci_lo_ns <= median_ns AND median_ns <= ci_hi_ns")" = 8 ] || die "statistics inconsistent"
+[ "$(q "SELECT count(*) FROM result WHERE max_rel_err IS NOT NULL AND max_abs_err < 1e-3")" = 8 ] || die "validation errors not stored"
+q "SELECT provenance FROM run" > prov.json
+for k in '"openblas"' '"cpu"' '"env"' '"os"'; do expect_grep "$k" prov.json; done
+[ "$(q "PRAGMA integrity_check")" = ok ] || die "integrity"
+[ "$(q "PRAGMA journal_mode")" = wal ] || die "not WAL"
+echo ok

@@ -1,0 +1,13 @@
+#!/bin/sh
+# Two suites writing to one db at once both succeed.
+. "$(dirname "$0")/../lib.sh"
+"$BIN/mcbench" run --suite "$TOP/tests/fixtures/cli/tiny.json" --backend ref --backend cpu --db c.sqlite >a.out 2>a.err &
+p1=$!
+"$BIN/mcbench" run --suite "$TOP/tests/fixtures/cli/tiny.json" --backend ref --backend cpu --db c.sqlite >b.out 2>b.err &
+p2=$!
+wait $p1 || { cat a.err; die "first writer failed"; }
+wait $p2 || { cat b.err; die "second writer failed"; }
+[ "$(sqlite3 c.sqlite "SELECT count(*) FROM run WHERE status = 'complete'")" = 2 ] || die "runs"
+[ "$(sqlite3 c.sqlite "SELECT count(*) FROM result WHERE status = 'ok'")" = 16 ] || die "results"
+[ "$(sqlite3 c.sqlite "SELECT count(DISTINCT machine_id) FROM run")" = 1 ] || die "machine duplicated"
+echo ok

@@ -1,0 +1,269 @@
+/*
+ * test_runner.c - the measurement methodology against fake backends that
+ * reproduce the failures mcbench exists to catch: a wrong kernel, a kernel
+ * that skips work after its first call, a device that is not waited for.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "err.h"
+#include "runner.h"
+#include "store.h"
+#include "suite.h"
+#include "workload.h"
+
+enum fault { F_NONE, F_WRONG, F_SKIP_AFTER_FIRST, F_NO_WAIT };
+
+struct fake {
+	enum fault fault;
+	const struct workload *w;
+	float *out;
+	uint64_t calls;
+};
+
+static int fake_supports(struct backend *b, const char *k) { (void)b; (void)k; return 1; }
+
+static int fake_prepare(struct backend *b, const struct workload *w, const char *variant,
+			void **out, char *err, size_t n_err)
+{
+	struct fake *f = b->impl;
+	(void)variant; (void)err; (void)n_err;
+	f->w = w;
+	f->out = calloc(w->plan.output_len, sizeof(float));
+	f->calls = 0;
+	*out = f;
+	return 0;
+}
+
+static int fake_run(struct backend *b, void *state, uint64_t n, double *dev,
+		    char *err, size_t n_err)
+{
+	struct fake *f = state;
+	(void)b; (void)err; (void)n_err;
+	*dev = -1;
+	for (uint64_t i = 0; i < n; i++, f->calls++) {
+		if (f->fault == F_NO_WAIT && f->calls > 0)
+			continue;   /* "enqueued": returns before the work is done */
+		if (f->fault == F_SKIP_AFTER_FIRST && f->calls > 0) {
+			memset(f->out, 0, f->w->plan.output_len * sizeof(float));
+			continue;
+		}
+		f->w->spec->reference(f->w->params, (const float *const *)f->w->inputs,
+				      f->out);
+		if (f->fault == F_WRONG)
+			f->out[f->w->plan.output_len / 2] += 0.5f;
+	}
+	return 0;
+}
+
+static int fake_output(struct backend *b, void *state, float *out, char *err, size_t n_err)
+{
+	struct fake *f = state;
+	(void)b; (void)err; (void)n_err;
+	memcpy(out, f->out, f->w->plan.output_len * sizeof(float));
+	return 0;
+}
+
+static void fake_release(struct backend *b, void *state)
+{
+	struct fake *f = state;
+	(void)b;
+	if (f) {
+		free(f->out);
+		f->out = NULL;
+	}
+}
+
+static int fake_roofline(struct backend *b, double *g, double *bw, char *e, size_t n)
+{
+	(void)b; (void)e; (void)n;
+	*g = 50; *bw = 10;
+	return 0;
+}
+
+static void fake_describe(struct backend *b, cJSON *o) { (void)b; (void)o; }
+static void fake_destroy(struct backend *b) { (void)b; }
+
+static const struct backend_ops fake_ops = {
+	fake_supports, NULL, fake_prepare, fake_run, fake_output, fake_release,
+	fake_roofline, fake_describe, fake_destroy,
+};
+
+struct fixture {
+	char dir[64], db[128];
+	struct store *st;
+	int64_t run_id;
+	struct suite suite;
+	struct suite_bench bench;
+	struct workload *w;
+	float *ref;
+};
+
+static int setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+	struct store_run run = { 0 };
+	char err[MC_ERRLEN];
+	const long params[] = { 8, 256 };
+
+	snprintf(fx->dir, sizeof(fx->dir), "/tmp/mcbench-runner-XXXXXX");
+	assert_non_null(mkdtemp(fx->dir));
+	snprintf(fx->db, sizeof(fx->db), "%s/t.sqlite", fx->dir);
+	assert_int_equal(store_open(fx->db, STORE_WRITE, &fx->st, err, sizeof(err)), 0);
+	run.uuid = "00000000-0000-4000-8000-000000000001";
+	run.started_at = "2026-01-01T00:00:00Z";
+	run.argv = "test";
+	run.git_dirty = -1;
+	run.compiler = "cc";
+	run.cflags = "";
+	run.timer_name = "CLOCK_MONOTONIC";
+	run.provenance = "{}";
+	run.machine = (struct store_machine){ "fp", "host", "cpu", "os", "k", 1, 1, 1 };
+	assert_int_equal(store_run_begin(fx->st, &run, &fx->run_id, err, sizeof(err)), 0);
+
+	fx->suite.name = (char *)"t";
+	fx->bench.spec = workload_find("softmax");
+	assert_non_null(fx->bench.spec);
+	memcpy(fx->bench.params, params, sizeof(params));
+	snprintf(fx->bench.name, sizeof(fx->bench.name), "softmax/rows=8,cols=256");
+	fx->bench.rtol = fx->bench.spec->rtol;
+	fx->bench.atol = fx->bench.spec->atol;
+	fx->bench.samples = 10;
+	fx->bench.target_ms = 1;
+	fx->bench.max_seconds = 30;
+	fx->bench.seed = 42;
+	assert_int_equal(workload_create(fx->bench.spec, params, 42, &fx->w, err,
+					 sizeof(err)), 0);
+	fx->ref = malloc(fx->w->plan.output_len * sizeof(float));
+	fx->bench.spec->reference(fx->w->params, (const float *const *)fx->w->inputs,
+				  fx->ref);
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+	char cmd[160];
+
+	store_close(fx->st);
+	workload_destroy(fx->w);
+	free(fx->ref);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", fx->dir);
+	assert_int_equal(system(cmd), 0);
+	free(fx);
+	return 0;
+}
+
+/* Runs the fake with fault f; returns the outcome and the stored row count
+ * of samples for it. */
+static void measure(struct fixture *fx, enum fault f, struct runner_outcome *o,
+		    int *out_samples, char *status, size_t n_status)
+{
+	struct fake impl = { f, NULL, NULL, 0 };
+	struct backend be = { "fake", "fake", &fake_ops, 0, &impl };
+	struct runner_peaks peaks = { 50, 10, 1 << 20 };
+	char err[MC_ERRLEN], variant[16];
+	sqlite3_stmt *q = NULL;
+
+	snprintf(variant, sizeof(variant), "f%d", (int)f);
+	assert_int_equal(runner_measure(fx->st, fx->run_id, &fx->suite, &fx->bench,
+					fx->w, fx->ref, &be, variant, &peaks, o, err,
+					sizeof(err)), 0);
+	assert_int_equal(sqlite3_prepare_v2(store_db(fx->st),
+		"SELECT r.status, (SELECT count(*) FROM sample s WHERE s.result_id = r.id) "
+		"FROM result r WHERE r.variant = ?1", -1, &q, NULL), SQLITE_OK);
+	sqlite3_bind_text(q, 1, variant, -1, SQLITE_TRANSIENT);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	snprintf(status, n_status, "%s", (const char *)sqlite3_column_text(q, 0));
+	*out_samples = sqlite3_column_int(q, 1);
+	sqlite3_finalize(q);
+}
+
+static void test_correct_kernel_is_timed(void **state)
+{
+	struct runner_outcome o;
+	char status[32];
+	int n;
+
+	measure(*state, F_NONE, &o, &n, status, sizeof(status));
+	assert_string_equal(o.status, "ok");
+	assert_string_equal(status, "ok");
+	assert_int_equal(n, 10);
+	assert_true(o.median_ns > 0);
+}
+
+static void test_wrong_kernel_is_invalid_never_timed(void **state)
+{
+	struct runner_outcome o;
+	char status[32];
+	int n;
+
+	measure(*state, F_WRONG, &o, &n, status, sizeof(status));
+	assert_string_equal(o.status, "invalid");
+	assert_string_equal(status, "invalid");
+	assert_int_equal(n, 0);
+	assert_non_null(strstr(o.message, "index"));
+}
+
+static void test_kernel_skipping_work_is_caught(void **state)
+{
+	struct runner_outcome o;
+	char status[32];
+	int n;
+
+	measure(*state, F_SKIP_AFTER_FIRST, &o, &n, status, sizeof(status));
+	assert_string_equal(o.status, "invalid");
+	assert_int_equal(n, 0);
+}
+
+static void test_unsynchronised_device_is_implausible(void **state)
+{
+	struct runner_outcome o;
+	char status[32];
+	int n;
+
+	measure(*state, F_NO_WAIT, &o, &n, status, sizeof(status));
+	assert_string_equal(o.status, "implausible");
+	assert_string_equal(status, "implausible");
+	assert_non_null(strstr(o.message, "not synchronised"));
+	assert_non_null(strstr(o.message, "GFLOP/s"));
+}
+
+static void test_plausibility_thresholds(void **state)
+{
+	struct runner_peaks p = { 100, 20, 1e6 };
+	char msg[512];
+	(void)state;
+	/* 100 GFLOP/s exactly at peak: fine; 120 is beyond the 10% margin. */
+	assert_string_equal(runner_plausibility(100e9, 0, 1e9, 0, &p, msg, sizeof(msg)), "ok");
+	assert_string_equal(runner_plausibility(120e9, 0, 1e9, 0, &p, msg, sizeof(msg)),
+			    "implausible");
+	/* 40 GB/s on a working set in cache is fine, out of cache it is not. */
+	assert_string_equal(runner_plausibility(0, 40e9, 1e9, 1e6, &p, msg, sizeof(msg)), "ok");
+	assert_string_equal(runner_plausibility(0, 40e9, 1e9, 1e8, &p, msg, sizeof(msg)),
+			    "implausible");
+	assert_non_null(strstr(msg, "GB/s"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_correct_kernel_is_timed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wrong_kernel_is_invalid_never_timed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kernel_skipping_work_is_caught, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unsynchronised_device_is_implausible, setup, teardown),
+		cmocka_unit_test(test_plausibility_thresholds),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
