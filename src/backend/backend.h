@@ -51,6 +51,11 @@ struct backend {
 	const char *family;         /* "ref", "cpu", "opencl" */
 	const struct backend_ops *ops;
 	int has_device_clock;       /* run() reports device time */
+	/* The time must be taken inside the backend (a peer adapter timing its
+	 * own loop in its own process): run() returns the elapsed ns of the n
+	 * iterations in *out_device_ns and the runner uses that as the wall
+	 * time, so pipe round trips are not charged to the peer. */
+	int self_timed;
 	void *impl;                 /* backend-private */
 };
 
@@ -78,5 +83,7 @@ void backend_free_all(struct backend **bs, size_t n);
 extern const struct backend_family backend_ref;
 extern const struct backend_family backend_cpu;
 extern const struct backend_family backend_opencl;
+extern const struct backend_family backend_mlx;
+extern const struct backend_family backend_torch;
 
 #endif

@@ -72,6 +72,14 @@ static int timed_run(struct backend *be, void *state, uint64_t n,
 	rc = be->ops->run(be, state, n, out_dev, err, n_err);
 	t1 = clock_now_ns();
 	*out_wall = (double)(t1 - t0);
+	if (!rc && be->self_timed) {
+		if (*out_dev < 0 || *out_dev > *out_wall)
+			return err_set(err, n_err, MC_EINVAL,
+				       "%s reported %.0f ns for a call that took %.0f ns",
+				       be->name, *out_dev, *out_wall);
+		*out_wall = *out_dev;
+		*out_dev = -1;
+	}
 	return rc;
 }
 

@@ -171,7 +171,7 @@ static void measure(struct fixture *fx, enum fault f, struct runner_outcome *o,
 		    int *out_samples, char *status, size_t n_status)
 {
 	struct fake impl = { f, NULL, NULL, 0 };
-	struct backend be = { "fake", "fake", &fake_ops, 0, &impl };
+	struct backend be = { .name = "fake", .family = "fake", .ops = &fake_ops, .impl = &impl };
 	struct runner_peaks peaks = { 50, 10, 1 << 20 };
 	char err[MC_ERRLEN], variant[16];
 	sqlite3_stmt *q = NULL;

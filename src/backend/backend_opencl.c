@@ -1,0 +1,1539 @@
+/*
+ * backend_opencl.c - the "opencl" backend family: one instance per device
+ * of every OpenCL platform on this machine.
+ *
+ * Each instance owns a context and an in-order, profiling-enabled queue.
+ * The kernels (kernels/opencl, embedded through embed.h) are built into
+ * one program per instance on first use, common.cl first. Device time is
+ * read from profiling events: END - START of each kernel, or, for a CLBlast
+ * call that may run several kernels we cannot see, from the END of a
+ * marker kernel enqueued just before it to the END of the call's event.
+ * Only OpenCL 1.2 host API and OpenCL C 1.2 are used, so the same code
+ * runs on PoCL and on vendor drivers.
+ */
+#include "backend_opencl.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <CL/cl.h>
+#include <CL/cl_ext.h>
+#include <clblast_c.h>
+
+#include "embed.h"
+#include "err.h"
+#include "workload.h"
+
+#ifndef CL_PLATFORM_NOT_FOUND_KHR
+#define CL_PLATFORM_NOT_FOUND_KHR -1001
+#endif
+
+#define OCL_ROW_LOCAL 1024       /* local size cap of the row kernels */
+#define OCL_ROW_LOCAL_CPU 8      /* the same on CPU devices, see ocl_row_local */
+#define OCL_ROW_PER_ITEM 16      /* floats per work-item a row kernel aims at */
+#define OCL_CHUNK 1024           /* iterations per batch of events in run() */
+#define OCL_PEAK_MIN_NS 50e6     /* a timed FMA launch lasts at least this */
+#define OCL_PEAK_REPS 3          /* timed FMA launches, best kept */
+#define OCL_PEAK_FLOP_PER_TRIP 512.0 /* of mc_peak_fma, see roofline.cl */
+#define OCL_TRIAD_REPS 5         /* timed triad launches, best kept */
+#define OCL_TRIAD_MAX_BYTES (256u << 20)
+#define OCL_NORM_EPS 1e-5f
+#define OCL_LORA_SCALE 2.0f      /* alpha / rank with alpha = 2 * rank */
+#define OCL_LORA_RMAX 64         /* MC_LORA_RMAX of lora.cl */
+#define OCL_BUILD_OPTIONS "-cl-std=CL1.2"
+
+enum ocl_op { OCL_SOFTMAX, OCL_LAYERNORM, OCL_RMSNORM, OCL_SGEMM, OCL_LORA };
+
+/* Per device, b->impl. */
+struct ocl_dev {
+	cl_platform_id platform;
+	cl_device_id device;
+	cl_context ctx;
+	cl_command_queue queue;
+	cl_program program;          /* built on first use, see ocl_program */
+	char dev_name[128];
+	cl_device_type type;
+	cl_uint compute_units;
+	size_t max_wg;
+	cl_ulong global_mem, local_mem, max_alloc;
+	int clblast_used;            /* CLBlast has kernels cached for us */
+	int clblast_probed;          /* clblast_note is valid */
+	char clblast_note[200];      /* "available" or why not */
+	int probed;                  /* peak_* are valid */
+	double peak_gflops, peak_gbps;
+};
+
+/* One kernel launch of an iteration. */
+struct ocl_launch {
+	const char *name;
+	cl_kernel kernel;
+	cl_uint dim;
+	size_t global[2], local[2];
+};
+
+/* Per prepared workload. */
+struct ocl_state {
+	enum ocl_op op;
+	int use_clblast;
+	cl_mem in[WORKLOAD_MAX_BUFS];
+	cl_mem out;
+	size_t out_len;
+	cl_mem tmp[2];               /* unfused LoRA: x.A and (x.A).B */
+	struct ocl_launch launch[4];
+	size_t n_launch;
+	cl_kernel stamp;             /* CLBlast variant: marker kernel */
+	size_t m, n, k;              /* sgemm sizes, for CLBlast */
+};
+
+static const char *const ocl_gemm_variants[] = { "own", "clblast", NULL };
+static const char *const ocl_lora_variants[] = { "fused", "unfused", NULL };
+
+static const char *ocl_errstr(cl_int rc)
+{
+	switch (rc) {
+	case CL_SUCCESS: return "CL_SUCCESS";
+	case CL_DEVICE_NOT_FOUND: return "CL_DEVICE_NOT_FOUND";
+	case CL_DEVICE_NOT_AVAILABLE: return "CL_DEVICE_NOT_AVAILABLE";
+	case CL_COMPILER_NOT_AVAILABLE: return "CL_COMPILER_NOT_AVAILABLE";
+	case CL_MEM_OBJECT_ALLOCATION_FAILURE:
+		return "CL_MEM_OBJECT_ALLOCATION_FAILURE";
+	case CL_OUT_OF_RESOURCES: return "CL_OUT_OF_RESOURCES";
+	case CL_OUT_OF_HOST_MEMORY: return "CL_OUT_OF_HOST_MEMORY";
+	case CL_PROFILING_INFO_NOT_AVAILABLE:
+		return "CL_PROFILING_INFO_NOT_AVAILABLE";
+	case CL_BUILD_PROGRAM_FAILURE: return "CL_BUILD_PROGRAM_FAILURE";
+	case CL_EXEC_STATUS_ERROR_FOR_EVENTS_IN_WAIT_LIST:
+		return "CL_EXEC_STATUS_ERROR_FOR_EVENTS_IN_WAIT_LIST";
+	case CL_INVALID_VALUE: return "CL_INVALID_VALUE";
+	case CL_INVALID_PLATFORM: return "CL_INVALID_PLATFORM";
+	case CL_INVALID_DEVICE: return "CL_INVALID_DEVICE";
+	case CL_INVALID_CONTEXT: return "CL_INVALID_CONTEXT";
+	case CL_INVALID_COMMAND_QUEUE: return "CL_INVALID_COMMAND_QUEUE";
+	case CL_INVALID_MEM_OBJECT: return "CL_INVALID_MEM_OBJECT";
+	case CL_INVALID_BUILD_OPTIONS: return "CL_INVALID_BUILD_OPTIONS";
+	case CL_INVALID_PROGRAM: return "CL_INVALID_PROGRAM";
+	case CL_INVALID_PROGRAM_EXECUTABLE:
+		return "CL_INVALID_PROGRAM_EXECUTABLE";
+	case CL_INVALID_KERNEL_NAME: return "CL_INVALID_KERNEL_NAME";
+	case CL_INVALID_KERNEL: return "CL_INVALID_KERNEL";
+	case CL_INVALID_ARG_INDEX: return "CL_INVALID_ARG_INDEX";
+	case CL_INVALID_ARG_VALUE: return "CL_INVALID_ARG_VALUE";
+	case CL_INVALID_ARG_SIZE: return "CL_INVALID_ARG_SIZE";
+	case CL_INVALID_KERNEL_ARGS: return "CL_INVALID_KERNEL_ARGS";
+	case CL_INVALID_WORK_DIMENSION: return "CL_INVALID_WORK_DIMENSION";
+	case CL_INVALID_WORK_GROUP_SIZE: return "CL_INVALID_WORK_GROUP_SIZE";
+	case CL_INVALID_WORK_ITEM_SIZE: return "CL_INVALID_WORK_ITEM_SIZE";
+	case CL_INVALID_EVENT: return "CL_INVALID_EVENT";
+	case CL_INVALID_OPERATION: return "CL_INVALID_OPERATION";
+	case CL_INVALID_BUFFER_SIZE: return "CL_INVALID_BUFFER_SIZE";
+	case CL_INVALID_GLOBAL_WORK_SIZE: return "CL_INVALID_GLOBAL_WORK_SIZE";
+	case CL_PLATFORM_NOT_FOUND_KHR: return "CL_PLATFORM_NOT_FOUND_KHR";
+	}
+	return "an unknown OpenCL error";
+}
+
+/* ---------------------------------------------------------------- discovery */
+
+/* String device info into out, leading and trailing blanks removed (some
+ * drivers pad names); "" when the query fails. */
+static void ocl_dev_str(cl_device_id dev, cl_device_info what, char *out,
+			size_t n_out)
+{
+	size_t len, i;
+
+	out[0] = 0;
+	if (clGetDeviceInfo(dev, what, n_out - 1, out, NULL) != CL_SUCCESS) {
+		out[0] = 0;
+		return;
+	}
+	out[n_out - 1] = 0;
+	len = strlen(out);
+	while (len > 0 && (out[len - 1] == ' ' || out[len - 1] == '\n'))
+		out[--len] = 0;
+	for (i = 0; out[i] == ' '; i++)
+		;
+	memmove(out, out + i, len - i + 1);
+}
+
+static void ocl_plat_str(cl_platform_id plat, cl_platform_info what,
+			 char *out, size_t n_out)
+{
+	out[0] = 0;
+	if (clGetPlatformInfo(plat, what, n_out - 1, out, NULL) != CL_SUCCESS)
+		out[0] = 0;
+	out[n_out - 1] = 0;
+}
+
+static int ocl_name_taken(struct backend *const *prev, size_t n_prev,
+			  const char *name)
+{
+	for (size_t i = 0; i < n_prev; i++)
+		if (strcmp(prev[i]->name, name) == 0)
+			return 1;
+	return 0;
+}
+
+static void ocl_destroy(struct backend *b);
+static const struct backend_ops ocl_ops;
+
+/* Makes the instance for dev; its name is unique among prev[0..n_prev). */
+static int ocl_instance_create(cl_platform_id plat, cl_device_id dev,
+			       struct backend *const *prev, size_t n_prev,
+			       struct backend **out_b, char *err, size_t n_err)
+{
+	cl_context_properties props[3] = {
+		CL_CONTEXT_PLATFORM, (cl_context_properties)plat, 0
+	};
+	struct backend *b = NULL;
+	struct ocl_dev *d = NULL;
+	cl_int rc;
+	int ret = 0;
+
+	b = calloc(1, sizeof(*b));
+	d = calloc(1, sizeof(*d));
+	if (!b || !d) {
+		ret = err_set(err, n_err, MC_ENOMEM,
+			      "opencl: out of memory creating an instance.");
+		goto out;
+	}
+	b->family = "opencl";
+	b->ops = &ocl_ops;
+	b->has_device_clock = 1;
+	b->impl = d;
+	d->platform = plat;
+	d->device = dev;
+	ocl_dev_str(dev, CL_DEVICE_NAME, d->dev_name, sizeof(d->dev_name));
+	if (!d->dev_name[0])
+		snprintf(d->dev_name, sizeof(d->dev_name), "unnamed device");
+	if (clGetDeviceInfo(dev, CL_DEVICE_TYPE, sizeof(d->type), &d->type,
+			    NULL) != CL_SUCCESS ||
+	    clGetDeviceInfo(dev, CL_DEVICE_MAX_COMPUTE_UNITS,
+			    sizeof(d->compute_units), &d->compute_units,
+			    NULL) != CL_SUCCESS ||
+	    clGetDeviceInfo(dev, CL_DEVICE_MAX_WORK_GROUP_SIZE,
+			    sizeof(d->max_wg), &d->max_wg, NULL) != CL_SUCCESS ||
+	    clGetDeviceInfo(dev, CL_DEVICE_GLOBAL_MEM_SIZE,
+			    sizeof(d->global_mem), &d->global_mem,
+			    NULL) != CL_SUCCESS ||
+	    clGetDeviceInfo(dev, CL_DEVICE_LOCAL_MEM_SIZE,
+			    sizeof(d->local_mem), &d->local_mem,
+			    NULL) != CL_SUCCESS ||
+	    clGetDeviceInfo(dev, CL_DEVICE_MAX_MEM_ALLOC_SIZE,
+			    sizeof(d->max_alloc), &d->max_alloc,
+			    NULL) != CL_SUCCESS) {
+		ret = err_set(err, n_err, MC_ENODEV,
+			      "opencl: device '%s' does not answer basic "
+			      "clGetDeviceInfo queries; it is skipped.",
+			      d->dev_name);
+		goto out;
+	}
+	if (d->compute_units == 0)
+		d->compute_units = 1;
+	if (d->max_wg == 0)
+		d->max_wg = 1;
+
+	d->ctx = clCreateContext(props, 1, &dev, NULL, NULL, &rc);
+	if (!d->ctx) {
+		ret = err_set(err, n_err, MC_ENODEV,
+			      "opencl: creating a context on device '%s' "
+			      "failed (%s); it is skipped.",
+			      d->dev_name, ocl_errstr(rc));
+		goto out;
+	}
+	d->queue = clCreateCommandQueue(d->ctx, dev, CL_QUEUE_PROFILING_ENABLE,
+					&rc);
+	if (!d->queue) {
+		ret = err_set(err, n_err, MC_ENODEV,
+			      "opencl: creating a profiling command queue on "
+			      "device '%s' failed (%s); it is skipped.",
+			      d->dev_name, ocl_errstr(rc));
+		goto out;
+	}
+
+	snprintf(b->name, sizeof(b->name), "opencl:%s", d->dev_name);
+	for (unsigned i = 2; ocl_name_taken(prev, n_prev, b->name); i++)
+		snprintf(b->name, sizeof(b->name), "opencl:%s#%u",
+			 d->dev_name, i);
+
+	*out_b = b;
+	b = NULL;
+	d = NULL;
+out:
+	if (b) {
+		b->impl = d;
+		ocl_destroy(b);
+	} else {
+		free(d);
+	}
+	return ret;
+}
+
+static int ocl_discover(struct backend **out, size_t max, size_t *out_n,
+			char *err, size_t n_err)
+{
+	cl_platform_id *plats = NULL;
+	cl_device_id *devs = NULL;
+	cl_uint n_plat = 0, n_dev;
+	char note[MC_ERRLEN] = "", pname[128];
+	cl_int rc;
+	int ret = 0;
+
+	*out_n = 0;
+	if (err && n_err > 0)
+		err[0] = 0;
+	rc = clGetPlatformIDs(0, NULL, &n_plat);
+	if (rc == CL_PLATFORM_NOT_FOUND_KHR ||
+	    (rc == CL_SUCCESS && n_plat == 0)) {
+		err_set(err, n_err, 0, "opencl: no OpenCL platform found (is "
+			"an ICD installed in /etc/OpenCL/vendors?).");
+		return 0;
+	}
+	if (rc != CL_SUCCESS) {
+		err_set(err, n_err, 0, "opencl: clGetPlatformIDs failed (%s); "
+			"the OpenCL backend is skipped.", ocl_errstr(rc));
+		return 0;
+	}
+	plats = calloc(n_plat, sizeof(*plats));
+	if (!plats) {
+		ret = err_set(err, n_err, MC_ENOMEM,
+			      "opencl: out of memory listing platforms.");
+		goto out;
+	}
+	rc = clGetPlatformIDs(n_plat, plats, NULL);
+	if (rc != CL_SUCCESS) {
+		err_set(err, n_err, 0, "opencl: clGetPlatformIDs failed (%s); "
+			"the OpenCL backend is skipped.", ocl_errstr(rc));
+		goto out;
+	}
+	for (cl_uint p = 0; p < n_plat; p++) {
+		ocl_plat_str(plats[p], CL_PLATFORM_NAME, pname, sizeof(pname));
+		n_dev = 0;
+		rc = clGetDeviceIDs(plats[p], CL_DEVICE_TYPE_ALL, 0, NULL,
+				    &n_dev);
+		if (rc == CL_DEVICE_NOT_FOUND || (rc == CL_SUCCESS && !n_dev))
+			continue;
+		if (rc != CL_SUCCESS) {
+			snprintf(note, sizeof(note), "opencl: listing the "
+				 "devices of platform '%s' failed (%s).",
+				 pname, ocl_errstr(rc));
+			continue;
+		}
+		devs = calloc(n_dev, sizeof(*devs));
+		if (!devs) {
+			ret = err_set(err, n_err, MC_ENOMEM,
+				      "opencl: out of memory listing devices.");
+			goto out;
+		}
+		rc = clGetDeviceIDs(plats[p], CL_DEVICE_TYPE_ALL, n_dev, devs,
+				    NULL);
+		if (rc != CL_SUCCESS) {
+			snprintf(note, sizeof(note), "opencl: listing the "
+				 "devices of platform '%s' failed (%s).",
+				 pname, ocl_errstr(rc));
+			n_dev = 0;
+		}
+		for (cl_uint i = 0; i < n_dev; i++) {
+			struct backend *b = NULL;
+
+			if (*out_n == max) {
+				snprintf(note, sizeof(note), "opencl: more "
+					 "devices than the %zu instance slots; "
+					 "the rest are skipped.", max);
+				break;
+			}
+			ret = ocl_instance_create(plats[p], devs[i], out,
+						  *out_n, &b, note,
+						  sizeof(note));
+			if (ret == MC_ENOMEM) {
+				err_set(err, n_err, ret, "%s", note);
+				goto out;
+			}
+			ret = 0;
+			if (b)
+				out[(*out_n)++] = b;
+		}
+		free(devs);
+		devs = NULL;
+	}
+	if (*out_n == 0 && !note[0])
+		snprintf(note, sizeof(note), "opencl: %u OpenCL platform(s) "
+			 "found but no device.", n_plat);
+	if (note[0])
+		err_set(err, n_err, 0, "%s", note);
+out:
+	if (ret < 0) {
+		for (size_t i = 0; i < *out_n; i++)
+			ocl_destroy(out[i]);
+		*out_n = 0;
+	}
+	free(devs);
+	free(plats);
+	return ret;
+}
+
+/* ---------------------------------------------------------------- programs */
+
+/* The first lines of a build log, joined with " | ", into out. */
+static void ocl_log_head(const char *log, char *out, size_t n_out)
+{
+	size_t o = 0;
+	int lines = 0;
+
+	out[0] = 0;
+	while (*log && lines < 4 && o + 4 < n_out) {
+		const char *nl = strchr(log, '\n');
+		size_t len = nl ? (size_t)(nl - log) : strlen(log);
+
+		if (len > 0) {
+			if (lines > 0) {
+				memcpy(out + o, " | ", 3);
+				o += 3;
+			}
+			if (len > n_out - o - 1)
+				len = n_out - o - 1;
+			memcpy(out + o, log, len);
+			o += len;
+			out[o] = 0;
+			lines++;
+		}
+		log += nl ? (size_t)(nl - log) + 1 : strlen(log);
+	}
+	if (!out[0])
+		snprintf(out, n_out, "the build log is empty");
+}
+
+static int ocl_build(struct ocl_dev *d, const char **srcs, cl_uint n_srcs,
+		     cl_program *out_prog, char *err, size_t n_err)
+{
+	cl_program prog = NULL;
+	char *log = NULL, head[320];
+	size_t n_log = 0;
+	cl_int rc;
+	int ret = 0;
+
+	prog = clCreateProgramWithSource(d->ctx, n_srcs, srcs, NULL, &rc);
+	if (!prog) {
+		ret = err_set(err, n_err, MC_EBUILD, "opencl: creating the "
+			      "kernel program for device '%s' failed (%s).",
+			      d->dev_name, ocl_errstr(rc));
+		goto out;
+	}
+	rc = clBuildProgram(prog, 1, &d->device, OCL_BUILD_OPTIONS, NULL,
+			    NULL);
+	if (rc != CL_SUCCESS) {
+		if (clGetProgramBuildInfo(prog, d->device, CL_PROGRAM_BUILD_LOG,
+					  0, NULL, &n_log) == CL_SUCCESS &&
+		    (log = malloc(n_log + 1)) != NULL &&
+		    clGetProgramBuildInfo(prog, d->device, CL_PROGRAM_BUILD_LOG,
+					  n_log, log, NULL) == CL_SUCCESS)
+			log[n_log] = 0;
+		else if (log)
+			log[0] = 0;
+		ocl_log_head(log ? log : "", head, sizeof(head));
+		ret = err_set(err, n_err, MC_EBUILD, "opencl: building kernels "
+			      "for device '%s' failed (%s): %s",
+			      d->dev_name, ocl_errstr(rc), head);
+		goto out;
+	}
+	*out_prog = prog;
+	prog = NULL;
+out:
+	free(log);
+	if (prog)
+		clReleaseProgram(prog);
+	return ret;
+}
+
+/* Builds the embedded kernels for d once: common.cl, then the other files
+ * in table order. */
+static int ocl_program(struct ocl_dev *d, char *err, size_t n_err)
+{
+	const char **srcs = NULL;
+	cl_uint n = 0;
+	int ret;
+
+	if (d->program)
+		return 0;
+	srcs = calloc(clsource_count + 1, sizeof(*srcs));
+	if (!srcs)
+		return err_set(err, n_err, MC_ENOMEM, "opencl: out of memory "
+			       "building kernels for device '%s'.",
+			       d->dev_name);
+	for (size_t i = 0; clsource[i].name; i++)
+		if (strcmp(clsource[i].name, "common.cl") == 0)
+			srcs[n++] = clsource[i].text;
+	if (n != 1) {
+		free(srcs);
+		return err_set(err, n_err, MC_EBUILD, "opencl: the embedded "
+			       "kernel sources lack common.cl; cannot build "
+			       "kernels for device '%s'.", d->dev_name);
+	}
+	for (size_t i = 0; clsource[i].name; i++)
+		if (strcmp(clsource[i].name, "common.cl") != 0)
+			srcs[n++] = clsource[i].text;
+	ret = ocl_build(d, srcs, n, &d->program, err, n_err);
+	free(srcs);
+	return ret;
+}
+
+static int ocl_kernel(struct ocl_dev *d, const char *name,
+		      cl_kernel *out_k, char *err, size_t n_err)
+{
+	cl_int rc;
+	int ret;
+
+	ret = ocl_program(d, err, n_err);
+	if (ret < 0)
+		return ret;
+	*out_k = clCreateKernel(d->program, name, &rc);
+	if (!*out_k)
+		return err_set(err, n_err, MC_EBUILD, "opencl: kernel %s is "
+			       "missing from the program of device '%s' (%s).",
+			       name, d->dev_name, ocl_errstr(rc));
+	return 0;
+}
+
+/* Largest work-group size d allows for k. */
+static size_t ocl_kernel_wg(struct ocl_dev *d, cl_kernel k)
+{
+	size_t wg = 0;
+
+	if (clGetKernelWorkGroupInfo(k, d->device, CL_KERNEL_WORK_GROUP_SIZE,
+				     sizeof(wg), &wg, NULL) != CL_SUCCESS ||
+	    wg == 0)
+		wg = d->max_wg;
+	return wg;
+}
+
+/* Sets the arguments of k from a list of (size, pointer) pairs. */
+struct ocl_arg {
+	size_t size;
+	const void *value;
+};
+
+static int ocl_set_args(struct ocl_dev *d, cl_kernel k, const char *kname,
+			const struct ocl_arg *args, cl_uint n_args,
+			char *err, size_t n_err)
+{
+	for (cl_uint i = 0; i < n_args; i++) {
+		cl_int rc = clSetKernelArg(k, i, args[i].size, args[i].value);
+
+		if (rc != CL_SUCCESS)
+			return err_set(err, n_err, MC_EINVAL, "opencl: setting "
+				       "argument %u of kernel %s on device "
+				       "'%s' failed (%s).", i, kname,
+				       d->dev_name, ocl_errstr(rc));
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- kernels */
+
+static int ocl_supports(struct backend *b, const char *kernel)
+{
+	(void)b;
+	return strcmp(kernel, "softmax") == 0 ||
+	       strcmp(kernel, "layernorm") == 0 ||
+	       strcmp(kernel, "rmsnorm") == 0 ||
+	       strcmp(kernel, "sgemm") == 0 ||
+	       strcmp(kernel, "lora_forward") == 0;
+}
+
+static const char *const *ocl_variants(struct backend *b, const char *kernel)
+{
+	(void)b;
+	if (strcmp(kernel, "sgemm") == 0)
+		return ocl_gemm_variants;
+	if (strcmp(kernel, "lora_forward") == 0)
+		return ocl_lora_variants;
+	return NULL;
+}
+
+static void ocl_state_free(struct ocl_state *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < sizeof(s->launch) / sizeof(s->launch[0]); i++)
+		if (s->launch[i].kernel)
+			clReleaseKernel(s->launch[i].kernel);
+	if (s->stamp)
+		clReleaseKernel(s->stamp);
+	if (s->out)
+		clReleaseMemObject(s->out);
+	for (size_t i = 0; i < 2; i++)
+		if (s->tmp[i])
+			clReleaseMemObject(s->tmp[i]);
+	for (size_t i = 0; i < WORKLOAD_MAX_BUFS; i++)
+		if (s->in[i])
+			clReleaseMemObject(s->in[i]);
+	free(s);
+}
+
+/* Positive parameter of w that fits an int, or MC_EINVAL. */
+static int ocl_param(const struct workload *w, const char *name,
+		     size_t *out, char *err, size_t n_err)
+{
+	long v = workload_param(w, name, -1);
+
+	if (v <= 0 || v > INT_MAX)
+		return err_set(err, n_err, MC_EINVAL, "opencl: %s needs "
+			       "parameter %s in 1..%d, got %ld.",
+			       w->spec->name, name, INT_MAX, v);
+	*out = (size_t)v;
+	return 0;
+}
+
+/* Checks that the plan of w has the buffer sizes this backend assumes, so a
+ * changed spec fails here instead of reading past a device buffer. */
+static int ocl_check_plan(const struct workload *w, size_t n_inputs,
+			  const size_t *lens, size_t out_len,
+			  char *err, size_t n_err)
+{
+	if (w->plan.n_inputs != n_inputs || w->plan.output_len != out_len)
+		return err_set(err, n_err, MC_EINVAL, "opencl: the plan of %s "
+			       "has %zu inputs and %zu output floats, the "
+			       "OpenCL kernel expects %zu and %zu.",
+			       w->spec->name, w->plan.n_inputs,
+			       w->plan.output_len, n_inputs, out_len);
+	for (size_t i = 0; i < n_inputs; i++)
+		if (w->plan.input_len[i] != lens[i])
+			return err_set(err, n_err, MC_EINVAL, "opencl: input "
+				       "%zu of %s has %zu floats, the OpenCL "
+				       "kernel expects %zu.", i, w->spec->name,
+				       w->plan.input_len[i], lens[i]);
+	return 0;
+}
+
+static int ocl_upload(struct ocl_dev *d, const struct workload *w,
+		      struct ocl_state *s, char *err, size_t n_err)
+{
+	cl_int rc;
+
+	for (size_t i = 0; i < w->plan.n_inputs; i++) {
+		size_t bytes = w->plan.input_len[i] * sizeof(float);
+
+		s->in[i] = clCreateBuffer(d->ctx, CL_MEM_READ_ONLY, bytes,
+					  NULL, &rc);
+		if (!s->in[i])
+			return err_set(err, n_err, MC_ENOMEM, "opencl: "
+				       "allocating %zu bytes for input %zu of "
+				       "%s on device '%s' failed (%s).", bytes,
+				       i, w->spec->name, d->dev_name,
+				       ocl_errstr(rc));
+		rc = clEnqueueWriteBuffer(d->queue, s->in[i], CL_TRUE, 0,
+					  bytes, w->inputs[i], 0, NULL, NULL);
+		if (rc != CL_SUCCESS)
+			return err_set(err, n_err, MC_EIO, "opencl: uploading "
+				       "input %zu of %s to device '%s' failed "
+				       "(%s).", i, w->spec->name, d->dev_name,
+				       ocl_errstr(rc));
+	}
+	s->out_len = w->plan.output_len;
+	s->out = clCreateBuffer(d->ctx, CL_MEM_READ_WRITE,
+				s->out_len * sizeof(float), NULL, &rc);
+	if (!s->out)
+		return err_set(err, n_err, MC_ENOMEM, "opencl: allocating the "
+			       "output of %s on device '%s' failed (%s).",
+			       w->spec->name, d->dev_name, ocl_errstr(rc));
+	return 0;
+}
+
+/* Local size of a row kernel: the power of two that gives each work-item
+ * about OCL_ROW_PER_ITEM floats (4 float4: enough work between the
+ * reductions' barriers, and rows up to 8192 * 4 floats stay in registers),
+ * at least 4 (for the cols % 4 tail elements), at most OCL_ROW_LOCAL and
+ * what the device allows for the kernel. On the H100 (NVIDIA OpenCL), rows
+ * of 1000-1024 floats ran 1.4-2.2x faster with 64 work-items than with 256,
+ * at 2.3-2.9 TB/s against a triad of 3.0; that driver allows these kernels
+ * 256 work-items, so rows past 8192 floats re-read part of the row (1.5-1.8
+ * TB/s at 32768). CPU drivers run a work-group on one core as loops split
+ * at each barrier; there 8 beat 256 by 3-7x on PoCL, so CPUs get at most
+ * OCL_ROW_LOCAL_CPU. */
+static size_t ocl_row_local(struct ocl_dev *d, cl_kernel k, size_t cols)
+{
+	size_t cap = ocl_kernel_wg(d, k), want = cols / OCL_ROW_PER_ITEM, l = 1;
+	size_t most = d->type & CL_DEVICE_TYPE_CPU ? OCL_ROW_LOCAL_CPU :
+		      OCL_ROW_LOCAL;
+
+	if (cap > most)
+		cap = most;
+	if (want < 4)
+		want = 4;
+	while (l * 2 <= cap && l < want)
+		l *= 2;
+	return l;
+}
+
+static int ocl_prepare_rows(struct ocl_dev *d, const struct workload *w,
+			    struct ocl_state *s, char *err, size_t n_err)
+{
+	static const char *const knames[] = {
+		[OCL_SOFTMAX] = "mc_softmax",
+		[OCL_LAYERNORM] = "mc_layernorm",
+		[OCL_RMSNORM] = "mc_rmsnorm",
+	};
+	const char *kname = knames[s->op];
+	size_t rows = 0, cols = 0, lens[3], n_in, local;
+	cl_int cols_arg;
+	cl_float eps = OCL_NORM_EPS;
+	struct ocl_launch *l = &s->launch[0];
+	struct ocl_arg args[7];
+	cl_uint n_args = 0;
+	int ret;
+
+	if ((ret = ocl_param(w, "rows", &rows, err, n_err)) < 0 ||
+	    (ret = ocl_param(w, "cols", &cols, err, n_err)) < 0)
+		return ret;
+	if (rows > SIZE_MAX / cols / sizeof(float))
+		return err_set(err, n_err, MC_EINVAL, "opencl: %s with %zu x "
+			       "%zu floats is too large.", w->spec->name,
+			       rows, cols);
+	n_in = s->op == OCL_SOFTMAX ? 1 : s->op == OCL_RMSNORM ? 2 : 3;
+	lens[0] = rows * cols;
+	lens[1] = lens[2] = cols;
+	if ((ret = ocl_check_plan(w, n_in, lens, rows * cols, err, n_err)) < 0 ||
+	    (ret = ocl_upload(d, w, s, err, n_err)) < 0 ||
+	    (ret = ocl_kernel(d, kname, &l->kernel, err, n_err)) < 0)
+		return ret;
+	s->n_launch = 1;
+	l->name = kname;
+	local = ocl_row_local(d, l->kernel, cols);
+	cols_arg = (cl_int)cols;
+	for (size_t i = 0; i < n_in; i++)
+		args[n_args++] = (struct ocl_arg){ sizeof(cl_mem), &s->in[i] };
+	args[n_args++] = (struct ocl_arg){ sizeof(cl_mem), &s->out };
+	args[n_args++] = (struct ocl_arg){ sizeof(cols_arg), &cols_arg };
+	if (s->op != OCL_SOFTMAX)
+		args[n_args++] = (struct ocl_arg){ sizeof(eps), &eps };
+	args[n_args++] = (struct ocl_arg){ local * sizeof(float), NULL };
+	l->dim = 1;
+	l->global[0] = rows * local;
+	l->local[0] = local;
+	return ocl_set_args(d, l->kernel, kname, args, n_args, err, n_err);
+}
+
+static CLBlastStatusCode ocl_clblast_sgemm(struct ocl_dev *d,
+					   struct ocl_state *s, cl_event *ev)
+{
+	return CLBlastSgemm(CLBlastLayoutRowMajor, CLBlastTransposeNo,
+			    CLBlastTransposeNo, s->m, s->n, s->k, 1.0f,
+			    s->in[0], 0, s->k, s->in[1], 0, s->n, 0.0f,
+			    s->out, 0, s->n, &d->queue, ev);
+}
+
+/* One CLBlast call, waited for: done in prepare, so that CLBlast compiles
+ * its kernels outside the timed run and a device it cannot serve is
+ * reported before any timing. */
+static int ocl_clblast_try(struct ocl_dev *d, struct ocl_state *s,
+			   char *err, size_t n_err)
+{
+	cl_event ev = NULL;
+	CLBlastStatusCode st;
+	cl_int rc = CL_SUCCESS;
+
+	d->clblast_used = 1;
+	st = ocl_clblast_sgemm(d, s, &ev);
+	if (st == CLBlastSuccess)
+		rc = ev ? clWaitForEvents(1, &ev) : clFinish(d->queue);
+	if (ev)
+		clReleaseEvent(ev);
+	if (st != CLBlastSuccess)
+		return err_set(err, n_err, MC_ENOTSUP, "opencl: CLBlast SGEMM "
+			       "failed on device '%s' (CLBlast status %d).",
+			       d->dev_name, (int)st);
+	if (rc != CL_SUCCESS)
+		return err_set(err, n_err, MC_ENOTSUP, "opencl: CLBlast SGEMM "
+			       "did not complete on device '%s' (%s).",
+			       d->dev_name, ocl_errstr(rc));
+	return 0;
+}
+
+/* Sets up l as the own sgemm C[m x n] = A[m x k] . B[k x n]. The 128 tile
+ * does four times the work per group of the 64 one; it is used only when
+ * that still leaves two groups per compute unit. */
+static int ocl_gemm_launch(struct ocl_dev *d, struct ocl_launch *l,
+			   size_t m, size_t n, size_t k, const cl_mem *a,
+			   const cl_mem *b, const cl_mem *c,
+			   char *err, size_t n_err)
+{
+	size_t groups = ((m + 127) / 128) * ((n + 127) / 128);
+	size_t tile = groups >= 2 * (size_t)d->compute_units ? 128 : 64;
+	cl_int im = (cl_int)m, in = (cl_int)n, ik = (cl_int)k;
+	int ret;
+
+	l->name = tile == 128 ? "mc_sgemm_128" : "mc_sgemm_64";
+	if ((ret = ocl_kernel(d, l->name, &l->kernel, err, n_err)) < 0)
+		return ret;
+	if (ocl_kernel_wg(d, l->kernel) < 256)
+		return err_set(err, n_err, MC_ENOTSUP, "opencl: kernel %s "
+			       "needs work-groups of 256 on device '%s', "
+			       "which allows only %zu.", l->name, d->dev_name,
+			       ocl_kernel_wg(d, l->kernel));
+	l->dim = 2;
+	l->global[0] = (n + tile - 1) / tile * 16;
+	l->global[1] = (m + tile - 1) / tile * 16;
+	l->local[0] = l->local[1] = 16;
+	return ocl_set_args(d, l->kernel, l->name, (const struct ocl_arg[]){
+		{ sizeof(im), &im }, { sizeof(in), &in }, { sizeof(ik), &ik },
+		{ sizeof(cl_mem), a }, { sizeof(cl_mem), b },
+		{ sizeof(cl_mem), c } }, 6, err, n_err);
+}
+
+static int ocl_prepare_sgemm(struct ocl_dev *d, const struct workload *w,
+			     struct ocl_state *s, char *err, size_t n_err)
+{
+	size_t m = 0, n = 0, k = 0, lens[2];
+	int ret;
+
+	if ((ret = ocl_param(w, "m", &m, err, n_err)) < 0 ||
+	    (ret = ocl_param(w, "n", &n, err, n_err)) < 0 ||
+	    (ret = ocl_param(w, "k", &k, err, n_err)) < 0)
+		return ret;
+	/* The own kernel indexes with int. */
+	if (m > INT_MAX / k || k > INT_MAX / n || m > INT_MAX / n)
+		return err_set(err, n_err, MC_ENOTSUP, "opencl: sgemm %zu x "
+			       "%zu x %zu has a matrix of more than %d "
+			       "floats, beyond the OpenCL kernel's indexing.",
+			       m, n, k, INT_MAX);
+	lens[0] = m * k;
+	lens[1] = k * n;
+	if ((ret = ocl_check_plan(w, 2, lens, m * n, err, n_err)) < 0 ||
+	    (ret = ocl_upload(d, w, s, err, n_err)) < 0)
+		return ret;
+	s->m = m;
+	s->n = n;
+	s->k = k;
+	if (s->use_clblast) {
+		if ((ret = ocl_kernel(d, "mc_stamp", &s->stamp, err,
+				      n_err)) < 0)
+			return ret;
+		return ocl_clblast_try(d, s, err, n_err);
+	}
+
+	s->n_launch = 1;
+	return ocl_gemm_launch(d, &s->launch[0], m, n, k, &s->in[0], &s->in[1],
+			       &s->out, err, n_err);
+}
+
+static int ocl_prepare_lora(struct ocl_dev *d, const struct workload *w,
+			    int fused, struct ocl_state *s,
+			    char *err, size_t n_err)
+{
+	size_t batch = 0, seq = 0, in = 0, out = 0, rank = 0, t, lens[4];
+	cl_int it, iin, iout, irank, n_y;
+	cl_float scale = OCL_LORA_SCALE;
+	struct ocl_launch *l = s->launch;
+	cl_int rc;
+	int ret;
+
+	if ((ret = ocl_param(w, "batch", &batch, err, n_err)) < 0 ||
+	    (ret = ocl_param(w, "seq", &seq, err, n_err)) < 0 ||
+	    (ret = ocl_param(w, "in", &in, err, n_err)) < 0 ||
+	    (ret = ocl_param(w, "out", &out, err, n_err)) < 0 ||
+	    (ret = ocl_param(w, "rank", &rank, err, n_err)) < 0)
+		return ret;
+	t = batch * seq;
+	if (batch > INT_MAX / seq || t > INT_MAX / in || t > INT_MAX / out ||
+	    in > INT_MAX / out || in > INT_MAX / rank || rank > INT_MAX / out)
+		return err_set(err, n_err, MC_ENOTSUP, "opencl: lora_forward "
+			       "has a matrix of more than %d floats, beyond "
+			       "the OpenCL kernels' indexing.", INT_MAX);
+	if (fused && rank > OCL_LORA_RMAX)
+		return err_set(err, n_err, MC_ENOTSUP, "opencl: the fused "
+			       "lora_forward kernel handles rank up to %d, "
+			       "not %zu.", OCL_LORA_RMAX, rank);
+	lens[0] = t * in;
+	lens[1] = in * out;
+	lens[2] = in * rank;
+	lens[3] = rank * out;
+	if ((ret = ocl_check_plan(w, 4, lens, t * out, err, n_err)) < 0 ||
+	    (ret = ocl_upload(d, w, s, err, n_err)) < 0)
+		return ret;
+	it = (cl_int)t;
+	iin = (cl_int)in;
+	iout = (cl_int)out;
+	irank = (cl_int)rank;
+
+	if (fused) {
+		l->name = "mc_lora_fused";
+		if ((ret = ocl_kernel(d, l->name, &l->kernel, err, n_err)) < 0)
+			return ret;
+		s->n_launch = 1;
+		if (ocl_kernel_wg(d, l->kernel) < 256)
+			return err_set(err, n_err, MC_ENOTSUP, "opencl: kernel "
+				       "%s needs work-groups of 256 on device "
+				       "'%s', which allows only %zu.", l->name,
+				       d->dev_name,
+				       ocl_kernel_wg(d, l->kernel));
+		l->dim = 2;
+		l->global[0] = (out + 63) / 64 * 16;
+		l->global[1] = (t + 63) / 64 * 16;
+		l->local[0] = l->local[1] = 16;
+		return ocl_set_args(d, l->kernel, l->name,
+				    (const struct ocl_arg[]){
+			{ sizeof(it), &it }, { sizeof(iin), &iin },
+			{ sizeof(iout), &iout }, { sizeof(irank), &irank },
+			{ sizeof(scale), &scale },
+			{ sizeof(cl_mem), &s->in[0] },
+			{ sizeof(cl_mem), &s->in[1] },
+			{ sizeof(cl_mem), &s->in[2] },
+			{ sizeof(cl_mem), &s->in[3] },
+			{ sizeof(cl_mem), &s->out } }, 10, err, n_err);
+	}
+
+	/* y = x.W; xa = x.A; tmp = xa.B; y += s * tmp. */
+	s->tmp[0] = clCreateBuffer(d->ctx, CL_MEM_READ_WRITE,
+				   t * rank * sizeof(float), NULL, &rc);
+	if (s->tmp[0])
+		s->tmp[1] = clCreateBuffer(d->ctx, CL_MEM_READ_WRITE,
+					   t * out * sizeof(float), NULL, &rc);
+	if (!s->tmp[1])
+		return err_set(err, n_err, MC_ENOMEM, "opencl: allocating the "
+			       "intermediates of lora_forward on device '%s' "
+			       "failed (%s).", d->dev_name, ocl_errstr(rc));
+	s->n_launch = 4;
+	if ((ret = ocl_gemm_launch(d, &l[0], t, out, in, &s->in[0], &s->in[1],
+				   &s->out, err, n_err)) < 0 ||
+	    (ret = ocl_gemm_launch(d, &l[1], t, rank, in, &s->in[0], &s->in[2],
+				   &s->tmp[0], err, n_err)) < 0 ||
+	    (ret = ocl_gemm_launch(d, &l[2], t, out, rank, &s->tmp[0],
+				   &s->in[3], &s->tmp[1], err, n_err)) < 0)
+		return ret;
+	l[3].name = "mc_axpy";
+	if ((ret = ocl_kernel(d, l[3].name, &l[3].kernel, err, n_err)) < 0)
+		return ret;
+	n_y = (cl_int)(t * out);
+	l[3].dim = 1;
+	l[3].local[0] = ocl_kernel_wg(d, l[3].kernel) < 256 ?
+			ocl_kernel_wg(d, l[3].kernel) : 256;
+	l[3].global[0] = (t * out + l[3].local[0] - 1) / l[3].local[0] *
+			 l[3].local[0];
+	return ocl_set_args(d, l[3].kernel, l[3].name, (const struct ocl_arg[]){
+		{ sizeof(cl_mem), &s->out }, { sizeof(cl_mem), &s->tmp[1] },
+		{ sizeof(scale), &scale }, { sizeof(n_y), &n_y } }, 4,
+			    err, n_err);
+}
+
+static int ocl_enqueue_iter(struct ocl_dev *d, struct ocl_state *s,
+			    cl_event *ev, char *err, size_t n_err);
+
+/* One iteration, waited for. Drivers compile lazily (PoCL specialises each
+ * kernel for its local size at the first launch), and that belongs to
+ * prepare, not to the timed run. */
+static int ocl_warm_up(struct ocl_dev *d, struct ocl_state *s,
+		       char *err, size_t n_err)
+{
+	cl_event ev[4] = { NULL, NULL, NULL, NULL };
+	cl_int rc;
+	int ret;
+
+	if (s->use_clblast)
+		return 0;       /* ocl_clblast_try ran one call already */
+	ret = ocl_enqueue_iter(d, s, ev, err, n_err);
+	rc = clFinish(d->queue);
+	if (ret == 0 && rc != CL_SUCCESS)
+		ret = err_set(err, n_err, MC_EIO, "opencl: the warm-up run of "
+			      "a kernel failed on device '%s' (%s).",
+			      d->dev_name, ocl_errstr(rc));
+	for (int i = 0; i < 4; i++)
+		if (ev[i])
+			clReleaseEvent(ev[i]);
+	return ret;
+}
+
+static int ocl_prepare(struct backend *b, const struct workload *w,
+		       const char *variant, void **out_state,
+		       char *err, size_t n_err)
+{
+	struct ocl_dev *d = b->impl;
+	struct ocl_state *s = NULL;
+	const char *kname = w->spec->name;
+	int ret;
+
+	*out_state = NULL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return err_set(err, n_err, MC_ENOMEM, "opencl: out of memory "
+			       "preparing %s.", kname);
+	if (strcmp(kname, "softmax") == 0)
+		s->op = OCL_SOFTMAX;
+	else if (strcmp(kname, "layernorm") == 0)
+		s->op = OCL_LAYERNORM;
+	else if (strcmp(kname, "rmsnorm") == 0)
+		s->op = OCL_RMSNORM;
+	else if (strcmp(kname, "sgemm") == 0)
+		s->op = OCL_SGEMM;
+	else if (strcmp(kname, "lora_forward") == 0)
+		s->op = OCL_LORA;
+	else {
+		ret = err_set(err, n_err, MC_ENOTSUP, "opencl: kernel %s is "
+			      "not implemented by the OpenCL backend.", kname);
+		goto out;
+	}
+	/* No variant means the first one: own, fused. */
+	if (variant && variant[0]) {
+		const char *const *v = ocl_variants(b, kname);
+
+		while (v && *v && strcmp(*v, variant) != 0)
+			v++;
+		if (!v || !*v) {
+			ret = err_set(err, n_err, MC_EINVAL, "opencl: kernel "
+				      "%s has no variant '%s'.", kname,
+				      variant);
+			goto out;
+		}
+	}
+	s->use_clblast = s->op == OCL_SGEMM && variant &&
+			 strcmp(variant, "clblast") == 0;
+	if (s->op == OCL_SGEMM)
+		ret = ocl_prepare_sgemm(d, w, s, err, n_err);
+	else if (s->op == OCL_LORA)
+		ret = ocl_prepare_lora(d, w, !variant || !variant[0] ||
+				       strcmp(variant, "fused") == 0, s,
+				       err, n_err);
+	else
+		ret = ocl_prepare_rows(d, w, s, err, n_err);
+	if (ret < 0 || (ret = ocl_warm_up(d, s, err, n_err)) < 0)
+		goto out;
+	*out_state = s;
+	s = NULL;
+out:
+	ocl_state_free(s);
+	return ret;
+}
+
+/* ---------------------------------------------------------------- timing */
+
+static int ocl_event_time(struct ocl_dev *d, cl_event ev,
+			  cl_profiling_info what, cl_ulong *out_ns,
+			  char *err, size_t n_err)
+{
+	cl_int rc = clGetEventProfilingInfo(ev, what, sizeof(*out_ns), out_ns,
+					    NULL);
+
+	if (rc != CL_SUCCESS)
+		return err_set(err, n_err, MC_EIO, "opencl: reading a "
+			       "profiling timestamp on device '%s' failed "
+			       "(%s).", d->dev_name, ocl_errstr(rc));
+	return 0;
+}
+
+/* Events of one iteration, n_ev of them, per ocl_enqueue_iter. */
+static size_t ocl_events_per_iter(const struct ocl_state *s)
+{
+	return s->use_clblast ? 2 : s->n_launch;
+}
+
+static int ocl_enqueue_iter(struct ocl_dev *d, struct ocl_state *s,
+			    cl_event *ev, char *err, size_t n_err)
+{
+	static const size_t one = 1;
+	CLBlastStatusCode st;
+	cl_int rc;
+
+	if (s->use_clblast) {
+		rc = clEnqueueNDRangeKernel(d->queue, s->stamp, 1, NULL, &one,
+					    &one, 0, NULL, &ev[0]);
+		if (rc != CL_SUCCESS)
+			return err_set(err, n_err, MC_EIO, "opencl: enqueueing "
+				       "kernel mc_stamp on device '%s' failed "
+				       "(%s).", d->dev_name, ocl_errstr(rc));
+		st = ocl_clblast_sgemm(d, s, &ev[1]);
+		if (st != CLBlastSuccess)
+			return err_set(err, n_err, MC_ENOTSUP, "opencl: CLBlast "
+				       "SGEMM failed on device '%s' (CLBlast "
+				       "status %d).", d->dev_name, (int)st);
+		return 0;
+	}
+	for (size_t i = 0; i < s->n_launch; i++) {
+		struct ocl_launch *l = &s->launch[i];
+
+		rc = clEnqueueNDRangeKernel(d->queue, l->kernel, l->dim, NULL,
+					    l->global, l->local, 0, NULL,
+					    &ev[i]);
+		if (rc != CL_SUCCESS)
+			return err_set(err, n_err, MC_EIO, "opencl: enqueueing "
+				       "kernel %s on device '%s' failed (%s).",
+				       l->name, d->dev_name, ocl_errstr(rc));
+	}
+	return 0;
+}
+
+/* Waits for the n_ev events of each of n_iters iterations in ev, adds their
+ * device time to *sum_ns and releases them (entries become NULL). One
+ * iteration spans its first event's START (or, with a marker first, END)
+ * to its last event's END. */
+static int ocl_harvest(struct ocl_dev *d, const struct ocl_state *s,
+		       cl_event *ev, size_t n_iters, double *sum_ns,
+		       char *err, size_t n_err)
+{
+	size_t n_ev = ocl_events_per_iter(s), total = n_iters * n_ev;
+	cl_ulong t0, t1;
+	cl_int rc;
+	int ret = 0;
+
+	for (size_t i = 0; i < total; i++)
+		if (!ev[i])
+			total = i;
+	if (total == 0)
+		return 0;
+	rc = clWaitForEvents((cl_uint)total, ev);
+	if (rc != CL_SUCCESS) {
+		ret = err_set(err, n_err, MC_EIO, "opencl: a kernel failed on "
+			      "device '%s' (%s).", d->dev_name, ocl_errstr(rc));
+		goto out;
+	}
+	for (size_t it = 0; it + n_ev <= total; it += n_ev) {
+		if ((ret = ocl_event_time(d, ev[it], s->use_clblast ?
+					  CL_PROFILING_COMMAND_END :
+					  CL_PROFILING_COMMAND_START,
+					  &t0, err, n_err)) < 0 ||
+		    (ret = ocl_event_time(d, ev[it + n_ev - 1],
+					  CL_PROFILING_COMMAND_END, &t1, err,
+					  n_err)) < 0)
+			goto out;
+		if (t1 > t0)
+			*sum_ns += (double)(t1 - t0);
+	}
+out:
+	for (size_t i = 0; i < n_iters * n_ev; i++) {
+		if (ev[i])
+			clReleaseEvent(ev[i]);
+		ev[i] = NULL;
+	}
+	return ret;
+}
+
+/* Enqueues batches of OCL_CHUNK iterations, harvesting the events of one
+ * batch while the next runs, so the device never waits for the host. */
+static int ocl_run(struct backend *b, void *state, uint64_t n_iters,
+		   double *out_device_ns, char *err, size_t n_err)
+{
+	struct ocl_dev *d = b->impl;
+	struct ocl_state *s = state;
+	size_t n_ev = ocl_events_per_iter(s), count[2] = { 0, 0 };
+	cl_event *ev = NULL;
+	double sum_ns = 0;
+	uint64_t done = 0;
+	int cur = 0, ret = 0;
+	cl_int rc;
+
+	*out_device_ns = -1;
+	ev = calloc(2 * OCL_CHUNK * n_ev, sizeof(*ev));
+	if (!ev)
+		return err_set(err, n_err, MC_ENOMEM, "opencl: out of memory "
+			       "for profiling events on device '%s'.",
+			       d->dev_name);
+	while (done < n_iters) {
+		cl_event *slot = ev + (size_t)cur * OCL_CHUNK * n_ev;
+		size_t c = n_iters - done < OCL_CHUNK ?
+			   (size_t)(n_iters - done) : OCL_CHUNK;
+
+		count[cur] = c;
+		for (size_t i = 0; i < c; i++)
+			if ((ret = ocl_enqueue_iter(d, s, slot + i * n_ev,
+						    err, n_err)) < 0)
+				goto out;
+		clFlush(d->queue);
+		cur ^= 1;
+		if (count[cur] && (ret = ocl_harvest(d, s, ev + (size_t)cur *
+						     OCL_CHUNK * n_ev,
+						     count[cur], &sum_ns, err,
+						     n_err)) < 0)
+			goto out;
+		count[cur] = 0;
+		done += c;
+	}
+	rc = clFinish(d->queue);
+	if (rc != CL_SUCCESS) {
+		ret = err_set(err, n_err, MC_EIO, "opencl: waiting for device "
+			      "'%s' failed (%s).", d->dev_name, ocl_errstr(rc));
+		goto out;
+	}
+	cur ^= 1;
+	if (count[cur] && (ret = ocl_harvest(d, s, ev + (size_t)cur *
+					     OCL_CHUNK * n_ev, count[cur],
+					     &sum_ns, err, n_err)) < 0)
+		goto out;
+	*out_device_ns = sum_ns;
+out:
+	/* Never return with work in flight, even on error. */
+	clFinish(d->queue);
+	for (size_t i = 0; i < 2 * OCL_CHUNK * n_ev; i++)
+		if (ev[i])
+			clReleaseEvent(ev[i]);
+	free(ev);
+	return ret;
+}
+
+static int ocl_output(struct backend *b, void *state, float *out,
+		      char *err, size_t n_err)
+{
+	struct ocl_dev *d = b->impl;
+	struct ocl_state *s = state;
+	cl_int rc;
+
+	rc = clEnqueueReadBuffer(d->queue, s->out, CL_TRUE, 0,
+				 s->out_len * sizeof(float), out, 0, NULL,
+				 NULL);
+	if (rc != CL_SUCCESS)
+		return err_set(err, n_err, MC_EIO, "opencl: reading the output "
+			       "back from device '%s' failed (%s).",
+			       d->dev_name, ocl_errstr(rc));
+	return 0;
+}
+
+static void ocl_release(struct backend *b, void *state)
+{
+	(void)b;
+	ocl_state_free(state);
+}
+
+/* ---------------------------------------------------------------- roofline */
+
+/* Runs k once over global (local may be NULL) and returns its device time. */
+static int ocl_time_launch(struct ocl_dev *d, cl_kernel k, size_t global,
+			   const size_t *local, double *out_ns,
+			   char *err, size_t n_err)
+{
+	cl_event ev = NULL;
+	cl_ulong t0, t1;
+	cl_int rc;
+	int ret = 0;
+
+	rc = clEnqueueNDRangeKernel(d->queue, k, 1, NULL, &global, local, 0,
+				    NULL, &ev);
+	if (rc == CL_SUCCESS)
+		rc = clWaitForEvents(1, &ev);
+	if (rc != CL_SUCCESS) {
+		ret = err_set(err, n_err, MC_EIO, "opencl: a roofline probe "
+			      "kernel failed on device '%s' (%s).",
+			      d->dev_name, ocl_errstr(rc));
+		goto out;
+	}
+	if ((ret = ocl_event_time(d, ev, CL_PROFILING_COMMAND_START, &t0, err,
+				  n_err)) < 0 ||
+	    (ret = ocl_event_time(d, ev, CL_PROFILING_COMMAND_END, &t1, err,
+				  n_err)) < 0)
+		goto out;
+	*out_ns = t1 > t0 ? (double)(t1 - t0) : 0;
+out:
+	if (ev)
+		clReleaseEvent(ev);
+	return ret;
+}
+
+/* FP32 peak: mc_peak_fma over compute_units * max work-group size * 8
+ * work-items, trip count grown until a launch lasts OCL_PEAK_MIN_NS, then
+ * the best of OCL_PEAK_REPS such launches. */
+static int ocl_probe_fma(struct ocl_dev *d, double *out_gflops,
+			 char *err, size_t n_err)
+{
+	cl_kernel k = NULL;
+	cl_mem buf = NULL;
+	size_t local, global;
+	cl_int iters = 16, rc;
+	cl_float a = 0.999f, bias = 0.001f;
+	double ns, best = 0;
+	int ret, timed = 0;
+
+	if ((ret = ocl_kernel(d, "mc_peak_fma", &k, err, n_err)) < 0)
+		goto out;
+	local = ocl_kernel_wg(d, k);
+	if (local > 256)
+		local = 256;
+	global = (size_t)d->compute_units * d->max_wg * 8;
+	global = (global + local - 1) / local * local;
+	buf = clCreateBuffer(d->ctx, CL_MEM_WRITE_ONLY, global * sizeof(float),
+			     NULL, &rc);
+	if (!buf) {
+		ret = err_set(err, n_err, MC_ENOMEM, "opencl: allocating the "
+			      "FMA probe buffer on device '%s' failed (%s).",
+			      d->dev_name, ocl_errstr(rc));
+		goto out;
+	}
+	if ((ret = ocl_set_args(d, k, "mc_peak_fma", (const struct ocl_arg[]){
+			{ sizeof(cl_mem), &buf }, { sizeof(iters), &iters },
+			{ sizeof(a), &a }, { sizeof(bias), &bias } }, 4,
+				err, n_err)) < 0)
+		goto out;
+	for (int tries = 0; tries < 40 && timed < OCL_PEAK_REPS; tries++) {
+		if ((ret = ocl_time_launch(d, k, global, &local, &ns, err,
+					   n_err)) < 0)
+			goto out;
+		if (ns < OCL_PEAK_MIN_NS && iters < INT_MAX / 64) {
+			double f = ns > 0 ? 1.25 * OCL_PEAK_MIN_NS / ns : 64;
+
+			iters = (cl_int)(iters * (f > 64 ? 64 : f < 2 ? 2 : f));
+			rc = clSetKernelArg(k, 1, sizeof(iters), &iters);
+			if (rc != CL_SUCCESS) {
+				ret = err_set(err, n_err, MC_EIO, "opencl: "
+					      "setting the FMA probe trip "
+					      "count on device '%s' failed "
+					      "(%s).", d->dev_name,
+					      ocl_errstr(rc));
+				goto out;
+			}
+			continue;
+		}
+		timed++;
+		if (ns > 0 && (double)global * iters * OCL_PEAK_FLOP_PER_TRIP / ns > best)
+			best = (double)global * iters * OCL_PEAK_FLOP_PER_TRIP / ns;
+	}
+	if (!(best > 0) || !isfinite(best)) {
+		ret = err_set(err, n_err, MC_EIO, "opencl: the FMA probe on "
+			      "device '%s' gave no usable timing.", d->dev_name);
+		goto out;
+	}
+	*out_gflops = best;     /* FLOP per ns is GFLOP/s */
+out:
+	if (buf)
+		clReleaseMemObject(buf);
+	if (k)
+		clReleaseKernel(k);
+	return ret;
+}
+
+/* Triad bandwidth: a = b + s*c over three buffers of min(256 MiB,
+ * global_mem / 8, max alloc) each, 12 bytes per element, best of
+ * OCL_TRIAD_REPS launches after one warm-up. */
+static int ocl_probe_triad(struct ocl_dev *d, double *out_gbps,
+			   char *err, size_t n_err)
+{
+	cl_kernel k = NULL;
+	cl_mem buf[3] = { NULL, NULL, NULL };
+	const cl_float fill[3] = { 0.0f, 1.0f, 2.0f }, scale = 3.0f;
+	size_t bytes = OCL_TRIAD_MAX_BYTES, n;
+	double ns, best_ns = 0;
+	cl_int rc;
+	int ret;
+
+	if (bytes > d->global_mem / 8)
+		bytes = (size_t)(d->global_mem / 8);
+	if (bytes > d->max_alloc)
+		bytes = (size_t)d->max_alloc;
+	bytes &= ~(size_t)0xffff;
+	if (bytes == 0) {
+		return err_set(err, n_err, MC_ENOTSUP, "opencl: device '%s' "
+			       "has too little memory for the triad probe.",
+			       d->dev_name);
+	}
+	n = bytes / sizeof(float);
+	if ((ret = ocl_kernel(d, "mc_triad", &k, err, n_err)) < 0)
+		goto out;
+	for (int i = 0; i < 3; i++) {
+		buf[i] = clCreateBuffer(d->ctx, CL_MEM_READ_WRITE, bytes, NULL,
+					&rc);
+		if (rc == CL_SUCCESS)
+			rc = clEnqueueFillBuffer(d->queue, buf[i], &fill[i],
+						 sizeof(fill[i]), 0, bytes, 0,
+						 NULL, NULL);
+		if (rc != CL_SUCCESS) {
+			ret = err_set(err, n_err, MC_ENOMEM, "opencl: "
+				      "preparing the %zu-byte triad buffers on "
+				      "device '%s' failed (%s).", bytes,
+				      d->dev_name, ocl_errstr(rc));
+			goto out;
+		}
+	}
+	if ((ret = ocl_set_args(d, k, "mc_triad", (const struct ocl_arg[]){
+			{ sizeof(cl_mem), &buf[0] }, { sizeof(cl_mem), &buf[1] },
+			{ sizeof(cl_mem), &buf[2] }, { sizeof(scale), &scale } },
+				4, err, n_err)) < 0)
+		goto out;
+	for (int i = 0; i <= OCL_TRIAD_REPS; i++) {
+		if ((ret = ocl_time_launch(d, k, n / 4, NULL, &ns, err,
+					   n_err)) < 0)
+			goto out;
+		if (i > 0 && ns > 0 && (best_ns == 0 || ns < best_ns))
+			best_ns = ns;
+	}
+	if (!(best_ns > 0)) {
+		ret = err_set(err, n_err, MC_EIO, "opencl: the triad probe on "
+			      "device '%s' gave no usable timing.", d->dev_name);
+		goto out;
+	}
+	*out_gbps = 12.0 * (double)n / best_ns;
+out:
+	for (int i = 0; i < 3; i++)
+		if (buf[i])
+			clReleaseMemObject(buf[i]);
+	if (k)
+		clReleaseKernel(k);
+	return ret;
+}
+
+static int ocl_roofline(struct backend *b, double *out_gflops,
+			double *out_gbps, char *err, size_t n_err)
+{
+	struct ocl_dev *d = b->impl;
+	double gflops = 0, gbps = 0;
+	int ret;
+
+	if (!d->probed) {
+		if ((ret = ocl_probe_fma(d, &gflops, err, n_err)) < 0 ||
+		    (ret = ocl_probe_triad(d, &gbps, err, n_err)) < 0)
+			return ret;
+		d->peak_gflops = gflops;
+		d->peak_gbps = gbps;
+		d->probed = 1;
+	}
+	*out_gflops = d->peak_gflops;
+	*out_gbps = d->peak_gbps;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- describe */
+
+/* Whether CLBlast serves this device: one 8 x 8 x 8 SGEMM, cached. */
+static const char *ocl_clblast_status(struct ocl_dev *d)
+{
+	struct ocl_state s;
+	char why[MC_ERRLEN];
+	cl_int rc = CL_SUCCESS;
+	size_t bytes = 64 * sizeof(float);
+
+	if (d->clblast_probed)
+		return d->clblast_note;
+	memset(&s, 0, sizeof(s));
+	s.m = s.n = s.k = 8;
+	for (int i = 0; i < 3 && rc == CL_SUCCESS; i++) {
+		cl_mem *m = i < 2 ? &s.in[i] : &s.out;
+
+		*m = clCreateBuffer(d->ctx, CL_MEM_READ_WRITE, bytes, NULL, &rc);
+		if (rc == CL_SUCCESS)
+			rc = clEnqueueFillBuffer(d->queue, *m, &(cl_float){ 1 },
+						 sizeof(cl_float), 0, bytes, 0,
+						 NULL, NULL);
+	}
+	if (rc != CL_SUCCESS)
+		snprintf(d->clblast_note, sizeof(d->clblast_note),
+			 "untested (%s)", ocl_errstr(rc));
+	else if (ocl_clblast_try(d, &s, why, sizeof(why)) < 0)
+		snprintf(d->clblast_note, sizeof(d->clblast_note),
+			 "unavailable: %.180s", why);
+	else
+		snprintf(d->clblast_note, sizeof(d->clblast_note),
+			 "available");
+	for (int i = 0; i < 2; i++)
+		if (s.in[i])
+			clReleaseMemObject(s.in[i]);
+	if (s.out)
+		clReleaseMemObject(s.out);
+	d->clblast_probed = 1;
+	return d->clblast_note;
+}
+
+static void ocl_describe(struct backend *b, cJSON *obj)
+{
+	struct ocl_dev *d = b->impl;
+	char buf[256];
+	cl_uint clock_mhz = 0;
+	const char *kind = "other";
+	cJSON *gemm;
+
+	if (d->type & CL_DEVICE_TYPE_GPU)
+		kind = "gpu";
+	else if (d->type & CL_DEVICE_TYPE_CPU)
+		kind = "cpu";
+	else if (d->type & CL_DEVICE_TYPE_ACCELERATOR)
+		kind = "accelerator";
+	cJSON_AddStringToObject(obj, "kind", kind);
+	cJSON_AddStringToObject(obj, "name", d->dev_name);
+	ocl_dev_str(d->device, CL_DEVICE_VENDOR, buf, sizeof(buf));
+	cJSON_AddStringToObject(obj, "vendor", buf);
+	ocl_dev_str(d->device, CL_DEVICE_VERSION, buf, sizeof(buf));
+	cJSON_AddStringToObject(obj, "version", buf);
+	ocl_dev_str(d->device, CL_DRIVER_VERSION, buf, sizeof(buf));
+	cJSON_AddStringToObject(obj, "driver", buf);
+	ocl_dev_str(d->device, CL_DEVICE_OPENCL_C_VERSION, buf, sizeof(buf));
+	cJSON_AddStringToObject(obj, "opencl_c_version", buf);
+	ocl_plat_str(d->platform, CL_PLATFORM_NAME, buf, sizeof(buf));
+	cJSON_AddStringToObject(obj, "platform", buf);
+	ocl_plat_str(d->platform, CL_PLATFORM_VERSION, buf, sizeof(buf));
+	cJSON_AddStringToObject(obj, "platform_version", buf);
+	cJSON_AddNumberToObject(obj, "compute_units", d->compute_units);
+	cJSON_AddNumberToObject(obj, "global_mem", (double)d->global_mem);
+	cJSON_AddNumberToObject(obj, "local_mem", (double)d->local_mem);
+	cJSON_AddNumberToObject(obj, "max_alloc", (double)d->max_alloc);
+	cJSON_AddNumberToObject(obj, "max_work_group_size", (double)d->max_wg);
+	if (clGetDeviceInfo(d->device, CL_DEVICE_MAX_CLOCK_FREQUENCY,
+			    sizeof(clock_mhz), &clock_mhz, NULL) != CL_SUCCESS)
+		clock_mhz = 0;
+	cJSON_AddNumberToObject(obj, "max_clock_mhz", clock_mhz);
+	gemm = cJSON_AddObjectToObject(obj, "gemm");
+	if (gemm) {
+		cJSON_AddStringToObject(gemm, "own", "available");
+		cJSON_AddStringToObject(gemm, "clblast",
+					ocl_clblast_status(d));
+		cJSON_AddStringToObject(gemm, "clblast_timing",
+					"device time from the end of a marker "
+					"kernel to the end of the CLBlast "
+					"call");
+	}
+}
+
+/* ---------------------------------------------------------------- family */
+
+static void ocl_destroy(struct backend *b)
+{
+	struct ocl_dev *d;
+
+	if (!b)
+		return;
+	d = b->impl;
+	if (d) {
+		if (d->queue)
+			clFinish(d->queue);
+		/* CLBlast caches programs per context; drop them before the
+		 * context goes (this clears its cache for every device). */
+		if (d->clblast_used)
+			CLBlastClearCache();
+		if (d->program)
+			clReleaseProgram(d->program);
+		if (d->queue)
+			clReleaseCommandQueue(d->queue);
+		if (d->ctx)
+			clReleaseContext(d->ctx);
+		free(d);
+	}
+	free(b);
+}
+
+int backend_opencl_build_test(struct backend *b, const char *source,
+			      char *err, size_t n_err)
+{
+	cl_program prog = NULL;
+	int ret;
+
+	if (!b || b->ops != &ocl_ops)
+		return err_set(err, n_err, MC_EINVAL, "opencl: build test "
+			       "called on a backend that is not an OpenCL "
+			       "instance.");
+	ret = ocl_build(b->impl, &source, 1, &prog, err, n_err);
+	if (prog)
+		clReleaseProgram(prog);
+	return ret;
+}
+
+static const struct backend_ops ocl_ops = {
+	.supports = ocl_supports,
+	.variants = ocl_variants,
+	.prepare = ocl_prepare,
+	.run = ocl_run,
+	.output = ocl_output,
+	.release = ocl_release,
+	.roofline = ocl_roofline,
+	.describe = ocl_describe,
+	.destroy = ocl_destroy,
+};
+
+const struct backend_family backend_opencl = {
+	.name = "opencl",
+	.summary = "every OpenCL device (own kernels, CLBlast SGEMM)",
+	.discover = ocl_discover,
+};

@@ -1,0 +1,378 @@
+/*
+ * test_opencl.c - unit tests of the OpenCL backend (backend_opencl.c) on
+ * every OpenCL device found: each kernel and variant matches the reference
+ * on odd sizes, device time is positive and within the wall time, a broken
+ * kernel fails to build with MC_EBUILD naming the device, the roofline
+ * probes give finite positive numbers and describe() fills the device
+ * facts. With no OpenCL device every test skips, saying why.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend.h"
+#include "backend_opencl.h"
+#include "clock.h"
+#include "err.h"
+#include "workload.h"
+
+#define MAX_DEV 16
+
+static struct backend *devs[MAX_DEV];
+static size_t n_devs;
+static char discover_note[MC_ERRLEN];
+
+static int setup(void **state)
+{
+	(void)state;
+	discover_note[0] = 0;
+	if (backend_opencl.discover(devs, MAX_DEV, &n_devs, discover_note,
+				    sizeof(discover_note)) < 0) {
+		print_error("opencl discover failed: %s\n", discover_note);
+		return -1;
+	}
+	if (n_devs == 0)
+		print_message("skip: no OpenCL device (%s)\n", discover_note);
+	for (size_t i = 0; i < n_devs; i++)
+		print_message("device: %s\n", devs[i]->name);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < n_devs; i++)
+		devs[i]->ops->destroy(devs[i]);
+	n_devs = 0;
+	return 0;
+}
+
+static void need_device(void)
+{
+	if (n_devs == 0) {
+		print_message("skip: no OpenCL device (%s)\n", discover_note);
+		skip();
+	}
+}
+
+static struct workload *make(const char *kernel, long p0, long p1, long p2,
+			     long p3, long p4)
+{
+	const struct kernel_spec *spec = workload_find(kernel);
+	long params[WORKLOAD_MAX_PARAMS] = { p0, p1, p2, p3, p4 };
+	struct workload *w = NULL;
+	char err[MC_ERRLEN];
+
+	assert_non_null(spec);
+	if (workload_create(spec, params, 42, &w, err, sizeof(err)) < 0)
+		fail_msg("workload_create(%s): %s", kernel, err);
+	return w;
+}
+
+/* Runs w on b in variant (NULL for none) for 3 iterations and checks the
+ * output against the reference and the device time against the wall. */
+static void check_one(struct backend *b, struct workload *w,
+		      const char *variant)
+{
+	char err[MC_ERRLEN] = "", name[128];
+	float *ref = NULL, *got = NULL;
+	void *st = NULL;
+	double dev_ns = -1, max_abs, max_rel;
+	uint64_t t0, t1;
+	int rc;
+
+	workload_name(w, name, sizeof(name));
+	ref = malloc(w->plan.output_len * sizeof(float));
+	got = calloc(w->plan.output_len, sizeof(float));
+	assert_non_null(ref);
+	assert_non_null(got);
+	w->spec->reference(w->params, (const float *const *)w->inputs, ref);
+
+	rc = b->ops->prepare(b, w, variant, &st, err, sizeof(err));
+	if (rc == MC_ENOTSUP && variant && strcmp(variant, "clblast") == 0) {
+		print_message("note: %s [%s] on %s: %s\n", name, variant,
+			      b->name, err);
+		goto out;
+	}
+	if (rc < 0)
+		fail_msg("prepare %s [%s] on %s: %s", name,
+			 variant ? variant : "", b->name, err);
+	t0 = clock_now_ns();
+	rc = b->ops->run(b, st, 3, &dev_ns, err, sizeof(err));
+	t1 = clock_now_ns();
+	if (rc < 0)
+		fail_msg("run %s on %s: %s", name, b->name, err);
+	assert_true(dev_ns > 0);
+	assert_true(dev_ns <= (double)(t1 - t0));
+	rc = b->ops->output(b, st, got, err, sizeof(err));
+	if (rc < 0)
+		fail_msg("output %s on %s: %s", name, b->name, err);
+	rc = workload_check(ref, got, w->plan.output_len, w->spec->rtol,
+			    w->spec->atol, &max_abs, &max_rel, err,
+			    sizeof(err));
+	print_message("%-40s %-8s max_abs %.2e max_rel %.2e device %.0f ns "
+		      "wall %.0f ns\n", name, variant ? variant : "", max_abs,
+		      max_rel, dev_ns, (double)(t1 - t0));
+	if (rc < 0)
+		fail_msg("%s [%s] on %s: %s", name, variant ? variant : "",
+			 b->name, err);
+out:
+	b->ops->release(b, st);
+	free(got);
+	free(ref);
+}
+
+static void check_all_variants(const char *kernel, long p0, long p1, long p2,
+			       long p3, long p4)
+{
+	for (size_t i = 0; i < n_devs; i++) {
+		struct backend *b = devs[i];
+		struct workload *w = make(kernel, p0, p1, p2, p3, p4);
+		const char *const *v = b->ops->variants(b, kernel);
+
+		assert_true(b->ops->supports(b, kernel));
+		if (!v)
+			check_one(b, w, NULL);
+		for (; v && *v; v++)
+			check_one(b, w, *v);
+		workload_destroy(w);
+	}
+}
+
+static void test_softmax(void **state)
+{
+	(void)state;
+	need_device();
+	check_all_variants("softmax", 3, 1000, 0, 0, 0);
+	check_all_variants("softmax", 5, 3, 0, 0, 0);
+	check_all_variants("softmax", 2, 9003, 0, 0, 0); /* past the registers */
+	check_all_variants("softmax", 4, 1024, 0, 0, 0);
+}
+
+static void test_layernorm(void **state)
+{
+	(void)state;
+	need_device();
+	check_all_variants("layernorm", 3, 1000, 0, 0, 0);
+	check_all_variants("layernorm", 5, 3, 0, 0, 0);
+	check_all_variants("layernorm", 2, 9003, 0, 0, 0);
+	check_all_variants("layernorm", 4, 1024, 0, 0, 0);
+}
+
+static void test_rmsnorm(void **state)
+{
+	(void)state;
+	need_device();
+	check_all_variants("rmsnorm", 3, 1000, 0, 0, 0);
+	check_all_variants("rmsnorm", 5, 3, 0, 0, 0);
+	check_all_variants("rmsnorm", 2, 9003, 0, 0, 0);
+	check_all_variants("rmsnorm", 4, 1024, 0, 0, 0);
+}
+
+static void test_sgemm(void **state)
+{
+	(void)state;
+	need_device();
+	check_all_variants("sgemm", 17, 33, 65, 0, 0);
+	check_all_variants("sgemm", 1, 1, 1, 0, 0);
+	/* Enough 128-tiles for the large-tile kernel on small devices. */
+	check_all_variants("sgemm", 300, 260, 70, 0, 0);
+}
+
+static void test_lora(void **state)
+{
+	char err[MC_ERRLEN];
+	void *st = NULL;
+
+	(void)state;
+	need_device();
+	check_all_variants("lora_forward", 2, 5, 70, 33, 8);
+	check_all_variants("lora_forward", 1, 130, 100, 140, 20);
+	check_all_variants("lora_forward", 1, 1, 1, 1, 1);
+	for (size_t i = 0; i < n_devs; i++) {
+		struct backend *b = devs[i];
+		struct workload *w = make("lora_forward", 1, 4, 8, 8, 65);
+		const char *const *v = b->ops->variants(b, "lora_forward");
+
+		assert_non_null(v);
+		assert_string_equal(v[0], "fused");
+		assert_string_equal(v[1], "unfused");
+		assert_null(v[2]);
+		/* Rank beyond the fused kernel's local arrays. */
+		assert_int_equal(b->ops->prepare(b, w, "fused", &st, err,
+						 sizeof(err)), MC_ENOTSUP);
+		assert_null(st);
+		print_message("expected: %s\n", err);
+		check_one(b, w, "unfused");
+		workload_destroy(w);
+	}
+}
+
+static void test_variants(void **state)
+{
+	char err[MC_ERRLEN];
+	void *st = NULL;
+
+	(void)state;
+	need_device();
+	for (size_t i = 0; i < n_devs; i++) {
+		struct backend *b = devs[i];
+		const char *const *v = b->ops->variants(b, "sgemm");
+		struct workload *w = make("softmax", 2, 8, 0, 0, 0);
+
+		assert_string_equal(b->family, "opencl");
+		assert_true(strncmp(b->name, "opencl:", 7) == 0);
+		assert_int_equal(b->has_device_clock, 1);
+		assert_non_null(v);
+		assert_string_equal(v[0], "own");
+		assert_string_equal(v[1], "clblast");
+		assert_null(v[2]);
+		assert_null(b->ops->variants(b, "softmax"));
+		assert_false(b->ops->supports(b, "no_such_kernel"));
+		assert_int_equal(b->ops->prepare(b, w, "clblast", &st, err,
+						 sizeof(err)), MC_EINVAL);
+		assert_null(st);
+		assert_non_null(strstr(err, "clblast"));
+		workload_destroy(w);
+	}
+}
+
+/* Many iterations cross the event batches of run(). */
+static void test_many_iters(void **state)
+{
+	char err[MC_ERRLEN];
+	void *st = NULL;
+	double dev_ns = -1;
+	uint64_t t0, t1;
+
+	(void)state;
+	need_device();
+	for (size_t i = 0; i < n_devs; i++) {
+		struct backend *b = devs[i];
+		struct workload *w = make("rmsnorm", 4, 256, 0, 0, 0);
+
+		if (b->ops->prepare(b, w, NULL, &st, err, sizeof(err)) < 0)
+			fail_msg("prepare on %s: %s", b->name, err);
+		t0 = clock_now_ns();
+		if (b->ops->run(b, st, 2500, &dev_ns, err, sizeof(err)) < 0)
+			fail_msg("run on %s: %s", b->name, err);
+		t1 = clock_now_ns();
+		print_message("2500 x rmsnorm 4x256: device %.0f ns, wall %.0f "
+			      "ns\n", dev_ns, (double)(t1 - t0));
+		assert_true(dev_ns > 0);
+		assert_true(dev_ns <= (double)(t1 - t0));
+		b->ops->release(b, st);
+		st = NULL;
+		workload_destroy(w);
+	}
+}
+
+static void test_build_failure(void **state)
+{
+	static const char broken[] =
+		"__kernel void broken(__global float *x)\n"
+		"{\n"
+		"\tx[0] = this_is_not_defined + ;\n"
+		"}\n";
+	char err[MC_ERRLEN] = "", dev[160], *hash;
+
+	(void)state;
+	need_device();
+	for (size_t i = 0; i < n_devs; i++) {
+		struct backend *b = devs[i];
+
+		assert_int_equal(backend_opencl_build_test(b, broken, err,
+							   sizeof(err)),
+				 MC_EBUILD);
+		print_message("build error: %s\n", err);
+		/* The device name: the instance name less "opencl:" and any
+		 * "#N" that tells apart devices of the same name. */
+		snprintf(dev, sizeof(dev), "%s", b->name + strlen("opencl:"));
+		hash = strrchr(dev, '#');
+		if (hash && hash > dev && strspn(hash + 1, "0123456789") ==
+		    strlen(hash + 1))
+			*hash = 0;
+		assert_non_null(strstr(err, dev));
+		assert_int_equal(backend_opencl_build_test(b,
+			"__kernel void fine(__global float *x) { x[0] = 1; }",
+			err, sizeof(err)), 0);
+	}
+}
+
+static void test_roofline(void **state)
+{
+	char err[MC_ERRLEN];
+
+	(void)state;
+	need_device();
+	for (size_t i = 0; i < n_devs; i++) {
+		struct backend *b = devs[i];
+		double gflops = -1, gbps = -1, g2 = -1, b2 = -1;
+
+		if (b->ops->roofline(b, &gflops, &gbps, err, sizeof(err)) < 0)
+			fail_msg("roofline on %s: %s", b->name, err);
+		print_message("roofline %s: %.1f GFLOP/s, %.1f GB/s\n",
+			      b->name, gflops, gbps);
+		assert_true(isfinite(gflops) && gflops > 0);
+		assert_true(isfinite(gbps) && gbps > 0);
+		/* Cached: the second call answers the same at once. */
+		assert_int_equal(b->ops->roofline(b, &g2, &b2, err,
+						  sizeof(err)), 0);
+		assert_true(g2 == gflops && b2 == gbps);
+	}
+}
+
+static void test_describe(void **state)
+{
+	static const char *const keys[] = {
+		"kind", "name", "vendor", "version", "driver", "compute_units",
+		"global_mem", "local_mem", "max_work_group_size",
+		"max_clock_mhz", "platform", "platform_version",
+		"opencl_c_version", "gemm", NULL
+	};
+
+	(void)state;
+	need_device();
+	for (size_t i = 0; i < n_devs; i++) {
+		struct backend *b = devs[i];
+		cJSON *obj = cJSON_CreateObject();
+		char *text;
+
+		assert_non_null(obj);
+		b->ops->describe(b, obj);
+		for (size_t k = 0; keys[k]; k++)
+			if (!cJSON_GetObjectItemCaseSensitive(obj, keys[k]))
+				fail_msg("describe of %s lacks %s", b->name,
+					 keys[k]);
+		text = cJSON_PrintUnformatted(obj);
+		assert_non_null(text);
+		print_message("%s\n", text);
+		cJSON_free(text);
+		cJSON_Delete(obj);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_variants),
+		cmocka_unit_test(test_softmax),
+		cmocka_unit_test(test_layernorm),
+		cmocka_unit_test(test_rmsnorm),
+		cmocka_unit_test(test_sgemm),
+		cmocka_unit_test(test_lora),
+		cmocka_unit_test(test_many_iters),
+		cmocka_unit_test(test_build_failure),
+		cmocka_unit_test(test_roofline),
+		cmocka_unit_test(test_describe),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
