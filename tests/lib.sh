@@ -22,4 +22,4 @@ expect_fail() {
     "$@" >"$T/out" 2>"$T/err"; got=$?
     [ "$got" = "$want" ] || { cat "$T/err" >&2; die "expected exit $want, got $got: $*"; }
 }
-expect_grep() { grep -q -- "$1" "$2" || { echo "--- $2:" >&2; cat "$2" >&2; die "no '$1' in $2"; }; }
+expect_grep() { grep -q -e "$1" -- "$2" || { echo "--- $2:" >&2; cat "$2" >&2; die "no '$1' in $2"; }; }

@@ -14,7 +14,7 @@ q() { sqlite3 r.sqlite "$1"; }
 [ "$(q "SELECT count(*) FROM result WHERE min_ns <= median_ns AND median_ns <= (SELECT max(ns) FROM sample s WHERE s.result_id = result.id) AND ci_lo_ns <= median_ns AND median_ns <= ci_hi_ns")" = 8 ] || die "statistics inconsistent"
 [ "$(q "SELECT count(*) FROM result WHERE max_rel_err IS NOT NULL AND max_abs_err < 1e-3")" = 8 ] || die "validation errors not stored"
 q "SELECT provenance FROM run" > prov.json
-for k in '"openblas"' '"cpu"' '"env"' '"os"'; do expect_grep "$k" prov.json; done
+for k in '"openblas"' '"cpu"' '"environment"' '"os"'; do expect_grep "$k" prov.json; done
 [ "$(q "PRAGMA integrity_check")" = ok ] || die "integrity"
 [ "$(q "PRAGMA journal_mode")" = wal ] || die "not WAL"
 echo ok

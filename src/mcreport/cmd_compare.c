@@ -1,0 +1,250 @@
+/*
+ * cmd_compare.c - `mcreport compare [A B]`: every result two runs share,
+ * with the change of the median, its 95% CI, the Mann-Whitney p-value and
+ * a verdict. Exits 1 when anything got slower, so it can gate a merge.
+ * Runs that differ in machine or software are compared only under a loud
+ * WARNING on stderr. The analysis lives in history.c.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "err.h"
+#include "history.h"
+#include "sbuf.h"
+#include "store.h"
+#include "units.h"
+
+#define COMPARE_COLS 9
+
+struct compare_opts {
+	const char *ref[2];
+	int n_refs;
+	double threshold_pct, alpha;
+	int json;
+};
+
+/* A number in (lo, hi) from text; -1 when it is not one. */
+static int parse_num(const char *text, double lo, double hi, double *out)
+{
+	char *end = NULL;
+	double v = strtod(text, &end);
+
+	if (end == text || *end || !isfinite(v) || v <= lo || v >= hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_opts(int argc, char **argv, struct compare_opts *o)
+{
+	o->threshold_pct = HISTORY_THRESHOLD_PCT;
+	o->alpha = HISTORY_ALPHA;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--json") == 0) {
+			o->json = 1;
+		} else if (strcmp(a, "--threshold") == 0 && i + 1 < argc) {
+			if (parse_num(argv[++i], 0, 1e6, &o->threshold_pct)) {
+				fprintf(stderr, "mcreport compare: --threshold takes a percentage "
+					"above 0, not '%s'\n", argv[i]);
+				return -1;
+			}
+		} else if (strcmp(a, "--alpha") == 0 && i + 1 < argc) {
+			if (parse_num(argv[++i], 0, 1, &o->alpha)) {
+				fprintf(stderr, "mcreport compare: --alpha takes a level between "
+					"0 and 1, not '%s'\n", argv[i]);
+				return -1;
+			}
+		} else if (a[0] != '-' && o->n_refs < 2) {
+			o->ref[o->n_refs++] = a;
+		} else {
+			fprintf(stderr, "mcreport compare: %s '%s' (see mcreport compare "
+				"--help)\n", a[0] == '-' ? "unknown or incomplete option"
+				: "unexpected argument", a);
+			return -1;
+		}
+	}
+	if (o->n_refs == 1) {
+		fprintf(stderr, "mcreport compare: give two runs A B, or none for the "
+			"latest two (see mcreport compare --help)\n");
+		return -1;
+	}
+	return 0;
+}
+
+static void run_line(struct sbuf *out, const char *name, const struct history_run *r)
+{
+	char date[32], commit[16];
+
+	history_fmt_date(r->started_at, date, sizeof(date));
+	history_fmt_commit(r->git_commit, r->git_dirty, commit, sizeof(commit));
+	sbuf_addf(out, "%s: run %.8s (id %lld), %s, commit %s, machine %s (%.8s)\n",
+		  name, r->uuid, (long long)r->id, date, commit, r->hostname,
+		  r->fingerprint);
+}
+
+static void fmt_p(double p, char *out, size_t n_out)
+{
+	if (!isfinite(p))
+		snprintf(out, n_out, "-");
+	else if (p < 0.001)
+		snprintf(out, n_out, "<0.001");
+	else
+		snprintf(out, n_out, "%.3f", p);
+}
+
+static int table(struct sbuf *out, const struct history_comparison *c)
+{
+	static const char *const head[COMPARE_COLS] = {
+		"benchmark", "backend", "clock", "A median", "B median", "change",
+		"95% CI", "p", "verdict",
+	};
+	enum { W = 256 };
+	char (*text)[COMPARE_COLS][W] = calloc(c->n_rows ? c->n_rows : 1, sizeof(*text));
+	const char **cells = calloc((c->n_rows + 1) * COMPARE_COLS, sizeof(*cells));
+
+	if (!text || !cells) {
+		free(text);
+		free(cells);
+		return MC_ENOMEM;
+	}
+	memcpy(cells, head, sizeof(head));
+	for (size_t i = 0; i < c->n_rows; i++) {
+		const struct history_cmp_row *r = &c->rows[i];
+		char lo[UNITS_LEN], hi[UNITS_LEN];
+
+		snprintf(text[i][0], W, "%s/%s%s%s%s", r->suite, r->benchmark,
+			 *r->variant ? " [" : "", r->variant, *r->variant ? "]" : "");
+		snprintf(text[i][1], W, "%s", r->backend);
+		snprintf(text[i][2], W, "%s", r->clock);
+		units_time(r->median_a_ns, text[i][3], W);
+		units_time(r->median_b_ns, text[i][4], W);
+		history_fmt_pct(r->change.change_pct, text[i][5], W);
+		history_fmt_pct(r->change.ci_lo_pct, lo, sizeof(lo));
+		history_fmt_pct(r->change.ci_hi_pct, hi, sizeof(hi));
+		if (isfinite(r->change.ci_lo_pct))
+			snprintf(text[i][6], W, "[%s, %s]", lo, hi);
+		else
+			snprintf(text[i][6], W, "-");
+		fmt_p(r->change.p, text[i][7], W);
+		snprintf(text[i][8], W, "%s", history_verdict_name(r->change.verdict));
+		for (size_t k = 0; k < COMPARE_COLS; k++)
+			cells[(i + 1) * COMPARE_COLS + k] = text[i][k];
+	}
+	history_table(out, cells, c->n_rows + 1, COMPARE_COLS, "lllrrrrrl");
+	free(cells);
+	free(text);
+	return 0;
+}
+
+static void summary(struct sbuf *out, const struct history_comparison *c)
+{
+	sbuf_addf(out, "%zu slower, %zu faster, %zu unchanged of %zu result(s) "
+		  "(threshold %g%%, alpha %g)", c->n_slower, c->n_faster, c->n_unchanged,
+		  c->n_rows, c->threshold_pct, c->alpha);
+	if (c->n_not_ok)
+		sbuf_addf(out, "; %zu not ok in A or B", c->n_not_ok);
+	if (c->n_only_a)
+		sbuf_addf(out, "; %zu only in A", c->n_only_a);
+	if (c->n_only_b)
+		sbuf_addf(out, "; %zu only in B", c->n_only_b);
+	sbuf_addc(out, '\n');
+}
+
+static int print_text(const struct history_comparison *c)
+{
+	struct sbuf out = SBUF_INIT;
+	int rc;
+
+	run_line(&out, "A", &c->a);
+	run_line(&out, "B", &c->b);
+	sbuf_addc(&out, '\n');
+	rc = table(&out, c);
+	sbuf_addc(&out, '\n');
+	summary(&out, c);
+	if (rc || sbuf_failed(&out)) {
+		sbuf_release(&out);
+		return MC_ENOMEM;
+	}
+	fputs(sbuf_str(&out), stdout);
+	sbuf_release(&out);
+	return 0;
+}
+
+static int print_json(const struct history_comparison *c)
+{
+	cJSON *doc = history_comparison_json(c);
+	char *text = doc ? cJSON_Print(doc) : NULL;
+
+	cJSON_Delete(doc);
+	if (!text)
+		return MC_ENOMEM;
+	printf("%s\n", text);
+	free(text);
+	return 0;
+}
+
+/* One "WARNING: ..." line on stderr per way the runs differ. */
+static void warn(const struct history_comparison *c)
+{
+	struct sbuf w = SBUF_INIT;
+	const char *p;
+
+	history_comparison_warnings(c, &w);
+	for (p = sbuf_str(&w); *p;) {
+		size_t len = strcspn(p, "\n");
+
+		fprintf(stderr, "WARNING: %.*s\n", (int)len, p);
+		p += len + (p[len] ? 1 : 0);
+	}
+	sbuf_release(&w);
+}
+
+int cmd_compare(int argc, char **argv, struct cmd_ctx *ctx)
+{
+	struct compare_opts o = { 0 };
+	struct history_comparison *c = NULL;
+	struct store *st = NULL;
+	sqlite3 *db;
+	int64_t a = 0, b = 0;
+	char err[MC_ERRLEN];
+	int rc = 1;
+
+	if (parse_opts(argc, argv, &o))
+		return 2;
+	if (store_open(ctx->db_path, STORE_READ, &st, err, sizeof(err)))
+		goto fail;
+	db = store_db(st);
+	if (o.n_refs == 2) {
+		if (history_resolve_run(db, o.ref[0], &a, err, sizeof(err)) ||
+		    history_resolve_run(db, o.ref[1], &b, err, sizeof(err)))
+			goto fail;
+	} else if (history_default_pair(db, &a, &b, err, sizeof(err))) {
+		goto fail;
+	}
+	if (history_compare(db, a, b, o.threshold_pct, o.alpha, &c, err, sizeof(err)))
+		goto fail;
+	if (c->n_rows == 0) {
+		err_set(err, sizeof(err), MC_EINVAL,
+			"runs %.8s and %.8s share no result with status ok on both sides",
+			c->a.uuid, c->b.uuid);
+		goto fail;
+	}
+	warn(c);
+	if (o.json ? print_json(c) : print_text(c)) {
+		snprintf(err, sizeof(err), "out of memory");
+		goto fail;
+	}
+	rc = c->n_slower > 0;
+	goto out;
+fail:
+	fprintf(stderr, "mcreport compare: %s\n", err);
+out:
+	history_comparison_free(c);
+	store_close(st);
+	return rc;
+}

@@ -1,0 +1,183 @@
+/*
+ * cmd_regressions.c - `mcreport regressions`: shifts of level in every
+ * series of runs (suite, benchmark, backend, variant, clock, machine), each
+ * with the run where it happened and the commit range to bisect. Exits 1
+ * when a reported shift is a slowdown. The analysis lives in history.c.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "err.h"
+#include "history.h"
+#include "sbuf.h"
+#include "store.h"
+#include "units.h"
+
+#define SHIFT_COLS 10
+
+struct regressions_opts {
+	struct history_rq q;
+	int json;
+};
+
+static int parse_opts(int argc, char **argv, struct regressions_opts *o)
+{
+	o->q.threshold_pct = HISTORY_THRESHOLD_PCT;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--json") == 0) {
+			o->json = 1;
+		} else if (strcmp(a, "--since") == 0 && i + 1 < argc) {
+			o->q.since = argv[++i];
+		} else if (strcmp(a, "--backend") == 0 && i + 1 < argc) {
+			o->q.backend = argv[++i];
+		} else if (strcmp(a, "--machine") == 0 && i + 1 < argc) {
+			o->q.machine = argv[++i];
+		} else if (strcmp(a, "--threshold") == 0 && i + 1 < argc) {
+			char *end = NULL;
+			double v = strtod(argv[++i], &end);
+
+			if (end == argv[i] || *end || !isfinite(v) || v <= 0 || v >= 1e6) {
+				fprintf(stderr, "mcreport regressions: --threshold takes a "
+					"percentage above 0, not '%s'\n", argv[i]);
+				return -1;
+			}
+			o->q.threshold_pct = v;
+		} else {
+			fprintf(stderr, "mcreport regressions: %s '%s' (see mcreport "
+				"regressions --help)\n", a[0] == '-' ?
+				"unknown or incomplete option" : "unexpected argument", a);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* "good..bad" for git bisect, or why there is none. */
+static void fmt_bisect(const struct history_shift *s, char *out, size_t n_out)
+{
+	char good[16], bad[16];
+
+	history_fmt_commit(s->good_commit, 0, good, sizeof(good));
+	history_fmt_commit(s->bad_commit, 0, bad, sizeof(bad));
+	if (s->good_commit && s->bad_commit && strcmp(s->good_commit, s->bad_commit) == 0)
+		snprintf(out, n_out, "%s (same commit: not the code)", good);
+	else if (!s->good_commit && !s->bad_commit)
+		snprintf(out, n_out, "- (commits unknown)");
+	else
+		snprintf(out, n_out, "%s..%s", s->good_commit ? good : "?",
+			 s->bad_commit ? bad : "?");
+}
+
+static int table(struct sbuf *out, const struct history_shift *sh, size_t n)
+{
+	static const char *const head[SHIFT_COLS] = {
+		"benchmark", "backend", "clock", "machine", "run", "date",
+		"before", "after", "change", "bisect",
+	};
+	enum { W = 256 };
+	char (*text)[SHIFT_COLS][W] = calloc(n ? n : 1, sizeof(*text));
+	const char **cells = calloc((n + 1) * SHIFT_COLS, sizeof(*cells));
+
+	if (!text || !cells) {
+		free(text);
+		free(cells);
+		return MC_ENOMEM;
+	}
+	memcpy(cells, head, sizeof(head));
+	for (size_t i = 0; i < n; i++) {
+		const struct history_shift *s = &sh[i];
+
+		snprintf(text[i][0], W, "%s/%s%s%s%s", s->suite, s->benchmark,
+			 *s->variant ? " [" : "", s->variant, *s->variant ? "]" : "");
+		snprintf(text[i][1], W, "%s", s->backend);
+		snprintf(text[i][2], W, "%s", s->clock);
+		snprintf(text[i][3], W, "%s", s->hostname);
+		snprintf(text[i][4], W, "%.8s", s->run_uuid);
+		history_fmt_date(s->started_at, text[i][5], W);
+		units_time(s->before_ns, text[i][6], W);
+		units_time(s->after_ns, text[i][7], W);
+		history_fmt_pct(s->change_pct, text[i][8], W);
+		fmt_bisect(s, text[i][9], W);
+		for (size_t k = 0; k < SHIFT_COLS; k++)
+			cells[(i + 1) * SHIFT_COLS + k] = text[i][k];
+	}
+	history_table(out, cells, n + 1, SHIFT_COLS, "llllllrrrl");
+	free(cells);
+	free(text);
+	return 0;
+}
+
+static int print_text(const struct history_rq *q, size_t n_series,
+		      const struct history_shift *sh, size_t n)
+{
+	struct sbuf out = SBUF_INIT;
+	size_t n_slower = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++)
+		n_slower += sh[i].direction == HISTORY_SLOWER;
+	if (n) {
+		rc = table(&out, sh, n);
+		sbuf_addc(&out, '\n');
+	}
+	sbuf_addf(&out, "%zu level shift(s): %zu slower, %zu faster, in %zu series of "
+		  ">= %d complete runs (threshold %g%%%s%s)\n", n, n_slower, n - n_slower,
+		  n_series, HISTORY_MIN_RUNS, q->threshold_pct, q->since ? ", since " : "",
+		  q->since ? q->since : "");
+	if (rc || sbuf_failed(&out)) {
+		sbuf_release(&out);
+		return MC_ENOMEM;
+	}
+	fputs(sbuf_str(&out), stdout);
+	sbuf_release(&out);
+	return 0;
+}
+
+static int print_json(const struct history_rq *q, size_t n_series,
+		      const struct history_shift *sh, size_t n)
+{
+	cJSON *doc = history_shifts_json(q, n_series, sh, n);
+	char *text = doc ? cJSON_Print(doc) : NULL;
+
+	cJSON_Delete(doc);
+	if (!text)
+		return MC_ENOMEM;
+	printf("%s\n", text);
+	free(text);
+	return 0;
+}
+
+int cmd_regressions(int argc, char **argv, struct cmd_ctx *ctx)
+{
+	struct regressions_opts o = { 0 };
+	struct history_shift *sh = NULL;
+	struct store *st = NULL;
+	size_t n = 0, n_series = 0;
+	char err[MC_ERRLEN];
+	int rc = 1;
+
+	if (parse_opts(argc, argv, &o))
+		return 2;
+	if (store_open(ctx->db_path, STORE_READ, &st, err, sizeof(err)) ||
+	    history_regressions(store_db(st), &o.q, &sh, &n, &n_series, err, sizeof(err)))
+		goto fail;
+	if (o.json ? print_json(&o.q, n_series, sh, n) : print_text(&o.q, n_series, sh, n)) {
+		snprintf(err, sizeof(err), "out of memory");
+		goto fail;
+	}
+	rc = 0;
+	for (size_t i = 0; i < n; i++)
+		rc |= sh[i].direction == HISTORY_SLOWER;
+	goto out;
+fail:
+	fprintf(stderr, "mcreport regressions: %s\n", err);
+out:
+	history_shifts_free(sh, n);
+	store_close(st);
+	return rc;
+}

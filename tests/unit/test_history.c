@@ -1,0 +1,652 @@
+/*
+ * test_history.c - history.c against stores built here with generated
+ * histories: injected level steps must be found at the right run, pure
+ * noise must rarely raise an alarm, and run comparisons must give the
+ * verdicts (and so the exit status) the commands promise.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "history.h"
+#include "sbuf.h"
+#include "stats.h"
+#include "store.h"
+
+#define SAMPLES 9          /* raw samples per result */
+#define SAMPLE_NOISE 0.005 /* within a run */
+#define RUN_NOISE 0.02     /* between runs: "2% noise" (sd, or bound) */
+
+struct fixture {
+	char dir[64], path[96];
+	struct store *st;
+	uint64_t rng;
+	unsigned n_runs;       /* for unique uuids and times */
+	int bounded;           /* run noise uniform in +-RUN_NOISE, not Gaussian */
+};
+
+/* ------------------------------------------------------------ generators */
+
+static double uniform(struct fixture *f)
+{
+	/* xorshift64*: fixed seeds, so every failure reproduces. */
+	f->rng ^= f->rng >> 12;
+	f->rng ^= f->rng << 25;
+	f->rng ^= f->rng >> 27;
+	return (double)((f->rng * 0x2545F4914F6CDD1DULL) >> 11) * 0x1.0p-53;
+}
+
+static double gauss(struct fixture *f)
+{
+	double u = uniform(f), v = uniform(f);
+
+	if (u < 1e-300)
+		u = 1e-300;
+	return sqrt(-2.0 * log(u)) * cos(2.0 * M_PI * v);
+}
+
+/* n samples around level (relative noise sd). */
+static void gen_samples(struct fixture *f, double level, double sd, double *out, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		out[i] = level * (1.0 + sd * gauss(f));
+}
+
+struct run_spec {
+	const char *fingerprint, *hostname;  /* NULL: "fp-main", "main" */
+	const char *commit;                  /* NULL: unknown */
+	int dirty;
+	const char *compiler;                /* NULL: "gcc 12" */
+	const char *openblas;                /* NULL: "0.3.21" */
+	const char *status;                  /* NULL: complete */
+	const char *uuid;                    /* NULL: generated */
+};
+
+static int64_t begin_run(struct fixture *f, const struct run_spec *rs,
+			 char *out_uuid, char *out_time)
+{
+	struct store_run run = { 0 };
+	char uuid[40], when[32], prov[128], err[MC_ERRLEN] = "";
+	unsigned k = f->n_runs++;
+	int64_t id = -1;
+
+	if (rs->uuid)
+		snprintf(uuid, sizeof(uuid), "%s", rs->uuid);
+	else
+		snprintf(uuid, sizeof(uuid), "%08x-0000-4000-8000-%012x",
+			 (unsigned)(k * 2654435761u), k);
+	/* One run an hour from 2024-01-01. */
+	snprintf(when, sizeof(when), "2024-%02u-%02uT%02u:00:00Z", 1 + k / (24 * 28),
+		 1 + k / 24 % 28, k % 24);
+	snprintf(prov, sizeof(prov), "{\"openblas\": {\"version\": \"%s\"}}",
+		 rs->openblas ? rs->openblas : "0.3.21");
+	run.uuid = uuid;
+	run.started_at = when;
+	run.argv = "mcbench run";
+	run.git_commit = rs->commit;
+	run.git_dirty = rs->commit ? rs->dirty : -1;
+	run.compiler = rs->compiler ? rs->compiler : "gcc 12";
+	run.cflags = "-O2";
+	run.timer_name = "test";
+	run.timer_resolution_ns = 1;
+	run.timer_overhead_ns = 1;
+	run.provenance = prov;
+	run.machine.fingerprint = rs->fingerprint ? rs->fingerprint : "fp-main-0123456789";
+	run.machine.hostname = rs->hostname ? rs->hostname : "main";
+	run.machine.cpu_model = "test cpu";
+	run.machine.os = "linux";
+	run.machine.kernel = "6.1";
+	run.machine.cores = 4;
+	run.machine.threads = 8;
+	run.machine.mem_bytes = 1 << 30;
+	if (store_run_begin(f->st, &run, &id, err, sizeof(err)))
+		fail_msg("%s", err);
+	if (out_uuid)
+		snprintf(out_uuid, 40, "%s", uuid);
+	if (out_time)
+		snprintf(out_time, 32, "%s", when);
+	return id;
+}
+
+static void add_result(struct fixture *f, int64_t run_id, const char *bench,
+		       const char *backend, const double *x, size_t n)
+{
+	struct store_result res = { 0 };
+	char err[MC_ERRLEN] = "";
+
+	res.suite = "gen";
+	res.benchmark = bench;
+	res.kernel = "softmax";
+	res.params = "{}";
+	res.backend = backend;
+	res.variant = "";
+	res.clock = "wall";
+	res.status = "ok";
+	res.flops = 1;
+	res.bytes = 1;
+	res.iters_per_sample = 1;
+	res.max_abs_err = 0;
+	res.max_rel_err = 0;
+	assert_int_equal(stats_summarize(x, n, &res.stats), 0);
+	if (store_result_add(f->st, run_id, &res, x, n, err, sizeof(err)))
+		fail_msg("%s", err);
+}
+
+static void finish_run(struct fixture *f, int64_t id, const char *status)
+{
+	char err[MC_ERRLEN] = "";
+
+	if (store_run_finish(f->st, id, status ? status : "complete", err, sizeof(err)))
+		fail_msg("%s", err);
+}
+
+/* Adds n_runs runs, each with one result per history: history h of run i
+ * has level 1000 ns * levels[h * n_runs + i] with RUN_NOISE between runs.
+ * Commits are "c0000<i>..." (unique per run). uuids of the runs go to
+ * out_uuids (may be NULL). */
+static void add_histories(struct fixture *f, size_t n_hist, size_t n_runs,
+			  const double *levels, char (*out_uuids)[40])
+{
+	double x[SAMPLES];
+	char bench[64], commit[48];
+
+	for (size_t i = 0; i < n_runs; i++) {
+		struct run_spec rs = { 0 };
+		int64_t id;
+
+		snprintf(commit, sizeof(commit), "c%07zx%032x", i, 0);
+		rs.commit = commit;
+		id = begin_run(f, &rs, out_uuids ? out_uuids[i] : NULL, NULL);
+		for (size_t h = 0; h < n_hist; h++) {
+			double e = f->bounded ? 2.0 * uniform(f) - 1.0 : gauss(f);
+			double level = 1000.0 * levels[h * n_runs + i] * (1.0 + RUN_NOISE * e);
+
+			snprintf(bench, sizeof(bench), "softmax/h=%zu", h);
+			gen_samples(f, level, SAMPLE_NOISE, x, SAMPLES);
+			add_result(f, id, bench, "ref", x, SAMPLES);
+		}
+		finish_run(f, id, NULL);
+	}
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	char err[MC_ERRLEN];
+
+	if (!f)
+		return -1;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/test_history.XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	snprintf(f->path, sizeof(f->path), "%s/h.sqlite", f->dir);
+	if (store_open(f->path, STORE_WRITE, &f->st, err, sizeof(err))) {
+		print_error("%s\n", err);
+		return -1;
+	}
+	f->rng = 0x9E3779B97F4A7C15ULL;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char side[128];
+
+	store_close(f->st);
+	unlink(f->path);
+	snprintf(side, sizeof(side), "%s-wal", f->path);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-shm", f->path);
+	unlink(side);
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+/* ------------------------------------------------------------ regressions */
+
+/* Levels of H histories of N runs: +10% at run 10, a further +20% at 20. */
+static void two_steps(double *levels, size_t h_n, size_t n)
+{
+	for (size_t h = 0; h < h_n; h++)
+		for (size_t i = 0; i < n; i++)
+			levels[h * n + i] = i < 10 ? 1.0 : i < 20 ? 1.10 : 1.10 * 1.20;
+}
+
+/* Steps of +10% at run 10 and a further +20% at run 20 among noise within
+ * +-2%, in independent histories: each found, at its run, and no more. */
+static void test_injected_steps_found(void **state)
+{
+	enum { H = 20, N = 30 };
+	struct fixture *f = *state;
+	double levels[H * N];
+	char uuids[N][40], err[MC_ERRLEN] = "";
+	struct history_rq q = { 0 };
+	struct history_shift *sh = NULL;
+	size_t n = 0, n_series = 0;
+
+	two_steps(levels, H, N);
+	f->bounded = 1;
+	add_histories(f, H, N, levels, uuids);
+
+	if (history_regressions(store_db(f->st), &q, &sh, &n, &n_series, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_int_equal(n_series, H);
+	assert_int_equal(n, 2 * H);
+	for (size_t k = 0; k < n; k++) {
+		const struct history_shift *s = &sh[k];
+		int first = k % 2 == 0;
+		size_t at = first ? 10 : 20;
+		char good[48], bad[48];
+
+		if (s->index != at)
+			print_message("shift %zu: %s at run %zu, %+.1f%% (%.0f -> %.0f)\n", k,
+				      s->benchmark, s->index, s->change_pct, s->before_ns,
+				      s->after_ns);
+		assert_int_equal(s->index, at);
+		assert_int_equal(s->n_runs, N);
+		assert_string_equal(s->run_uuid, uuids[at]);
+		assert_int_equal(s->direction, HISTORY_SLOWER);
+		assert_true(fabs(s->change_pct - (first ? 10.0 : 20.0)) < 3.0);
+		assert_true(s->after_ns > s->before_ns);
+		snprintf(good, sizeof(good), "c%07zx%032x", at - 1, 0);
+		snprintf(bad, sizeof(bad), "c%07zx%032x", at, 0);
+		assert_string_equal(s->good_commit, good);
+		assert_string_equal(s->bad_commit, bad);
+		assert_string_equal(s->git_commit, bad);
+		assert_string_equal(s->backend, "ref");
+		assert_string_equal(s->clock, "wall");
+	}
+	history_shifts_free(sh, n);
+
+	/* --since as a date or a commit: only the shift at run 20 is left. */
+	q.since = "C000000F";  /* prefix of run 15's commit, any case */
+	if (history_regressions(store_db(f->st), &q, &sh, &n, NULL, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_int_equal(n, H);
+	for (size_t k = 0; k < n; k++)
+		assert_int_equal(sh[k].index, 20);
+	history_shifts_free(sh, n);
+	q.since = "2024-01-01T15";  /* run 15 started at 15:00 */
+	if (history_regressions(store_db(f->st), &q, &sh, &n, NULL, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_int_equal(n, H);
+	history_shifts_free(sh, n);
+	/* a higher threshold hides the 10% step, keeps the 20% one */
+	q.since = NULL;
+	q.threshold_pct = 15;
+	if (history_regressions(store_db(f->st), &q, &sh, &n, NULL, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_int_equal(n, H);
+	for (size_t k = 0; k < n; k++)
+		assert_int_equal(sh[k].index, 20);
+	history_shifts_free(sh, n);
+	/* unknown commit, and nonsense */
+	q.since = "deadbeef";
+	assert_int_equal(history_regressions(store_db(f->st), &q, &sh, &n, NULL, err,
+					     sizeof(err)), MC_EINVAL);
+	assert_non_null(strstr(err, "deadbeef"));
+	q.since = "yesterday";
+	assert_int_equal(history_regressions(store_db(f->st), &q, &sh, &n, NULL, err,
+					     sizeof(err)), MC_EINVAL);
+	assert_null(sh);
+}
+
+/* The same steps among Gaussian noise of sd 2%: a run of the old level
+ * can now look like the new one (the midpoint of a 10% step is 2.5 sd
+ * away, so a few percent of those steps are placed one run off). Every
+ * step must still be found, within one run, with nothing else; at least
+ * 95% exactly. */
+static void test_injected_steps_gaussian(void **state)
+{
+	enum { H = 100, N = 30 };
+	struct fixture *f = *state;
+	double *levels = malloc(H * N * sizeof(*levels));
+	char err[MC_ERRLEN] = "";
+	struct history_rq q = { 0 };
+	struct history_shift *sh = NULL;
+	size_t n = 0, exact = 0;
+
+	assert_non_null(levels);
+	two_steps(levels, H, N);
+	add_histories(f, H, N, levels, NULL);
+	free(levels);
+	if (history_regressions(store_db(f->st), &q, &sh, &n, NULL, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_int_equal(n, 2 * H);
+	for (size_t k = 0; k < n; k++) {
+		size_t at = k % 2 == 0 ? 10 : 20;
+
+		assert_true(sh[k].index + 1 >= at && sh[k].index <= at + 1);
+		assert_int_equal(sh[k].direction, HISTORY_SLOWER);
+		exact += sh[k].index == at;
+	}
+	print_message("steps placed exactly: %zu of %zu\n", exact, n);
+	assert_true(exact * 100 >= 95 * n);
+	history_shifts_free(sh, n);
+}
+
+/* An improvement is a shift too, reported as faster. */
+static void test_improvement_found(void **state)
+{
+	enum { N = 16 };
+	struct fixture *f = *state;
+	double levels[N];
+	char err[MC_ERRLEN] = "";
+	struct history_rq q = { 0 };
+	struct history_shift *sh = NULL;
+	size_t n = 0;
+
+	for (size_t i = 0; i < N; i++)
+		levels[i] = i < 9 ? 1.0 : 0.85;
+	add_histories(f, 1, N, levels, NULL);
+	if (history_regressions(store_db(f->st), &q, &sh, &n, NULL, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_int_equal(n, 1);
+	assert_int_equal(sh[0].index, 9);
+	assert_int_equal(sh[0].direction, HISTORY_FASTER);
+	assert_true(fabs(sh[0].change_pct + 15.0) < 3.0);
+	history_shifts_free(sh, n);
+}
+
+/* 200 histories of 20 runs of pure 2% noise: at the default threshold, at
+ * most 5% of them may show a shift. */
+static void test_noise_false_alarms(void **state)
+{
+	enum { H = 200, N = 20 };
+	struct fixture *f = *state;
+	double *levels = malloc(H * N * sizeof(*levels));
+	char err[MC_ERRLEN] = "";
+	struct history_rq q = { 0 };
+	struct history_shift *sh = NULL;
+	size_t n = 0, n_series = 0, alarms = 0;
+
+	assert_non_null(levels);
+	for (size_t i = 0; i < H * N; i++)
+		levels[i] = 1.0;
+	add_histories(f, H, N, levels, NULL);
+	free(levels);
+	if (history_regressions(store_db(f->st), &q, &sh, &n, &n_series, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_int_equal(n_series, H);
+	for (size_t k = 0; k < n; k++)
+		if (k == 0 || strcmp(sh[k].benchmark, sh[k - 1].benchmark))
+			alarms++;
+	print_message("false alarms: %zu of %d noise histories (%zu shifts)\n",
+		      alarms, H, n);
+	assert_true(alarms * 20 <= H);
+	history_shifts_free(sh, n);
+}
+
+/* A series needs HISTORY_MIN_RUNS runs; fewer are not examined. */
+static void test_short_series_ignored(void **state)
+{
+	struct fixture *f = *state;
+	double levels[3] = { 1.0, 2.0, 2.0 };
+	char err[MC_ERRLEN] = "";
+	struct history_rq q = { 0 };
+	struct history_shift *sh = NULL;
+	size_t n = 9, n_series = 9;
+
+	add_histories(f, 1, 3, levels, NULL);
+	assert_int_equal(history_regressions(store_db(f->st), &q, &sh, &n, &n_series,
+					     err, sizeof(err)), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(n_series, 0);
+}
+
+/* ------------------------------------------------------------ verdicts */
+
+static void test_verdicts_on_samples(void **state)
+{
+	struct fixture *f = *state;
+	double a[30], b[30];
+	struct history_change c;
+
+	/* identical samples: no change at all */
+	gen_samples(f, 1000.0, 0.005, a, 30);
+	assert_int_equal(history_change_verdict(a, 30, a, 30, NAN, NAN, 0, 0, &c), 0);
+	assert_int_equal(c.verdict, HISTORY_UNCHANGED);
+	assert_true(fabs(c.change_pct) < 1e-9);
+	assert_true(c.p > 0.5);
+
+	/* 10% slower, low noise: slower, CI above 0 */
+	gen_samples(f, 1100.0, 0.005, b, 30);
+	assert_int_equal(history_change_verdict(a, 30, b, 30, NAN, NAN, 5, 0.05, &c), 0);
+	assert_int_equal(c.verdict, HISTORY_SLOWER);
+	assert_true(c.ci_lo_pct > 0 && c.p < 0.05);
+	assert_true(fabs(c.change_pct - 10.0) < 1.5);
+	/* the same the other way round is faster */
+	assert_int_equal(history_change_verdict(b, 30, a, 30, NAN, NAN, 5, 0.05, &c), 0);
+	assert_int_equal(c.verdict, HISTORY_FASTER);
+
+	/* 3% slower: significant, but under the 5% threshold */
+	gen_samples(f, 1030.0, 0.005, b, 30);
+	assert_int_equal(history_change_verdict(a, 30, b, 30, NAN, NAN, 5, 0.05, &c), 0);
+	assert_int_equal(c.verdict, HISTORY_UNCHANGED);
+	assert_true(c.p < 0.05);
+	/* ... and slower at a 2% threshold */
+	assert_int_equal(history_change_verdict(a, 30, b, 30, NAN, NAN, 2, 0.05, &c), 0);
+	assert_int_equal(c.verdict, HISTORY_SLOWER);
+
+	/* 10% slower but noisy, 3 samples: not significant, so unchanged */
+	gen_samples(f, 1000.0, 0.2, a, 3);
+	gen_samples(f, 1100.0, 0.2, b, 3);
+	assert_int_equal(history_change_verdict(a, 3, b, 3, NAN, NAN, 5, 0.05, &c), 0);
+	assert_int_equal(c.verdict, HISTORY_UNCHANGED);
+
+	/* no samples: change from the medians, no verdict */
+	assert_int_equal(history_change_verdict(NULL, 0, NULL, 0, 100, 150, 5, 0.05, &c), 0);
+	assert_int_equal(c.verdict, HISTORY_UNCHANGED);
+	assert_true(fabs(c.change_pct - 50.0) < 1e-9);
+	assert_true(isnan(c.p) && isnan(c.ci_lo_pct));
+}
+
+/* Adds a run with results bench "b0".."b<n-1>" at the given levels. */
+static int64_t add_cmp_run(struct fixture *f, const struct run_spec *rs,
+			   const double *levels, size_t n, char *out_uuid)
+{
+	double x[30];
+	char bench[32];
+	int64_t id = begin_run(f, rs, out_uuid, NULL);
+
+	for (size_t i = 0; i < n; i++) {
+		snprintf(bench, sizeof(bench), "softmax/b=%zu", i);
+		gen_samples(f, levels[i], 0.005, x, 30);
+		add_result(f, id, bench, "ref", x, 30);
+	}
+	finish_run(f, id, rs->status);
+	return id;
+}
+
+static void test_compare_runs(void **state)
+{
+	struct fixture *f = *state;
+	sqlite3 *db = store_db(f->st);
+	const double la[3] = { 1000, 2000, 3000 }, lb[3] = { 1100, 2000, 3090 };
+	struct run_spec rs = { 0 };
+	struct history_comparison *c = NULL;
+	struct sbuf w = SBUF_INIT;
+	char err[MC_ERRLEN] = "", ua[40], ub[40], ref[16];
+	int64_t a, b, x, y, other;
+	cJSON *j;
+
+	rs.commit = "aaaa1111bbbb2222cccc3333dddd4444eeee5555";
+	a = add_cmp_run(f, &rs, la, 3, ua);
+	rs.commit = "ffff1111bbbb2222cccc3333dddd4444eeee5555";
+	b = add_cmp_run(f, &rs, lb, 3, ub);
+
+	assert_int_equal(history_default_pair(db, &x, &y, err, sizeof(err)), 0);
+	assert_int_equal(x, a);
+	assert_int_equal(y, b);
+	assert_int_equal(history_compare(db, a, b, 0, 0, &c, err, sizeof(err)), 0);
+	assert_int_equal(c->n_rows, 3);
+	assert_int_equal(c->rows[0].change.verdict, HISTORY_SLOWER);
+	assert_int_equal(c->rows[1].change.verdict, HISTORY_UNCHANGED);
+	assert_int_equal(c->rows[2].change.verdict, HISTORY_UNCHANGED); /* +3% */
+	assert_int_equal(c->n_slower, 1);  /* mcreport compare: exit 1 */
+	assert_int_equal(c->n_unchanged, 2);
+	assert_int_equal(c->differs, 0);
+	assert_string_equal(c->a.openblas_version, "0.3.21");
+	j = history_comparison_json(c);
+	assert_non_null(j);
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(
+		cJSON_GetObjectItem(j, "results"), 0), "verdict")->valuestring, "slower");
+	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "summary"),
+					     "slower")->valueint, 1);
+	cJSON_Delete(j);
+	history_comparison_free(c);
+
+	/* b against itself: nothing changed (exit 0) */
+	assert_int_equal(history_compare(db, b, b, 0, 0, &c, err, sizeof(err)), 0);
+	assert_int_equal(c->n_slower + c->n_faster, 0);
+	history_comparison_free(c);
+
+	/* run references: id, uuid prefix, commit prefix */
+	snprintf(ref, sizeof(ref), "%lld", (long long)a);
+	assert_int_equal(history_resolve_run(db, ref, &x, err, sizeof(err)), 0);
+	assert_int_equal(x, a);
+	snprintf(ref, sizeof(ref), "%.6s", ub);
+	assert_int_equal(history_resolve_run(db, ref, &x, err, sizeof(err)), 0);
+	assert_int_equal(x, b);
+	assert_int_equal(history_resolve_run(db, "FFFF11", &x, err, sizeof(err)), 0);
+	assert_int_equal(x, b);
+	assert_int_equal(history_resolve_run(db, "no-such-run", &x, err, sizeof(err)),
+			 MC_EINVAL);
+	assert_non_null(strstr(err, "no-such-run"));
+	assert_int_equal(history_resolve_run(db, "999", &x, err, sizeof(err)), MC_EINVAL);
+	assert_int_equal(history_resolve_run(db, "ab", &x, err, sizeof(err)), MC_EINVAL);
+
+	/* another machine, another OpenBLAS, a dirty tree: loud warnings */
+	rs.fingerprint = "fp-other-99999999";
+	rs.hostname = "other";
+	rs.openblas = "0.3.26";
+	rs.dirty = 1;
+	rs.commit = "1234abcd";
+	rs.compiler = "clang 15";
+	other = add_cmp_run(f, &rs, la, 3, NULL);
+	assert_int_equal(history_compare(db, a, other, 0, 0, &c, err, sizeof(err)), 0);
+	assert_int_equal(c->differs, HISTORY_DIFF_MACHINE | HISTORY_DIFF_OPENBLAS |
+			 HISTORY_DIFF_DIRTY | HISTORY_DIFF_COMPILER);
+	history_comparison_warnings(c, &w);
+	assert_non_null(strstr(sbuf_str(&w), "comparing runs from different machines"));
+	assert_non_null(strstr(sbuf_str(&w), "0.3.26"));
+	assert_non_null(strstr(sbuf_str(&w), "dirty"));
+	assert_non_null(strstr(sbuf_str(&w), "clang 15"));
+	sbuf_release(&w);
+	history_comparison_free(c);
+	/* ... and the default pair stays on one machine */
+	assert_int_equal(history_default_pair(db, &x, &y, err, sizeof(err)), 0);
+	assert_int_equal(x, a);
+	assert_int_equal(y, b);
+
+	/* an aborted run is refused by reference and never picked by default */
+	rs = (struct run_spec){ .status = "aborted", .uuid = "abcdef01-0000-4000-8000-000000000000" };
+	add_cmp_run(f, &rs, lb, 3, NULL);
+	assert_int_equal(history_resolve_run(db, "abcdef01", &x, err, sizeof(err)), MC_EINVAL);
+	assert_non_null(strstr(err, "aborted"));
+	assert_int_equal(history_default_pair(db, &x, &y, err, sizeof(err)), 0);
+	assert_int_equal(y, b);
+	assert_int_equal(history_compare(db, a, 12345, 0, 0, &c, err, sizeof(err)), MC_EINVAL);
+	assert_null(c);
+}
+
+static void test_series(void **state)
+{
+	struct fixture *f = *state;
+	struct history_query q = { 0 };
+	struct history_point *p = NULL;
+	/* history 0 steps by 50% at its third run, history 1 is flat */
+	const double levels[8] = { 1, 1, 1.5, 1.5, 1, 1, 1, 1 };
+	char err[MC_ERRLEN] = "";
+	size_t n = 0;
+	cJSON *j;
+
+	add_histories(f, 2, 4, levels, NULL);
+	q.bench = "softmax/h=0";
+	assert_int_equal(history_series(store_db(f->st), &q, &p, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 4);
+	assert_true(isnan(p[0].change_pct));
+	assert_true(p[2].change_pct > 30 && p[2].change_pct < 70);
+	assert_int_equal(p[3].series, 0);
+	assert_string_equal(p[0].hostname, "main");
+	assert_true(strcmp(p[0].started_at, p[1].started_at) < 0);
+	j = history_series_json(&q, p, n);
+	assert_non_null(j);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(
+		cJSON_GetArrayItem(cJSON_GetObjectItem(j, "series"), 0), "runs")), 4);
+	cJSON_Delete(j);
+	history_points_free(p, n);
+
+	/* with the suite prefix, and filters that match nothing */
+	q.bench = "gen/softmax/h=1";
+	assert_int_equal(history_series(store_db(f->st), &q, &p, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 4);
+	history_points_free(p, n);
+	q.backend = "cpu";
+	assert_int_equal(history_series(store_db(f->st), &q, &p, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 0);
+	q.backend = NULL;
+	q.machine = "fp-ma";
+	assert_int_equal(history_series(store_db(f->st), &q, &p, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 4);
+	history_points_free(p, n);
+	q.clock = "cpu";
+	assert_int_equal(history_series(store_db(f->st), &q, &p, &n, err, sizeof(err)),
+			 MC_EINVAL);
+}
+
+static void test_text_helpers(void **state)
+{
+	const char *cells[] = { "name", "time", "a", "1.23 \xc2\xb5s", "bbb", "10.0 ms" };
+	struct sbuf b = SBUF_INIT;
+	char s[32];
+
+	(void)state;
+	history_table(&b, cells, 3, 2, "lr");
+	assert_string_equal(sbuf_str(&b), "name     time\n"
+					  "a     1.23 \xc2\xb5s\n"
+					  "bbb   10.0 ms\n");
+	sbuf_release(&b);
+	history_fmt_pct(5.71, s, sizeof(s));
+	assert_string_equal(s, "+5.7%");
+	history_fmt_pct(-12.4, s, sizeof(s));
+	assert_string_equal(s, "-12%");
+	history_fmt_pct(0, s, sizeof(s));
+	assert_string_equal(s, "0%");
+	history_fmt_pct(NAN, s, sizeof(s));
+	assert_string_equal(s, "-");
+	history_fmt_commit("0123456789abcdef", 1, s, sizeof(s));
+	assert_string_equal(s, "0123456+");
+	history_fmt_commit(NULL, -1, s, sizeof(s));
+	assert_string_equal(s, "-");
+	history_fmt_date("2024-05-01T10:20:30Z", s, sizeof(s));
+	assert_string_equal(s, "2024-05-01 10:20");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_injected_steps_found, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_injected_steps_gaussian, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_improvement_found, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_noise_false_alarms, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_short_series_ignored, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_verdicts_on_samples, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_compare_runs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_series, setup, teardown),
+		cmocka_unit_test(test_text_helpers),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
