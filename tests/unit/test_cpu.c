@@ -344,7 +344,10 @@ static void test_discover_all(void **state)
 	assert_ptr_equal(fams[0], &backend_ref);
 	assert_ptr_equal(fams[1], &backend_cpu);
 	assert_ptr_equal(fams[2], &backend_opencl);
-	assert_null(fams[3]);
+	for (size_t f = 0; fams[f]; f++) {
+		assert_non_null(fams[f]->name);
+		assert_non_null(fams[f]->discover);
+	}
 
 	assert_int_equal(backend_discover_all(only_cpu, 1, &bs, &n, notes,
 					      sizeof(notes), err, sizeof(err)), 0);
@@ -366,6 +369,7 @@ static void test_discover_all(void **state)
 	assert_null(bs);
 	assert_int_equal(n, 0);
 	assert_non_null(strstr(err, "'gpu'"));
+	assert_non_null(strstr(err, "ref, cpu, opencl"));
 
 	/* an instance that is not there (whether or not OpenCL works) */
 	assert_true(backend_discover_all(missing, 1, &bs, &n, notes,

@@ -48,15 +48,16 @@ static void test_kernel_table(void **state)
 {
 	const struct kernel_spec *const *k = workload_kernels();
 	static const char *const want[] = {
-		"softmax", "layernorm", "rmsnorm", "sgemm", "lora_forward"
+		"softmax", "layernorm", "rmsnorm", "sgemm", "lora_forward",
+		"lora_backward", "adamw_step", "training_step"
 	};
 	size_t n = 0;
 
 	(void)state;
 	while (k[n])
 		n++;
-	assert_int_equal(n, 5);
-	for (size_t i = 0; i < 5; i++) {
+	assert_int_equal(n, 8);
+	for (size_t i = 0; i < 8; i++) {
 		assert_string_equal(k[i]->name, want[i]);
 		assert_ptr_equal(workload_find(want[i]), k[i]);
 		assert_non_null(k[i]->summary);

@@ -1,0 +1,149 @@
+/*
+ * render_int.h - internals shared by the files of the render module
+ * (render.c: engine, prose directives and selection; render_table.c: tables
+ * and charts; render_prov.c: provenance and rejected results). Not for use
+ * outside src/lib/render*.c.
+ */
+#ifndef MC_RENDER_INT_H
+#define MC_RENDER_INT_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "chart.h"
+#include "render.h"
+#include "report.h"
+#include "sbuf.h"
+#include "tmpl.h"
+
+#define RENDER_MAX_MACHINES 16
+
+/* What a {{select}} block chose; the outermost scope is all zeros (the
+ * machine of the latest complete run, latest runs, any commit). */
+struct render_scope {
+	int64_t machines[RENDER_MAX_MACHINES];
+	size_t n_machines;          /* 0: the default machine */
+	int64_t pin_run;            /* 0: none */
+	const char *commit;         /* prefix or NULL; owned by the template */
+};
+
+/* One column of data: a backend of a machine, read from one run. */
+struct render_col {
+	const char *backend, *variant, *clock;   /* owned by the report / template */
+	int64_t machine_id;
+	const struct report_run *run;
+	const struct report_device *dev;         /* NULL: no device row */
+	const struct report_result **by_bench;   /* sorted by benchmark name */
+	size_t n;
+	char label[192];                         /* for display, not escaped */
+};
+
+enum render_metric {
+	RENDER_TIME, RENDER_GBPS, RENDER_GFLOPS, RENDER_GBPS_PCT, RENDER_GFLOPS_PCT,
+	RENDER_SAMPLES
+};
+
+struct render_deferred {
+	size_t node;     /* index in the template */
+	size_t at;       /* offset in the body where its output goes */
+};
+
+struct render {
+	const struct render_opts *o;
+	struct tmpl *t;
+	struct report *rp;
+	struct chart_batch *charts;
+	struct sbuf body, notes, problems;
+	size_t n_notes, n_problems;
+	int64_t *used;                /* ids of the runs whose data is shown */
+	size_t n_used, cap_used;
+	char **chart_files;
+	size_t n_chart_files;
+	struct render_deferred *deferred;
+	size_t n_deferred;
+	int64_t default_machine;
+	/* Over every cell shown, for the methodology summary. */
+	int64_t min_samples, max_samples, min_iters, max_iters;
+	unsigned clocks;              /* 1: wall, 2: device */
+	char *err;
+	size_t n_err;
+};
+
+/* Template error at key's argument of node (at the directive when key is
+ * NULL or absent): "FILE:LINE:COL: message". Returns MC_EINVAL. */
+int render_error(struct render *r, const struct tmpl_node *node, const char *key,
+		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Records a claim that does not hold or lacks data. Returns MC_ECLAIM. */
+int render_problem(struct render *r, const struct tmpl_node *node, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Marks a run as used (listed in the header and provenance). */
+int render_use_run(struct render *r, int64_t run_id);
+/* The runs used, oldest first (free the array, not the runs). */
+int render_used_runs(struct render *r, const struct report_run ***out);
+/* Marks a column's cell as shown: its run, sample counts and clock. */
+int render_use_cell(struct render *r, const struct render_col *c,
+		    const struct report_result *res);
+
+/* The suite argument, checked against the db. */
+int render_suite(struct render *r, const struct tmpl_node *node, const char **out);
+/* clock= (wall by default) and variant= ("" by default), checked. */
+int render_clock(struct render *r, const struct tmpl_node *node, const char **out);
+const char *render_variant(const struct tmpl_node *node);
+/* metric= (dflt when absent), checked; allowed is a mask of 1 << metric. */
+int render_metric(struct render *r, const struct tmpl_node *node, enum render_metric dflt,
+		  unsigned allowed, enum render_metric *out);
+
+/* A positive number argument key; dflt when absent. */
+int render_number(struct render *r, const struct tmpl_node *node, const char *key,
+		  double dflt, double *out);
+
+/* Resolves a list of column items "family[@machine],..." (all backends of
+ * the suite when spec is NULL) under scope into columns, errors pointing at
+ * key. Free with render_cols_free. */
+int render_cols(struct render *r, const struct tmpl_node *node, const char *key,
+		const char *spec, const struct render_scope *sc, const char *suite,
+		const char *variant, const char *clock, struct render_col **out,
+		size_t *out_n);
+void render_cols_free(struct render_col *cols, size_t n);
+
+/* Two columns compared with each other: names their machines when they
+ * differ, so "cpu / cpu" reads "cpu @ a / cpu @ b". */
+void render_label_pair(struct render *r, struct render_col *a, struct render_col *b);
+
+/* The result of a column for a benchmark, or NULL. */
+const struct report_result *render_find(const struct render_col *c, const char *bench);
+
+/* Benchmarks of the columns (union) matching the glob pattern (NULL: all),
+ * in natural order ("rows=64" before "rows=1024"). Free the array (not the
+ * strings) with free(). Error when none. */
+int render_rows(struct render *r, const struct tmpl_node *node, const char *pattern,
+		const struct render_col *cols, size_t n_cols, const char ***out,
+		size_t *out_n);
+
+/* Natural order of benchmark names: digit runs compare as numbers. */
+int render_natural_cmp(const char *a, const char *b);
+
+/* The metric's value for a result ('ok' only; NaN when it has none). */
+double render_value(const struct report_result *res, const struct report_device *dev,
+		    enum render_metric m);
+/* Appends a value of metric m with its unit: "1.23 ms", "45.1 GB/s",
+ * "62% of peak", "10 samples". */
+void render_value_text(struct sbuf *s, double v, enum render_metric m);
+/* Appends the time ratio ta / tb, worded so its direction cannot be
+ * misread: "0.10x (cpu 9.6x faster)", "1.00x (same speed)". */
+void render_ratio_text(struct sbuf *s, double ta, double tb, const char *a_label,
+		       const char *b_label);
+/* Appends the "Source:" line of a table or chart: runs, dates, samples. */
+void render_sources(struct sbuf *s, const struct render_col *cols, size_t n_cols,
+		    const char *const *rows, size_t n_rows);
+/* Appends s as `code` when it can be, else as escaped text. */
+void render_code(struct sbuf *s, const char *text);
+
+/* Directives in render_table.c and render_prov.c. */
+int render_table(struct render *r, const struct tmpl_node *node, const struct render_scope *sc);
+int render_chart(struct render *r, const struct tmpl_node *node, const struct render_scope *sc);
+int render_provenance(struct render *r, const struct tmpl_node *node, struct sbuf *s);
+int render_rejected(struct render *r, const struct tmpl_node *node, struct sbuf *s);
+
+#endif

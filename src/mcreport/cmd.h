@@ -1,0 +1,42 @@
+/*
+ * cmd.h - the subcommands of mcreport, one file each (cmd_*.c).
+ *
+ * Every handler gets argc/argv starting at the subcommand name, with the
+ * common option --db already taken out (struct cmd_ctx), and returns the
+ * exit status; it prints its own errors as lines "mcreport CMD: ...".
+ * Exit statuses: 0 success; 1 a document drifted (check), or a db or i/o
+ * error; 2 a usage error or a bad template; 3 a claim of the template does
+ * not hold or lacks data.
+ */
+#ifndef MC_MCREPORT_CMD_H
+#define MC_MCREPORT_CMD_H
+
+#include "render.h"
+
+struct cmd_ctx {
+	const char *db_path;       /* --db, default db/benchmarks.sqlite */
+};
+
+/* Options shared by render and check. */
+struct cmd_render_opts {
+	struct render_opts r;
+	const char *file;          /* check: the document to verify */
+};
+
+/* Parses --template, --charts, --no-charts (and, for check, FILE) from
+ * argv[1..); fills defaults. Prints a usage error and returns -1 when an
+ * argument is wrong. */
+int cmd_render_parse(const char *name, int argc, char **argv, const struct cmd_ctx *ctx,
+		     int want_file, struct cmd_render_opts *out);
+
+/* Exit status of a library error code (see above). */
+int cmd_exit_status(int mc_err);
+
+int cmd_render(int argc, char **argv, struct cmd_ctx *ctx);
+int cmd_check(int argc, char **argv, struct cmd_ctx *ctx);
+int cmd_export(int argc, char **argv, struct cmd_ctx *ctx);
+int cmd_history(int argc, char **argv, struct cmd_ctx *ctx);
+int cmd_compare(int argc, char **argv, struct cmd_ctx *ctx);
+int cmd_regressions(int argc, char **argv, struct cmd_ctx *ctx);
+
+#endif

@@ -1,0 +1,90 @@
+/*
+ * cmd_render.c - `mcreport [render]`: the template rendered against the db
+ * to stdout, charts under --charts. Also the option parsing that check
+ * shares, and the mapping of library errors to exit statuses.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "err.h"
+#include "render.h"
+#include "store.h"
+
+#define DEFAULT_TEMPLATE "templates/BENCHMARKS.md.in"
+
+int cmd_exit_status(int mc_err)
+{
+	switch (mc_err) {
+	case MC_OK: return 0;
+	case MC_EINVAL: return 2;
+	case MC_ECLAIM: return 3;
+	default: return 1;
+	}
+}
+
+int cmd_render_parse(const char *name, int argc, char **argv, const struct cmd_ctx *ctx,
+		     int want_file, struct cmd_render_opts *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->r.db_label = ctx->db_path;
+	out->r.charts_link = RENDER_DEFAULT_CHARTS;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--template") == 0 && i + 1 < argc) {
+			out->r.template_path = argv[++i];
+		} else if (strcmp(a, "--charts") == 0 && i + 1 < argc) {
+			out->r.charts_link = argv[++i];
+		} else if (strcmp(a, "--no-charts") == 0) {
+			out->r.no_charts = 1;
+		} else if (want_file && a[0] != '-' && !out->file) {
+			out->file = a;
+		} else {
+			fprintf(stderr, "mcreport %s: %s '%s' (see mcreport %s --help)\n", name,
+				a[0] == '-' ? "unknown or incomplete option" : "unexpected argument",
+				a, name);
+			return -1;
+		}
+	}
+	if (want_file && !out->file) {
+		fprintf(stderr, "mcreport %s: no FILE given (see mcreport %s --help)\n", name, name);
+		return -1;
+	}
+	if (!*out->r.charts_link) {
+		fprintf(stderr, "mcreport %s: --charts needs a directory\n", name);
+		return -1;
+	}
+	/* The template of the source tree, else the installed one. */
+	if (!out->r.template_path)
+		out->r.template_path = access(DEFAULT_TEMPLATE, R_OK) == 0 ? DEFAULT_TEMPLATE :
+			MC_DATADIR "/templates/BENCHMARKS.md.in";
+	return 0;
+}
+
+int cmd_render(int argc, char **argv, struct cmd_ctx *ctx)
+{
+	struct cmd_render_opts o;
+	struct render_out out = { 0 };
+	struct store *st = NULL;
+	char err[MC_ERRLEN];
+	int rc;
+
+	if (cmd_render_parse("render", argc, argv, ctx, 0, &o))
+		return 2;
+	rc = store_open(ctx->db_path, STORE_READ, &st, err, sizeof(err));
+	if (rc == 0)
+		rc = render_document(store_db(st), &o.r, &out, err, sizeof(err));
+	if (rc == MC_ECLAIM && out.problems)
+		fputs(out.problems, stderr);
+	if (rc) {
+		fprintf(stderr, "mcreport: %s\n", err);
+	} else if (fwrite(out.doc, 1, out.len, stdout) != out.len) {
+		fprintf(stderr, "mcreport: error writing standard output\n");
+		rc = MC_EIO;
+	}
+	render_out_free(&out);
+	store_close(st);
+	return cmd_exit_status(rc);
+}

@@ -1,0 +1,418 @@
+/*
+ * test_peer.c - the mlx and torch backends (backend_peer.c) driven through
+ * the real runner against a fake adapter (tests/fixtures/peers/fake_peer.py,
+ * pure Python), so no MLX or PyTorch is needed. Each mode of the fake
+ * reproduces one way a peer comparison goes wrong: a lazy loop that skips
+ * work, the wrong shapes, a wrong output, a missing package, an adapter that
+ * dies or lies about its clock.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "err.h"
+#include "runner.h"
+#include "store.h"
+#include "suite.h"
+#include "workload.h"
+
+#define FAKE_PEER "tests/fixtures/peers/fake_peer.py"
+
+struct fixture {
+	char dir[64], db[128];
+	struct store *st;
+	int64_t run_id;
+	struct suite suite;
+	struct suite_bench bench;
+	struct workload *w;
+	float *ref;
+	int n_measured;
+};
+
+static void set_mode(const char *mode)
+{
+	assert_int_equal(setenv("FAKE_PEER_MODE", mode, 1), 0);
+}
+
+/* Makes the fixture's benchmark kernel(params) with its workload and
+ * reference. */
+static void use_kernel(struct fixture *fx, const char *kernel, const long *params,
+		       size_t n_params)
+{
+	char err[MC_ERRLEN];
+
+	workload_destroy(fx->w);
+	free(fx->ref);
+	fx->bench.spec = workload_find(kernel);
+	assert_non_null(fx->bench.spec);
+	memset(fx->bench.params, 0, sizeof(fx->bench.params));
+	memcpy(fx->bench.params, params, n_params * sizeof(*params));
+	fx->bench.rtol = fx->bench.spec->rtol;
+	fx->bench.atol = fx->bench.spec->atol;
+	assert_int_equal(workload_create(fx->bench.spec, params, 42, &fx->w, err,
+					 sizeof(err)), 0);
+	workload_name(fx->w, fx->bench.name, sizeof(fx->bench.name));
+	fx->ref = malloc(fx->w->plan.output_len * sizeof(float));
+	assert_non_null(fx->ref);
+	fx->bench.spec->reference(fx->w->params, (const float *const *)fx->w->inputs,
+				  fx->ref);
+}
+
+static int setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+	struct store_run run = { 0 };
+	char err[MC_ERRLEN];
+	const long params[] = { 8, 64 };
+
+	if (access(FAKE_PEER, R_OK) != 0) {
+		fprintf(stderr, "test_peer: run from the repository root (%s not found)\n",
+			FAKE_PEER);
+		return -1;
+	}
+	assert_int_equal(setenv("MCBENCH_PEERS", FAKE_PEER, 1), 0);
+	assert_int_equal(setenv("MCBENCH_PYTHON", "python3", 1), 0);
+	set_mode("good");
+	snprintf(fx->dir, sizeof(fx->dir), "/tmp/mcbench-peer-t-XXXXXX");
+	assert_non_null(mkdtemp(fx->dir));
+	snprintf(fx->db, sizeof(fx->db), "%s/t.sqlite", fx->dir);
+	assert_int_equal(setenv("TMPDIR", fx->dir, 1), 0);
+	assert_int_equal(store_open(fx->db, STORE_WRITE, &fx->st, err, sizeof(err)), 0);
+	run.uuid = "00000000-0000-4000-8000-000000000002";
+	run.started_at = "2026-01-01T00:00:00Z";
+	run.argv = "test";
+	run.git_dirty = -1;
+	run.compiler = "cc";
+	run.cflags = "";
+	run.timer_name = "CLOCK_MONOTONIC";
+	run.provenance = "{}";
+	run.machine = (struct store_machine){ "fp", "host", "cpu", "os", "k", 1, 1, 1 };
+	assert_int_equal(store_run_begin(fx->st, &run, &fx->run_id, err, sizeof(err)), 0);
+	fx->suite.name = (char *)"t";
+	fx->bench.samples = 5;
+	fx->bench.target_ms = 20;
+	fx->bench.max_seconds = 30;
+	fx->bench.seed = 42;
+	use_kernel(fx, "softmax", params, 2);
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+	char cmd[160];
+	int status;
+
+	/* every adapter was reaped by destroy: no child is left, not even
+	 * a zombie */
+	assert_int_equal(waitpid(-1, &status, WNOHANG), -1);
+	assert_int_equal(errno, ECHILD);
+	store_close(fx->st);
+	workload_destroy(fx->w);
+	free(fx->ref);
+	/* the backends removed their temporary directories (TMPDIR = dir) */
+	snprintf(cmd, sizeof(cmd), "test -z \"$(ls %s | grep -v '^t.sqlite')\"",
+		 fx->dir);
+	assert_int_equal(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", fx->dir);
+	assert_int_equal(system(cmd), 0);
+	unsetenv("TMPDIR");
+	free(fx);
+	return 0;
+}
+
+/* Discovers the family's single instance with the fake in mode. */
+static struct backend *discover(const struct backend_family *f, const char *mode)
+{
+	struct backend *b[2] = { NULL, NULL };
+	char err[MC_ERRLEN] = "";
+	size_t n = 0;
+
+	set_mode(mode);
+	assert_int_equal(f->discover(b, 2, &n, err, sizeof(err)), 0);
+	if (n != 1)
+		fail_msg("%s: expected one instance, got %zu: %s", f->name, n, err);
+	assert_string_equal(b[0]->name, f->name);
+	assert_string_equal(b[0]->family, f->name);
+	assert_int_equal(b[0]->self_timed, 1);
+	assert_int_equal(b[0]->has_device_clock, 0);
+	return b[0];
+}
+
+/* Measures the fixture's benchmark on be with a peak of 1 GFLOP/s (the
+ * fake computes in pure Python, far below that); returns the stored
+ * status and sample count. */
+static void measure(struct fixture *fx, struct backend *be,
+		    struct runner_outcome *o, char *status, size_t n_status,
+		    int *out_samples)
+{
+	struct runner_peaks peaks = { 1.0, 1.0, 1 << 20 };
+	char err[MC_ERRLEN], variant[16] = "";
+	sqlite3_stmt *q = NULL;
+
+	/* one result row per measurement, told apart by the suite name */
+	snprintf(variant, sizeof(variant), "m%d", fx->n_measured++);
+	fx->suite.name = variant;
+	assert_int_equal(runner_measure(fx->st, fx->run_id, &fx->suite, &fx->bench,
+					fx->w, fx->ref, be, "", &peaks, o, err,
+					sizeof(err)), 0);
+	assert_int_equal(sqlite3_prepare_v2(store_db(fx->st),
+		"SELECT r.status, (SELECT count(*) FROM sample s WHERE s.result_id = r.id) "
+		"FROM result r WHERE r.suite = ?1", -1, &q, NULL), SQLITE_OK);
+	sqlite3_bind_text(q, 1, variant, -1, SQLITE_TRANSIENT);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	snprintf(status, n_status, "%s", (const char *)sqlite3_column_text(q, 0));
+	*out_samples = sqlite3_column_int(q, 1);
+	sqlite3_finalize(q);
+}
+
+static void test_honest_peer_is_ok(void **state)
+{
+	struct fixture *fx = *state;
+	struct backend *be = discover(&backend_mlx, "good");
+	struct runner_outcome o;
+	char status[32];
+	int n;
+
+	measure(fx, be, &o, status, sizeof(status), &n);
+	if (strcmp(o.status, "ok") != 0)
+		fail_msg("status %s: %s", o.status, o.message);
+	assert_string_equal(status, "ok");
+	assert_int_equal(n, 5);
+	assert_true(o.median_ns > 1000);   /* pure Python: well over a microsecond */
+	be->ops->destroy(be);
+}
+
+static void test_torch_family_and_sgemm(void **state)
+{
+	struct fixture *fx = *state;
+	const long params[] = { 4, 6, 8 };
+	struct backend *be = discover(&backend_torch, "good");
+	struct runner_outcome o;
+	char status[32];
+	int n;
+
+	use_kernel(fx, "sgemm", params, 3);
+	assert_true(be->ops->supports(be, "sgemm"));
+	measure(fx, be, &o, status, sizeof(status), &n);
+	if (strcmp(o.status, "ok") != 0)
+		fail_msg("status %s: %s", o.status, o.message);
+	be->ops->destroy(be);
+}
+
+/* Evaluating one lazy graph out of n: the time per iteration is far beyond
+ * what the CPU can do, so it is never published as a time. */
+static void test_lazy_peer_is_implausible(void **state)
+{
+	struct fixture *fx = *state;
+	struct backend *be = discover(&backend_mlx, "lazy");
+	struct runner_outcome o;
+	char status[32];
+	int n;
+
+	measure(fx, be, &o, status, sizeof(status), &n);
+	assert_string_equal(o.status, "implausible");
+	assert_string_equal(status, "implausible");
+	assert_non_null(strstr(o.message, "lazy evaluation"));
+	be->ops->destroy(be);
+}
+
+static void test_wrong_shape_is_not_ok(void **state)
+{
+	struct fixture *fx = *state;
+	struct backend *be = discover(&backend_mlx, "wrong_shape");
+	struct runner_outcome o;
+	char status[32];
+	int n;
+
+	measure(fx, be, &o, status, sizeof(status), &n);
+	assert_string_not_equal(status, "ok");
+	assert_int_equal(n, 0);
+	if (!strstr(o.message, "mlx ran x with shape [1,64] (64 floats) but the "
+			       "workload defines 512 floats"))
+		fail_msg("message: %s", o.message);
+	be->ops->destroy(be);
+}
+
+static void test_wrong_output_is_invalid(void **state)
+{
+	struct fixture *fx = *state;
+	struct backend *be = discover(&backend_mlx, "wrong_output");
+	struct runner_outcome o;
+	char status[32];
+	int n;
+
+	measure(fx, be, &o, status, sizeof(status), &n);
+	assert_string_equal(status, "invalid");
+	assert_int_equal(n, 0);
+	be->ops->destroy(be);
+}
+
+static void test_missing_package_is_a_note(void **state)
+{
+	struct backend **bs = NULL;
+	const char *only[] = { "mlx" };
+	char notes[512] = "", err[MC_ERRLEN] = "";
+	size_t n = 99;
+
+	(void)state;
+	set_mode("missing");
+	/* with only the peer asked for, there is nothing to run but no error */
+	assert_int_equal(backend_discover_all(only, 1, &bs, &n, notes, sizeof(notes),
+					      err, sizeof(err)), 0);
+	assert_int_equal(n, 0);
+	assert_string_equal(notes, "mlx: skipped: python package mlx not importable "
+			    "(No module named 'mlx')");
+	backend_free_all(bs, n);
+}
+
+static void test_missing_interpreter_is_a_note(void **state)
+{
+	struct backend *b[1];
+	char err[MC_ERRLEN] = "";
+	size_t n = 99;
+
+	(void)state;
+	set_mode("good");
+	assert_int_equal(setenv("MCBENCH_PYTHON", "/nonexistent/python3", 1), 0);
+	assert_int_equal(backend_torch.discover(b, 1, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 0);
+	assert_non_null(strstr(err, "skipped: MCBENCH_PYTHON=/nonexistent/python3"));
+	assert_int_equal(setenv("MCBENCH_PYTHON", "python3", 1), 0);
+	assert_int_equal(setenv("MCBENCH_PEERS", "/nonexistent/peers", 1), 0);
+	assert_int_equal(backend_torch.discover(b, 1, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 0);
+	assert_non_null(strstr(err, "skipped: no adapter /nonexistent/peers/peer.py"));
+	assert_int_equal(setenv("MCBENCH_PEERS", FAKE_PEER, 1), 0);
+}
+
+/* A dead adapter is a failed result naming the peer and its last words;
+ * the next workload starts a fresh adapter. */
+static void test_dead_adapter_fails_then_restarts(void **state)
+{
+	struct fixture *fx = *state;
+	struct backend *be = discover(&backend_mlx, "die_on_run");
+	struct runner_outcome o;
+	char status[32];
+	int n;
+
+	measure(fx, be, &o, status, sizeof(status), &n);
+	assert_string_equal(status, "failed");
+	if (!strstr(o.message, "mlx: the adapter") ||
+	    !strstr(o.message, "exited with status 5 during run") ||
+	    !strstr(o.message, "fake: dying on run as asked"))
+		fail_msg("message: %s", o.message);
+	set_mode("good");
+	measure(fx, be, &o, status, sizeof(status), &n);
+	if (strcmp(o.status, "ok") != 0)
+		fail_msg("after a restart: %s: %s", o.status, o.message);
+	be->ops->destroy(be);
+}
+
+/* Writing to an adapter that has exited must not kill mcbench with
+ * SIGPIPE (its default action): it is an error naming the peer. */
+static void test_write_to_dead_adapter_is_an_error(void **state)
+{
+	struct fixture *fx = *state;
+	struct backend *be = discover(&backend_torch, "die_after_hello");
+	struct timespec pause = { 0, 300 * 1000 * 1000 };
+	struct runner_outcome o;
+	char status[32];
+	int n;
+
+	assert_true(signal(SIGPIPE, SIG_DFL) != SIG_ERR);
+	nanosleep(&pause, NULL);    /* let it exit before we write */
+	set_mode("die_after_hello");
+	measure(fx, be, &o, status, sizeof(status), &n);
+	assert_string_equal(status, "failed");
+	if (!strstr(o.message, "torch: the adapter") ||
+	    !strstr(o.message, "exited with status 0 during prepare"))
+		fail_msg("message: %s", o.message);
+	be->ops->destroy(be);
+}
+
+static void test_clock_that_lies_is_caught(void **state)
+{
+	struct fixture *fx = *state;
+	struct backend *be = discover(&backend_mlx, "clock_lies");
+	struct runner_outcome o;
+	char status[32];
+	int n;
+
+	measure(fx, be, &o, status, sizeof(status), &n);
+	assert_string_equal(status, "failed");
+	assert_non_null(strstr(o.message, "mlx reported"));
+	be->ops->destroy(be);
+}
+
+static void test_unsupported_kernel_is_skipped(void **state)
+{
+	struct fixture *fx = *state;
+	const long params[] = { 4, 16 };
+	struct backend *be = discover(&backend_mlx, "good");
+	struct runner_outcome o;
+	char status[32];
+	int n;
+
+	use_kernel(fx, "rmsnorm", params, 2);
+	assert_false(be->ops->supports(be, "rmsnorm"));
+	assert_true(be->ops->supports(be, "softmax"));
+	measure(fx, be, &o, status, sizeof(status), &n);
+	assert_string_equal(status, "skipped");
+	assert_non_null(strstr(o.message, "unsupported kernel"));
+	be->ops->destroy(be);
+}
+
+static void test_describe(void **state)
+{
+	struct backend *be = discover(&backend_mlx, "good");
+	cJSON *o = cJSON_CreateObject();
+	const cJSON *v;
+
+	(void)state;
+	be->ops->describe(be, o);
+	assert_string_equal(cJSON_GetObjectItem(o, "kind")->valuestring, "peer");
+	assert_string_equal(cJSON_GetObjectItem(o, "name")->valuestring,
+			    "MLX 9.9.9 (CPU)");
+	assert_string_equal(cJSON_GetObjectItem(o, "version")->valuestring, "9.9.9");
+	v = cJSON_GetObjectItem(o, "thread_settings");
+	assert_true(cJSON_IsObject(v));
+	assert_true(cJSON_IsNumber(cJSON_GetObjectItem(o, "threads")));
+	assert_true(cJSON_IsString(cJSON_GetObjectItem(o, "python")));
+	cJSON_Delete(o);
+	be->ops->destroy(be);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_honest_peer_is_ok, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_torch_family_and_sgemm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lazy_peer_is_implausible, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wrong_shape_is_not_ok, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wrong_output_is_invalid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missing_package_is_a_note, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missing_interpreter_is_a_note, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dead_adapter_fails_then_restarts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_to_dead_adapter_is_an_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_clock_that_lies_is_caught, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unsupported_kernel_is_skipped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_describe, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,368 @@
+/*
+ * test_render.c - the template engine against fixture dbs: golden renders
+ * (tests/fixtures/report/NAME.md, rebuilt with MCREPORT_UPDATE_GOLDEN=1),
+ * determinism, claims that hold, fail or lack data, template errors with
+ * their positions, escaping of hostile data, charts byte-identical across
+ * renders, and the render time over 10,000 runs.
+ *
+ * Fixture dbs are created through store_open (so the migrations apply),
+ * then filled with the fixture SQL. Each test runs in a scratch directory.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "render.h"
+#include "sbuf.h"
+#include "store.h"
+
+#define FIXTURES "tests/fixtures/report/"
+
+static char top[4096];
+
+static char *read_file(const char *path)
+{
+	struct sbuf b = SBUF_INIT;
+	char chunk[8192];
+	size_t got;
+	FILE *f = fopen(path, "rb");
+
+	if (!f)
+		fail_msg("cannot read %s", path);
+	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		sbuf_addn(&b, chunk, got);
+	fclose(f);
+	return sbuf_detach(&b);
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "wb");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
+	assert_int_equal(fclose(f), 0);
+}
+
+/* A fixture file of the source tree (tests run from the top directory). */
+static char *fixture(const char *name)
+{
+	char path[8192];
+
+	snprintf(path, sizeof(path), "%s/" FIXTURES "%s", top, name);
+	return read_file(path);
+}
+
+/* Creates db through store_open and loads the fixture SQL files into it. */
+static struct store *fixture_db(const char *db, const char *sql1, const char *sql2)
+{
+	const char *sqls[] = { sql1, sql2 };
+	char err[MC_ERRLEN];
+	struct store *st = NULL;
+
+	unlink(db);
+	if (store_open(db, STORE_WRITE, &st, err, sizeof(err)))
+		fail_msg("store_open: %s", err);
+	for (int i = 0; i < 2 && sqls[i]; i++) {
+		char *text = fixture(sqls[i]), *msg = NULL;
+
+		if (sqlite3_exec(store_db(st), text, NULL, NULL, &msg) != SQLITE_OK)
+			fail_msg("%s: %s", sqls[i], msg);
+		free(text);
+	}
+	return st;
+}
+
+static int render(struct store *st, const char *tmpl, const char *db_label, int no_charts,
+		  const char *charts_out, struct render_out *out, char *err)
+{
+	struct render_opts o = { tmpl, db_label, "reports", charts_out, no_charts, NULL };
+
+	return render_document(store_db(st), &o, out, err, MC_ERRLEN);
+}
+
+/* Compares doc with the golden file, or rewrites it when asked to. */
+static void golden(const char *doc, const char *name)
+{
+	char path[8192], *want;
+	const char *a, *b;
+	int line = 1;
+
+	snprintf(path, sizeof(path), "%s/" FIXTURES "%s", top, name);
+	if (getenv("MCREPORT_UPDATE_GOLDEN")) {
+		write_file(path, doc);
+		return;
+	}
+	want = read_file(path);
+	for (a = doc, b = want; *a && *a == *b; a++, b++)
+		line += *a == '\n';
+	if (*a || *b)
+		fail_msg("%s differs from the render at line %d (MCREPORT_UPDATE_GOLDEN=1 rewrites it)",
+			 name, line);
+	free(want);
+}
+
+static int setup(void **state)
+{
+	static char dir[] = "/tmp/test_render-XXXXXX";
+
+	*state = dir;
+	if (!getcwd(top, sizeof(top)) || !mkdtemp(dir) || chdir(dir) != 0)
+		return -1;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", (const char *)*state);
+	return chdir(top) == 0 && system(cmd) == 0 ? 0 : -1;
+}
+
+static void test_golden_basic(void **state)
+{
+	struct store *st = fixture_db("fixture.sqlite", "basic.sql", NULL);
+	struct render_out a = { 0 }, b = { 0 };
+	char err[MC_ERRLEN], *tmpl = fixture("basic.md.in");
+
+	(void)state;
+	write_file("basic.md.in", tmpl);
+	if (render(st, "basic.md.in", "fixture.sqlite", 1, NULL, &a, err))
+		fail_msg("render: %s", err);
+	golden(a.doc, "basic.md");
+	/* Same db and template: the same bytes. */
+	assert_int_equal(render(st, "basic.md.in", "fixture.sqlite", 1, NULL, &b, err), 0);
+	assert_int_equal(a.len, b.len);
+	assert_memory_equal(a.doc, b.doc, a.len);
+	/* Runs that are not complete are never used. */
+	assert_null(strstr(a.doc, "33333333"));
+	assert_null(strstr(a.doc, "44444444"));
+	render_out_free(&a);
+	render_out_free(&b);
+	free(tmpl);
+	store_close(st);
+}
+
+static void test_golden_evil(void **state)
+{
+	struct store *st = fixture_db("evil.sqlite", "evil.sql", NULL);
+	struct render_out out = { 0 };
+	char err[MC_ERRLEN], *tmpl = fixture("evil.md.in");
+
+	(void)state;
+	write_file("evil.md.in", tmpl);
+	if (render(st, "evil.md.in", "evil.sqlite", 1, NULL, &out, err))
+		fail_msg("render: %s", err);
+	golden(out.doc, "evil.md");
+	assert_null(strstr(out.doc, "<script"));
+	assert_null(strstr(out.doc, "<b>"));
+	assert_null(strstr(out.doc, "<img"));
+	/* Brackets and autolink triggers only ever appear escaped. */
+	for (const char *p = out.doc; (p = strstr(p, "](")) != NULL; p++)
+		assert_int_equal(p[-1], '\\');
+	assert_null(strstr(out.doc, "http://"));
+	assert_null(strstr(out.doc, "\xff"));
+	/* Every row of a table has as many cells as its header. */
+	for (const char *line = out.doc, *end; *line; line = end + 1) {
+		static size_t want;
+		size_t cells = 0;
+		int first = line == out.doc || line[-2] == '\n' || line[-2] != '|';
+
+		end = strchr(line, '\n');
+		if (*line != '|')
+			continue;
+		for (const char *p = line; p < end; p++)
+			cells += *p == '|' && (p == line || p[-1] != '\\');
+		if (first)
+			want = cells;
+		assert_int_equal(cells, want);
+	}
+	render_out_free(&out);
+	free(tmpl);
+	store_close(st);
+}
+
+static int render_text(struct store *st, const char *text, struct render_out *out, char *err)
+{
+	write_file("t.md.in", text);
+	memset(out, 0, sizeof(*out));
+	return render(st, "t.md.in", "fixture.sqlite", 1, NULL, out, err);
+}
+
+static void test_claims(void **state)
+{
+	struct store *st = fixture_db("fixture.sqlite", "basic.sql", NULL);
+	struct render_out out;
+	char err[MC_ERRLEN];
+
+	(void)state;
+	/* Holds: the verdict, the measured worst case and its benchmark. */
+	assert_int_equal(render_text(st, "{{claim faster a=cpu b=ref suite=layer_ops by=6}}\n",
+				     &out, err), 0);
+	assert_non_null(strstr(out.doc, "\xe2\x9c\x85 cpu is at least 6x faster than ref on every "
+			       "layer\\_ops benchmark both ran (measured: worst case 6.2x faster on "
+			       "layernorm/rows=64,cols=1024; 4 benchmarks)[^mc1]"));
+	render_out_free(&out);
+	/* Does not hold: no document, the position and the measured value. */
+	assert_int_equal(render_text(st, "x\n\n  {{claim faster a=cpu b=ref suite=layer_ops by=7}}\n"
+				     "{{claim within a=cpu b=opencl suite=layer_ops bench=\"softmax/*\" pct=10}}\n",
+				     &out, err), MC_ECLAIM);
+	assert_null(out.doc);
+	assert_non_null(strstr(out.problems, "t.md.in:3:3: claim does not hold: \"cpu is at least 7x "
+			       "faster than ref on every layer_ops benchmark both ran\": measured "
+			       "worst case 6.2x faster on layernorm/rows=64,cols=1024 (4 benchmarks)\n"));
+	assert_non_null(strstr(out.problems, "t.md.in:4:1: claim does not hold: \"cpu is within 10%"));
+	assert_non_null(strstr(err, "2 claims"));
+	render_out_free(&out);
+	/* Lacks data: a result that is not ok is never a number. */
+	assert_int_equal(render_text(st, "{{claim faster a=cpu b=opencl suite=layer_ops}}\n", &out,
+				     err), MC_ECLAIM);
+	assert_non_null(strstr(out.problems, "t.md.in:1:1: claim lacks data"));
+	assert_non_null(strstr(out.problems, "invalid: max rel err 0.31"));
+	render_out_free(&out);
+	assert_int_equal(render_text(st, "{{claim atleast backend=ref metric=gbps_peak value=1 "
+				     "suite=layer_ops}}\n", &out, err), MC_ECLAIM);
+	assert_non_null(strstr(out.problems, "measured no peak bandwidth"));
+	render_out_free(&out);
+	store_close(st);
+}
+
+static void expect_error(struct store *st, const char *text, int code, const char *want)
+{
+	struct render_out out;
+	char err[MC_ERRLEN] = "";
+	int rc = render_text(st, text, &out, err);
+
+	if (rc != code || !strstr(err, want))
+		fail_msg("got %d '%s', want %d '%s'", rc, err, code, want);
+	assert_null(out.doc);
+	render_out_free(&out);
+}
+
+static void test_errors(void **state)
+{
+	struct store *st = fixture_db("fixture.sqlite", "basic.sql", NULL);
+
+	(void)state;
+	expect_error(st, "a\n{{table suite=nosuch}}\n", MC_EINVAL,
+		     "t.md.in:2:9: unknown suite 'nosuch' (the db has: layer_ops, matmul)");
+	expect_error(st, "{{table suite=layer_ops cols=cpu,gpu}}\n", MC_EINVAL,
+		     "t.md.in:1:25: unknown backend 'gpu'");
+	expect_error(st, "{{value suite=layer_ops bench=nope backend=cpu}}\n", MC_EINVAL,
+		     "t.md.in:1:25: unknown benchmark 'nope' in suite 'layer_ops'");
+	expect_error(st, "{{table suite=layer_ops bench=\"nope/*\"}}\n", MC_EINVAL,
+		     "t.md.in:1:25: no benchmark matches 'nope/*'");
+	expect_error(st, "{{value suite=layer_ops bench=\"softmax/rows=64,cols=1024\" backend=*}}\n",
+		     MC_EINVAL, "matches 3 columns");
+	expect_error(st, "{{select machine=nosuch}}{{end}}\n", MC_EINVAL,
+		     "t.md.in:1:10: unknown machine 'nosuch' (the db has: bench-a, bench-b)");
+	expect_error(st, "{{select run=33333333}}{{end}}\n", MC_EINVAL,
+		     "t.md.in:1:10: run 33333333 is aborted, not complete");
+	expect_error(st, "{{select run=9999}}{{end}}\n", MC_EINVAL, "no run '9999' in the db");
+	expect_error(st, "{{select commit=0000}}{{end}}\n", MC_EINVAL,
+		     "no complete run was made at a commit starting with '0000'");
+	expect_error(st, "{{select machine=bench-b}}\n{{table suite=matmul}}\n{{end}}\n", MC_EINVAL,
+		     "t.md.in:2:1: no complete run has suite 'matmul' on backend '*'");
+	expect_error(st, "{{table suite=layer_ops metric=furlongs}}\n", MC_EINVAL,
+		     "unknown metric 'furlongs'");
+	expect_error(st, "{{chart scaling suite=layer_ops}}\n", MC_EINVAL, "needs x=");
+	expect_error(st, "{{chart scaling suite=layer_ops x=cols}}\n", MC_EINVAL,
+		     "cols=1024 is more than one benchmark");
+	expect_error(st, "{{chart bars suite=layer_ops name=../x}}\n", MC_EINVAL,
+		     "chart name '../x' may only use");
+	expect_error(st, "{{table suite=layer_ops}}\n{{select}}\n", MC_EINVAL,
+		     "t.md.in:2:1: {{select}} is never closed");
+	expect_error(st, "{{claim faster a=cpu suite=layer_ops}}\n", MC_EINVAL,
+		     "{{claim faster}} needs b=");
+	store_close(st);
+}
+
+/* Charts: drawn by one gnuplot process, byte-identical across renders. */
+static void test_charts(void **state)
+{
+	static const char *const files[] = { "bars-layer_ops.svg", "scaling-layer_ops-rows.svg",
+					     "history-layer_ops-softmax_rows_64_cols_1024.svg" };
+	struct store *st;
+	struct render_out a = { 0 }, b = { 0 };
+	char err[MC_ERRLEN];
+
+	(void)state;
+	if (system("command -v gnuplot >/dev/null 2>&1") != 0) {
+		print_message("skipped: no gnuplot\n");
+		return;
+	}
+	st = fixture_db("fixture.sqlite", "basic.sql", NULL);
+	write_file("c.md.in", "{{chart bars suite=layer_ops}}\n"
+		   "{{chart scaling suite=layer_ops x=rows bench=\"softmax/*\"}}\n"
+		   "{{chart history suite=layer_ops bench=\"softmax/rows=64,cols=1024\" cols=cpu}}\n");
+	if (render(st, "c.md.in", "fixture.sqlite", 0, "one", &a, err) ||
+	    render(st, "c.md.in", "fixture.sqlite", 0, "two", &b, err))
+		fail_msg("render: %s", err);
+	assert_int_equal(a.n_charts, 3);
+	assert_memory_equal(a.doc, b.doc, a.len);
+	assert_non_null(strstr(a.doc, "](reports/bars-layer_ops.svg)"));
+	for (size_t i = 0; i < 3; i++) {
+		char pa[64], pb[64], *x, *y;
+
+		assert_string_equal(a.charts[i], files[i]);
+		snprintf(pa, sizeof(pa), "one/%s", files[i]);
+		snprintf(pb, sizeof(pb), "two/%s", files[i]);
+		x = read_file(pa);
+		y = read_file(pb);
+		assert_string_equal(x, y);
+		assert_non_null(strstr(x, "<svg"));
+		free(x);
+		free(y);
+	}
+	render_out_free(&a);
+	render_out_free(&b);
+	store_close(st);
+}
+
+static void test_many_runs(void **state)
+{
+	struct store *st = fixture_db("many.sqlite", "basic.sql", "many.sql");
+	struct render_out out = { 0 };
+	struct timespec t0, t1;
+	char err[MC_ERRLEN], *tmpl = fixture("perf.md.in");
+	double s;
+
+	(void)state;
+	write_file("perf.md.in", tmpl);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (render(st, "perf.md.in", "many.sqlite", 1, NULL, &out, err))
+		fail_msg("render: %s", err);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+	print_message("render over 10,005 runs: %.3f s\n", s);
+	assert_true(s < 1.0);
+	/* The newest complete run of bench-a, and the pinned and committed ones. */
+	assert_non_null(strstr(out.doc, "90002710-0000-4000-8000-000000002710"));
+	assert_non_null(strstr(out.doc, "11111111-aaaa-4aaa-8aaa-000000000001"));
+	render_out_free(&out);
+	free(tmpl);
+	store_close(st);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_golden_basic),
+		cmocka_unit_test(test_golden_evil),
+		cmocka_unit_test(test_claims),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_charts),
+		cmocka_unit_test(test_many_runs),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
