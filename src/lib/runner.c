@@ -52,6 +52,27 @@ const char *runner_plausibility(double flops, double bytes, double median_ns,
 	return "ok";
 }
 
+/* Probes be's roofline again; raises peaks where the new figure is higher.
+ * Returns nonzero when a peak rose. */
+static int reprobe(struct backend *be, struct runner_peaks *peaks)
+{
+	double gflops = -1, gbps = -1;
+	char e[MC_ERRLEN];
+	int rose = 0;
+
+	if (be->ops->roofline(be, &gflops, &gbps, e, sizeof(e)))
+		return 0;
+	if (gflops > peaks->gflops) {
+		peaks->gflops = gflops;
+		rose = 1;
+	}
+	if (gbps > peaks->gbps) {
+		peaks->gbps = gbps;
+		rose = 1;
+	}
+	return rose;
+}
+
 static double footprint_of(const struct workload *w)
 {
 	double n = (double)w->plan.output_len;
@@ -171,7 +192,7 @@ static int store_rows(struct store *st, int64_t run_id, struct store_result *r,
 int runner_measure(struct store *st, int64_t run_id, const struct suite *s,
 		   const struct suite_bench *b, const struct workload *w,
 		   const float *ref, struct backend *be, const char *variant,
-		   const struct runner_peaks *peaks, struct runner_outcome *out,
+		   struct runner_peaks *peaks, struct runner_outcome *out,
 		   char *err, size_t n_err)
 {
 	char params[512], msg[512] = "";
@@ -262,6 +283,13 @@ int runner_measure(struct store *st, int64_t run_id, const struct suite *s,
 		/* An implausible result keeps its samples as evidence; reports
 		 * never show it as a time. */
 		if (stats_summarize(best, t.n, &ws) == 0)
+			r.status = runner_plausibility(w->plan.flops, w->plan.bytes,
+						       ws.median, footprint_of(w),
+						       peaks, msg, sizeof(msg));
+		/* The probe at the start of the run may have been slowed by
+		 * other load; before rejecting, probe again and keep the
+		 * higher peaks, so only a result beyond a quiet peak fails. */
+		if (strcmp(r.status, "ok") != 0 && reprobe(be, peaks))
 			r.status = runner_plausibility(w->plan.flops, w->plan.bytes,
 						       ws.median, footprint_of(w),
 						       peaks, msg, sizeof(msg));

@@ -44,7 +44,7 @@ struct runner_outcome {
 int runner_measure(struct store *st, int64_t run_id, const struct suite *s,
 		   const struct suite_bench *b, const struct workload *w,
 		   const float *ref, struct backend *be, const char *variant,
-		   const struct runner_peaks *peaks, struct runner_outcome *out,
+		   struct runner_peaks *peaks, struct runner_outcome *out,
 		   char *err, size_t n_err);
 
 /* Status for a result whose median implies gflops and gbps on a device with
