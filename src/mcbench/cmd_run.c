@@ -222,7 +222,7 @@ static void tally_add(struct tally *t, const char *status)
  * once, from the same seeded inputs every backend receives. */
 static int run_bench(struct store *st, int64_t run_id, const struct suite *s,
 		     const struct suite_bench *b, struct backend **bes, size_t n_bes,
-		     const struct runner_peaks *peaks, struct progress *pr,
+		     struct runner_peaks *peaks, struct progress *pr,
 		     struct tally *tally, char *err, size_t n_err)
 {
 	struct workload *w = NULL;
