@@ -48,7 +48,7 @@ Q := @
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all suite test unit cli deps install clean check-deps
+.PHONY: all suite test unit-bins deps install clean publish doc
 
 LIB_SRC  := $(wildcard src/lib/*.c src/backend/*.c kernels/ref/*.c kernels/cpu/*.c)
 MIG_SQL  := $(sort $(wildcard db/migrations/*.sql))
@@ -108,6 +108,21 @@ suite: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)./bin/mcbench run --db '$(DB)' $(if $(QUICK),--quick) \
 	    $(foreach s,$(SUITE),--suite $(s)) $(foreach b,$(BACKENDS),--backend $(b))
+
+# ---------------------------------------------------------------- the document
+# BENCHMARKS.md is rendered from the runs exported under db/runs/ (one JSON
+# file per run, so the data diffs well in git): `make publish` exports the
+# complete runs of $(DB) that are not there yet, `make doc` rebuilds the
+# document db from db/runs/ and renders BENCHMARKS.md and reports/*.svg.
+DOC_DB := build/doc.sqlite
+publish: all
+	$(Q)sh scripts/publish.sh '$(DB)' db/runs
+	$(Q)$(MAKE) --no-print-directory doc
+doc: all
+	$(Q)rm -f $(DOC_DB) $(DOC_DB)-wal $(DOC_DB)-shm
+	$(Q)./bin/mcbench import --db $(DOC_DB) db/runs/*.json >/dev/null
+	$(Q)./bin/mcreport --db $(DOC_DB) > BENCHMARKS.md.tmp && mv BENCHMARKS.md.tmp BENCHMARKS.md
+	@echo "BENCHMARKS.md rendered from $$(ls db/runs/*.json | wc -l) run(s) in db/runs/"
 
 # ---------------------------------------------------------------- tests
 # Everything runs under AddressSanitizer and UBSan (SANITIZE=1 build tree).
