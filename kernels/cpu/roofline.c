@@ -227,6 +227,10 @@ static double measure_peak_gflops(void)
 	iters = (uint64_t)((double)iters * CPU_PEAK_TARGET_NS / (ns > 1.0 ? ns : 1.0)) + 1;
 	if (iters < ((uint64_t)1 << 20))
 		iters = (uint64_t)1 << 20;
+	/* A clock glitch during sizing must not turn into an hour-long probe:
+	 * 2^28 iterations are over 0.1 s on any CPU this runs on. */
+	if (iters > ((uint64_t)1 << 28))
+		iters = (uint64_t)1 << 28;
 	best_of_init(&b, CPU_PEAK_MIN_ROUNDS);
 	do
 		ns = peak_once(iters, simd, &flops);
