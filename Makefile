@@ -106,6 +106,7 @@ deps:
 # ---------------------------------------------------------------- main job
 suite: deps
 	$(Q)$(MAKE) --no-print-directory all
+	$(Q)sh scripts/peers-venv.sh .venv
 	$(Q)./bin/mcbench run --db '$(DB)' $(if $(QUICK),--quick) \
 	    $(foreach s,$(SUITE),--suite $(s)) $(foreach b,$(BACKENDS),--backend $(b))
 
@@ -139,6 +140,8 @@ install: all
 	install -m 755 bin/mcbench bin/mcreport $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 suites/*.json $(DESTDIR)$(PREFIX)/share/mcbench/suites/
 	install -m 644 templates/* $(DESTDIR)$(PREFIX)/share/mcbench/templates/
+	install -d $(DESTDIR)$(PREFIX)/share/mcbench/suites/peers
+	install -m 644 suites/peers/peer.py $(DESTDIR)$(PREFIX)/share/mcbench/suites/peers/
 
 clean:
 	rm -rf build bin

@@ -219,8 +219,12 @@ int runner_measure(struct store *st, int64_t run_id, const struct suite *s,
 
 	rc = be->ops->prepare(be, w, variant, &state, msg, sizeof(msg));
 	if (rc) {
+		/* A peer that built other shapes than the workload defines
+		 * (MC_EVALID) is not measuring the same work: invalid. */
 		if (rc == MC_ENOTSUP)
 			r.status = "skipped";
+		else if (rc == MC_EVALID)
+			r.status = "invalid";
 		goto record;
 	}
 	/* Validation before any timing: the first iteration's output must

@@ -1,0 +1,1074 @@
+/*
+ * backend_peer.c - the "mlx" and "torch" backends: peer frameworks (MLX and
+ * PyTorch on the CPU) measured through the same runner as every other
+ * backend.
+ *
+ * Each family starts one persistent Python adapter (suites/peers/peer.py,
+ * see its header for the protocol) and talks to it over two pipes, one JSON
+ * object per line each way. The workload's own seeded input buffers are
+ * handed over as raw little-endian float32 files in a private temporary
+ * directory, never regenerated on the Python side; the adapter reports the
+ * shapes it built and they are checked against the workload's plan. The
+ * adapter times its own loop (perf_counter_ns around n iterations, each one
+ * forced to completion), so the instance is self_timed: pipe round trips
+ * are not charged to the peer, and the runner still checks that the
+ * reported time fits inside its own wall clock.
+ *
+ * Finding no interpreter, no adapter or no importable package is not an
+ * error: the family then has no instance and a note says why.
+ *
+ * Environment: MCBENCH_PYTHON (the interpreter), MCBENCH_PEERS (a directory
+ * holding peer.py, or an adapter .py file), MCBENCH_PEER_TIMEOUT (seconds
+ * one request may take, default PEER_TIMEOUT_S), TMPDIR.
+ */
+#include "backend.h"
+#include "err.h"
+#include "cpu/cpu.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef MC_DATADIR
+#define MC_DATADIR "/usr/local/share/mcbench"
+#endif
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "backend_peer.c hands floats over as raw little-endian float32"
+#endif
+
+/* Seconds one request may take before the adapter is declared hung
+ * (MCBENCH_PEER_TIMEOUT overrides). The runner keeps calls near the
+ * sample target, but one iteration of a large workload on a slow peer
+ * may take minutes before the budget check can skip it. */
+#define PEER_TIMEOUT_S 900
+/* Longest reply line accepted. */
+#define PEER_MAX_LINE (1u << 20)
+
+struct peer_kind {
+	const char *family;     /* "mlx": family, instance and --peer name */
+	const char *label;      /* "MLX": how the device is named */
+};
+
+static const struct peer_kind kind_mlx = { "mlx", "MLX" };
+static const struct peer_kind kind_torch = { "torch", "PyTorch" };
+
+struct peer {
+	const struct peer_kind *kind;
+	pid_t pid;                 /* -1 when no adapter is running */
+	int to_fd, from_fd;        /* pipe ends; -1 when closed */
+	char dir[PATH_MAX];        /* private temporary directory */
+	char python[PATH_MAX];
+	char adapter[PATH_MAX];
+	char *rbuf;                /* bytes read, not yet consumed */
+	size_t rlen, rcap;
+	int timeout_s;
+	cJSON *hello;              /* the adapter's hello reply */
+};
+
+struct peer_state {
+	size_t output_len;
+};
+
+/* ------------------------------------------------------------ finding */
+
+static int is_executable(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+static int is_file(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Looks name up in $PATH (names with a '/' are taken as they are). */
+static int find_in_path(const char *name, char *out, size_t n_out)
+{
+	const char *path = getenv("PATH");
+
+	if (strchr(name, '/')) {
+		snprintf(out, n_out, "%s", name);
+		return is_executable(out) ? 0 : -1;
+	}
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	while (*path) {
+		size_t len = strcspn(path, ":");
+
+		if (len > 0 && (size_t)snprintf(out, n_out, "%.*s/%s", (int)len,
+						path, name) < n_out &&
+		    is_executable(out))
+			return 0;
+		path += len;
+		if (*path == ':')
+			path++;
+	}
+	return -1;
+}
+
+/* The interpreter: $MCBENCH_PYTHON, else ./.venv/bin/python3 (made by
+ * `make suite`), else python3 on PATH. A note in why when there is none. */
+static int find_python(char *out, size_t n_out, char *why, size_t n_why)
+{
+	const char *env = getenv("MCBENCH_PYTHON");
+
+	if (env && *env) {
+		if (find_in_path(env, out, n_out) == 0)
+			return 0;
+		return err_set(why, n_why, MC_ENODEV,
+			       "skipped: MCBENCH_PYTHON=%s is not an executable "
+			       "interpreter", env);
+	}
+	/* not realpath: the venv's python3 is a symlink to the system
+	 * interpreter, and following it would lose the venv */
+	if (is_executable(".venv/bin/python3")) {
+		if (getcwd(out, n_out) && strlen(out) + 20 < n_out) {
+			strcat(out, "/.venv/bin/python3");
+			return 0;
+		}
+	}
+	if (find_in_path("python3", out, n_out) == 0)
+		return 0;
+	return err_set(why, n_why, MC_ENODEV,
+		       "skipped: no Python interpreter (MCBENCH_PYTHON unset, no "
+		       ".venv/bin/python3, no python3 on PATH)");
+}
+
+/* The adapter: $MCBENCH_PEERS (a directory holding peer.py, or a .py file
+ * itself), else ./suites/peers/peer.py, else MC_DATADIR/suites/peers/peer.py. */
+static int find_adapter(char *out, size_t n_out, char *why, size_t n_why)
+{
+	const char *env = getenv("MCBENCH_PEERS");
+	char rel[PATH_MAX];
+
+	if (env && *env) {
+		size_t len = strlen(env);
+
+		if (len > 3 && strcmp(env + len - 3, ".py") == 0)
+			snprintf(rel, sizeof(rel), "%s", env);
+		else
+			snprintf(rel, sizeof(rel), "%s/peer.py", env);
+		if (!is_file(rel))
+			return err_set(why, n_why, MC_ENODEV,
+				       "skipped: no adapter %s (from MCBENCH_PEERS)", rel);
+	} else if (is_file("suites/peers/peer.py")) {
+		snprintf(rel, sizeof(rel), "suites/peers/peer.py");
+	} else {
+		snprintf(rel, sizeof(rel), "%s/suites/peers/peer.py", MC_DATADIR);
+		if (!is_file(rel))
+			return err_set(why, n_why, MC_ENODEV,
+				       "skipped: no adapter (suites/peers/peer.py, "
+				       "%s; set MCBENCH_PEERS)", rel);
+	}
+	/* absolute, so the adapter's own cwd never matters */
+	if (!realpath(rel, out))
+		return err_set(why, n_why, MC_ENODEV, "skipped: adapter %s: %s",
+			       rel, strerror(errno));
+	(void)n_out;
+	return 0;
+}
+
+/* ------------------------------------------------------- the process */
+
+/* dir/name into out; the directory is short (TMPDIR + 20), so a path that
+ * does not fit is left empty and the open or unlink of it fails cleanly. */
+static void peer_path(const struct peer *p, const char *name, char *out,
+		      size_t n_out)
+{
+	if ((size_t)snprintf(out, n_out, "%s/%s", p->dir, name) >= n_out)
+		out[0] = '\0';
+}
+
+/* Last non-empty line of the adapter's stderr (a traceback's last line
+ * names the exception), or "" when it wrote nothing. */
+static void stderr_tail(const struct peer *p, char *out, size_t n_out)
+{
+	char path[PATH_MAX + 16], buf[1024];
+	FILE *f;
+	long size;
+	size_t n;
+	char *end, *start;
+
+	out[0] = '\0';
+	peer_path(p, "stderr.log", path, sizeof(path));
+	f = fopen(path, "rb");
+	if (!f)
+		return;
+	if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) > 0)
+		fseek(f, size > (long)sizeof(buf) - 1 ? size - (long)sizeof(buf) + 1 : 0,
+		      SEEK_SET);
+	else
+		rewind(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	end = buf + n;
+	while (end > buf && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
+		*--end = '\0';
+	start = strrchr(buf, '\n');
+	start = start ? start + 1 : buf;
+	/* keep the end of an over-long line: the exception is there */
+	if (strlen(start) >= n_out)
+		start += strlen(start) - (n_out - 1);
+	memcpy(out, start, strlen(start) + 1);
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* Waits up to ms for the child to exit; returns the status, or -1 when it
+ * is still running. */
+static int wait_child(pid_t pid, int ms)
+{
+	struct timespec tick = { 0, 5 * 1000 * 1000 };
+	int status;
+
+	for (int waited = 0;; waited += 5) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+
+		if (r == pid)
+			return status;
+		if (r < 0 && errno != EINTR)
+			return 0;   /* not our child any more: nothing to reap */
+		if (waited >= ms)
+			return -1;
+		nanosleep(&tick, NULL);
+	}
+}
+
+/* Stops the adapter: a polite quit when ask, then SIGKILL when it has not
+ * exited after grace_ms; always reaps it. Returns the wait status. */
+static int peer_stop(struct peer *p, int ask, int grace_ms)
+{
+	int status = 0;
+
+	if (p->pid <= 0) {
+		close_fd(&p->to_fd);
+		close_fd(&p->from_fd);
+		return 0;
+	}
+	if (ask && p->to_fd >= 0) {
+		static const char quit[] = "{\"op\":\"quit\"}\n";
+		sigset_t pipe_set, old;
+
+		sigemptyset(&pipe_set);
+		sigaddset(&pipe_set, SIGPIPE);
+		pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+		if (write(p->to_fd, quit, sizeof(quit) - 1) < 0 && errno == EPIPE) {
+			struct timespec zero = { 0, 0 };
+
+			sigtimedwait(&pipe_set, NULL, &zero);
+		}
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
+	close_fd(&p->to_fd);   /* EOF on its stdin ends the adapter's loop */
+	status = wait_child(p->pid, grace_ms);
+	if (status == -1) {
+		kill(p->pid, SIGKILL);
+		while (waitpid(p->pid, &status, 0) < 0 && errno == EINTR)
+			;
+	}
+	close_fd(&p->from_fd);
+	p->pid = -1;
+	p->rlen = 0;
+	return status;
+}
+
+/* The adapter went away (EOF, a write that hit a closed pipe, a timeout):
+ * reaps it and says how it ended, with the last line it printed. */
+static int peer_gone(struct peer *p, const char *during, const char *how,
+		     char *err, size_t n_err)
+{
+	char tail[512], fate[96];
+	pid_t pid = p->pid;
+	/* after an EOF the adapter is normally exiting already; give its
+	 * interpreter time to finish rather than report our own SIGKILL */
+	int status = peer_stop(p, 0, 3000);
+
+	stderr_tail(p, tail, sizeof(tail));
+	if (how)
+		snprintf(fate, sizeof(fate), "%s", how);
+	else if (WIFEXITED(status))
+		snprintf(fate, sizeof(fate), "exited with status %d",
+			 WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(fate, sizeof(fate), "was killed by signal %d (%s)",
+			 WTERMSIG(status), strsignal(WTERMSIG(status)));
+	else
+		snprintf(fate, sizeof(fate), "stopped");
+	return err_set(err, n_err, MC_EIO,
+		       "%s: the adapter %s (pid %ld) %s during %s%s%s",
+		       p->kind->family, p->adapter, (long)pid, fate, during,
+		       tail[0] ? ": " : "", tail);
+}
+
+/* fork/exec of `python adapter --peer family` with stdin and stdout on
+ * pipes and stderr into dir/stderr.log; no shell. The child gets its own
+ * process group, so a Ctrl-C reaches mcbench, which then stops it. */
+static int peer_spawn(struct peer *p, char *err, size_t n_err)
+{
+	int to_child[2] = { -1, -1 }, from_child[2] = { -1, -1 }, errfd = -1;
+	char errpath[PATH_MAX + 16], opt[] = "--peer", fam[16];
+	char *argv[5];
+	pid_t pid;
+	int rc = 0;
+
+	snprintf(fam, sizeof(fam), "%s", p->kind->family);
+	argv[0] = p->python;
+	argv[1] = p->adapter;
+	argv[2] = opt;
+	argv[3] = fam;
+	argv[4] = NULL;
+	peer_path(p, "stderr.log", errpath, sizeof(errpath));
+	errfd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (errfd < 0 || pipe2(to_child, O_CLOEXEC) || pipe2(from_child, O_CLOEXEC)) {
+		rc = err_set(err, n_err, MC_EIO, "%s: cannot create the adapter's "
+			     "pipes or %s: %s", p->kind->family, errpath,
+			     strerror(errno));
+		goto out;
+	}
+	pid = fork();
+	if (pid < 0) {
+		rc = err_set(err, n_err, MC_EIO, "%s: fork: %s", p->kind->family,
+			     strerror(errno));
+		goto out;
+	}
+	if (pid == 0) {
+		/* only async-signal-safe calls between fork and exec */
+		struct sigaction dfl;
+		sigset_t none;
+
+		memset(&dfl, 0, sizeof(dfl));
+		dfl.sa_handler = SIG_DFL;
+		sigaction(SIGPIPE, &dfl, NULL);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		setpgid(0, 0);
+		if (dup2(to_child[0], 0) < 0 || dup2(from_child[1], 1) < 0 ||
+		    dup2(errfd, 2) < 0)
+			_exit(126);
+		execv(p->python, argv);
+		_exit(127);
+	}
+	p->pid = pid;
+	p->to_fd = to_child[1];
+	p->from_fd = from_child[0];
+	to_child[1] = from_child[0] = -1;
+	p->rlen = 0;
+out:
+	close_fd(&to_child[0]);
+	close_fd(&to_child[1]);
+	close_fd(&from_child[0]);
+	close_fd(&from_child[1]);
+	close_fd(&errfd);
+	return rc;
+}
+
+/* Writes all of buf to the adapter. SIGPIPE is blocked for the write (and
+ * a SIGPIPE it raised is consumed), so a dead adapter is an EPIPE here,
+ * not the end of mcbench. */
+static int peer_write(struct peer *p, const char *buf, size_t n,
+		      const char *during, char *err, size_t n_err)
+{
+	sigset_t pipe_set, old, pending;
+	int was_pending, broken = 0, rc = 0;
+
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+	sigpending(&pending);
+	was_pending = sigismember(&pending, SIGPIPE);
+	while (n > 0) {
+		ssize_t k = write(p->to_fd, buf, n);
+
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			broken = errno == EPIPE;
+			rc = errno;
+			break;
+		}
+		buf += k;
+		n -= (size_t)k;
+	}
+	if (broken && !was_pending) {
+		struct timespec zero = { 0, 0 };
+
+		sigtimedwait(&pipe_set, NULL, &zero);
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (broken)
+		return peer_gone(p, during, NULL, err, n_err);
+	if (rc)
+		return err_set(err, n_err, MC_EIO, "%s: writing to the adapter "
+			       "during %s: %s", p->kind->family, during, strerror(rc));
+	return 0;
+}
+
+static double elapsed_s(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (t1.tv_nsec - t0->tv_nsec) * 1e-9;
+}
+
+/* Reads one reply line and parses it; *out owned by the caller. */
+static int peer_read(struct peer *p, cJSON **out, const char *during,
+		     char *err, size_t n_err)
+{
+	struct timespec t0;
+	char *nl;
+
+	*out = NULL;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!(nl = p->rlen ? memchr(p->rbuf, '\n', p->rlen) : NULL)) {
+		struct pollfd pfd = { p->from_fd, POLLIN, 0 };
+		double left = p->timeout_s - elapsed_s(&t0);
+		ssize_t k;
+		int r;
+
+		if (left <= 0) {
+			char how[64];
+
+			snprintf(how, sizeof(how), "did not answer within %d s "
+				 "(MCBENCH_PEER_TIMEOUT) and was killed", p->timeout_s);
+			kill(p->pid, SIGKILL);
+			return peer_gone(p, during, how, err, n_err);
+		}
+		r = poll(&pfd, 1, left > 1000 ? 1000 * 1000 : (int)(left * 1000) + 1);
+		if (r < 0 && errno != EINTR)
+			return err_set(err, n_err, MC_EIO, "%s: poll: %s",
+				       p->kind->family, strerror(errno));
+		if (r <= 0)
+			continue;
+		if (p->rcap - p->rlen < 4096) {
+			size_t cap = p->rcap ? p->rcap * 2 : 8192;
+			char *grown;
+
+			if (cap > PEER_MAX_LINE + 8192) {
+				peer_stop(p, 0, 0);
+				return err_set(err, n_err, MC_EIO, "%s: the adapter's "
+					       "reply during %s exceeds %u bytes; stopped it",
+					       p->kind->family, during, PEER_MAX_LINE);
+			}
+			if (!(grown = realloc(p->rbuf, cap)))
+				return err_set(err, n_err, MC_ENOMEM, "%s: out of "
+					       "memory reading a reply", p->kind->family);
+			p->rbuf = grown;
+			p->rcap = cap;
+		}
+		k = read(p->from_fd, p->rbuf + p->rlen, p->rcap - p->rlen);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return peer_gone(p, during, NULL, err, n_err);
+		p->rlen += (size_t)k;
+	}
+	*nl = '\0';
+	*out = cJSON_Parse(p->rbuf);
+	if (!*out) {
+		char head[120];
+
+		snprintf(head, sizeof(head), "%s", p->rbuf);
+		peer_stop(p, 0, 0);
+		return err_set(err, n_err, MC_EIO, "%s: the adapter's reply during "
+			       "%s is not JSON (\"%s\"); stopped it",
+			       p->kind->family, during, head);
+	}
+	p->rlen -= (size_t)(nl + 1 - p->rbuf);
+	memmove(p->rbuf, nl + 1, p->rlen);
+	return 0;
+}
+
+/* Text from the adapter becomes a note or a result message: one line. */
+static int one_line(int rc, char *s)
+{
+	for (; s && *s; s++)
+		if (*s == '\n' || *s == '\r' || *s == '\t')
+			*s = ' ';
+	return rc;
+}
+
+/* Sends req (deleted here) and reads the reply. A reply with ok false is
+ * MC_ENOTSUP ("unsupported kernel ...") or MC_EINVAL, with its error text;
+ * *out_reply is then still filled, for callers that look at more fields. */
+static int peer_call(struct peer *p, cJSON *req, cJSON **out_reply,
+		     const char *during, char *err, size_t n_err)
+{
+	char *text = NULL;
+	cJSON *reply = NULL;
+	const cJSON *ok, *msg;
+	int rc;
+
+	*out_reply = NULL;
+	if (p->pid <= 0) {
+		cJSON_Delete(req);
+		return err_set(err, n_err, MC_EIO, "%s: the adapter is not running",
+			       p->kind->family);
+	}
+	text = req ? cJSON_PrintUnformatted(req) : NULL;
+	cJSON_Delete(req);
+	if (!text)
+		return err_set(err, n_err, MC_ENOMEM, "%s: out of memory for a "
+			       "request", p->kind->family);
+	{
+		size_t len = strlen(text);
+		char *line = realloc(text, len + 2);
+
+		if (!line) {
+			free(text);
+			return err_set(err, n_err, MC_ENOMEM, "%s: out of memory "
+				       "for a request", p->kind->family);
+		}
+		text = line;
+		memcpy(text + len, "\n", 2);
+		rc = peer_write(p, text, len + 1, during, err, n_err);
+		free(text);
+	}
+	if (rc || (rc = peer_read(p, &reply, during, err, n_err)))
+		return rc;
+	*out_reply = reply;
+	ok = cJSON_GetObjectItemCaseSensitive(reply, "ok");
+	if (cJSON_IsTrue(ok))
+		return 0;
+	msg = cJSON_GetObjectItemCaseSensitive(reply, "error");
+	if (cJSON_IsString(msg) &&
+	    strncmp(msg->valuestring, "unsupported kernel", 18) == 0)
+		return one_line(err_set(err, n_err, MC_ENOTSUP, "%s: %s",
+					p->kind->family, msg->valuestring), err);
+	return one_line(err_set(err, n_err, MC_EINVAL, "%s: %s failed: %s",
+				p->kind->family, during, cJSON_IsString(msg) ?
+				msg->valuestring : "the adapter gave no reason"), err);
+}
+
+/* A request {"op": op}; NULL when out of memory (peer_call reports it). */
+static cJSON *request(const char *op)
+{
+	cJSON *r = cJSON_CreateObject();
+
+	if (r && !cJSON_AddStringToObject(r, "op", op)) {
+		cJSON_Delete(r);
+		r = NULL;
+	}
+	return r;
+}
+
+static const char *hello_str(const struct peer *p, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(p->hello, key);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* Starts the adapter and greets it. MC_ENODEV (with a note-worthy reason)
+ * when the framework is not importable, MC_EIO/MC_EINVAL when the adapter
+ * is broken. */
+static int peer_start(struct peer *p, char *err, size_t n_err)
+{
+	cJSON *reply = NULL;
+	const cJSON *v;
+	int rc;
+
+	if ((rc = peer_spawn(p, err, n_err)))
+		return rc;
+	rc = peer_call(p, request("hello"), &reply, "hello", err, n_err);
+	if (rc) {
+		v = cJSON_GetObjectItemCaseSensitive(reply, "unavailable");
+		if (cJSON_IsTrue(v)) {
+			const cJSON *m = cJSON_GetObjectItemCaseSensitive(reply, "error");
+
+			rc = one_line(err_set(err, n_err, MC_ENODEV, "skipped: %s",
+					      cJSON_IsString(m) ? m->valuestring :
+					      "not importable"), err);
+		}
+		goto fail;
+	}
+	v = cJSON_GetObjectItemCaseSensitive(reply, "peer");
+	if (!cJSON_IsString(v) || strcmp(v->valuestring, p->kind->family) != 0 ||
+	    !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(reply, "version")) ||
+	    !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(reply, "kernels"))) {
+		rc = err_set(err, n_err, MC_EINVAL, "%s: the adapter %s answered "
+			     "hello without peer \"%s\", a version and a kernel list",
+			     p->kind->family, p->adapter, p->kind->family);
+		goto fail;
+	}
+	cJSON_Delete(p->hello);
+	p->hello = reply;
+	return 0;
+fail:
+	cJSON_Delete(reply);
+	peer_stop(p, 1, 3000);
+	return rc;
+}
+
+/* ---------------------------------------------------------- the ops */
+
+static int peer_supports(struct backend *b, const char *kernel)
+{
+	struct peer *p = b->impl;
+	const cJSON *k;
+
+	cJSON_ArrayForEach(k, cJSON_GetObjectItemCaseSensitive(p->hello, "kernels"))
+		if (cJSON_IsString(k) && strcmp(k->valuestring, kernel) == 0)
+			return 1;
+	return 0;
+}
+
+static const char *const *peer_variants(struct backend *b, const char *kernel)
+{
+	(void)b;
+	(void)kernel;
+	return NULL;
+}
+
+static int write_floats(const char *path, const float *x, size_t n,
+			char *err, size_t n_err)
+{
+	FILE *f = fopen(path, "wb");
+	int bad;
+
+	if (!f)
+		return err_set(err, n_err, MC_EIO, "cannot create %s: %s", path,
+			       strerror(errno));
+	bad = fwrite(x, sizeof(float), n, f) != n;
+	bad |= fclose(f) != 0;
+	if (bad) {
+		unlink(path);
+		return err_set(err, n_err, MC_EIO, "cannot write %zu floats to %s "
+			       "(disk full?)", n, path);
+	}
+	return 0;
+}
+
+static void format_shape(const cJSON *shape, char *out, size_t n_out)
+{
+	size_t len = 0;
+	const cJSON *d;
+
+	len += (size_t)snprintf(out, n_out, "[");
+	cJSON_ArrayForEach(d, shape)
+		if (len < n_out)
+			len += (size_t)snprintf(out + len, n_out - len, "%s%.0f",
+						d == shape->child ? "" : ",",
+						cJSON_IsNumber(d) ? d->valuedouble : -1.0);
+	if (len < n_out)
+		snprintf(out + len, n_out - len, "]");
+}
+
+/* Checks that the peer built `what` with want floats. */
+static int check_shape(const struct peer *p, const cJSON *shapes,
+		       const char *what, size_t want, char *err, size_t n_err)
+{
+	const cJSON *shape = cJSON_GetObjectItemCaseSensitive(shapes, what);
+	const cJSON *d;
+	char text[128];
+	double count = 1;
+
+	if (!cJSON_IsArray(shape))
+		return err_set(err, n_err, MC_EVALID, "%s reported no shape for %s; "
+			       "the workload defines %zu floats", p->kind->family,
+			       what, want);
+	cJSON_ArrayForEach(d, shape) {
+		if (!cJSON_IsNumber(d) || !(d->valuedouble >= 0) ||
+		    d->valuedouble > 9007199254740992.0 ||
+		    d->valuedouble != floor(d->valuedouble))
+			count = -1;
+		else if (count >= 0)
+			count *= d->valuedouble;
+	}
+	if (count == (double)want)
+		return 0;
+	format_shape(shape, text, sizeof(text));
+	return err_set(err, n_err, MC_EVALID, "%s ran %s with shape %s (%.0f floats) "
+		       "but the workload defines %zu floats", p->kind->family, what,
+		       text, count, want);
+}
+
+static int peer_prepare(struct backend *b, const struct workload *w,
+			const char *variant, void **out_state,
+			char *err, size_t n_err)
+{
+	struct peer *p = b->impl;
+	const struct kernel_spec *spec = w->spec;
+	char paths[WORKLOAD_MAX_BUFS][PATH_MAX + 16];
+	struct peer_state *s = NULL;
+	cJSON *req = NULL, *reply = NULL, *params, *inputs;
+	size_t n_written = 0;
+	int rc = 0;
+
+	*out_state = NULL;
+	if (variant && variant[0])
+		return err_set(err, n_err, MC_ENOTSUP, "%s: kernel %s has no "
+			       "variant '%s'", p->kind->family, spec->name, variant);
+	/* an adapter that died on an earlier workload gets one fresh start */
+	if (p->pid <= 0 && (rc = peer_start(p, err, n_err)))
+		return rc == MC_ENODEV ? MC_EIO : rc;
+	req = request("prepare");
+	if (!req || !cJSON_AddStringToObject(req, "kernel", spec->name) ||
+	    !(params = cJSON_AddObjectToObject(req, "params")) ||
+	    !cJSON_AddStringToObject(req, "variant", "") ||
+	    !(inputs = cJSON_AddArrayToObject(req, "inputs")) ||
+	    !cJSON_AddNumberToObject(req, "output_len", (double)w->plan.output_len))
+		goto nomem;
+	for (size_t i = 0; spec->param_names[i]; i++)
+		if (!cJSON_AddNumberToObject(params, spec->param_names[i],
+					     (double)w->params[i]))
+			goto nomem;
+	for (size_t i = 0; i < w->plan.n_inputs; i++) {
+		cJSON *in = cJSON_CreateObject();
+		char name[32];
+
+		snprintf(name, sizeof(name), "in%zu.bin", i);
+		peer_path(p, name, paths[i], sizeof(paths[i]));
+		if (!in)
+			goto nomem;
+		if (!cJSON_AddItemToArray(inputs, in)) {
+			cJSON_Delete(in);
+			goto nomem;
+		}
+		if (!cJSON_AddStringToObject(in, "name", spec->input_names[i]) ||
+		    !cJSON_AddNumberToObject(in, "len", (double)w->plan.input_len[i]) ||
+		    !cJSON_AddStringToObject(in, "path", paths[i]))
+			goto nomem;
+		rc = write_floats(paths[i], w->inputs[i], w->plan.input_len[i],
+				  err, n_err);
+		if (rc)
+			goto out;
+		n_written = i + 1;
+	}
+	rc = peer_call(p, req, &reply, "prepare", err, n_err);
+	req = NULL;
+	if (rc)
+		goto out;
+	{
+		const cJSON *shapes = cJSON_GetObjectItemCaseSensitive(reply, "shapes");
+
+		for (size_t i = 0; i < w->plan.n_inputs && !rc; i++)
+			rc = check_shape(p, shapes, spec->input_names[i],
+					 w->plan.input_len[i], err, n_err);
+		if (!rc)
+			rc = check_shape(p, shapes, "output", w->plan.output_len,
+					 err, n_err);
+	}
+	if (rc) {
+		cJSON *r2 = NULL;
+		char e2[MC_ERRLEN];
+
+		peer_call(p, request("release"), &r2, "release", e2, sizeof(e2));
+		cJSON_Delete(r2);
+		goto out;
+	}
+	if (!(s = calloc(1, sizeof(*s))))
+		goto nomem;
+	s->output_len = w->plan.output_len;
+	*out_state = s;
+	goto out;
+nomem:
+	rc = err_set(err, n_err, MC_ENOMEM, "%s: out of memory preparing %s",
+		     p->kind->family, spec->name);
+out:
+	for (size_t i = 0; i < n_written; i++)
+		unlink(paths[i]);
+	cJSON_Delete(req);
+	cJSON_Delete(reply);
+	return rc;
+}
+
+static int peer_run(struct backend *b, void *state, uint64_t n_iters,
+		    double *out_device_ns, char *err, size_t n_err)
+{
+	struct peer *p = b->impl;
+	cJSON *req = request("run"), *reply = NULL;
+	const cJSON *ns;
+	int rc;
+
+	(void)state;
+	*out_device_ns = -1;
+	if (req && !cJSON_AddNumberToObject(req, "n", (double)n_iters)) {
+		cJSON_Delete(req);
+		req = NULL;
+	}
+	rc = peer_call(p, req, &reply, "run", err, n_err);
+	if (rc)
+		goto out;
+	ns = cJSON_GetObjectItemCaseSensitive(reply, "ns");
+	if (!cJSON_IsNumber(ns) || !(ns->valuedouble >= 0)) {
+		rc = err_set(err, n_err, MC_EINVAL, "%s: the adapter's run reply "
+			     "has no elapsed time \"ns\"", p->kind->family);
+		goto out;
+	}
+	*out_device_ns = ns->valuedouble;
+out:
+	cJSON_Delete(reply);
+	return rc;
+}
+
+static int peer_output(struct backend *b, void *state, float *out,
+		       char *err, size_t n_err)
+{
+	struct peer *p = b->impl;
+	struct peer_state *s = state;
+	char path[PATH_MAX + 16];
+	cJSON *req = request("output"), *reply = NULL;
+	FILE *f = NULL;
+	struct stat st;
+	int rc;
+
+	peer_path(p, "out.bin", path, sizeof(path));
+	unlink(path);
+	if (req && !cJSON_AddStringToObject(req, "path", path)) {
+		cJSON_Delete(req);
+		req = NULL;
+	}
+	if ((rc = peer_call(p, req, &reply, "output", err, n_err)))
+		goto out;
+	f = fopen(path, "rb");
+	if (!f || fstat(fileno(f), &st)) {
+		rc = err_set(err, n_err, MC_EIO, "%s: the adapter wrote no output "
+			     "file %s: %s", p->kind->family, path, strerror(errno));
+		goto out;
+	}
+	if ((unsigned long long)st.st_size != s->output_len * sizeof(float)) {
+		rc = err_set(err, n_err, MC_EVALID, "%s wrote %lld bytes of output "
+			     "(%lld floats) but the workload defines %zu floats",
+			     p->kind->family, (long long)st.st_size,
+			     (long long)st.st_size / 4, s->output_len);
+		goto out;
+	}
+	if (fread(out, sizeof(float), s->output_len, f) != s->output_len)
+		rc = err_set(err, n_err, MC_EIO, "%s: short read of %s",
+			     p->kind->family, path);
+out:
+	if (f)
+		fclose(f);
+	unlink(path);
+	cJSON_Delete(reply);
+	return rc;
+}
+
+static void peer_release(struct backend *b, void *state)
+{
+	struct peer *p = b->impl;
+	cJSON *reply = NULL;
+	char e[MC_ERRLEN];
+
+	if (!state)
+		return;
+	if (p->pid > 0)
+		peer_call(p, request("release"), &reply, "release", e, sizeof(e));
+	cJSON_Delete(reply);
+	free(state);
+}
+
+static int peer_roofline(struct backend *b, double *out_gflops, double *out_gbps,
+			 char *err, size_t n_err)
+{
+	/* the peers run on this CPU: its probes bound them too */
+	(void)b;
+	return cpu_roofline(out_gflops, out_gbps, err, n_err);
+}
+
+static void peer_describe(struct backend *b, cJSON *obj)
+{
+	struct peer *p = b->impl;
+	const char *version = hello_str(p, "version");
+	const char *python = hello_str(p, "python"), *numpy = hello_str(p, "numpy");
+	const char *device = hello_str(p, "device");
+	const cJSON *threads = cJSON_GetObjectItemCaseSensitive(p->hello, "threads");
+	const cJSON *settings = cJSON_GetObjectItemCaseSensitive(p->hello,
+								 "thread_settings");
+	struct cpu_info ci;
+	char text[256];
+
+	cpu_info_read(&ci);
+	cJSON_AddStringToObject(obj, "kind", "peer");
+	snprintf(text, sizeof(text), "%s %s (%s)", p->kind->label,
+		 version ? version : "?", device && strcmp(device, "cpu") ? device : "CPU");
+	cJSON_AddStringToObject(obj, "name", text);
+	cJSON_AddStringToObject(obj, "vendor", ci.vendor);
+	cJSON_AddStringToObject(obj, "version", version ? version : "unknown");
+	snprintf(text, sizeof(text), "Python %s, numpy %s", python ? python : "?",
+		 numpy ? numpy : "?");
+	cJSON_AddStringToObject(obj, "driver", text);
+	cJSON_AddStringToObject(obj, "cpu", ci.model);
+	cJSON_AddNumberToObject(obj, "compute_units", (double)ci.n_cpus);
+	cJSON_AddNumberToObject(obj, "global_mem", (double)ci.mem_total_bytes);
+	if (ci.cache_bytes > 0)
+		cJSON_AddNumberToObject(obj, "cache_bytes", (double)ci.cache_bytes);
+	if (python)
+		cJSON_AddStringToObject(obj, "python", python);
+	if (numpy)
+		cJSON_AddStringToObject(obj, "numpy", numpy);
+	if (cJSON_IsNumber(threads))
+		cJSON_AddNumberToObject(obj, "threads", threads->valuedouble);
+	if (settings)
+		cJSON_AddItemToObject(obj, "thread_settings",
+				      cJSON_Duplicate(settings, 1));
+	cJSON_AddStringToObject(obj, "interpreter", p->python);
+	cJSON_AddStringToObject(obj, "adapter", p->adapter);
+}
+
+/* Stops the adapter and removes the temporary directory and its files. */
+static void peer_free(struct peer *p)
+{
+	static const char *const files[] = { "stderr.log", "out.bin", NULL };
+	char path[PATH_MAX + 16];
+
+	if (!p)
+		return;
+	peer_stop(p, 1, 3000);
+	if (p->dir[0]) {
+		for (size_t i = 0; files[i]; i++) {
+			peer_path(p, files[i], path, sizeof(path));
+			unlink(path);
+		}
+		for (size_t i = 0; i < WORKLOAD_MAX_BUFS; i++) {
+			char name[32];
+
+			snprintf(name, sizeof(name), "in%zu.bin", i);
+			peer_path(p, name, path, sizeof(path));
+			unlink(path);
+		}
+		rmdir(p->dir);
+	}
+	cJSON_Delete(p->hello);
+	free(p->rbuf);
+	free(p);
+}
+
+static void peer_destroy(struct backend *b)
+{
+	if (!b)
+		return;
+	peer_free(b->impl);
+	free(b);
+}
+
+static const struct backend_ops peer_ops = {
+	.supports = peer_supports,
+	.variants = peer_variants,
+	.prepare = peer_prepare,
+	.run = peer_run,
+	.output = peer_output,
+	.release = peer_release,
+	.roofline = peer_roofline,
+	.describe = peer_describe,
+	.destroy = peer_destroy,
+};
+
+static int peer_timeout(void)
+{
+	const char *env = getenv("MCBENCH_PEER_TIMEOUT");
+	long v = env ? strtol(env, NULL, 10) : 0;
+
+	return v > 0 && v < INT_MAX / 1000 ? (int)v : PEER_TIMEOUT_S;
+}
+
+/* One instance named after the family, or none with the reason in err. */
+static int peer_discover(const struct peer_kind *kind, struct backend **out,
+			 size_t max, size_t *out_n, char *err, size_t n_err)
+{
+	struct peer *p = NULL;
+	struct backend *b = NULL;
+	const char *tmp = getenv("TMPDIR");
+	int rc;
+
+	*out_n = 0;
+	if (max == 0)
+		return 0;
+	if (!(p = calloc(1, sizeof(*p))) || !(b = calloc(1, sizeof(*b)))) {
+		free(p);
+		return err_set(err, n_err, MC_ENOMEM, "%s: out of memory creating "
+			       "the backend", kind->family);
+	}
+	p->kind = kind;
+	p->pid = -1;
+	p->to_fd = p->from_fd = -1;
+	p->timeout_s = peer_timeout();
+	if (find_python(p->python, sizeof(p->python), err, n_err) ||
+	    find_adapter(p->adapter, sizeof(p->adapter), err, n_err))
+		goto skip;
+	snprintf(p->dir, sizeof(p->dir), "%s/mcbench-%s-XXXXXX",
+		 tmp && *tmp ? tmp : "/tmp", kind->family);
+	if (!mkdtemp(p->dir)) {
+		err_set(err, n_err, MC_EIO, "skipped: cannot create a temporary "
+			"directory %s: %s", p->dir, strerror(errno));
+		p->dir[0] = '\0';
+		goto skip;
+	}
+	rc = peer_start(p, err, n_err);
+	if (rc) {
+		/* A missing package is the common case; a broken adapter is
+		 * noted the same way so `make suite` still measures the rest,
+		 * and the note (stored in run.notes) says what broke. */
+		if (rc != MC_ENODEV && err && n_err) {
+			char why[MC_ERRLEN];
+			size_t len = strlen(kind->family);
+
+			snprintf(why, sizeof(why), "%s", err);
+			err_set(err, n_err, rc, "skipped: %s",
+				strncmp(why, kind->family, len) == 0 &&
+				why[len] == ':' ? why + len + 1 + (why[len + 1] == ' ') : why);
+		}
+		goto skip;
+	}
+	snprintf(b->name, sizeof(b->name), "%s", kind->family);
+	b->family = kind->family;
+	b->ops = &peer_ops;
+	b->has_device_clock = 0;
+	b->self_timed = 1;
+	b->impl = p;
+	out[0] = b;
+	*out_n = 1;
+	return 0;
+skip:
+	peer_free(p);
+	free(b);
+	return 0;
+}
+
+static int mlx_discover(struct backend **out, size_t max, size_t *out_n,
+			char *err, size_t n_err)
+{
+	return peer_discover(&kind_mlx, out, max, out_n, err, n_err);
+}
+
+static int torch_discover(struct backend **out, size_t max, size_t *out_n,
+			  char *err, size_t n_err)
+{
+	return peer_discover(&kind_torch, out, max, out_n, err, n_err);
+}
+
+const struct backend_family backend_mlx = {
+	.name = "mlx",
+	.summary = "MLX on the CPU (PyPI mlx[cpu]) through suites/peers/peer.py",
+	.discover = mlx_discover,
+};
+
+const struct backend_family backend_torch = {
+	.name = "torch",
+	.summary = "PyTorch on the CPU through suites/peers/peer.py",
+	.discover = torch_discover,
+};

@@ -1,0 +1,571 @@
+#!/usr/bin/env python3
+"""peer.py - the mcbench peer adapter: runs mcbench's workloads on a peer
+framework (MLX or PyTorch, on the CPU) for src/backend/backend_peer.c.
+
+Started once per peer as `python3 peer.py --peer mlx|torch` and kept running;
+it speaks one JSON object per line on stdin/stdout:
+
+  {"op":"hello"}    -> {"ok":true,"peer":"mlx","version":...,"python":...,
+                        "numpy":...,"threads":N|null,"thread_settings":{...},
+                        "device":"cpu","kernels":[...]}
+  {"op":"prepare","kernel":K,"params":{...},"variant":"",
+   "inputs":[{"name":"x","len":N,"path":P},...],"output_len":M}
+                    -> {"ok":true,"shapes":{"x":[...],...,"output":[...]}}
+                       (an output of several results laid end to end, e.g.
+                       [dA | dB], is "output":[total] plus "output_parts")
+  {"op":"run","n":N} -> {"ok":true,"ns":T}  (T: perf_counter_ns around the loop)
+  {"op":"output","path":P} -> {"ok":true}  (last output written as float32 LE)
+  {"op":"release"}  -> {"ok":true}
+  {"op":"quit"}     -> {"ok":true}, then exit
+  any failure       -> {"ok":false,"error":"..."}; "unsupported kernel: ..."
+                       when the kernel is not in the table, and
+                       "unavailable":true when the framework cannot be imported.
+
+The inputs are mcbench's own seeded buffers, read from the files mcbench
+wrote; they are never regenerated here. The shapes reported are the shapes
+actually built, and mcbench checks them against the workload. Each timed
+iteration computes the whole workload with the framework's idiomatic ops and
+forces its evaluation (MLX is lazy: mx.eval on every iteration's output, not
+once after the loop). mcbench validates the output before and after timing.
+
+The kernels must match src/lib/workload.c, src/lib/workload_train.c and
+kernels/ref exactly: input order, parameter meaning, output layout. The
+training kernels use autograd (mx.grad / torch.autograd) and the frameworks'
+own AdamW (MLX with bias_correction=True, which MLX leaves off by default);
+since a step from the given state is the workload, every torch iteration
+first restores the state that optimizer.step() updates in place.
+"""
+import importlib
+import json
+import os
+import platform
+import re
+import sys
+import time
+
+# Kernel table: parameters (in the spec's order), the shapes of the inputs
+# (in the spec's order) as a function of the parameters.
+KERNELS = {
+    "softmax": (("rows", "cols"),
+                lambda p: [("x", (p["rows"], p["cols"]))]),
+    "layernorm": (("rows", "cols"),
+                  lambda p: [("x", (p["rows"], p["cols"])),
+                             ("gamma", (p["cols"],)),
+                             ("beta", (p["cols"],))]),
+    "rmsnorm": (("rows", "cols"),
+                lambda p: [("x", (p["rows"], p["cols"])),
+                           ("gamma", (p["cols"],))]),
+    "sgemm": (("m", "n", "k"),
+              lambda p: [("A", (p["m"], p["k"])),
+                         ("B", (p["k"], p["n"]))]),
+    # y = x.W + (x.A).B * (alpha / rank), alpha = 2 * rank; x is the
+    # activation [batch, seq, in], W [in, out], A [in, rank], B [rank, out].
+    "lora_forward": (("batch", "seq", "in", "out", "rank"),
+                     lambda p: [("x", (p["batch"], p["seq"], p["in"])),
+                                ("W", (p["in"], p["out"])),
+                                ("A", (p["in"], p["rank"])),
+                                ("B", (p["rank"], p["out"]))]),
+    # src/lib/workload_train.c: the LoRA layer above under the mean softmax
+    # cross-entropy against the classes of targets (one float per token);
+    # W frozen. Output [dA | dB] flattened.
+    "lora_backward": (("batch", "seq", "in", "out", "rank"),
+                      lambda p: [("x", (p["batch"], p["seq"], p["in"])),
+                                 ("W", (p["in"], p["out"])),
+                                 ("A", (p["in"], p["rank"])),
+                                 ("B", (p["rank"], p["out"])),
+                                 ("targets", (p["batch"], p["seq"]))]),
+    # One AdamW step (t = 1) of a rows x cols parameter from the given
+    # moments, v = (input v)^2. Output [param' | m' | v'].
+    "adamw_step": (("rows", "cols"),
+                   lambda p: [(n, (p["rows"], p["cols"]))
+                              for n in ("param", "grad", "m", "v")]),
+    # Forward, backward as lora_backward, then one AdamW step (t = 1) of A
+    # and B from zero moments. Output [A' | B'].
+    "training_step": (("batch", "seq", "in", "out", "rank"),
+                      lambda p: [("x", (p["batch"], p["seq"], p["in"])),
+                                 ("W", (p["in"], p["out"])),
+                                 ("A", (p["in"], p["rank"])),
+                                 ("B", (p["rank"], p["out"])),
+                                 ("targets", (p["batch"], p["seq"]))]),
+}
+
+NORM_EPS = 1e-5          # REF_NORM_EPS
+ADAMW = dict(lr=1e-4, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01)
+
+THREAD_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+              "OPENBLAS_CORETYPE", "GOTO_NUM_THREADS", "OMP_PROC_BIND",
+              "OMP_PLACES")
+
+
+class Unavailable(Exception):
+    """The framework (or numpy) cannot be imported: the peer is skipped."""
+
+
+class Unsupported(Exception):
+    """The kernel is not in the table of this peer."""
+
+
+def lora_alpha_over_rank(p):
+    alpha = 2 * p["rank"]
+    return alpha / p["rank"]
+
+
+def same(f):
+    """For MLX's build: the output is also all there is to evaluate."""
+    def g():
+        y = f()
+        return y, y
+    return g
+
+
+def lora_classes(np, targets, out):
+    """Class of each token: min(out - 1, floor((t + 1) * 0.5 * out)) in
+    double (ref_lora_class). Integer labels are data, not work: a training
+    loop receives them ready, so they are made once, here."""
+    c = np.floor((targets.astype(np.float64) + 1.0) * 0.5 * out)
+    return np.minimum(c, out - 1).astype(np.int64)
+
+
+def loaded_libraries():
+    """BLAS / LAPACK / OpenMP / MKL libraries mapped into this process, as
+    "directory/file" so the package that brought each one shows (e.g.
+    mlx_cpu.libs/libblas...: MLX's own BLAS; numpy.libs/...: numpy's)."""
+    libs = set()
+    try:
+        with open("/proc/self/maps") as f:
+            for line in f:
+                path = line.split()[-1]
+                name = os.path.basename(path)
+                if re.search(r"blas|lapack|mkl|omp|dnnl", name):
+                    libs.add(os.path.join(os.path.basename(os.path.dirname(path)),
+                                          name))
+    except OSError:
+        pass
+    return sorted(libs)
+
+
+def one_line(msg, limit=300):
+    """msg on one line (it becomes a note or a result message), shortened
+    in the middle: numpy's import errors run to 30 lines and end with the
+    cause."""
+    msg = " ".join(msg.split())
+    if len(msg) > limit:
+        msg = msg[:limit // 2 - 3] + " ... " + msg[-(limit // 2 - 2):]
+    return msg
+
+
+def import_or_skip(name):
+    try:
+        return importlib.import_module(name)
+    except Exception as e:  # ImportError, or a broken binary wheel
+        raise Unavailable(f"python package {name.split('.')[0]} not importable "
+                          f"({one_line(str(e) or type(e).__name__)})")
+
+
+class Peer:
+    """What every peer shares: reading inputs, the prepared callable."""
+    name = ""
+
+    def __init__(self):
+        self.np = import_or_skip("numpy")
+        self.fn = None
+        self.last = None
+
+    def kernels(self):
+        return sorted(KERNELS)
+
+    def hello(self):
+        np = self.np
+        return {"ok": True, "peer": self.name, "version": self.version(),
+                "python": platform.python_version(), "numpy": np.__version__,
+                "threads": self.threads(),
+                "thread_settings": self.thread_settings(),
+                "device": "cpu", "kernels": self.kernels()}
+
+    def env_settings(self):
+        return {k: os.environ.get(k) for k in THREAD_ENV}
+
+    def prepare(self, req):
+        np = self.np
+        kernel = req["kernel"]
+        if kernel not in KERNELS or kernel not in self.kernels():
+            raise Unsupported(f"unsupported kernel: {self.name} has no {kernel}")
+        if req.get("variant"):
+            raise Unsupported(f"unsupported kernel: {kernel} has no variant "
+                              f"{req['variant']!r} on {self.name}")
+        names, shapes_of = KERNELS[kernel]
+        p = req["params"]
+        for n in names:
+            if not isinstance(p.get(n), int):
+                raise ValueError(f"{kernel}: parameter {n} missing or not an integer")
+        planned = shapes_of(p)
+        inputs = req["inputs"]
+        if [i["name"] for i in inputs] != [n for n, _ in planned]:
+            raise ValueError(f"{kernel}: inputs {[i['name'] for i in inputs]} "
+                             f"differ from {[n for n, _ in planned]}")
+        self.release()
+        arrays = []
+        for spec, (name, shape) in zip(inputs, planned):
+            a = np.fromfile(spec["path"], dtype="<f4")
+            if a.size != spec["len"]:
+                raise ValueError(f"{spec['path']} holds {a.size} floats, "
+                                 f"expected {spec['len']}")
+            arrays.append(a.astype(np.float32, copy=False).reshape(shape))
+        if "targets" in [n for n, _ in planned]:
+            i = [n for n, _ in planned].index("targets")
+            self.classes = lora_classes(np, arrays[i], p["out"])
+        tensors = self.to_framework(arrays)
+        self.fn = self.build(kernel, p, tensors)
+        shapes = {name: [int(d) for d in t.shape]
+                  for (name, _), t in zip(planned, tensors)}
+        parts = [[int(d) for d in shape] for shape in self.output_shapes()]
+        if len(parts) == 1:
+            shapes["output"] = parts[0]
+        else:
+            # several results laid end to end, as the workload defines
+            total = sum(int(np.prod(sh)) for sh in parts)
+            shapes["output"] = [total]
+            shapes["output_parts"] = parts
+        self.last = None
+        return {"ok": True, "shapes": shapes}
+
+    def output(self, req):
+        np = self.np
+        if self.last is None:
+            raise ValueError("no output: run has not been called since prepare")
+        parts = self.last if isinstance(self.last, tuple) else (self.last,)
+        flat = [np.ascontiguousarray(self.to_numpy(a), dtype="<f4").ravel()
+                for a in parts]
+        np.concatenate(flat).tofile(req["path"])
+        return {"ok": True}
+
+    def release(self):
+        self.fn = None
+        self.last = None
+        self.classes = None
+
+
+class MLX(Peer):
+    """MLX: lazy. Every iteration builds the graph and mx.eval()s what a
+    user's loop would evaluate (the output, and for training the optimizer
+    state and the loss), inside the timed loop."""
+    name = "mlx"
+
+    def __init__(self):
+        super().__init__()
+        self.mx = import_or_skip("mlx.core")
+        self.nn = import_or_skip("mlx.nn")
+        self.optim = import_or_skip("mlx.optimizers")
+        self.mx.set_default_device(self.mx.cpu)
+
+    def version(self):
+        return self.mx.__version__
+
+    def threads(self):
+        return None   # MLX exposes no CPU thread setting
+
+    def thread_settings(self):
+        s = {"mlx": "no CPU thread setting is exposed by mlx",
+             "default_device": str(self.mx.default_device()),
+             "loaded_libraries": loaded_libraries(),
+             "env": self.env_settings()}
+        try:
+            s["device_info"] = {k: str(v) for k, v in self.mx.device_info().items()}
+        except Exception:
+            pass
+        return s
+
+    def to_framework(self, arrays):
+        mx = self.mx
+        ts = [mx.array(a) for a in arrays]
+        mx.eval(*ts)   # the copy is not part of any iteration
+        return ts
+
+    def adamw(self):
+        a = ADAMW
+        # bias_correction defaults to False in MLX; the workload's AdamW
+        # (and PyTorch's) corrects the bias
+        return self.optim.AdamW(learning_rate=a["lr"], betas=list(a["betas"]),
+                                eps=a["eps"], weight_decay=a["weight_decay"],
+                                bias_correction=True)
+
+    def lora_loss(self, p, x, w, classes):
+        mx, nn = self.mx, self.nn
+        s = lora_alpha_over_rank(p)
+
+        def loss(params):
+            y = x @ w + s * ((x @ params["A"]) @ params["B"])
+            return mx.mean(nn.losses.cross_entropy(y, classes))
+        return loss
+
+    def build(self, kernel, p, t):
+        """fn() -> (what to evaluate, the output: one array or a tuple)."""
+        mx = self.mx
+        if kernel == "softmax":
+            x, = t
+            return same(lambda: mx.softmax(x, axis=-1))
+        if kernel == "layernorm":
+            x, g, b = t
+            return same(lambda: mx.fast.layer_norm(x, g, b, NORM_EPS))
+        if kernel == "rmsnorm":
+            x, g = t
+            return same(lambda: mx.fast.rms_norm(x, g, NORM_EPS))
+        if kernel == "sgemm":
+            a, b = t
+            return same(lambda: a @ b)
+        if kernel == "lora_forward":
+            x, w, a, b = t
+            s = lora_alpha_over_rank(p)
+            return same(lambda: x @ w + (x @ a) @ b * s)
+        if kernel in ("lora_backward", "training_step"):
+            x, w, a, b, _ = t
+            classes = mx.array(self.classes)
+            params = {"A": a, "B": b}
+            if kernel == "lora_backward":
+                grad = mx.grad(self.lora_loss(p, x, w, classes))
+
+                def backward():
+                    g = grad(params)
+                    return g, (g["A"], g["B"])
+                return backward
+            value_and_grad = mx.value_and_grad(self.lora_loss(p, x, w, classes))
+
+            def step():
+                opt = self.adamw()   # a fresh optimizer: m = v = 0, t = 1
+                loss, g = value_and_grad(params)
+                new = opt.apply_gradients(g, params)
+                return (loss, new, opt.state), (new["A"], new["B"])
+            return step
+        if kernel == "adamw_step":
+            param, grad, m, v_seed = t
+
+            def step():
+                opt = self.adamw()
+                opt.init({"p": param})
+                opt.state["p"]["m"] = m
+                opt.state["p"]["v"] = mx.square(v_seed)
+                new = opt.apply_gradients({"p": grad}, {"p": param})
+                st = opt.state["p"]
+                return (new, opt.state), (new["p"], st["m"], st["v"])
+            return step
+        raise Unsupported(f"unsupported kernel: {self.name} has no {kernel}")
+
+    def output_shapes(self):
+        _, out = self.fn()   # lazy: the graph's shapes, nothing computed
+        return [o.shape for o in (out if isinstance(out, tuple) else (out,))]
+
+    def run(self, n):
+        mx, fn = self.mx, self.fn
+        out = None
+        t0 = time.perf_counter_ns()
+        for _ in range(n):
+            todo, out = fn()
+            mx.eval(todo)   # every iteration, inside the timed region
+        t1 = time.perf_counter_ns()
+        self.last = out
+        return t1 - t0
+
+    def to_numpy(self, out):
+        return self.np.asarray(out, dtype=self.np.float32)
+
+
+class Torch(Peer):
+    """PyTorch: eager on the CPU, so an op has finished when it returns.
+    Inference kernels run under torch.no_grad(); the training kernels use
+    autograd and torch.optim.AdamW as a training loop does."""
+    name = "torch"
+
+    def __init__(self):
+        super().__init__()
+        self.torch = import_or_skip("torch")
+        self.F = self.torch.nn.functional
+        self.grad_enabled = False
+
+    def version(self):
+        return self.torch.__version__
+
+    def threads(self):
+        return self.torch.get_num_threads()
+
+    def thread_settings(self):
+        torch = self.torch
+        s = {"torch.get_num_threads": torch.get_num_threads(),
+             "torch.get_num_interop_threads": torch.get_num_interop_threads(),
+             "mkl": bool(torch.backends.mkl.is_available()),
+             "mkldnn": bool(torch.backends.mkldnn.is_available()),
+             "loaded_libraries": loaded_libraries(),
+             "env": self.env_settings()}
+        m = re.search(r"ATen parallel backend: *(.*)", torch.__config__.parallel_info())
+        if m:
+            s["parallel_backend"] = m.group(1).strip()
+        return s
+
+    def kernels(self):
+        k = super().kernels()
+        if not hasattr(self.F, "rms_norm"):   # added in torch 2.4
+            k.remove("rmsnorm")
+        return k
+
+    def to_framework(self, arrays):
+        return [self.torch.from_numpy(a) for a in arrays]
+
+    def adamw(self, params):
+        a = ADAMW
+        return self.torch.optim.AdamW(params, lr=a["lr"], betas=a["betas"],
+                                      eps=a["eps"], weight_decay=a["weight_decay"])
+
+    def build(self, kernel, p, t):
+        torch, F = self.torch, self.F
+        self.grad_enabled = False
+        if kernel == "softmax":
+            x, = t
+            return lambda: torch.softmax(x, dim=-1)
+        if kernel == "layernorm":
+            x, g, b = t
+            return lambda: F.layer_norm(x, (p["cols"],), g, b, NORM_EPS)
+        if kernel == "rmsnorm":
+            x, g = t
+            return lambda: F.rms_norm(x, (p["cols"],), g, NORM_EPS)
+        if kernel == "sgemm":
+            a, b = t
+            return lambda: a @ b
+        if kernel == "lora_forward":
+            x, w, a, b = t
+            s = lora_alpha_over_rank(p)
+            return lambda: x @ w + (x @ a) @ b * s
+        if kernel in ("lora_backward", "training_step"):
+            x, w, a0, b0, _ = t
+            s, n_out = lora_alpha_over_rank(p), p["out"]
+            classes = torch.from_numpy(self.classes.reshape(-1))
+            a = a0.clone().requires_grad_()
+            b = b0.clone().requires_grad_()
+            self.grad_enabled = True
+
+            def loss():
+                y = x @ w + s * ((x @ a) @ b)
+                return F.cross_entropy(y.reshape(-1, n_out), classes)
+            if kernel == "lora_backward":
+                return lambda: torch.autograd.grad(loss(), (a, b))
+            opt = self.adamw([a, b])
+
+            def step():
+                # one step from the given A, B with m = v = 0 (t = 1), so
+                # every iteration starts from the inputs again
+                with torch.no_grad():
+                    a.copy_(a0)
+                    b.copy_(b0)
+                opt.state.clear()
+                opt.zero_grad(set_to_none=True)
+                loss().backward()
+                opt.step()
+                return a.detach(), b.detach()
+            return step
+        if kernel == "adamw_step":
+            p0, grad, m0, v_seed = t
+            param = p0.clone().requires_grad_()
+            param.grad = grad
+            opt = self.adamw([param])
+            st = opt.state[param]
+            st["step"] = torch.tensor(0.0)
+            st["exp_avg"] = m0.clone()
+            st["exp_avg_sq"] = torch.empty_like(v_seed)
+
+            def step():
+                # optimizer.step() updates in place: each iteration starts
+                # from the inputs again (restoring param and m is the cost
+                # of measuring one step with an in-place optimizer; v is
+                # the workload's v = v_seed^2)
+                with torch.no_grad():
+                    param.copy_(p0)
+                    st["exp_avg"].copy_(m0)
+                    torch.mul(v_seed, v_seed, out=st["exp_avg_sq"])
+                    st["step"].zero_()
+                opt.step()
+                return param.detach(), st["exp_avg"], st["exp_avg_sq"]
+            return step
+        raise Unsupported(f"unsupported kernel: {self.name} has no {kernel}")
+
+    def output_shapes(self):
+        with self.torch.set_grad_enabled(self.grad_enabled):
+            out = self.fn()   # eager: one untimed iteration
+        return [o.shape for o in (out if isinstance(out, tuple) else (out,))]
+
+    def run(self, n):
+        fn = self.fn
+        out = None
+        with self.torch.set_grad_enabled(self.grad_enabled):
+            t0 = time.perf_counter_ns()
+            for _ in range(n):
+                out = fn()   # eager on the CPU: done when it returns
+            t1 = time.perf_counter_ns()
+        self.last = out
+        return t1 - t0
+
+    def to_numpy(self, out):
+        return out.detach().cpu().numpy()
+
+
+PEERS = {"mlx": MLX, "torch": Torch}
+
+
+def handle(state, req):
+    op = req.get("op")
+    if op == "hello":
+        if state.get("peer") is None:
+            state["peer"] = PEERS[state["name"]]()
+        return state["peer"].hello()
+    if op == "quit":
+        return {"ok": True}
+    peer = state.get("peer")
+    if peer is None:
+        raise ValueError(f"{op!r} before hello")
+    if op == "prepare":
+        return peer.prepare(req)
+    if op == "run":
+        n = req.get("n")
+        if not isinstance(n, int) or n < 1:
+            raise ValueError(f"run: n must be a positive integer, got {n!r}")
+        if peer.fn is None:
+            raise ValueError("run before prepare")
+        return {"ok": True, "ns": peer.run(n)}
+    if op == "output":
+        return peer.output(req)
+    if op == "release":
+        peer.release()
+        return {"ok": True}
+    raise ValueError(f"unknown op {op!r}")
+
+
+def main():
+    if len(sys.argv) != 3 or sys.argv[1] != "--peer" or sys.argv[2] not in PEERS:
+        sys.stderr.write(f"usage: peer.py --peer {'|'.join(sorted(PEERS))}\n")
+        return 2
+    # The protocol owns the original stdout; anything a library prints goes
+    # to stderr instead of corrupting a reply.
+    proto_out = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    state = {"name": sys.argv[2], "peer": None}
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        op = None
+        try:
+            req = json.loads(line)
+            op = req.get("op")
+            reply = handle(state, req)
+        except Unavailable as e:
+            reply = {"ok": False, "unavailable": True, "error": str(e)}
+        except Unsupported as e:
+            reply = {"ok": False, "error": str(e)}
+        except Exception as e:
+            reply = {"ok": False, "error": one_line(f"{type(e).__name__}: {e}", 400)}
+        proto_out.write(json.dumps(reply) + "\n")
+        proto_out.flush()
+        if op == "quit":
+            break
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
