@@ -310,7 +310,7 @@ static struct backend *discover_one(const struct backend_family *f)
 }
 
 static const long lora_odd[] = { 2, 3, 65, 33, 5 }, lora_odd2[] = { 3, 5, 17, 7, 3 };
-static const long lora_one[] = { 1, 1, 1, 1, 1 }, lora_wide[] = { 1, 7, 9, 1000, 1 };
+static const long lora_one[] = { 1, 1, 1, 1, 1 }, lora_wide[] = { 1, 7, 9, 1003, 1 };
 static const long adam_odd[] = { 3, 1001 }, adam_one[] = { 1, 1 };
 /* 67591 elements: over the threading threshold, with a vector tail */
 static const long adam_threaded[] = { 257, 263 };
