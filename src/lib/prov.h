@@ -50,6 +50,8 @@ int prov_coretype_choice(const char *corename, int has_avx512,
  *   MCBENCH_SYSROOT  prefix for the /proc, /sys and /etc files read here
  *                    (default ""); a root without them gives "unknown"s.
  *   MCBENCH_SRCDIR   directory whose git commit is recorded (default ".").
+ *   MCBENCH_GIT_COMMIT, MCBENCH_GIT_DIRTY  the commit (and 0/1 dirty flag) of
+ *                    a binary run away from its checkout, recorded as given.
  *   MCBENCH_NO_CORETYPE  when set, prov_openblas_coretype never forces.
  *   MCBENCH_CORETYPE_FORCED=1  set by the re-exec; read by prov_collect. */
 
