@@ -334,7 +334,12 @@ int prov_coretype_choice(const char *corename, int has_avx512,
 		return 0;
 	if (!has_avx512 || !corename)
 		return 0;
-	return strcasecmp(corename, "haswell") == 0 || strcasecmp(corename, "zen") == 0;
+	/* Any core OpenBLAS has no AVX-512 kernels for is a downgrade on a CPU
+	 * that has AVX-512: Haswell/Zen on Zen 4/5, and Prescott (SSE3), which
+	 * 0.3.21 picks on Xeons whose CPUID a hypervisor masks. */
+	return strcasecmp(corename, "skylakex") != 0 &&
+	       strcasecmp(corename, "cooperlake") != 0 &&
+	       strcasecmp(corename, "sapphirerapids") != 0;
 }
 
 void prov_openblas_coretype(char **argv)

@@ -33,7 +33,7 @@ cJSON *prov_json(const struct prov *p);
 
 /* Run-time choice of OpenBLAS kernels: when OPENBLAS_CORETYPE is unset and
  * the CPU supports AVX-512 (F, BW, VL, DQ) while OpenBLAS would pick an
- * AVX2 core, sets OPENBLAS_CORETYPE=SkylakeX and re-executes the program
+ * core without AVX-512 kernels, sets OPENBLAS_CORETYPE=SkylakeX and re-executes the program
  * (OpenBLAS reads it when loaded). Returns only when no re-exec happened.
  * The choice is recorded under openblas.coretype_forced. */
 void prov_openblas_coretype(char **argv);
@@ -41,7 +41,8 @@ void prov_openblas_coretype(char **argv);
 /* The decision behind prov_openblas_coretype, pure for testing: 1 when
  * OPENBLAS_CORETYPE should be forced to SkylakeX, i.e. env_coretype is NULL
  * or "" (unset), has_avx512 is nonzero (F, BW, VL and DQ all present) and
- * corename (openblas_get_corename()) is "haswell" or "zen", case-insensitive;
+ * corename (openblas_get_corename()) is a core without AVX-512 kernels
+ * (anything but SkylakeX, Cooperlake, SapphireRapids; case-insensitive);
  * 0 otherwise (also for a NULL corename). */
 int prov_coretype_choice(const char *corename, int has_avx512,
 			 const char *env_coretype);
