@@ -3,7 +3,8 @@
  * selection of {{select}} blocks, renders prose directives ({{value}},
  * {{ratio}}, {{claim}}), and assembles the document: engine-written header,
  * body, deferred sections ({{provenance}}, {{rejected}}) and footnotes.
- * Tables and charts are in render_table.c, provenance in render_prov.c.
+ * Tables and charts are in render_table.c, provenance in render_prov.c,
+ * the scaling sanity check of sweeps ({{suspicious}}) in render_suspicious.c.
  */
 #include "render_int.h"
 
@@ -26,7 +27,7 @@
 
 enum {
 	D_SELECT, D_TABLE, D_VALUE, D_RATIO, D_CLAIM, D_CHART, D_PROVENANCE, D_REJECTED,
-	D_COUNT
+	D_SUSPICIOUS, D_COUNT
 };
 
 static const struct tmpl_spec render_specs[D_COUNT + 1] = {
@@ -47,6 +48,7 @@ static const struct tmpl_spec render_specs[D_COUNT + 1] = {
 			"name", "log"), L("suite") },
 	[D_PROVENANCE] = { "provenance", TMPL_OWN_LINE, NULL, L("heading"), NULL },
 	[D_REJECTED] = { "rejected", TMPL_OWN_LINE, NULL, L("suite"), NULL },
+	[D_SUSPICIOUS] = { "suspicious", TMPL_OWN_LINE, NULL, L("suite"), NULL },
 	[D_COUNT] = { NULL, 0, NULL, NULL, NULL },
 };
 
@@ -1337,6 +1339,7 @@ static int render_range(struct render *r, size_t from, size_t to,
 		case D_VALUE: step = render_do_value(r, node, sc); break;
 		case D_RATIO: step = render_do_ratio(r, node, sc); break;
 		case D_CLAIM: step = render_do_claim(r, node, sc); break;
+		case D_SUSPICIOUS: step = render_suspicious(r, node, sc); break;
 		case D_PROVENANCE:
 		case D_REJECTED: step = render_defer(r, i); break;
 		default: step = 0; break;   /* {{end}} of a block handled above */

@@ -1,7 +1,8 @@
 /*
  * render_int.h - internals shared by the files of the render module
  * (render.c: engine, prose directives and selection; render_table.c: tables
- * and charts; render_prov.c: provenance and rejected results). Not for use
+ * and charts; render_prov.c: provenance and rejected results;
+ * render_suspicious.c: sweeps whose time stays flat). Not for use
  * outside src/lib/render*.c.
  */
 #ifndef MC_RENDER_INT_H
@@ -140,10 +141,15 @@ void render_sources(struct sbuf *s, const struct render_col *cols, size_t n_cols
 /* Appends s as `code` when it can be, else as escaped text. */
 void render_code(struct sbuf *s, const char *text);
 
-/* Directives in render_table.c and render_prov.c. */
+/* Directives in render_table.c, render_prov.c and render_suspicious.c. */
 int render_table(struct render *r, const struct tmpl_node *node, const struct render_scope *sc);
 int render_chart(struct render *r, const struct tmpl_node *node, const struct render_scope *sc);
 int render_provenance(struct render *r, const struct tmpl_node *node, struct sbuf *s);
 int render_rejected(struct render *r, const struct tmpl_node *node, struct sbuf *s);
+/* {{suspicious}}: pairs of benchmarks one parameter apart, same kernel and
+ * column, whose work grows >= 8x while their median wall time grows < 1.5x;
+ * a table of them (or one sentence when there is none) and their sources. */
+int render_suspicious(struct render *r, const struct tmpl_node *node,
+		      const struct render_scope *sc);
 
 #endif
