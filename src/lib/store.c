@@ -32,7 +32,7 @@
 enum store_stmt {
 	Q_BEGIN, Q_COMMIT, Q_ROLLBACK, Q_SAVEPOINT, Q_RELEASE, Q_ROLLBACK_TO,
 	Q_MACHINE_INSERT, Q_MACHINE_ID, Q_RUN_INSERT, Q_RUN_FINISH, Q_RUN_NOTE,
-	Q_STALE_SELECT, Q_STALE_MARK, Q_DEVICE_INSERT, Q_RESULT_INSERT,
+	Q_STALE_SELECT, Q_STALE_MARK, Q_DEVICE_INSERT, Q_DEVICE_PEAKS, Q_RESULT_INSERT,
 	Q_SAMPLE_INSERT,
 	Q_COUNT
 };
@@ -72,6 +72,11 @@ static const char *const stmt_sql[Q_COUNT] = {
 		" driver, compute_units, global_mem, local_mem, peak_gflops,"
 		" peak_gbps, info)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+	[Q_DEVICE_PEAKS] =
+		"UPDATE device SET"
+		" peak_gflops = CASE WHEN ?3 > coalesce(peak_gflops, 0) THEN ?3 ELSE peak_gflops END,"
+		" peak_gbps = CASE WHEN ?4 > coalesce(peak_gbps, 0) THEN ?4 ELSE peak_gbps END"
+		" WHERE run_id = ?1 AND backend = ?2",
 	[Q_RESULT_INSERT] =
 		"INSERT INTO result (run_id, suite, benchmark, kernel, params, backend,"
 		" variant, clock, status, message, flops, bytes, iters_per_sample,"
@@ -655,6 +660,29 @@ int store_device_add(struct store *st, int64_t run_id,
 	brc |= bind_real(s, 11, dev->peak_gflops, dev->peak_gflops > 0);
 	brc |= bind_real(s, 12, dev->peak_gbps, dev->peak_gbps > 0);
 	brc |= bind_text(s, 13, dev->info);
+	if (brc) {
+		stmt_done(s);
+		return db_fail(st->path, st->db, brc, what, err, n_err);
+	}
+	return stmt_run(st, s, what, err, n_err);
+}
+
+int store_device_raise_peaks(struct store *st, int64_t run_id, const char *backend,
+			     double gflops, double gbps, char *err, size_t n_err)
+{
+	sqlite3_stmt *s = NULL;
+	char what[160];
+	int rc, brc = 0;
+
+	snprintf(what, sizeof(what), "cannot update the peaks of device %s of run %lld",
+		 backend, (long long)run_id);
+	rc = stmt_get(st, Q_DEVICE_PEAKS, &s, err, n_err);
+	if (rc)
+		return rc;
+	brc |= sqlite3_bind_int64(s, 1, run_id);
+	brc |= bind_text(s, 2, backend);
+	brc |= sqlite3_bind_double(s, 3, gflops);
+	brc |= sqlite3_bind_double(s, 4, gbps);
 	if (brc) {
 		stmt_done(s);
 		return db_fail(st->path, st->db, brc, what, err, n_err);

@@ -83,6 +83,11 @@ struct store_device {
 int store_device_add(struct store *st, int64_t run_id,
 		     const struct store_device *dev, char *err, size_t n_err);
 
+/* Raises the device's recorded peaks to gflops / gbps where those are
+ * higher (a later probe on a quieter machine); never lowers them. */
+int store_device_raise_peaks(struct store *st, int64_t run_id, const char *backend,
+			     double gflops, double gbps, char *err, size_t n_err);
+
 struct store_result {
 	const char *suite, *benchmark, *kernel, *params; /* params: JSON text */
 	const char *backend, *variant, *clock, *status;  /* variant "" if none */
