@@ -13,6 +13,8 @@
 #define MC_CPU_H
 #include <stddef.h>
 
+struct cJSON;
+
 /* Nonzero when the AVX2+FMA code paths are used: the CPU has them and
  * cpu_force_scalar has not turned them off. */
 int cpu_has_avx2_fma(void);
@@ -87,5 +89,12 @@ void cpu_info_read(struct cpu_info *out);
  * _SC_LEVEL3_CACHE_SIZE is not used: under some hypervisors it reports the
  * whole package's L3 (256 MiB on a VM whose slice has 32 MiB). */
 long long cpu_llc_bytes(void);
+
+/* Adds what the ref and cpu backends both say about the machine to the
+ * JSON object obj, from cpu_info_read: "kind" ("cpu"), "name", "vendor",
+ * "compute_units", "global_mem", and "cache_bytes" when known. Each
+ * backend adds its own keys after these. Cannot fail (cJSON drops a key it
+ * cannot allocate, as every describe does). */
+void cpu_info_describe(struct cJSON *obj);
 
 #endif

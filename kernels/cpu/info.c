@@ -2,9 +2,12 @@
  * info.c - the machine facts the ref and cpu backends describe: CPU model
  * and vendor from /proc/cpuinfo, online CPUs, and MemTotal from
  * /proc/meminfo, the last-level cache size from sysfs. Anything
- * unreadable is "unknown" or -1.
+ * unreadable is "unknown" or -1. cpu_info_describe puts them into the JSON
+ * description both backends share.
  */
 #include "cpu.h"
+
+#include <cjson/cJSON.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,4 +137,18 @@ void cpu_info_read(struct cpu_info *out)
 	out->mem_total_bytes = sscanf(mem, "%llu", &kib) == 1 ?
 			       (long long)(kib * 1024ULL) : -1;
 	out->cache_bytes = cpu_llc_bytes();
+}
+
+void cpu_info_describe(cJSON *obj)
+{
+	struct cpu_info ci;
+
+	cpu_info_read(&ci);
+	cJSON_AddStringToObject(obj, "kind", "cpu");
+	cJSON_AddStringToObject(obj, "name", ci.model);
+	cJSON_AddStringToObject(obj, "vendor", ci.vendor);
+	cJSON_AddNumberToObject(obj, "compute_units", (double)ci.n_cpus);
+	cJSON_AddNumberToObject(obj, "global_mem", (double)ci.mem_total_bytes);
+	if (ci.cache_bytes > 0)
+		cJSON_AddNumberToObject(obj, "cache_bytes", (double)ci.cache_bytes);
 }

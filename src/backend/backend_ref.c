@@ -116,17 +116,8 @@ static int ref_roofline(struct backend *b, double *out_gflops,
 
 static void ref_describe(struct backend *b, cJSON *obj)
 {
-	struct cpu_info ci;
-
 	(void)b;
-	cpu_info_read(&ci);
-	cJSON_AddStringToObject(obj, "kind", "cpu");
-	cJSON_AddStringToObject(obj, "name", ci.model);
-	cJSON_AddStringToObject(obj, "vendor", ci.vendor);
-	cJSON_AddNumberToObject(obj, "compute_units", (double)ci.n_cpus);
-	cJSON_AddNumberToObject(obj, "global_mem", (double)ci.mem_total_bytes);
-	if (ci.cache_bytes > 0)
-		cJSON_AddNumberToObject(obj, "cache_bytes", (double)ci.cache_bytes);
+	cpu_info_describe(obj);
 	cJSON_AddNumberToObject(obj, "threads", 1);
 	cJSON_AddStringToObject(obj, "implementation",
 				"plain C reference, double accumulation, one thread");

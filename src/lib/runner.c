@@ -200,7 +200,7 @@ int runner_measure(struct store *st, int64_t run_id, const struct suite *s,
 	struct timing t = { 0 };
 	void *state = NULL;
 	float *got = NULL;
-	double dev_dummy;
+	double dev_dummy, first_iter_ns = 0;
 	int rc, stored_rc;
 
 	workload_params_json(w, params, sizeof(params));
@@ -234,11 +234,22 @@ int runner_measure(struct store *st, int64_t run_id, const struct suite *s,
 		snprintf(msg, sizeof(msg), "out of memory for the output");
 		goto record;
 	}
-	rc = be->ops->run(be, state, 1, &dev_dummy, msg, sizeof(msg));
-	if (!rc)
-		rc = be->ops->output(be, state, got, msg, sizeof(msg));
-	if (rc)
-		goto record;
+	{
+		double first_wall;
+
+		rc = timed_run(be, state, 1, &first_wall, &dev_dummy, msg, sizeof(msg));
+		if (!rc)
+			rc = be->ops->output(be, state, got, msg, sizeof(msg));
+		if (rc)
+			goto record;
+		/* A first call already too slow for the budget is skipped after
+		 * validation, without another call to confirm it. */
+		if (first_wall * (b->samples + 1) > b->max_seconds * 2e9)
+			t.iters = 0;
+		else
+			t.iters = 1;
+		first_iter_ns = first_wall;
+	}
 	rc = workload_check(ref, got, w->plan.output_len, b->rtol, b->atol,
 			    &r.max_abs_err, &r.max_rel_err, msg, sizeof(msg));
 	if (rc) {
@@ -246,8 +257,16 @@ int runner_measure(struct store *st, int64_t run_id, const struct suite *s,
 		goto record;
 	}
 
-	rc = calibrate(be, state, b->target_ms * 1e6, b->max_seconds, b->samples,
-		       &t.iters, msg, sizeof(msg));
+	if (t.iters == 0) {
+		snprintf(msg, sizeof(msg),
+			 "one iteration takes %.3g s, so %d samples would exceed "
+			 "the suite's budget of %g s", first_iter_ns / 1e9, b->samples,
+			 b->max_seconds);
+		rc = MC_ENOTSUP;
+	} else {
+		rc = calibrate(be, state, b->target_ms * 1e6, b->max_seconds,
+			       b->samples, &t.iters, msg, sizeof(msg));
+	}
 	if (rc) {
 		r.status = rc == MC_ENOTSUP ? "skipped" : "failed";
 		goto record;

@@ -16,6 +16,7 @@
  */
 #include "workload.h"
 #include "workload_train.h"
+#include "workload_int.h"
 #include "err.h"
 #include "ref/ref.h"
 
@@ -26,15 +27,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Largest buffer a plan accepts, in floats: device kernels may index with
- * 32-bit ints, so no buffer may hold 2^31 or more elements. */
-#define WL_MAX_ELEMS ((size_t)INT_MAX)
-
 /* ------------------------------------------------------------ planning */
 
-/* Checks that the first n params are in [1, INT_MAX]. */
-static int check_params(const char *kernel, const char *const *names,
-			const long *params, char *err, size_t n_err)
+/* The plan helpers of workload_int.h, shared with workload_train.c. */
+
+int workload_check_params(const char *kernel, const char *const *names,
+			  const long *params, char *err, size_t n_err)
 {
 	for (size_t i = 0; names[i]; i++)
 		if (params[i] < 1 || params[i] > INT_MAX)
@@ -45,9 +43,8 @@ static int check_params(const char *kernel, const char *const *names,
 	return 0;
 }
 
-/* *out = a * b, an error sentence when that exceeds WL_MAX_ELEMS. */
-static int elems(const char *kernel, const char *what, size_t a, size_t b,
-		 size_t *out, char *err, size_t n_err)
+int workload_elems(const char *kernel, const char *what, size_t a, size_t b,
+		   size_t *out, char *err, size_t n_err)
 {
 	if (__builtin_mul_overflow(a, b, out) || *out > WL_MAX_ELEMS)
 		return err_set(err, n_err, MC_EINVAL,
@@ -57,7 +54,7 @@ static int elems(const char *kernel, const char *what, size_t a, size_t b,
 	return 0;
 }
 
-static const char *const rows_cols[] = { "rows", "cols", NULL };
+const char *const workload_rows_cols[] = { "rows", "cols", NULL };
 
 /* softmax: per element 1 compare (max), 1 subtract, 1 exp, 1 add (sum),
  * 1 multiply by the reciprocal of the sum = 5 flops. */
@@ -67,8 +64,10 @@ static int softmax_plan(const long *p, struct workload_plan *out,
 	size_t n;
 	int rc;
 
-	if ((rc = check_params("softmax", rows_cols, p, err, n_err)) ||
-	    (rc = elems("softmax", "x", (size_t)p[0], (size_t)p[1], &n, err, n_err)))
+	if ((rc = workload_check_params("softmax", workload_rows_cols, p,
+					err, n_err)) ||
+	    (rc = workload_elems("softmax", "x", (size_t)p[0], (size_t)p[1],
+				 &n, err, n_err)))
 		return rc;
 	memset(out, 0, sizeof(*out));
 	out->n_inputs = 1;
@@ -88,8 +87,10 @@ static int layernorm_plan(const long *p, struct workload_plan *out,
 	size_t n;
 	int rc;
 
-	if ((rc = check_params("layernorm", rows_cols, p, err, n_err)) ||
-	    (rc = elems("layernorm", "x", (size_t)p[0], (size_t)p[1], &n, err, n_err)))
+	if ((rc = workload_check_params("layernorm", workload_rows_cols, p,
+					err, n_err)) ||
+	    (rc = workload_elems("layernorm", "x", (size_t)p[0], (size_t)p[1],
+				 &n, err, n_err)))
 		return rc;
 	memset(out, 0, sizeof(*out));
 	out->n_inputs = 3;
@@ -109,8 +110,10 @@ static int rmsnorm_plan(const long *p, struct workload_plan *out,
 	size_t n;
 	int rc;
 
-	if ((rc = check_params("rmsnorm", rows_cols, p, err, n_err)) ||
-	    (rc = elems("rmsnorm", "x", (size_t)p[0], (size_t)p[1], &n, err, n_err)))
+	if ((rc = workload_check_params("rmsnorm", workload_rows_cols, p,
+					err, n_err)) ||
+	    (rc = workload_elems("rmsnorm", "x", (size_t)p[0], (size_t)p[1],
+				 &n, err, n_err)))
 		return rc;
 	memset(out, 0, sizeof(*out));
 	out->n_inputs = 2;
@@ -132,10 +135,10 @@ static int sgemm_plan(const long *p, struct workload_plan *out,
 	size_t na, nb, nc;
 	int rc;
 
-	if ((rc = check_params("sgemm", sgemm_params, p, err, n_err)) ||
-	    (rc = elems("sgemm", "A", m, k, &na, err, n_err)) ||
-	    (rc = elems("sgemm", "B", k, n, &nb, err, n_err)) ||
-	    (rc = elems("sgemm", "C", m, n, &nc, err, n_err)))
+	if ((rc = workload_check_params("sgemm", sgemm_params, p, err, n_err)) ||
+	    (rc = workload_elems("sgemm", "A", m, k, &na, err, n_err)) ||
+	    (rc = workload_elems("sgemm", "B", k, n, &nb, err, n_err)) ||
+	    (rc = workload_elems("sgemm", "C", m, n, &nc, err, n_err)))
 		return rc;
 	memset(out, 0, sizeof(*out));
 	out->n_inputs = 2;
@@ -147,7 +150,7 @@ static int sgemm_plan(const long *p, struct workload_plan *out,
 	return 0;
 }
 
-static const char *const lora_params[] = {
+const char *const workload_lora_params[] = {
 	"batch", "seq", "in", "out", "rank", NULL
 };
 
@@ -160,14 +163,15 @@ static int lora_plan(const long *p, struct workload_plan *out,
 	size_t nx, nw, na, nb, ny;
 	int rc;
 
-	if ((rc = check_params("lora_forward", lora_params, p, err, n_err)) ||
-	    (rc = elems("lora_forward", "the token count batch*seq",
-			(size_t)p[0], (size_t)p[1], &t, err, n_err)) ||
-	    (rc = elems("lora_forward", "x", t, in, &nx, err, n_err)) ||
-	    (rc = elems("lora_forward", "W", in, o, &nw, err, n_err)) ||
-	    (rc = elems("lora_forward", "A", in, r, &na, err, n_err)) ||
-	    (rc = elems("lora_forward", "B", r, o, &nb, err, n_err)) ||
-	    (rc = elems("lora_forward", "y", t, o, &ny, err, n_err)))
+	if ((rc = workload_check_params("lora_forward", workload_lora_params,
+					p, err, n_err)) ||
+	    (rc = workload_elems("lora_forward", "the token count batch*seq",
+				 (size_t)p[0], (size_t)p[1], &t, err, n_err)) ||
+	    (rc = workload_elems("lora_forward", "x", t, in, &nx, err, n_err)) ||
+	    (rc = workload_elems("lora_forward", "W", in, o, &nw, err, n_err)) ||
+	    (rc = workload_elems("lora_forward", "A", in, r, &na, err, n_err)) ||
+	    (rc = workload_elems("lora_forward", "B", r, o, &nb, err, n_err)) ||
+	    (rc = workload_elems("lora_forward", "y", t, o, &ny, err, n_err)))
 		return rc;
 	memset(out, 0, sizeof(*out));
 	out->n_inputs = 4;
@@ -246,7 +250,7 @@ static const char *const in_lora[] = { "x", "W", "A", "B", NULL };
 static const struct kernel_spec spec_softmax = {
 	.name = "softmax",
 	.summary = "numerically stable softmax of each row of x[rows x cols]",
-	.param_names = rows_cols,
+	.param_names = workload_rows_cols,
 	.input_names = in_x,
 	.rtol = 1e-4, .atol = 1e-6,
 	.plan = softmax_plan,
@@ -256,7 +260,7 @@ static const struct kernel_spec spec_softmax = {
 static const struct kernel_spec spec_layernorm = {
 	.name = "layernorm",
 	.summary = "layer norm of each row: (x - mean) / sqrt(var + 1e-5) * gamma + beta",
-	.param_names = rows_cols,
+	.param_names = workload_rows_cols,
 	.input_names = in_x_gamma_beta,
 	.rtol = 1e-4, .atol = 1e-6,
 	.plan = layernorm_plan,
@@ -266,7 +270,7 @@ static const struct kernel_spec spec_layernorm = {
 static const struct kernel_spec spec_rmsnorm = {
 	.name = "rmsnorm",
 	.summary = "RMS norm of each row: x / sqrt(mean(x^2) + 1e-5) * gamma",
-	.param_names = rows_cols,
+	.param_names = workload_rows_cols,
 	.input_names = in_x_gamma,
 	.rtol = 1e-4, .atol = 1e-6,
 	.plan = rmsnorm_plan,
@@ -286,7 +290,7 @@ static const struct kernel_spec spec_sgemm = {
 static const struct kernel_spec spec_lora = {
 	.name = "lora_forward",
 	.summary = "LoRA layer: y = x.W + (x.A).B * alpha/rank, alpha = 2*rank",
-	.param_names = lora_params,
+	.param_names = workload_lora_params,
 	.input_names = in_lora,
 	.rtol = 1e-3, .atol = 1e-4,
 	.plan = lora_plan,

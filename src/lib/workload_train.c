@@ -29,47 +29,14 @@
  * (PyTorch's torch.optim.AdamW: p *= 1 - lr * wd, then the Adam update.)
  */
 #include "workload_train.h"
+#include "workload_int.h"
 #include "err.h"
 #include "ref/ref.h"
 #include "ref/train.h"
 
-#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* The per-buffer element limit of workload.c (32-bit device indexing). */
-#define WLT_MAX_ELEMS ((size_t)INT_MAX)
-
-/* Parameters in [1, INT_MAX], as workload.c's plans require. */
-static int check_params(const char *kernel, const char *const *names,
-			const long *params, char *err, size_t n_err)
-{
-	for (size_t i = 0; names[i]; i++)
-		if (params[i] < 1 || params[i] > INT_MAX)
-			return err_set(err, n_err, MC_EINVAL,
-				       "%s: parameter %s must be an integer in "
-				       "[1, %d], got %ld.", kernel, names[i],
-				       INT_MAX, params[i]);
-	return 0;
-}
-
-/* *out = a * b, an error sentence when that exceeds WLT_MAX_ELEMS. */
-static int elems(const char *kernel, const char *what, size_t a, size_t b,
-		 size_t *out, char *err, size_t n_err)
-{
-	if (__builtin_mul_overflow(a, b, out) || *out > WLT_MAX_ELEMS)
-		return err_set(err, n_err, MC_EINVAL,
-			       "%s: %s would hold %zu x %zu floats, more than "
-			       "the limit of %zu elements per buffer.",
-			       kernel, what, a, b, WLT_MAX_ELEMS);
-	return 0;
-}
-
-static const char *const lora_params[] = {
-	"batch", "seq", "in", "out", "rank", NULL
-};
-static const char *const rows_cols[] = { "rows", "cols", NULL };
 
 /* Buffer sizes of the LoRA training kernels; fills n_params (A and B
  * together) for the AdamW part. */
@@ -81,20 +48,21 @@ static int lora_train_plan(const char *kernel, const long *p,
 	size_t nx, nw, na, nb, ny;
 	int rc;
 
-	if ((rc = check_params(kernel, lora_params, p, err, n_err)) ||
-	    (rc = elems(kernel, "the token count batch*seq",
-			(size_t)p[0], (size_t)p[1], &t, err, n_err)) ||
-	    (rc = elems(kernel, "x", t, in, &nx, err, n_err)) ||
-	    (rc = elems(kernel, "W", in, o, &nw, err, n_err)) ||
-	    (rc = elems(kernel, "A", in, r, &na, err, n_err)) ||
-	    (rc = elems(kernel, "B", r, o, &nb, err, n_err)) ||
-	    (rc = elems(kernel, "the logits Y", t, o, &ny, err, n_err)))
+	if ((rc = workload_check_params(kernel, workload_lora_params, p,
+					err, n_err)) ||
+	    (rc = workload_elems(kernel, "the token count batch*seq",
+				 (size_t)p[0], (size_t)p[1], &t, err, n_err)) ||
+	    (rc = workload_elems(kernel, "x", t, in, &nx, err, n_err)) ||
+	    (rc = workload_elems(kernel, "W", in, o, &nw, err, n_err)) ||
+	    (rc = workload_elems(kernel, "A", in, r, &na, err, n_err)) ||
+	    (rc = workload_elems(kernel, "B", r, o, &nb, err, n_err)) ||
+	    (rc = workload_elems(kernel, "the logits Y", t, o, &ny, err, n_err)))
 		return rc;
-	if (na + nb > WLT_MAX_ELEMS)
+	if (na + nb > WL_MAX_ELEMS)
 		return err_set(err, n_err, MC_EINVAL,
 			       "%s: the output [A | B] would hold %zu floats, "
 			       "more than the limit of %zu elements per buffer.",
-			       kernel, na + nb, WLT_MAX_ELEMS);
+			       kernel, na + nb, WL_MAX_ELEMS);
 	memset(out, 0, sizeof(*out));
 	out->n_inputs = 5;
 	out->input_len[0] = nx;
@@ -162,15 +130,16 @@ static int adamw_step_plan(const long *p, struct workload_plan *out,
 	size_t n;
 	int rc;
 
-	if ((rc = check_params("adamw_step", rows_cols, p, err, n_err)) ||
-	    (rc = elems("adamw_step", "param", (size_t)p[0], (size_t)p[1], &n,
-			err, n_err)))
+	if ((rc = workload_check_params("adamw_step", workload_rows_cols, p,
+					err, n_err)) ||
+	    (rc = workload_elems("adamw_step", "param", (size_t)p[0],
+				 (size_t)p[1], &n, err, n_err)))
 		return rc;
-	if (n > WLT_MAX_ELEMS / 3)
+	if (n > WL_MAX_ELEMS / 3)
 		return err_set(err, n_err, MC_EINVAL,
 			       "adamw_step: the output [param | m | v] would hold "
 			       "3 x %zu floats, more than the limit of %zu "
-			       "elements per buffer.", n, WLT_MAX_ELEMS);
+			       "elements per buffer.", n, WL_MAX_ELEMS);
 	memset(out, 0, sizeof(*out));
 	out->n_inputs = 4;
 	for (size_t i = 0; i < 4; i++)
@@ -255,7 +224,7 @@ static const char *const in_adamw[] = { "param", "grad", "m", "v", NULL };
 const struct kernel_spec workload_train_lora_backward = {
 	.name = "lora_backward",
 	.summary = "LoRA backward under softmax cross-entropy: [dL/dA | dL/dB]",
-	.param_names = lora_params,
+	.param_names = workload_lora_params,
 	.input_names = in_lora_train,
 	.rtol = 1e-3, .atol = 1e-4,
 	.plan = lora_backward_plan,
@@ -280,7 +249,7 @@ const struct kernel_spec workload_train_lora_backward = {
 const struct kernel_spec workload_train_adamw_step = {
 	.name = "adamw_step",
 	.summary = "one AdamW step (lr 1e-4, wd 0.01, t = 1): [param | m | v]",
-	.param_names = rows_cols,
+	.param_names = workload_rows_cols,
 	.input_names = in_adamw,
 	.rtol = 1e-7, .atol = 1e-6,
 	.plan = adamw_step_plan,
@@ -306,7 +275,7 @@ const struct kernel_spec workload_train_adamw_step = {
 const struct kernel_spec workload_train_training_step = {
 	.name = "training_step",
 	.summary = "LoRA training step: forward, backward, AdamW of A and B: [A | B]",
-	.param_names = lora_params,
+	.param_names = workload_lora_params,
 	.input_names = in_lora_train,
 	.rtol = 1e-7, .atol = 1e-6,
 	.plan = training_step_plan,

@@ -1,0 +1,33 @@
+/*
+ * workload_int.h - internals shared by the files of the workload module
+ * (workload.c: the inference kernel specs and the workloads built from
+ * them; workload_train.c: the training kernel specs). The plan helpers are
+ * implemented once, in workload.c. Not for use outside
+ * src/lib/workload*.c.
+ */
+#ifndef MC_WORKLOAD_INT_H
+#define MC_WORKLOAD_INT_H
+#include <limits.h>
+#include <stddef.h>
+
+/* Largest buffer a plan accepts, in floats: device kernels may index with
+ * 32-bit ints, so no buffer may hold 2^31 or more elements. */
+#define WL_MAX_ELEMS ((size_t)INT_MAX)
+
+/* Parameter names shared by several specs, NULL-terminated. */
+extern const char *const workload_rows_cols[];      /* rows, cols */
+extern const char *const workload_lora_params[];    /* batch, seq, in, out, rank */
+
+/* Checks that params[i] is in [1, INT_MAX] for every name in the
+ * NULL-terminated names. Returns 0, or MC_EINVAL with a sentence in err
+ * naming kernel, the parameter and its value. */
+int workload_check_params(const char *kernel, const char *const *names,
+			  const long *params, char *err, size_t n_err);
+
+/* *out = a * b, the element count of buffer what of kernel. Returns 0, or
+ * MC_EINVAL with a sentence in err when the product overflows or exceeds
+ * WL_MAX_ELEMS (*out is then unspecified). */
+int workload_elems(const char *kernel, const char *what, size_t a, size_t b,
+		   size_t *out, char *err, size_t n_err);
+
+#endif
