@@ -15,6 +15,7 @@
 
 struct cmd_ctx {
 	const char *db_path;       /* --db, default db/benchmarks.sqlite */
+	int db_given;              /* --db or MCBENCH_DB was given */
 };
 
 /* Options shared by render and check. */

@@ -66,6 +66,52 @@ static int check_chart(const char *tmpdir, const char *dir, const char *file)
 	return differs;
 }
 
+/* Nonzero when argv[1..) names option opt. */
+static int check_has_opt(int argc, char **argv, const char *opt)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], opt) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The document says how it was rendered ("Rendered by `mcreport --db D
+ * --template T --charts C`"); check re-renders the same way, so a bare
+ * `mcreport check FILE` verifies a document made with other paths (make doc
+ * renders from build/doc.sqlite). Options given on the command line win.
+ * The words are copied into buf (n_buf bytes); a header whose paths needed
+ * shell quoting is ignored, and the defaults apply.
+ */
+static void check_header_opts(const struct sbuf *doc, char *buf, size_t n_buf,
+			      const char **out_db, const char **out_template,
+			      const char **out_charts)
+{
+	static const char mark[] = "Rendered by `mcreport ";
+	const char *p = doc->buf ? strstr(doc->buf, mark) : NULL;
+	const char *end;
+	char *w, *save = NULL;
+
+	if (!p || (size_t)(p - doc->buf) > 4096)
+		return;
+	p += sizeof(mark) - 1;
+	end = strchr(p, '`');
+	if (!end || (size_t)(end - p) >= n_buf || memchr(p, '\'', (size_t)(end - p)) ||
+	    memchr(p, '"', (size_t)(end - p)))
+		return;
+	memcpy(buf, p, (size_t)(end - p));
+	buf[end - p] = '\0';
+	for (w = strtok_r(buf, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+		const char **slot = strcmp(w, "--db") == 0 ? out_db :
+			strcmp(w, "--template") == 0 ? out_template :
+			strcmp(w, "--charts") == 0 ? out_charts : NULL;
+		char *v = slot ? strtok_r(NULL, " ", &save) : NULL;
+
+		if (slot && v)
+			*slot = v;
+	}
+}
+
 int cmd_check(int argc, char **argv, struct cmd_ctx *ctx)
 {
 	struct cmd_render_opts o;
@@ -73,6 +119,8 @@ int cmd_check(int argc, char **argv, struct cmd_ctx *ctx)
 	struct sbuf doc = SBUF_INIT, diff = SBUF_INIT;
 	struct store *st = NULL;
 	char err[MC_ERRLEN], tmpdir[] = "/tmp/mcreport-check-XXXXXX", cmd[1024];
+	char hdr[2048];
+	const char *h_db = NULL, *h_template = NULL, *h_charts = NULL, *db_path;
 	int rc, drift = 0, have_tmp = 0;
 
 	if (cmd_render_parse("check", argc, argv, ctx, 1, &o))
@@ -81,6 +129,14 @@ int cmd_check(int argc, char **argv, struct cmd_ctx *ctx)
 		fprintf(stderr, "mcreport check: cannot read %s: %s\n", o.file, strerror(errno));
 		return 1;
 	}
+	check_header_opts(&doc, hdr, sizeof(hdr), &h_db, &h_template, &h_charts);
+	db_path = ctx->db_path;
+	if (h_db && !ctx->db_given)
+		o.r.db_label = db_path = h_db;
+	if (h_template && !check_has_opt(argc, argv, "--template"))
+		o.r.template_path = h_template;
+	if (h_charts && !check_has_opt(argc, argv, "--charts"))
+		o.r.charts_link = h_charts;
 	if (!o.r.no_charts) {
 		if (!mkdtemp(tmpdir)) {
 			fprintf(stderr, "mcreport check: cannot create a temporary directory: %s\n",
@@ -91,7 +147,7 @@ int cmd_check(int argc, char **argv, struct cmd_ctx *ctx)
 		have_tmp = 1;
 		o.r.charts_out = tmpdir;
 	}
-	rc = store_open(ctx->db_path, STORE_READ, &st, err, sizeof(err));
+	rc = store_open(db_path, STORE_READ, &st, err, sizeof(err));
 	if (rc == 0)
 		rc = render_document(store_db(st), &o.r, &out, err, sizeof(err));
 	if (rc) {

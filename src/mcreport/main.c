@@ -89,7 +89,8 @@ static int is_help(const char *a)
 
 int main(int argc, char **argv)
 {
-	struct cmd_ctx ctx = { DEFAULT_DB };
+	struct cmd_ctx ctx = { DEFAULT_DB, 0 };
+	const char *default_db;
 	const struct command *c = NULL;
 	char **args;
 	int n, first, rc = 2;
@@ -103,7 +104,9 @@ int main(int argc, char **argv)
 	}
 	/* args[0] is left free for an implied "render". */
 	memcpy(args + 1, argv, (size_t)argc * sizeof(char *));
+	default_db = ctx.db_path;
 	n = take_db_option(argc, args + 1, &ctx.db_path);
+	ctx.db_given = getenv("MCBENCH_DB") != NULL || ctx.db_path != default_db;
 	if (n < 0) {
 		fprintf(stderr, "mcreport: --db needs a PATH\n");
 		goto out;
