@@ -202,3 +202,29 @@ void backend_free_all(struct backend **bs, size_t n)
 			bs[i]->ops->destroy(bs[i]);
 	free(bs);
 }
+
+int backend_discover_single(const char *name, const struct backend_ops *ops,
+			    struct backend **out, size_t max, size_t *out_n,
+			    char *err, size_t n_err)
+{
+	struct backend *b;
+
+	*out_n = 0;
+	if (max == 0)
+		return 0;
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return err_set(err, n_err, MC_ENOMEM,
+			       "%s: out of memory creating the backend.", name);
+	snprintf(b->name, sizeof(b->name), "%s", name);
+	b->family = name;
+	b->ops = ops;
+	out[0] = b;
+	*out_n = 1;
+	return 0;
+}
+
+void backend_destroy_plain(struct backend *b)
+{
+	free(b);
+}

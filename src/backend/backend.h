@@ -79,6 +79,15 @@ int backend_discover_all(const char *const *only, size_t n_only,
 			 char *notes, size_t n_notes, char *err, size_t n_err);
 void backend_free_all(struct backend **bs, size_t n);
 
+/* Discovery for a family with exactly one instance on any machine (ref,
+ * cpu): allocates it named name, family name, with ops. Its destroy can be
+ * backend_destroy_plain. */
+int backend_discover_single(const char *name, const struct backend_ops *ops,
+			    struct backend **out, size_t max, size_t *out_n,
+			    char *err, size_t n_err);
+/* Frees an instance that owns nothing but itself. */
+void backend_destroy_plain(struct backend *b);
+
 /* Families. */
 extern const struct backend_family backend_ref;
 extern const struct backend_family backend_cpu;

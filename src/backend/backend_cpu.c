@@ -223,11 +223,6 @@ static void cpu_describe(struct backend *b, cJSON *obj)
 	cJSON_AddNumberToObject(obj, "blas_threads", openblas_get_num_threads());
 }
 
-static void cpu_destroy(struct backend *b)
-{
-	free(b);
-}
-
 static const struct backend_ops cpu_ops = {
 	.supports = cpu_supports,
 	.variants = cpu_variants,
@@ -237,28 +232,13 @@ static const struct backend_ops cpu_ops = {
 	.release = cpu_release,
 	.roofline = cpu_backend_roofline,
 	.describe = cpu_describe,
-	.destroy = cpu_destroy,
+	.destroy = backend_destroy_plain,
 };
 
 static int cpu_discover(struct backend **out, size_t max, size_t *out_n,
 			char *err, size_t n_err)
 {
-	struct backend *b;
-
-	*out_n = 0;
-	if (max == 0)
-		return 0;
-	b = calloc(1, sizeof(*b));
-	if (!b)
-		return err_set(err, n_err, MC_ENOMEM,
-			       "cpu: out of memory creating the backend.");
-	strcpy(b->name, "cpu");
-	b->family = "cpu";
-	b->ops = &cpu_ops;
-	b->has_device_clock = 0;
-	out[0] = b;
-	*out_n = 1;
-	return 0;
+	return backend_discover_single("cpu", &cpu_ops, out, max, out_n, err, n_err);
 }
 
 const struct backend_family backend_cpu = {

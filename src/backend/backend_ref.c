@@ -123,11 +123,6 @@ static void ref_describe(struct backend *b, cJSON *obj)
 				"plain C reference, double accumulation, one thread");
 }
 
-static void ref_destroy(struct backend *b)
-{
-	free(b);
-}
-
 static const struct backend_ops ref_ops = {
 	.supports = ref_supports,
 	.variants = ref_variants,
@@ -137,28 +132,13 @@ static const struct backend_ops ref_ops = {
 	.release = ref_release,
 	.roofline = ref_roofline,
 	.describe = ref_describe,
-	.destroy = ref_destroy,
+	.destroy = backend_destroy_plain,
 };
 
 static int ref_discover(struct backend **out, size_t max, size_t *out_n,
 			char *err, size_t n_err)
 {
-	struct backend *b;
-
-	*out_n = 0;
-	if (max == 0)
-		return 0;
-	b = calloc(1, sizeof(*b));
-	if (!b)
-		return err_set(err, n_err, MC_ENOMEM,
-			       "ref: out of memory creating the backend.");
-	strcpy(b->name, "ref");
-	b->family = "ref";
-	b->ops = &ref_ops;
-	b->has_device_clock = 0;
-	out[0] = b;
-	*out_n = 1;
-	return 0;
+	return backend_discover_single("ref", &ref_ops, out, max, out_n, err, n_err);
 }
 
 const struct backend_family backend_ref = {
