@@ -8,8 +8,11 @@
  * over it, so the multi-pass row algorithms cost no extra memory traffic,
  * but only the first pass waits for memory: the next row is prefetched
  * during the later, compute-only passes so that the two overlap. That
- * matters most for softmax, whose exp costs ~0.3 ns per element on a Zen 3
- * core, not far from what two cores' share of the memory bandwidth allows.
+ * matters most for softmax, whose exp costs ~0.2 ns per element on a Zen 3
+ * core, not far from what two cores' share of the memory bandwidth allows
+ * (~0.5 ns per element at 30 GB/s). For the same reason layernorm takes
+ * its mean and variance in one pass (shifted sums, see layernorm_row_avx2)
+ * rather than two: each pass over a row costs ~0.1 ns per element.
  * What does cost is the read-for-ownership of the output lines: at sizes
  * well beyond the last-level cache the output is written with non-temporal
  * (streaming) stores, which skip it, moving 8 bytes per element instead of
@@ -171,43 +174,53 @@ AVX2 static inline float hmax8(__m256 v)
 }
 
 /*
- * exp(x) for 8 floats, x <= 0 (softmax only exponentiates x - max): the
- * Cephes expf scheme with cheaper range reduction. x = n ln2 + r with
- * n = round(x / ln2) and |r| <= ln2 / 2; ln2 is split in two so that
- * r = x - n ln2 is exact. n comes from adding 1.5 * 2^23 + 127 to x / ln2:
- * the float addition rounds to the nearest integer and leaves n + 127 in
- * the low mantissa bits, which a shift moves into the exponent field to
- * make 2^n. exp(r) is the degree-6 Cephes minimax polynomial by Horner's
- * rule (fused, one rounding per step). Maximum relative error ~1.5e-7
- * (2 ulp), measured against double exp in test_cpu. Inputs below -87.3
- * are clamped there and give ~1.2e-38 (2^-126) rather than a subnormal or
- * 0, harmless in a softmax sum >= 1. Positive inputs are not supported
- * (n + 127 would overflow the exponent above 88.7).
+ * exp(x) for 8 floats, x <= 0 (softmax only exponentiates x - max), with
+ * an 8-entry table so that the polynomial can be short: the exp is most of
+ * softmax's compute, and on two cores that compute is what keeps softmax
+ * from streaming at memory speed. x = (8n + j) ln2 / 8 + r with
+ * m = 8n + j = round(8 x / ln2), 0 <= j < 8 and |r| <= ln2 / 16;
+ * ln2 / 8 is split in two so that r = x - m ln2 / 8 is exact. m comes from
+ * adding 1.5 * 2^23 to 8 x / ln2: the float addition rounds to the nearest
+ * integer and leaves m in the low mantissa bits, whose low three bits
+ * (j) index the table of 2^(j/8) through a lane permute, and whose upper
+ * bits (n) a shift and mask move into the exponent field, where an integer
+ * add scales by 2^n. exp(r) = 1 + r (1 + r (c2 + c3 r)), with c2 and c3
+ * fitted for least maximum relative error on |r| <= ln2 / 16 (2.6e-8), is
+ * applied as 2^(j/8) + 2^(j/8) (exp(r) - 1) so that the table entry is
+ * rounded once. That is 7 multiply-add-pipe operations per 8 floats
+ * against 12 for the Cephes expf polynomial, for a maximum relative error
+ * of ~1.1e-7 (test_cpu checks softmax within 4e-7 of double). Inputs below
+ * -87.3 are clamped there and give ~2^-126 (possibly as a subnormal bit
+ * pattern), harmless in a softmax sum >= 1. Positive inputs are not
+ * supported (the exponent add would overflow above 88.7).
  */
 AVX2 static inline __m256 exp8_nonpos(__m256 x)
 {
 	const __m256 lo = _mm256_set1_ps(-87.3365478515625f);
-	const __m256 log2e = _mm256_set1_ps(1.44269504088896341f);
-	const __m256 shifter = _mm256_set1_ps(12582912.0f + 127.0f);
-	const __m256 ln2_hi = _mm256_set1_ps(0.693359375f);
-	const __m256 ln2_lo = _mm256_set1_ps(-2.12194440e-4f);
-	__m256 t, n, r, p;
+	const __m256 log2e8 = _mm256_set1_ps(8.0f * 1.44269504088896341f);
+	const __m256 shifter = _mm256_set1_ps(12582912.0f);
+	const __m256 c_hi = _mm256_set1_ps(0.693359375f / 8.0f);
+	const __m256 c_lo = _mm256_set1_ps(-2.12194440e-4f / 8.0f);
+	const __m256 pow2_8 = _mm256_setr_ps(1.0f, 1.09050773266525766f,
+		1.18920711500272107f, 1.29683955465100967f, 1.41421356237309515f,
+		1.54221082540794083f, 1.68179283050742909f, 1.83400808640934243f);
+	const __m256i exp_mask = _mm256_set1_epi32((int)0xff800000u);
+	__m256 t, m, r, a, q, tj, v;
+	__m256i e;
 
 	x = _mm256_max_ps(x, lo);
-	t = _mm256_fmadd_ps(x, log2e, shifter);    /* low bits: n + 127 */
-	n = _mm256_sub_ps(t, shifter);              /* n, exactly */
-	r = _mm256_fnmadd_ps(n, ln2_hi, x);
-	r = _mm256_fnmadd_ps(n, ln2_lo, r);
-	p = _mm256_set1_ps(1.9875691500e-4f);
-	p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
-	p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
-	p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
-	p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
-	p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
-	p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
-	p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
-	return _mm256_mul_ps(p, _mm256_castsi256_ps(
-		_mm256_slli_epi32(_mm256_castps_si256(t), 23)));
+	t = _mm256_fmadd_ps(x, log2e8, shifter);   /* low bits: m */
+	m = _mm256_sub_ps(t, shifter);             /* m, exactly */
+	r = _mm256_fnmadd_ps(m, c_hi, x);
+	r = _mm256_fnmadd_ps(m, c_lo, r);
+	a = _mm256_fmadd_ps(_mm256_set1_ps(0.1666685789823532f), r,
+			    _mm256_set1_ps(0.500064492225647f));
+	a = _mm256_fmadd_ps(a, r, _mm256_set1_ps(1.0f));
+	q = _mm256_mul_ps(r, a);
+	tj = _mm256_permutevar8x32_ps(pow2_8, _mm256_castps_si256(t));
+	v = _mm256_fmadd_ps(tj, q, tj);
+	e = _mm256_and_si256(_mm256_slli_epi32(_mm256_castps_si256(t), 20), exp_mask);
+	return _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(v), e));
 }
 
 /* Elements to handle one by one before y + j is 32-byte aligned. */
@@ -302,56 +315,30 @@ AVX2 static void softmax_row_avx2(const float *x, float *y, size_t n,
 	}
 }
 
-/* Sum of x[0..n) with four vector accumulators. */
-AVX2 static float sum_avx2(const float *x, size_t n)
+/* Sum of x[j]^2 over x[0..n) with four vector accumulators. */
+AVX2 static float sumsq_avx2(const float *x, size_t n)
 {
-	__m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+	__m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, d0;
 	float s;
 	size_t j = 0;
 
 	for (; j + 32 <= n; j += 32) {
-		a0 = _mm256_add_ps(a0, _mm256_loadu_ps(x + j));
-		a1 = _mm256_add_ps(a1, _mm256_loadu_ps(x + j + 8));
-		a2 = _mm256_add_ps(a2, _mm256_loadu_ps(x + j + 16));
-		a3 = _mm256_add_ps(a3, _mm256_loadu_ps(x + j + 24));
-	}
-	for (; j + 8 <= n; j += 8)
-		a0 = _mm256_add_ps(a0, _mm256_loadu_ps(x + j));
-	s = hsum8(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
-	for (; j < n; j++)
-		s += x[j];
-	return s;
-}
-
-/* Sum of (x[j] - c)^2 over x[0..n) with four vector accumulators;
- * prefetches next (NULL: nothing) on the way. */
-AVX2 static float sumsq_avx2(const float *x, size_t n, float c,
-			     const float *next)
-{
-	__m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-	__m256 vc = _mm256_set1_ps(c), d0, d1, d2, d3;
-	float s;
-	size_t j = 0;
-
-	for (; j + 32 <= n; j += 32) {
-		d0 = _mm256_sub_ps(_mm256_loadu_ps(x + j), vc);
-		d1 = _mm256_sub_ps(_mm256_loadu_ps(x + j + 8), vc);
-		d2 = _mm256_sub_ps(_mm256_loadu_ps(x + j + 16), vc);
-		d3 = _mm256_sub_ps(_mm256_loadu_ps(x + j + 24), vc);
-		prefetch_line(next, j);
-		prefetch_line(next, j + 16);
+		d0 = _mm256_loadu_ps(x + j);
 		a0 = _mm256_fmadd_ps(d0, d0, a0);
-		a1 = _mm256_fmadd_ps(d1, d1, a1);
-		a2 = _mm256_fmadd_ps(d2, d2, a2);
-		a3 = _mm256_fmadd_ps(d3, d3, a3);
+		d0 = _mm256_loadu_ps(x + j + 8);
+		a1 = _mm256_fmadd_ps(d0, d0, a1);
+		d0 = _mm256_loadu_ps(x + j + 16);
+		a2 = _mm256_fmadd_ps(d0, d0, a2);
+		d0 = _mm256_loadu_ps(x + j + 24);
+		a3 = _mm256_fmadd_ps(d0, d0, a3);
 	}
 	for (; j + 8 <= n; j += 8) {
-		d0 = _mm256_sub_ps(_mm256_loadu_ps(x + j), vc);
+		d0 = _mm256_loadu_ps(x + j);
 		a0 = _mm256_fmadd_ps(d0, d0, a0);
 	}
 	s = hsum8(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
 	for (; j < n; j++)
-		s += (x[j] - c) * (x[j] - c);
+		s += x[j] * x[j];
 	return s;
 }
 
@@ -384,21 +371,75 @@ AVX2 static void affine_row_avx2(const float *x, const float *gamma,
 		y[j] = (x[j] - c) * s * gamma[j] + (beta ? beta[j] : 0.0f);
 }
 
+/* Sums of d and d^2 for d = x - k over x[0..n), in one pass, four vector
+ * accumulators each. */
+AVX2 static void shifted_sums_avx2(const float *x, size_t n, float k,
+				   float *out_s1, float *out_s2)
+{
+	__m256 vk = _mm256_set1_ps(k), d0, d1, d2, d3;
+	__m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+	__m256 q0 = a0, q1 = a0, q2 = a0, q3 = a0;
+	float s1, s2;
+	size_t j = 0;
+
+	for (; j + 32 <= n; j += 32) {
+		d0 = _mm256_sub_ps(_mm256_loadu_ps(x + j), vk);
+		d1 = _mm256_sub_ps(_mm256_loadu_ps(x + j + 8), vk);
+		d2 = _mm256_sub_ps(_mm256_loadu_ps(x + j + 16), vk);
+		d3 = _mm256_sub_ps(_mm256_loadu_ps(x + j + 24), vk);
+		a0 = _mm256_add_ps(a0, d0);
+		a1 = _mm256_add_ps(a1, d1);
+		a2 = _mm256_add_ps(a2, d2);
+		a3 = _mm256_add_ps(a3, d3);
+		q0 = _mm256_fmadd_ps(d0, d0, q0);
+		q1 = _mm256_fmadd_ps(d1, d1, q1);
+		q2 = _mm256_fmadd_ps(d2, d2, q2);
+		q3 = _mm256_fmadd_ps(d3, d3, q3);
+	}
+	for (; j + 8 <= n; j += 8) {
+		d0 = _mm256_sub_ps(_mm256_loadu_ps(x + j), vk);
+		a0 = _mm256_add_ps(a0, d0);
+		q0 = _mm256_fmadd_ps(d0, d0, q0);
+	}
+	s1 = hsum8(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+	s2 = hsum8(_mm256_add_ps(_mm256_add_ps(q0, q1), _mm256_add_ps(q2, q3)));
+	for (; j < n; j++) {
+		s1 += x[j] - k;
+		s2 += (x[j] - k) * (x[j] - k);
+	}
+	*out_s1 = s1;
+	*out_s2 = s2;
+}
+
+/* Mean and variance in one pass from sums shifted by k, the mean of the
+ * first (up to) 8 elements: var = E[(x-k)^2] - E[x-k]^2 cancels only as
+ * much as (mean - k)^2 exceeds var, and a k drawn from the row itself
+ * stays within a few standard deviations of the mean (the textbook
+ * E[x^2] - E[x]^2, with k = 0, fails once |mean| >> std). Rounding can
+ * leave var a hair below 0 when it is ~0; it is clamped there. */
 AVX2 static void layernorm_row_avx2(const float *x, const float *gamma,
 				    const float *beta, float *y, size_t n,
 				    int stream, const float *next)
 {
-	float mean = sum_avx2(x, n) / (float)n;
-	float var = sumsq_avx2(x, n, mean, next) / (float)n;
+	size_t nk = n < 8 ? n : 8;
+	float k = 0.0f, s1, s2, mean, var;
 
-	affine_row_avx2(x, gamma, beta, y, n, mean,
-			1.0f / sqrtf(var + (float)REF_NORM_EPS), stream, NULL);
+	for (size_t j = 0; j < nk; j++)
+		k += x[j];
+	k /= (float)nk;
+	shifted_sums_avx2(x, n, k, &s1, &s2);
+	mean = s1 / (float)n;
+	var = s2 / (float)n - mean * mean;
+	if (var < 0.0f)
+		var = 0.0f;
+	affine_row_avx2(x, gamma, beta, y, n, k + mean,
+			1.0f / sqrtf(var + (float)REF_NORM_EPS), stream, next);
 }
 
 AVX2 static void rmsnorm_row_avx2(const float *x, const float *gamma,
 				  float *y, size_t n, int stream, const float *next)
 {
-	float ms = sumsq_avx2(x, n, 0.0f, NULL) / (float)n;
+	float ms = sumsq_avx2(x, n) / (float)n;
 
 	affine_row_avx2(x, gamma, NULL, y, n, 0.0f,
 			1.0f / sqrtf(ms + (float)REF_NORM_EPS), stream, next);

@@ -242,6 +242,38 @@ static void test_fast_exp_accuracy(void **state)
 	assert_true(worst < 4e-7);
 }
 
+/* Layer norm's one-pass variance far from 0: rows with a large mean and a
+ * unit spread, one of them with an outlier among the first elements (which
+ * set the shift), must match the double-precision reference as closely as
+ * near 0, where the naive E[x^2] - E[x]^2 in float would lose every digit. */
+static void test_layernorm_offset(void **state)
+{
+	enum { ROWS = 3, COLS = 1003 };
+	static float x[ROWS * COLS], y[ROWS * COLS], r[ROWS * COLS];
+	float gamma[COLS], beta[COLS];
+	double worst = 0, scale = 0;
+
+	(void)state;
+	for (int j = 0; j < COLS; j++) {
+		float u = (float)((j * 2654435761u) % 2001) / 1000.0f - 1.0f;
+
+		x[j] = 1e4f + u;
+		x[COLS + j] = -3e3f + u;
+		x[2 * COLS + j] = 1e4f + u + (j == 2 ? 50.0f : 0.0f);
+		gamma[j] = 1.0f + 0.001f * (float)(j % 5);
+		beta[j] = 0.01f * (float)(j % 3);
+	}
+	cpu_layernorm(ROWS, COLS, x, gamma, beta, y);
+	ref_layernorm(ROWS, COLS, x, gamma, beta, r);
+	for (int j = 0; j < ROWS * COLS; j++)
+		scale = fmax(scale, fabs(r[j]));
+	for (int j = 0; j < ROWS * COLS; j++)
+		worst = fmax(worst, fabs((double)y[j] - r[j]) / scale);
+	print_message("worst error of layernorm at a large mean: %.2e of max |y|\n",
+		      worst);
+	assert_true(worst < 1e-5);
+}
+
 /* The backend must not write its inputs and must own its output. */
 static void test_inputs_untouched(void **state)
 {
@@ -387,6 +419,7 @@ int main(void)
 		cmocka_unit_test(test_ref_backend),
 		cmocka_unit_test(test_wrong_output_fails),
 		cmocka_unit_test(test_fast_exp_accuracy),
+		cmocka_unit_test(test_layernorm_offset),
 		cmocka_unit_test(test_inputs_untouched),
 		cmocka_unit_test(test_describe),
 		cmocka_unit_test(test_roofline),
