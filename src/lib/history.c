@@ -516,10 +516,14 @@ int history_change_verdict(const double *a, size_t na, const double *b, size_t n
 	out->p = stats_mann_whitney_p(a, na, b, nb);
 	if (isnan(out->p))
 		return MC_ENOMEM;
-	if (out->p < alpha && fabs(pct) >= threshold_pct) {
-		if (pct > 0 && lo > 0)
+	/* The whole CI must lie beyond the threshold, not just the point
+	 * estimate: the samples of one run are taken within milliseconds and
+	 * miss the slower drift of a shared machine, so a CI that straddles
+	 * the threshold is an effect that may well be smaller than it. */
+	if (out->p < alpha) {
+		if (lo >= threshold_pct)
 			out->verdict = HISTORY_SLOWER;
-		else if (pct < 0 && hi < 0)
+		else if (hi <= -threshold_pct)
 			out->verdict = HISTORY_FASTER;
 	}
 	return 0;

@@ -440,6 +440,21 @@ static void test_verdicts_on_samples(void **state)
 	assert_int_equal(history_change_verdict(a, 30, b, 30, NAN, NAN, 2, 0.05, &c), 0);
 	assert_int_equal(c.verdict, HISTORY_SLOWER);
 
+	/* 8% slower and significant, but spread so widely (uniform, +-8%)
+	 * that the CI reaches below the 5% threshold: unchanged; a 1%
+	 * threshold finds it */
+	for (int i = 0; i < 30; i++) {
+		a[i] = 1000.0 * (1.0 + 0.16 * ((double)((i * 7) % 30) / 29.0 - 0.5));
+		b[i] = 1.08 * a[i];
+	}
+	assert_int_equal(history_change_verdict(a, 30, b, 30, NAN, NAN, 5, 0.05, &c), 0);
+	print_message("+8%%, +-8%% spread: change %+.1f%% CI [%+.1f%%, %+.1f%%] p %.2g\n",
+		      c.change_pct, c.ci_lo_pct, c.ci_hi_pct, c.p);
+	assert_true(c.p < 0.05 && c.change_pct > 5.0 && c.ci_lo_pct < 5.0);
+	assert_int_equal(c.verdict, HISTORY_UNCHANGED);
+	assert_int_equal(history_change_verdict(a, 30, b, 30, NAN, NAN, 1, 0.05, &c), 0);
+	assert_int_equal(c.verdict, HISTORY_SLOWER);
+
 	/* 10% slower but noisy, 3 samples: not significant, so unchanged */
 	gen_samples(f, 1000.0, 0.2, a, 3);
 	gen_samples(f, 1100.0, 0.2, b, 3);
