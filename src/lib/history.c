@@ -484,6 +484,22 @@ const char *history_verdict_name(enum history_verdict v)
 	return "unchanged";
 }
 
+/* The whole CI must lie beyond the threshold, not just the point estimate:
+ * the samples of one run are taken within milliseconds and miss the slower
+ * drift of a shared machine, so a CI that straddles the threshold is an
+ * effect that may well be smaller than it. NaN p or CI: unchanged. */
+static enum history_verdict verdict_of(const struct history_change *c,
+				       double threshold_pct, double alpha)
+{
+	if (!(c->p < alpha))
+		return HISTORY_UNCHANGED;
+	if (c->ci_lo_pct >= threshold_pct)
+		return HISTORY_SLOWER;
+	if (c->ci_hi_pct <= -threshold_pct)
+		return HISTORY_FASTER;
+	return HISTORY_UNCHANGED;
+}
+
 int history_change_verdict(const double *a, size_t na, const double *b, size_t nb,
 			   double median_a_ns, double median_b_ns,
 			   double threshold_pct, double alpha,
@@ -516,16 +532,7 @@ int history_change_verdict(const double *a, size_t na, const double *b, size_t n
 	out->p = stats_mann_whitney_p(a, na, b, nb);
 	if (isnan(out->p))
 		return MC_ENOMEM;
-	/* The whole CI must lie beyond the threshold, not just the point
-	 * estimate: the samples of one run are taken within milliseconds and
-	 * miss the slower drift of a shared machine, so a CI that straddles
-	 * the threshold is an effect that may well be smaller than it. */
-	if (out->p < alpha) {
-		if (lo >= threshold_pct)
-			out->verdict = HISTORY_SLOWER;
-		else if (hi <= -threshold_pct)
-			out->verdict = HISTORY_FASTER;
-	}
+	out->verdict = verdict_of(out, threshold_pct, alpha);
 	return 0;
 }
 
@@ -879,12 +886,7 @@ static int compare_rows(sqlite3 *db, struct history_comparison *c,
 			break;
 		r->n_a = (int64_t)na;
 		r->n_b = (int64_t)nb;
-		if (r->change.verdict == HISTORY_SLOWER)
-			c->n_slower++;
-		else if (r->change.verdict == HISTORY_FASTER)
-			c->n_faster++;
-		else
-			c->n_unchanged++;
+		r->floor_pct = c->threshold_pct;
 	}
 	if (rc == MC_ENOMEM)
 		rc = err_set(err, n_err, MC_ENOMEM, "history: out of memory");
@@ -896,6 +898,81 @@ out:
 	sqlite3_finalize(ss);
 	sqlite3_finalize(s);
 	return rc;
+}
+
+/* Median and MAD of the n values of x (reordered). */
+static void median_mad(double *x, size_t n, double *out_median, double *out_mad)
+{
+	*out_median = median_inplace(x, n);
+	for (size_t i = 0; i < n; i++)
+		x[i] = fabs(x[i] - *out_median);
+	*out_mad = median_inplace(x, n);
+}
+
+/* Groups the rows by (backend, clock), sets each group's noise floor and
+ * each row's floor_pct, then the verdicts and their counts. */
+static int apply_noise_floor(struct history_comparison *c)
+{
+	double *x = malloc((c->n_rows ? c->n_rows : 1) * sizeof(*x));
+	size_t cap = 0;
+
+	if (!x)
+		return MC_ENOMEM;
+	for (size_t i = 0; i < c->n_rows; i++) {
+		struct history_cmp_row *r = &c->rows[i];
+		struct history_noise *g = NULL;
+
+		for (size_t k = 0; k < c->n_noise && !g; k++)
+			if (streq(c->noise[k].backend, r->backend) &&
+			    streq(c->noise[k].clock, r->clock))
+				g = &c->noise[k];
+		if (g)
+			continue;
+		g = grow(c->noise, &cap, c->n_noise, sizeof(*g));
+		if (!g) {
+			free(x);
+			return MC_ENOMEM;
+		}
+		c->noise = g;
+		g = &c->noise[c->n_noise++];
+		memset(g, 0, sizeof(*g));
+		g->backend = strdup(r->backend);
+		g->clock = strdup(r->clock);
+		if (!g->backend || !g->clock) {
+			free(x);
+			return MC_ENOMEM;
+		}
+		for (size_t j = i; j < c->n_rows; j++)
+			if (streq(c->rows[j].backend, r->backend) &&
+			    streq(c->rows[j].clock, r->clock) &&
+			    isfinite(c->rows[j].change.change_pct))
+				x[g->n++] = c->rows[j].change.change_pct;
+		g->median_pct = g->mad_pct = NAN;
+		if (g->n)
+			median_mad(x, g->n, &g->median_pct, &g->mad_pct);
+		g->floor_pct = c->threshold_pct;
+		if (g->n >= HISTORY_NOISE_MIN_N &&
+		    HISTORY_NOISE_K * 1.4826 * g->mad_pct > g->floor_pct)
+			g->floor_pct = HISTORY_NOISE_K * 1.4826 * g->mad_pct;
+		for (size_t j = i; j < c->n_rows; j++)
+			if (streq(c->rows[j].backend, r->backend) &&
+			    streq(c->rows[j].clock, r->clock))
+				c->rows[j].floor_pct = g->floor_pct;
+	}
+	free(x);
+	c->n_slower = c->n_faster = c->n_unchanged = 0;
+	for (size_t i = 0; i < c->n_rows; i++) {
+		struct history_cmp_row *r = &c->rows[i];
+
+		r->change.verdict = verdict_of(&r->change, r->floor_pct, c->alpha);
+		if (r->change.verdict == HISTORY_SLOWER)
+			c->n_slower++;
+		else if (r->change.verdict == HISTORY_FASTER)
+			c->n_faster++;
+		else
+			c->n_unchanged++;
+	}
+	return 0;
 }
 
 int history_compare(sqlite3 *db, int64_t run_a, int64_t run_b,
@@ -916,6 +993,8 @@ int history_compare(sqlite3 *db, int64_t run_a, int64_t run_b,
 		rc = run_load(db, run_b, &c->b, err, n_err);
 	if (!rc)
 		rc = compare_rows(db, c, err, n_err);
+	if (!rc && apply_noise_floor(c))
+		rc = err_set(err, n_err, MC_ENOMEM, "history: out of memory");
 	if (!rc)
 		rc = count_left_out(db, c, err, n_err);
 	if (rc) {
@@ -949,6 +1028,11 @@ void history_comparison_free(struct history_comparison *c)
 		free(r->clock);
 	}
 	free(c->rows);
+	for (size_t i = 0; i < c->n_noise; i++) {
+		free(c->noise[i].backend);
+		free(c->noise[i].clock);
+	}
+	free(c->noise);
 	run_clear(&c->a);
 	run_clear(&c->b);
 	free(c);
@@ -990,6 +1074,18 @@ void history_comparison_warnings(const struct history_comparison *c,
 
 		sbuf_addf(out, "%scomparing runs built from a dirty git tree (%s); the "
 			  "code measured is not exactly its commit", sep, which);
+		sep = "\n";
+	}
+	for (size_t i = 0; i < c->n_noise; i++) {
+		const struct history_noise *g = &c->noise[i];
+
+		if (!(g->floor_pct > c->threshold_pct))
+			continue;
+		sbuf_addf(out, "%srun-to-run noise of %s (%s clock) between these runs: "
+			  "its %zu changes spread by %.3g%% (MAD around %+.3g%%), so only "
+			  "a change whose CI clears %.3g%% gets a verdict", sep, g->backend,
+			  g->clock, g->n, g->mad_pct, g->median_pct, g->floor_pct);
+		sep = "\n";
 	}
 }
 
@@ -1088,7 +1184,26 @@ cJSON *history_comparison_json(const struct history_comparison *c)
 		bad |= add_num(o, "ci_lo_pct", r->change.ci_lo_pct);
 		bad |= add_num(o, "ci_hi_pct", r->change.ci_hi_pct);
 		bad |= add_num(o, "p", r->change.p);
+		bad |= add_num(o, "floor_pct", r->floor_pct);
 		bad |= add_str(o, "verdict", history_verdict_name(r->change.verdict));
+	}
+	arr = bad ? NULL : cJSON_AddArrayToObject(root, "noise");
+	bad |= !arr;
+	for (size_t i = 0; !bad && i < c->n_noise; i++) {
+		const struct history_noise *g = &c->noise[i];
+		cJSON *o = cJSON_CreateObject();
+
+		if (!o || !cJSON_AddItemToArray(arr, o)) {
+			cJSON_Delete(o);
+			bad = 1;
+			break;
+		}
+		bad |= add_str(o, "backend", g->backend);
+		bad |= add_str(o, "clock", g->clock);
+		bad |= !cJSON_AddNumberToObject(o, "n", (double)g->n);
+		bad |= add_num(o, "median_pct", g->median_pct);
+		bad |= add_num(o, "mad_pct", g->mad_pct);
+		bad |= add_num(o, "floor_pct", g->floor_pct);
 	}
 	sum = bad ? NULL : cJSON_AddObjectToObject(root, "summary");
 	bad |= !sum;

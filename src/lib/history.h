@@ -26,6 +26,11 @@
 /* Defaults of the commands (and of a 0 in the option structs below). */
 #define HISTORY_THRESHOLD_PCT 5.0   /* smallest change worth a verdict */
 #define HISTORY_ALPHA 0.05          /* Mann-Whitney significance level */
+/* compare's noise floor: a group of results (one backend, one clock) with
+ * at least HISTORY_NOISE_MIN_N members raises its threshold to
+ * HISTORY_NOISE_K robust standard deviations (1.4826 MAD) of its changes. */
+#define HISTORY_NOISE_K 3.0
+#define HISTORY_NOISE_MIN_N 8
 #define HISTORY_MIN_RUNS 4          /* runs a series needs for regressions */
 
 /* ------------------------------------------------------------ series */
@@ -99,8 +104,8 @@ struct history_change {
 };
 
 /* The verdict on raw samples a (before) and b (after), in ns: slower or
- * faster only when p < alpha AND |change_pct| >= threshold_pct AND the CI
- * excludes 0 (all on the side of change_pct); else unchanged.
+ * faster only when p < alpha AND the whole CI lies beyond threshold_pct
+ * (ci_lo >= threshold, or ci_hi <= -threshold); else unchanged.
  * threshold_pct <= 0 and alpha <= 0 take the defaults above. When a side
  * has no samples (or a value the CI cannot use), the change is the ratio
  * of the medians given in median_a_ns / median_b_ns, the CI and p are NaN
@@ -149,7 +154,21 @@ struct history_cmp_row {
 	char *suite, *benchmark, *backend, *variant, *clock;
 	int64_t n_a, n_b;            /* raw samples on each side */
 	double median_a_ns, median_b_ns;
+	double floor_pct;            /* the effect its CI had to clear: max(threshold, its group's noise floor) */
 	struct history_change change;
+};
+
+/* Run-to-run noise of one (backend, clock) group of a comparison: the
+ * spread of its members' changes around their median. Samples within a
+ * run are taken milliseconds apart, so their CI misses drift of a shared
+ * machine over seconds; the spread across many results of the same pair of
+ * runs measures it. A code change that moves every result alike moves
+ * the median, not the spread. */
+struct history_noise {
+	char *backend, *clock;
+	size_t n;                    /* results with a change in the group */
+	double median_pct, mad_pct;  /* of their changes */
+	double floor_pct;            /* max(threshold, K * 1.4826 * MAD); threshold alone below MIN_N */
 };
 
 struct history_comparison {
@@ -161,10 +180,14 @@ struct history_comparison {
 	size_t n_slower, n_faster, n_unchanged;
 	size_t n_not_ok;             /* shared results not ok on one side (left out) */
 	size_t n_only_a, n_only_b;   /* results of one run only (left out) */
+	struct history_noise *noise; /* one per (backend, clock) of rows, in first-seen order */
+	size_t n_noise;
 };
 
 /* Compares run a (before) with run b (after): one row per shared result
- * with status ok on both sides, from the raw samples (table sample).
+ * with status ok on both sides, from the raw samples (table sample). A
+ * row's verdict needs its whole CI beyond its floor_pct (see
+ * history_noise), not just beyond the threshold.
  * threshold_pct / alpha <= 0 take the defaults. Zero shared results is not
  * an error (n_rows 0). *out released with history_comparison_free.
  * Errors: MC_EINVAL (no such run), MC_EDB, MC_ENOMEM. */

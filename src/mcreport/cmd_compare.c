@@ -17,7 +17,7 @@
 #include "store.h"
 #include "units.h"
 
-#define COMPARE_COLS 9
+#define COMPARE_COLS 10
 
 struct compare_opts {
 	const char *ref[2];
@@ -101,7 +101,7 @@ static int table(struct sbuf *out, const struct history_comparison *c)
 {
 	static const char *const head[COMPARE_COLS] = {
 		"benchmark", "backend", "clock", "A median", "B median", "change",
-		"95% CI", "p", "verdict",
+		"95% CI", "floor", "p", "verdict",
 	};
 	enum { W = 256 };
 	char (*text)[COMPARE_COLS][W] = calloc(c->n_rows ? c->n_rows : 1, sizeof(*text));
@@ -130,12 +130,13 @@ static int table(struct sbuf *out, const struct history_comparison *c)
 			snprintf(text[i][6], W, "[%s, %s]", lo, hi);
 		else
 			snprintf(text[i][6], W, "-");
-		fmt_p(r->change.p, text[i][7], W);
-		snprintf(text[i][8], W, "%s", history_verdict_name(r->change.verdict));
+		snprintf(text[i][7], W, "%.3g%%", r->floor_pct);
+		fmt_p(r->change.p, text[i][8], W);
+		snprintf(text[i][9], W, "%s", history_verdict_name(r->change.verdict));
 		for (size_t k = 0; k < COMPARE_COLS; k++)
 			cells[(i + 1) * COMPARE_COLS + k] = text[i][k];
 	}
-	history_table(out, cells, c->n_rows + 1, COMPARE_COLS, "lllrrrrrl");
+	history_table(out, cells, c->n_rows + 1, COMPARE_COLS, "lllrrrrrrl");
 	free(cells);
 	free(text);
 	return 0;

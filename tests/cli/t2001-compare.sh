@@ -47,10 +47,10 @@ cat > expected <<'OUT'
 A: run 11111111 (id 1), 2024-03-01 10:00, commit 1a1a1a1, machine alpha (aaaa0000)
 B: run 22222222 (id 2), 2024-03-02 10:00, commit 2b2b2b2, machine alpha (aaaa0000)
 
-benchmark        backend  clock  A median  B median  change            95% CI       p  verdict
-syn/softmax/n=1  ref      wall    1.00 µs   1.10 µs    +10%     [+9.3%, +11%]  <0.001  slower
-syn/rmsnorm/n=1  ref      wall    2.00 µs   2.00 µs      0%  [-0.60%, +0.55%]   1.000  unchanged
-syn/sgemm/n=1    ref      wall    3.00 µs   3.09 µs   +3.0%    [+2.4%, +3.6%]  <0.001  unchanged
+benchmark        backend  clock  A median  B median  change            95% CI  floor       p  verdict
+syn/softmax/n=1  ref      wall    1.00 µs   1.10 µs    +10%     [+9.3%, +11%]     5%  <0.001  slower
+syn/rmsnorm/n=1  ref      wall    2.00 µs   2.00 µs      0%  [-0.60%, +0.55%]     5%   1.000  unchanged
+syn/sgemm/n=1    ref      wall    3.00 µs   3.09 µs   +3.0%    [+2.4%, +3.6%]     5%  <0.001  unchanged
 
 1 slower, 0 faster, 2 unchanged of 3 result(s) (threshold 5%, alpha 0.05)
 OUT

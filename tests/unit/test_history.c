@@ -485,6 +485,68 @@ static int64_t add_cmp_run(struct fixture *f, const struct run_spec *rs,
 	return id;
 }
 
+/* The noise floor: between two runs of the same code on a noisy machine,
+ * changes of +-20% across many results are noise even when each one is
+ * significant on its own samples; only the +150% one is a regression. A
+ * change that moves every result alike (+20% each) keeps a low spread, so
+ * all of them are slower. */
+static void test_compare_noise_floor(void **state)
+{
+	struct fixture *f = *state;
+	sqlite3 *db = store_db(f->st);
+	enum { N = 21 };
+	double la[N], lb[N], lc[N];
+	struct run_spec rs = { 0 };
+	struct history_comparison *c = NULL;
+	struct sbuf w = SBUF_INIT;
+	int64_t a, b, u;
+	char err[MC_ERRLEN] = "";
+	cJSON *j, *g;
+
+	for (int i = 0; i < N; i++) {
+		la[i] = 1000.0 * (i + 1);
+		lb[i] = la[i] * (1.0 + 0.02 * (i - 10));   /* -20% .. +20% */
+		lc[i] = la[i] * (1.20 + 0.001 * (i % 3));  /* +20% .. +20.2% */
+	}
+	lb[N - 1] = la[N - 1] * 2.5;                       /* +150% */
+	a = add_cmp_run(f, &rs, la, N, NULL);
+	b = add_cmp_run(f, &rs, lb, N, NULL);
+	u = add_cmp_run(f, &rs, lc, N, NULL);
+
+	assert_int_equal(history_compare(db, a, b, 0, 0, &c, err, sizeof(err)), 0);
+	assert_int_equal(c->n_noise, 1);
+	print_message("noise: MAD %.1f%%, floor %.1f%%\n", c->noise[0].mad_pct,
+		      c->noise[0].floor_pct);
+	assert_int_equal(c->noise[0].n, N);
+	assert_true(c->noise[0].mad_pct > 9 && c->noise[0].mad_pct < 12);
+	assert_true(c->noise[0].floor_pct > 40 && c->noise[0].floor_pct < 55);
+	assert_true(c->rows[0].change.p < 0.05);  /* -20%: significant alone */
+	assert_int_equal(c->rows[0].change.verdict, HISTORY_UNCHANGED);
+	assert_int_equal(c->rows[N - 2].change.verdict, HISTORY_UNCHANGED);
+	assert_int_equal(c->rows[N - 1].change.verdict, HISTORY_SLOWER);
+	assert_int_equal(c->n_slower, 1);
+	assert_int_equal(c->n_faster, 0);
+	history_comparison_warnings(c, &w);
+	assert_non_null(strstr(sbuf_str(&w), "run-to-run noise of ref (wall clock)"));
+	j = history_comparison_json(c);
+	assert_non_null(j);
+	g = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "noise"), 0);
+	assert_non_null(g);
+	assert_true(fabs(cJSON_GetObjectItem(g, "floor_pct")->valuedouble -
+			 c->noise[0].floor_pct) < 1e-9);
+	assert_true(fabs(cJSON_GetObjectItem(cJSON_GetArrayItem(
+		cJSON_GetObjectItem(j, "results"), 0), "floor_pct")->valuedouble -
+		c->noise[0].floor_pct) < 1e-9);
+	cJSON_Delete(j);
+	sbuf_release(&w);
+	history_comparison_free(c);
+
+	assert_int_equal(history_compare(db, a, u, 0, 0, &c, err, sizeof(err)), 0);
+	assert_true(c->noise[0].floor_pct == c->threshold_pct);
+	assert_int_equal(c->n_slower, N);
+	history_comparison_free(c);
+}
+
 static void test_compare_runs(void **state)
 {
 	struct fixture *f = *state;
@@ -659,6 +721,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_noise_false_alarms, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_short_series_ignored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verdicts_on_samples, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_compare_noise_floor, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_compare_runs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_series, setup, teardown),
 		cmocka_unit_test(test_text_helpers),
