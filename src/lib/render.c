@@ -197,7 +197,19 @@ static const char *const render_metric_names[] = {
 	[RENDER_TIME] = "time", [RENDER_GBPS] = "gbps", [RENDER_GFLOPS] = "gflops",
 	[RENDER_GBPS_PCT] = "gbps_peak", [RENDER_GFLOPS_PCT] = "gflops_peak",
 	[RENDER_SAMPLES] = "samples",
+	[RENDER_GBPS_BEST_PCT] = "gbps_peak_best", [RENDER_GFLOPS_BEST_PCT] = "gflops_peak_best",
 };
+
+int render_metric_is_pct(enum render_metric m)
+{
+	return m == RENDER_GBPS_PCT || m == RENDER_GFLOPS_PCT ||
+	       m == RENDER_GBPS_BEST_PCT || m == RENDER_GFLOPS_BEST_PCT;
+}
+
+int render_metric_is_gbps_pct(enum render_metric m)
+{
+	return m == RENDER_GBPS_PCT || m == RENDER_GBPS_BEST_PCT;
+}
 
 int render_metric(struct render *r, const struct tmpl_node *node, enum render_metric dflt,
 		  unsigned allowed, enum render_metric *out)
@@ -209,13 +221,13 @@ int render_metric(struct render *r, const struct tmpl_node *node, enum render_me
 	*out = dflt;
 	if (!m)
 		return 0;
-	for (unsigned i = 0; i <= RENDER_SAMPLES; i++) {
+	for (unsigned i = 0; i < RENDER_N_METRICS; i++) {
 		if ((allowed & (1u << i)) && strcmp(m, render_metric_names[i]) == 0) {
 			*out = (enum render_metric)i;
 			return 0;
 		}
 	}
-	for (unsigned i = 0; i <= RENDER_SAMPLES; i++)
+	for (unsigned i = 0; i < RENDER_N_METRICS; i++)
 		if (allowed & (1u << i))
 			sbuf_addf(&s, "%s%s", s.len ? ", " : "", render_metric_names[i]);
 	rc = render_error(r, node, "metric", "unknown metric '%s' here (expected one of: %s)",
@@ -696,7 +708,8 @@ double render_value(const struct report_result *res, const struct report_device 
 		return NAN;
 	if (m == RENDER_SAMPLES)
 		return (double)res->n_samples;
-	t = res->median_ns;
+	t = m == RENDER_GBPS_BEST_PCT || m == RENDER_GFLOPS_BEST_PCT
+		? res->min_ns : res->median_ns;
 	if (!(t > 0))
 		return NAN;
 	switch (m) {
@@ -704,10 +717,14 @@ double render_value(const struct report_result *res, const struct report_device 
 	case RENDER_GBPS: return res->bytes > 0 ? res->bytes / t : NAN;
 	case RENDER_GFLOPS: return res->flops > 0 ? res->flops / t : NAN;
 	case RENDER_GBPS_PCT:
+	case RENDER_GBPS_BEST_PCT:
 		return res->bytes > 0 && dev ? 100.0 * res->bytes / t / dev->peak_gbps : NAN;
 	case RENDER_GFLOPS_PCT:
+	case RENDER_GFLOPS_BEST_PCT:
 		return res->flops > 0 && dev ? 100.0 * res->flops / t / dev->peak_gflops : NAN;
-	case RENDER_SAMPLES: break;
+	case RENDER_SAMPLES:
+	case RENDER_N_METRICS:
+		break;
 	}
 	return NAN;
 }
@@ -735,9 +752,16 @@ void render_value_text(struct sbuf *s, double v, enum render_metric m)
 		units_pct(v, num, sizeof(num));
 		sbuf_addf(s, "%s%% of peak", num);
 		return;
+	case RENDER_GBPS_BEST_PCT:
+	case RENDER_GFLOPS_BEST_PCT:
+		units_pct(v, num, sizeof(num));
+		sbuf_addf(s, "%s%% of peak at the best sample", num);
+		return;
 	case RENDER_SAMPLES:
 		sbuf_addf(s, "%.0f samples", v);
 		return;
+	case RENDER_N_METRICS:
+		break;
 	}
 }
 
@@ -829,15 +853,18 @@ static void render_note_open(struct render *r)
 	sbuf_addf(&r->notes, "[^mc%zu]: ", r->n_notes);
 }
 
-/* "cpu: run `1a2b3c4d` (date), 10 samples" for a footnote. */
+/* "cpu: run `1a2b3c4d` (date), median of 10 samples" for a footnote; "best
+ * of" when the value came from the fastest sample (m a *_BEST_PCT). */
 static void render_note_cell(struct sbuf *s, const struct render_col *c,
-			     const struct report_result *res)
+			     const struct report_result *res, enum render_metric m)
 {
 	mdesc_text(s, c->label);
 	sbuf_addf(s, " from run `%.8s` (", c->run->uuid);
 	mdesc_text(s, c->run->started_at);
 	if (res && strcmp(res->status, "ok") == 0)
-		sbuf_addf(s, ", median of %lld samples", (long long)res->n_samples);
+		sbuf_addf(s, ", %s of %lld samples",
+			  m == RENDER_GBPS_BEST_PCT || m == RENDER_GFLOPS_BEST_PCT
+			  ? "best" : "median", (long long)res->n_samples);
 	sbuf_addf(s, ", %s clock)", c->clock);
 }
 
@@ -926,7 +953,7 @@ static int render_do_value(struct render *r, const struct tmpl_node *node,
 	int rc;
 
 	if ((rc = render_suite(r, node, &suite)) || (rc = render_clock(r, node, &clock)) ||
-	    (rc = render_metric(r, node, RENDER_TIME, 0x3f, &m)) ||
+	    (rc = render_metric(r, node, RENDER_TIME, 0xff, &m)) ||
 	    (rc = render_known_bench(r, node, suite, bench)))
 		return rc;
 	if (spread && strcmp(spread, "none") && strcmp(spread, "ci") && strcmp(spread, "cv"))
@@ -963,7 +990,7 @@ static int render_do_value(struct render *r, const struct tmpl_node *node,
 	sbuf_add(&r->notes, " / ");
 	mdesc_text(&r->notes, bench);
 	sbuf_add(&r->notes, ": ");
-	render_note_cell(&r->notes, c, res);
+	render_note_cell(&r->notes, c, res, m);
 	sbuf_add(&r->notes, ".\n");
 	rc = render_use_cell(r, c, res);
 out:
@@ -1051,10 +1078,10 @@ static void render_pair_note(struct render *r, const char *suite, const char *wh
 	sbuf_add(&r->notes, " / ");
 	mdesc_text(&r->notes, what);
 	sbuf_add(&r->notes, ": ");
-	render_note_cell(&r->notes, ca, NULL);
+	render_note_cell(&r->notes, ca, NULL, RENDER_TIME);
 	if (cb != ca) {
 		sbuf_add(&r->notes, "; ");
-		render_note_cell(&r->notes, cb, NULL);
+		render_note_cell(&r->notes, cb, NULL, RENDER_TIME);
 	}
 	sbuf_add(&r->notes, ".\n");
 }
@@ -1143,8 +1170,10 @@ static void render_claim_wording(struct sbuf *s, render_put_fn *put,
 		sbuf_addf(s, " reaches at least %g %s", threshold,
 			  m == RENDER_GBPS ? "GB/s" : "GFLOP/s");
 	} else {
-		sbuf_addf(s, " reaches at least %g%% of its measured peak %s", threshold,
-			  m == RENDER_GBPS_PCT ? "bandwidth" : "FLOP rate");
+		sbuf_addf(s, " reaches at least %g%% of its measured peak %s%s", threshold,
+			  render_metric_is_gbps_pct(m) ? "bandwidth" : "FLOP rate",
+			  m == RENDER_GBPS_BEST_PCT || m == RENDER_GFLOPS_BEST_PCT
+			  ? " at its best sample" : "");
 	}
 	sbuf_add(s, " on every ");
 	put(s, suite);
@@ -1212,7 +1241,7 @@ static int render_do_claim(struct render *r, const struct tmpl_node *node,
 		    !tmpl_get(node, "value", NULL))
 			return render_error(r, node, NULL,
 					    "{{claim atleast}} needs backend=, metric= and value=");
-		if ((rc = render_metric(r, node, RENDER_GBPS, 0x1e, &m)) ||
+		if ((rc = render_metric(r, node, RENDER_GBPS, 0xde, &m)) ||
 		    (rc = render_number(r, node, "value", 1, &threshold)))
 			return rc;
 	}
@@ -1254,10 +1283,10 @@ static int render_do_claim(struct render *r, const struct tmpl_node *node,
 		if (isnan(v)) {
 			struct sbuf s = SBUF_INIT;
 
-			if (m == RENDER_GBPS_PCT || m == RENDER_GFLOPS_PCT)
+			if (render_metric_is_pct(m))
 				sbuf_addf(&s, "run %.8s measured no peak %s for %s, so %s has no "
 					  "percentage of peak", ca->run->uuid,
-					  m == RENDER_GBPS_PCT ? "bandwidth" : "FLOP rate", ca->label,
+					  render_metric_is_gbps_pct(m) ? "bandwidth" : "FLOP rate", ca->label,
 					  pairs[i].bench);
 			else
 				sbuf_addf(&s, "%s has no %s for %s", ca->label,

@@ -38,10 +38,18 @@ struct render_col {
 	char label[192];                         /* for display, not escaped */
 };
 
+/* The *_PCT metrics are a share of the device's measured peak at the
+ * median time; the *_BEST_PCT ones at the best (minimum) time, like for
+ * like with the peaks, which are themselves the best of many probes. */
 enum render_metric {
 	RENDER_TIME, RENDER_GBPS, RENDER_GFLOPS, RENDER_GBPS_PCT, RENDER_GFLOPS_PCT,
-	RENDER_SAMPLES
+	RENDER_SAMPLES, RENDER_GBPS_BEST_PCT, RENDER_GFLOPS_BEST_PCT,
+	RENDER_N_METRICS
 };
+
+/* Metric kinds (any share of peak; a bandwidth share). */
+int render_metric_is_pct(enum render_metric m);
+int render_metric_is_gbps_pct(enum render_metric m);
 
 struct render_deferred {
 	size_t node;     /* index in the template */

@@ -26,6 +26,9 @@ struct table_ratio {
 	size_t a, b;   /* indices in table.ratio_cols */
 };
 
+/* peak=: no share, the share at the median, or at the median and the best. */
+enum table_peak { PEAK_NO, PEAK_YES, PEAK_BEST };
+
 struct table {
 	struct render_col *cols, *ratio_cols;
 	size_t n_cols, n_ratio_cols;
@@ -36,7 +39,7 @@ struct table {
 	enum render_metric metric;
 	enum table_spread spread;
 	enum table_tput tput;
-	int peak;
+	int peak;                       /* enum table_peak */
 };
 
 static int table_choice(struct render *r, const struct tmpl_node *node, const char *key,
@@ -104,6 +107,7 @@ static enum render_metric table_auto_metric(const struct report_result *res,
 }
 
 /* Throughput with the share of the device's measured peak: "45.1 GB/s (62%)",
+ * with peak == PEAK_BEST also at the best sample: "45.1 GB/s (62%; best 71%)";
  * without the unit when the column header gives it. */
 static void table_rate(struct sbuf *s, const struct report_result *res,
 		       const struct report_device *dev, enum render_metric m, int peak,
@@ -130,7 +134,14 @@ static void table_rate(struct sbuf *s, const struct report_result *res,
 	pct = render_value(res, dev, m == RENDER_GBPS ? RENDER_GBPS_PCT : RENDER_GFLOPS_PCT);
 	if (peak && isfinite(v) && isfinite(pct)) {
 		units_pct(pct, num, sizeof(num));
-		sbuf_addf(s, " (%s%%)", num);
+		sbuf_addf(s, " (%s%%", num);
+		pct = render_value(res, dev, m == RENDER_GBPS ? RENDER_GBPS_BEST_PCT
+							       : RENDER_GFLOPS_BEST_PCT);
+		if (peak == PEAK_BEST && isfinite(pct)) {
+			units_pct(pct, num, sizeof(num));
+			sbuf_addf(s, "; best %s%%", num);
+		}
+		sbuf_addc(s, ')');
 	}
 }
 
@@ -269,6 +280,9 @@ static void table_explain(struct sbuf *s, const struct table *tb, const char *cl
 		if (tb->peak)
 			sbuf_add(s, "; in parentheses, its share of the device's peak measured in "
 				 "the same run");
+		if (tb->peak == PEAK_BEST)
+			sbuf_add(s, ", then that of its best (fastest) sample, like for like "
+				 "with the peak, itself the best of many probes");
 		sbuf_add(s, ". ");
 	}
 	if (tb->n_ratios)
@@ -279,7 +293,7 @@ int render_table(struct render *r, const struct tmpl_node *node, const struct re
 {
 	static const char *const spreads[] = { "ci", "cv", "none", NULL };
 	static const char *const tputs[] = { "none", "gbps", "gflops", "auto", NULL };
-	static const char *const yesno[] = { "no", "yes", NULL };
+	static const char *const peaks[] = { "no", "yes", "best", NULL };
 	const char *suite, *clock, *variant = render_variant(node);
 	struct table tb;
 	struct render_col *src = NULL;
@@ -294,7 +308,7 @@ int render_table(struct render *r, const struct tmpl_node *node, const struct re
 				&tb.metric)) ||
 	    (rc = table_choice(r, node, "spread", spreads, SPREAD_CI, &spread)) ||
 	    (rc = table_choice(r, node, "throughput", tputs, TPUT_NONE, &tput)) ||
-	    (rc = table_choice(r, node, "peak", yesno, 1, &peak)))
+	    (rc = table_choice(r, node, "peak", peaks, PEAK_YES, &peak)))
 		return rc;
 	tb.spread = (enum table_spread)spread;
 	tb.tput = tb.metric == RENDER_TIME ? (enum table_tput)tput : TPUT_NONE;
@@ -398,6 +412,8 @@ static const char *const chart_metric_label[] = {
 	[RENDER_TIME] = "median time", [RENDER_GBPS] = "GB/s", [RENDER_GFLOPS] = "GFLOP/s",
 	[RENDER_GBPS_PCT] = "% of peak GB/s", [RENDER_GFLOPS_PCT] = "% of peak GFLOP/s",
 	[RENDER_SAMPLES] = "samples",
+	[RENDER_GBPS_BEST_PCT] = "% of peak GB/s at the best sample",
+	[RENDER_GFLOPS_BEST_PCT] = "% of peak GFLOP/s at the best sample",
 };
 
 /* File-name-safe copy of s: [A-Za-z0-9._-], others as '_'. */
@@ -674,7 +690,7 @@ int render_chart(struct render *r, const struct tmpl_node *node, const struct re
 	int rc, logv, bars = strcmp(kind, "bars") == 0, history = strcmp(kind, "history") == 0;
 
 	if ((rc = render_suite(r, node, &suite)) || (rc = render_clock(r, node, &clock)) ||
-	    (rc = render_metric(r, node, RENDER_TIME, 0x1f, &m)) ||
+	    (rc = render_metric(r, node, RENDER_TIME, 0xdf, &m)) ||
 	    (rc = table_choice(r, node, "log", logs, 2, &logv)))
 		return rc;
 	if (strcmp(kind, "scaling") == 0 && !x)
