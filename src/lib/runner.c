@@ -14,6 +14,13 @@
 
 /* Iterations per sample never exceed this, whatever calibration says. */
 #define RUNNER_MAX_ITERS 100000000ull
+/* Warm-up to a steady state (see settle): calls go on for at least
+ * RUNNER_SETTLE_TARGETS sample targets of time, and beyond that while a
+ * call still beats the fastest so far by more than RUNNER_SETTLE_GAIN, up
+ * to RUNNER_SETTLE_MAX_NS. */
+#define RUNNER_SETTLE_TARGETS 20
+#define RUNNER_SETTLE_GAIN 0.05
+#define RUNNER_SETTLE_MAX_NS 1e9
 
 struct timing {
 	uint64_t iters;
@@ -104,8 +111,40 @@ static int timed_run(struct backend *be, void *state, uint64_t n,
 	return rc;
 }
 
+/* The rest of the warm-up, at the calibrated count n: the first calls of
+ * a kernel on fresh buffers can be several times slower than the steady
+ * state, for longer than calibration lasts (page faults, the kernel
+ * migrating pages to the threads' NUMA node or collapsing them into huge
+ * pages, a CPU clocking up): seen on a 16-core VM as a layer norm whose
+ * first samples took several times its later ones, for tens of ms, as a
+ * plateau then a drop as often as a steady decline. So the warm-up lasts
+ * a minimum time (RUNNER_SETTLE_TARGETS sample targets: 200 ms at the
+ * default 10 ms target), then goes on while a call still beats the
+ * fastest so far (best_ns, starting at the last calibration call) by more
+ * than RUNNER_SETTLE_GAIN, within RUNNER_SETTLE_MAX_NS. At least one call
+ * is made; a call longer than the minimum time is the whole warm-up unless
+ * it was still getting faster. */
+static int settle(struct backend *be, void *state, uint64_t n, double best_ns,
+		  double target_ns, char *msg, size_t n_msg)
+{
+	double spent = 0, wall, dev, min_ns = RUNNER_SETTLE_TARGETS * target_ns;
+	int improving, rc;
+
+	do {
+		rc = timed_run(be, state, n, &wall, &dev, msg, n_msg);
+		if (rc)
+			return rc;
+		spent += wall;
+		improving = wall < best_ns * (1.0 - RUNNER_SETTLE_GAIN);
+		if (wall < best_ns)
+			best_ns = wall;
+	} while ((spent < min_ns || improving) && spent < RUNNER_SETTLE_MAX_NS);
+	return 0;
+}
+
 /* Warm-up and calibration: grows the iteration count until one call lasts
- * at least target_ns. The calls made here are the warm-up. */
+ * at least target_ns, then settles (see settle). The calls made here are
+ * the warm-up. */
 static int calibrate(struct backend *be, void *state, double target_ns,
 		     double max_seconds, int samples, uint64_t *out_iters,
 		     char *msg, size_t n_msg)
@@ -138,7 +177,7 @@ static int calibrate(struct backend *be, void *state, double target_ns,
 			n = RUNNER_MAX_ITERS;
 	}
 	*out_iters = n;
-	return 0;
+	return settle(be, state, n, wall, target_ns, msg, n_msg);
 }
 
 static int take_samples(struct backend *be, void *state, struct timing *t,

@@ -16,19 +16,27 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "clock.h"
 #include "err.h"
 #include "runner.h"
 #include "store.h"
 #include "suite.h"
 #include "workload.h"
 
-enum fault { F_NONE, F_WRONG, F_SKIP_AFTER_FIRST, F_NO_WAIT };
+/* F_SLOW_START: every iteration in the first SLOW_START_NS after prepare
+ * sleeps SLOW_ITER_US more, like a kernel on fresh pages. */
+enum fault { F_NONE, F_WRONG, F_SKIP_AFTER_FIRST, F_NO_WAIT, F_SLOW_START };
+
+#define SLOW_START_NS 12000000ull
+#define SLOW_ITER_US 200
 
 struct fake {
 	enum fault fault;
 	const struct workload *w;
 	float *out;
 	uint64_t calls;
+	uint64_t t0_ns;              /* prepare time */
+	uint64_t calls_when_fast;    /* iterations made when the slow phase ended */
 };
 
 static int fake_supports(struct backend *b, const char *k) { (void)b; (void)k; return 1; }
@@ -41,6 +49,8 @@ static int fake_prepare(struct backend *b, const struct workload *w, const char 
 	f->w = w;
 	f->out = calloc(w->plan.output_len, sizeof(float));
 	f->calls = 0;
+	f->t0_ns = clock_now_ns();
+	f->calls_when_fast = 0;
 	*out = f;
 	return 0;
 }
@@ -54,6 +64,12 @@ static int fake_run(struct backend *b, void *state, uint64_t n, double *dev,
 	for (uint64_t i = 0; i < n; i++, f->calls++) {
 		if (f->fault == F_NO_WAIT && f->calls > 0)
 			continue;   /* "enqueued": returns before the work is done */
+		if (f->fault == F_SLOW_START) {
+			if (clock_now_ns() - f->t0_ns < SLOW_START_NS) {
+				usleep(SLOW_ITER_US);
+				f->calls_when_fast = f->calls + 1;
+			}
+		}
 		if (f->fault == F_SKIP_AFTER_FIRST && f->calls > 0) {
 			memset(f->out, 0, f->w->plan.output_len * sizeof(float));
 			continue;
@@ -167,11 +183,23 @@ static int teardown(void **state)
 
 /* Runs the fake with fault f; returns the outcome and the stored row count
  * of samples for it. */
+static void measure_fake(struct fixture *fx, struct fake *impl, struct runner_outcome *o,
+			 int *out_samples, char *status, size_t n_status);
+
 static void measure(struct fixture *fx, enum fault f, struct runner_outcome *o,
 		    int *out_samples, char *status, size_t n_status)
 {
-	struct fake impl = { f, NULL, NULL, 0 };
-	struct backend be = { .name = "fake", .family = "fake", .ops = &fake_ops, .impl = &impl };
+	struct fake impl = { .fault = f };
+
+	measure_fake(fx, &impl, o, out_samples, status, n_status);
+}
+
+/* Runs the fake impl (its fault set) through the runner; as measure. */
+static void measure_fake(struct fixture *fx, struct fake *impl, struct runner_outcome *o,
+			 int *out_samples, char *status, size_t n_status)
+{
+	enum fault f = impl->fault;
+	struct backend be = { .name = "fake", .family = "fake", .ops = &fake_ops, .impl = impl };
 	struct runner_peaks peaks = { 50, 10, 1 << 20 };
 	char err[MC_ERRLEN], variant[16];
 	sqlite3_stmt *q = NULL;
@@ -240,6 +268,38 @@ static void test_unsynchronised_device_is_implausible(void **state)
 	assert_non_null(strstr(o.message, "GFLOP/s"));
 }
 
+/* Warm-up lasts until the kernel is steady: with 1 ms samples, calibration
+ * alone ends within a few ms, inside a 12 ms slow start (shorter than the
+ * 20 ms minimum warm-up at this 1 ms target), and the samples
+ * would have caught it. Every iteration the stored samples time (the last
+ * samples x iters_per_sample before the check of the output) must come
+ * after the slow phase. */
+static void test_warmup_outlasts_a_slow_start(void **state)
+{
+	struct fixture *fx = *state;
+	struct fake impl = { .fault = F_SLOW_START };
+	struct runner_outcome o;
+	sqlite3_stmt *q = NULL;
+	char status[32];
+	int n;
+	uint64_t iters;
+
+	measure_fake(fx, &impl, &o, &n, status, sizeof(status));
+	assert_string_equal(o.status, "ok");
+	assert_int_equal(n, 10);
+	assert_int_equal(sqlite3_prepare_v2(store_db(fx->st),
+		"SELECT iters_per_sample FROM result WHERE variant = 'f4'", -1, &q, NULL),
+		SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	iters = (uint64_t)sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	print_message("slow start over after %llu iterations; %llu in all, samples "
+		      "time the last %llu\n", (unsigned long long)impl.calls_when_fast,
+		      (unsigned long long)impl.calls, (unsigned long long)(10 * iters));
+	assert_true(impl.calls_when_fast > 0);
+	assert_true(impl.calls - 10 * iters >= impl.calls_when_fast);
+}
+
 static void test_plausibility_thresholds(void **state)
 {
 	struct runner_peaks p = { 100, 20, 1e6 };
@@ -263,6 +323,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_wrong_kernel_is_invalid_never_timed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kernel_skipping_work_is_caught, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unsynchronised_device_is_implausible, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_warmup_outlasts_a_slow_start, setup, teardown),
 		cmocka_unit_test(test_plausibility_thresholds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
