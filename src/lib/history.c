@@ -918,6 +918,14 @@ static int apply_noise_floor(struct history_comparison *c)
 
 	if (!x)
 		return MC_ENOMEM;
+	/* The verdicts gate CI as one test ("anything slower?"), so the floor
+	 * controls the chance of a false alarm among all n rows, not per row:
+	 * a fixed 3 sigma over 168 results would raise one about every other
+	 * comparison of pure Gaussian noise. */
+	c->noise_k = c->n_rows
+		? stats_normal_upper_quantile(c->alpha / (2.0 * (double)c->n_rows)) : NAN;
+	if (!(c->noise_k >= HISTORY_NOISE_K_MIN))
+		c->noise_k = HISTORY_NOISE_K_MIN;
 	for (size_t i = 0; i < c->n_rows; i++) {
 		struct history_cmp_row *r = &c->rows[i];
 		struct history_noise *g = NULL;
@@ -952,8 +960,8 @@ static int apply_noise_floor(struct history_comparison *c)
 			median_mad(x, g->n, &g->median_pct, &g->mad_pct);
 		g->floor_pct = c->threshold_pct;
 		if (g->n >= HISTORY_NOISE_MIN_N &&
-		    HISTORY_NOISE_K * 1.4826 * g->mad_pct > g->floor_pct)
-			g->floor_pct = HISTORY_NOISE_K * 1.4826 * g->mad_pct;
+		    c->noise_k * 1.4826 * g->mad_pct > g->floor_pct)
+			g->floor_pct = c->noise_k * 1.4826 * g->mad_pct;
 		for (size_t j = i; j < c->n_rows; j++)
 			if (streq(c->rows[j].backend, r->backend) &&
 			    streq(c->rows[j].clock, r->clock))
@@ -1162,6 +1170,7 @@ cJSON *history_comparison_json(const struct history_comparison *c)
 	bad |= add_item(root, "b", run_json(&c->b));
 	bad |= !cJSON_AddNumberToObject(root, "threshold_pct", c->threshold_pct);
 	bad |= !cJSON_AddNumberToObject(root, "alpha", c->alpha);
+	bad |= add_num(root, "noise_k", c->noise_k);
 	bad |= add_item(root, "warnings", warnings_json(c));
 	arr = cJSON_AddArrayToObject(root, "results");
 	bad |= !arr;

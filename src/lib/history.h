@@ -27,9 +27,12 @@
 #define HISTORY_THRESHOLD_PCT 5.0   /* smallest change worth a verdict */
 #define HISTORY_ALPHA 0.05          /* Mann-Whitney significance level */
 /* compare's noise floor: a group of results (one backend, one clock) with
- * at least HISTORY_NOISE_MIN_N members raises its threshold to
- * HISTORY_NOISE_K robust standard deviations (1.4826 MAD) of its changes. */
-#define HISTORY_NOISE_K 3.0
+ * at least HISTORY_NOISE_MIN_N members raises its threshold to K robust
+ * standard deviations (1.4826 MAD) of its changes, where K is the normal
+ * quantile that keeps the chance of any false alarm among the n results
+ * compared at alpha (P(|Z| > K) = alpha / n), and at least
+ * HISTORY_NOISE_K_MIN. */
+#define HISTORY_NOISE_K_MIN 3.0
 #define HISTORY_NOISE_MIN_N 8
 #define HISTORY_MIN_RUNS 4          /* runs a series needs for regressions */
 
@@ -181,6 +184,7 @@ struct history_comparison {
 	size_t n_not_ok;             /* shared results not ok on one side (left out) */
 	size_t n_only_a, n_only_b;   /* results of one run only (left out) */
 	struct history_noise *noise; /* one per (backend, clock) of rows, in first-seen order */
+	double noise_k;              /* K of the noise floors (see HISTORY_NOISE_K_MIN) */
 	size_t n_noise;
 };
 

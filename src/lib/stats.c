@@ -177,6 +177,25 @@ static int cmp_ranked(const void *pa, const void *pb)
 	return (a->v > b->v) - (a->v < b->v);
 }
 
+double stats_normal_upper_quantile(double p)
+{
+	double lo = 0.0, hi = 40.0;
+
+	if (!(p > 0.0 && p <= 0.5))
+		return NAN;
+	/* P(Z > z) = erfc(z / sqrt 2) / 2 falls from 0.5 at z = 0 to below
+	 * the smallest double before z = 40. */
+	while (hi - lo > 1e-12) {
+		double mid = 0.5 * (lo + hi);
+
+		if (0.5 * erfc(mid / sqrt(2.0)) > p)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return 0.5 * (lo + hi);
+}
+
 double stats_mann_whitney_p(const double *a, size_t na, const double *b, size_t nb)
 {
 	struct ranked *r = NULL;

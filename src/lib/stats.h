@@ -39,6 +39,11 @@ int stats_summarize(const double *x, size_t n, struct stats_summary *out);
  * NaN when n == 0. */
 double stats_quantile_sorted(const double *sorted, size_t n, double p);
 
+/* The z with P(Z > z) = p for a standard normal Z, p in (0, 0.5]:
+ * 1.959964 for 0.025, 3.090232 for 0.001. NaN outside (0, 0.5]. Bisection
+ * on erfc to 1e-12, so exact to the precision of erfc. */
+double stats_normal_upper_quantile(double p);
+
 /* Two-sided Mann-Whitney U test of a[0..na) against b[0..nb), normal
  * approximation with tie and continuity correction. Returns the p-value in
  * [0,1]; 1 when either side is empty or every value is tied; NaN when a value

@@ -209,6 +209,19 @@ static void test_quantile(void **state)
 
 /* ------------------------------------------------------------ Mann-Whitney */
 
+/* Upper normal quantiles against tabulated values (R's qnorm). */
+static void test_normal_quantile(void **state)
+{
+	(void)state;
+	assert_true(fabs(stats_normal_upper_quantile(0.025) - 1.959963984540054) < 1e-9);
+	assert_true(fabs(stats_normal_upper_quantile(0.001) - 3.090232306167813) < 1e-9);
+	assert_true(fabs(stats_normal_upper_quantile(0.05 / 336) - 3.617363628335562) < 1e-9);
+	assert_true(fabs(stats_normal_upper_quantile(0.5)) < 1e-9);
+	assert_true(isnan(stats_normal_upper_quantile(0.0)));
+	assert_true(isnan(stats_normal_upper_quantile(0.7)));
+	assert_true(isnan(stats_normal_upper_quantile(NAN)));
+}
+
 static void test_mann_whitney(void **state)
 {
 	const double a[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
@@ -411,6 +424,7 @@ int main(void)
 		cmocka_unit_test(test_summary_ci_order_statistics),
 		cmocka_unit_test(test_summary_rejects),
 		cmocka_unit_test(test_quantile),
+		cmocka_unit_test(test_normal_quantile),
 		cmocka_unit_test(test_mann_whitney),
 		cmocka_unit_test(test_change_ci),
 		cmocka_unit_test(test_changepoints_step),
