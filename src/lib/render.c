@@ -27,7 +27,7 @@
 
 enum {
 	D_SELECT, D_TABLE, D_VALUE, D_RATIO, D_CLAIM, D_CHART, D_PROVENANCE, D_REJECTED,
-	D_SUSPICIOUS, D_COUNT
+	D_SUSPICIOUS, D_REGRESSIONS, D_COUNT
 };
 
 static const struct tmpl_spec render_specs[D_COUNT + 1] = {
@@ -49,6 +49,8 @@ static const struct tmpl_spec render_specs[D_COUNT + 1] = {
 	[D_PROVENANCE] = { "provenance", TMPL_OWN_LINE, NULL, L("heading"), NULL },
 	[D_REJECTED] = { "rejected", TMPL_OWN_LINE, NULL, L("suite"), NULL },
 	[D_SUSPICIOUS] = { "suspicious", TMPL_OWN_LINE, NULL, L("suite"), NULL },
+	[D_REGRESSIONS] = { "regressions", TMPL_OWN_LINE, NULL,
+			    L("backend", "since", "threshold"), NULL },
 	[D_COUNT] = { NULL, 0, NULL, NULL, NULL },
 };
 
@@ -1369,6 +1371,7 @@ static int render_range(struct render *r, size_t from, size_t to,
 		case D_RATIO: step = render_do_ratio(r, node, sc); break;
 		case D_CLAIM: step = render_do_claim(r, node, sc); break;
 		case D_SUSPICIOUS: step = render_suspicious(r, node, sc); break;
+		case D_REGRESSIONS: step = render_regressions(r, node, sc); break;
 		case D_PROVENANCE:
 		case D_REJECTED: step = render_defer(r, i); break;
 		default: step = 0; break;   /* {{end}} of a block handled above */
@@ -1531,6 +1534,7 @@ int render_document(sqlite3 *db, const struct render_opts *o, struct render_out 
 	memset(&r, 0, sizeof(r));
 	memset(&top, 0, sizeof(top));
 	r.o = o;
+	r.db = db;
 	r.err = err;
 	r.n_err = n_err;
 	if ((rc = tmpl_load(o->template_path, render_specs, &r.t, err, n_err)) ||

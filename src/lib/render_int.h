@@ -58,6 +58,7 @@ struct render_deferred {
 
 struct render {
 	const struct render_opts *o;
+	sqlite3 *db;                  /* read only; for the history queries */
 	struct tmpl *t;
 	struct report *rp;
 	struct chart_batch *charts;
@@ -157,6 +158,8 @@ int render_rejected(struct render *r, const struct tmpl_node *node, struct sbuf 
 /* {{suspicious}}: pairs of benchmarks one parameter apart, same kernel and
  * column, whose work grows >= 8x while their median wall time grows < 1.5x;
  * a table of them (or one sentence when there is none) and their sources. */
+int render_regressions(struct render *r, const struct tmpl_node *node,
+		       const struct render_scope *sc);
 int render_suspicious(struct render *r, const struct tmpl_node *node,
 		      const struct render_scope *sc);
 

@@ -18,6 +18,7 @@
 
 #include "err.h"
 #include "history.h"
+#include "render.h"
 #include "sbuf.h"
 #include "stats.h"
 #include "store.h"
@@ -301,6 +302,68 @@ static void test_injected_steps_found(void **state)
 	assert_int_equal(history_regressions(store_db(f->st), &q, &sh, &n, NULL, err,
 					     sizeof(err)), MC_EINVAL);
 	assert_null(sh);
+}
+
+/* Renders text as a template (no charts) against the fixture's db. */
+static int render_tmpl(struct fixture *f, const char *text, struct render_out *out,
+		       char *err)
+{
+	char path[128];
+	struct render_opts o = { path, "h.sqlite", "reports", NULL, 1, NULL };
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/t.md.in", f->dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	assert_int_equal(fclose(fp), 0);
+	memset(out, 0, sizeof(*out));
+	return render_document(store_db(f->st), &o, out, err, MC_ERRLEN);
+}
+
+/* {{regressions}} lists what history_regressions finds: a +20% step at
+ * run 7 of 12 in two series, with its run and the commits around it. */
+static void test_regressions_directive(void **state)
+{
+	enum { H = 2, N = 12 };
+	struct fixture *f = *state;
+	double levels[H * N];
+	char uuids[N][40], err[MC_ERRLEN] = "", want[64], path[128];
+	struct render_out out;
+	const char *p;
+	int rows = 0;
+
+	assert_int_equal(render_tmpl(f, "{{regressions}}\n", &out, err), 0);
+	assert_non_null(strstr(out.doc, "No level shift of 5% or more in the 0 series"));
+	render_out_free(&out);
+
+	for (size_t h = 0; h < H; h++)
+		for (size_t i = 0; i < N; i++)
+			levels[h * N + i] = i < 6 ? 1.0 : 1.2;
+	f->bounded = 1;
+	add_histories(f, H, N, levels, uuids);
+	assert_int_equal(render_tmpl(f, "{{regressions}}\n", &out, err), 0);
+	snprintf(want, sizeof(want), "| `%.8s` (", uuids[6]);
+	for (p = out.doc; (p = strstr(p, want)) != NULL; p++)
+		rows++;
+	if (rows != H)
+		print_error("%s\n", out.doc);
+	assert_int_equal(rows, H);
+	assert_non_null(strstr(out.doc, "run 7 of 12 | +"));
+	assert_non_null(strstr(out.doc, "% slower |"));
+	assert_non_null(strstr(out.doc, "| gen / softmax/h=0 | ref | wall | `"));
+	assert_non_null(strstr(out.doc, "2 level shifts of 5% or more in the 2 series"));
+	render_out_free(&out);
+	/* a threshold above the step hides it; a bad since is a template error */
+	assert_int_equal(render_tmpl(f, "{{regressions threshold=30}}\n", &out, err), 0);
+	assert_non_null(strstr(out.doc, "No level shift of 30% or more in the 2 series"));
+	render_out_free(&out);
+	assert_int_equal(render_tmpl(f, "x\n{{regressions since=nonsense}}\n", &out, err),
+			 MC_EINVAL);
+	snprintf(path, sizeof(path), "%s/t.md.in:2:", f->dir);
+	assert_non_null(strstr(err, path));
+	assert_non_null(strstr(err, "nonsense"));
+	render_out_free(&out);
 }
 
 /* The same steps among Gaussian noise of sd 2%: a run of the old level
@@ -722,6 +785,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_short_series_ignored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verdicts_on_samples, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_compare_noise_floor, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_regressions_directive, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_compare_runs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_series, setup, teardown),
 		cmocka_unit_test(test_text_helpers),
