@@ -47,8 +47,7 @@
 
 #if defined(__x86_64__) || defined(__i386__)
 #define CPU_X86 1
-#include <immintrin.h>
-#define AVX2 __attribute__((target("avx2,fma")))
+#include "simd.h"
 #else
 #define CPU_X86 0
 #endif

@@ -83,57 +83,14 @@ static void softmax_row_scalar(const float *y, float *p, size_t n, size_t c)
 }
 
 #if TRAIN_X86
-#define AVX2 __attribute__((target("avx2,fma")))
-
-AVX2 static inline float hsum8(__m256 v)
-{
-	__m128 s = _mm_add_ps(_mm256_castps256_ps128(v),
-			      _mm256_extractf128_ps(v, 1));
-
-	s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-	s = _mm_add_ss(s, _mm_movehdup_ps(s));
-	return _mm_cvtss_f32(s);
-}
-
-AVX2 static inline float hmax8(__m256 v)
-{
-	__m128 s = _mm_max_ps(_mm256_castps256_ps128(v),
-			      _mm256_extractf128_ps(v, 1));
-
-	s = _mm_max_ps(s, _mm_movehl_ps(s, s));
-	s = _mm_max_ss(s, _mm_movehdup_ps(s));
-	return _mm_cvtss_f32(s);
-}
-
-/* exp(x) for x <= 0: the scheme of rows.c's exp8_nonpos, which documents
- * it (Cephes expf polynomial, ~2 ulp, inputs below -87.3 clamped to give
- * ~1.2e-38: a probability that small is 0 for every purpose here). */
-AVX2 static inline __m256 exp8_nonpos(__m256 x)
-{
-	const __m256 shifter = _mm256_set1_ps(12582912.0f + 127.0f);
-	__m256 t, n, r, q;
-
-	x = _mm256_max_ps(x, _mm256_set1_ps(-87.3365478515625f));
-	t = _mm256_fmadd_ps(x, _mm256_set1_ps(1.44269504088896341f), shifter);
-	n = _mm256_sub_ps(t, shifter);
-	r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
-	r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
-	q = _mm256_set1_ps(1.9875691500e-4f);
-	q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(1.3981999507e-3f));
-	q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(8.3334519073e-3f));
-	q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(4.1665795894e-2f));
-	q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(1.6666665459e-1f));
-	q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(5.0000001201e-1f));
-	q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(1.0f));
-	q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(1.0f));
-	return _mm256_mul_ps(q, _mm256_castsi256_ps(
-		_mm256_slli_epi32(_mm256_castps_si256(t), 23)));
-}
+#include "simd.h"
 
 /* The row kernel eight lanes at a time: max, exp and sum, scale; the row
  * (2 KiB at out = 512) stays in L1 between the passes; the n % 8 tail
- * elements take the scalar path's expf. The clamped exp gives ~1.2e-38,
- * not a subnormal, so only the scaled probabilities need the flush. */
+ * elements take the scalar path's expf. exp8_nonpos (simd.h) clamps its
+ * input and gives ~2^-126 for it, at most a subnormal that adds nothing
+ * to a sum >= 1; the scaled probabilities are flushed below
+ * TRAIN_P_MIN. */
 AVX2 static void softmax_row_avx2(const float *y, float *p, size_t n, size_t c)
 {
 	__m256 vmax = _mm256_set1_ps(-INFINITY), vsum = _mm256_setzero_ps();

@@ -202,10 +202,14 @@ static const char *const render_metric_names[] = {
 	[RENDER_GBPS_BEST_PCT] = "gbps_peak_best", [RENDER_GFLOPS_BEST_PCT] = "gflops_peak_best",
 };
 
+int render_metric_is_best(enum render_metric m)
+{
+	return m == RENDER_GBPS_BEST_PCT || m == RENDER_GFLOPS_BEST_PCT;
+}
+
 int render_metric_is_pct(enum render_metric m)
 {
-	return m == RENDER_GBPS_PCT || m == RENDER_GFLOPS_PCT ||
-	       m == RENDER_GBPS_BEST_PCT || m == RENDER_GFLOPS_BEST_PCT;
+	return m == RENDER_GBPS_PCT || m == RENDER_GFLOPS_PCT || render_metric_is_best(m);
 }
 
 int render_metric_is_gbps_pct(enum render_metric m)
@@ -710,8 +714,7 @@ double render_value(const struct report_result *res, const struct report_device 
 		return NAN;
 	if (m == RENDER_SAMPLES)
 		return (double)res->n_samples;
-	t = m == RENDER_GBPS_BEST_PCT || m == RENDER_GFLOPS_BEST_PCT
-		? res->min_ns : res->median_ns;
+	t = render_metric_is_best(m) ? res->min_ns : res->median_ns;
 	if (!(t > 0))
 		return NAN;
 	switch (m) {
@@ -864,9 +867,8 @@ static void render_note_cell(struct sbuf *s, const struct render_col *c,
 	sbuf_addf(s, " from run `%.8s` (", c->run->uuid);
 	mdesc_text(s, c->run->started_at);
 	if (res && strcmp(res->status, "ok") == 0)
-		sbuf_addf(s, ", %s of %lld samples",
-			  m == RENDER_GBPS_BEST_PCT || m == RENDER_GFLOPS_BEST_PCT
-			  ? "best" : "median", (long long)res->n_samples);
+		sbuf_addf(s, ", %s of %lld samples", render_metric_is_best(m) ? "best" : "median",
+			  (long long)res->n_samples);
 	sbuf_addf(s, ", %s clock)", c->clock);
 }
 
@@ -1174,8 +1176,7 @@ static void render_claim_wording(struct sbuf *s, render_put_fn *put,
 	} else {
 		sbuf_addf(s, " reaches at least %g%% of its measured peak %s%s", threshold,
 			  render_metric_is_gbps_pct(m) ? "bandwidth" : "FLOP rate",
-			  m == RENDER_GBPS_BEST_PCT || m == RENDER_GFLOPS_BEST_PCT
-			  ? " at its best sample" : "");
+			  render_metric_is_best(m) ? " at its best sample" : "");
 	}
 	sbuf_add(s, " on every ");
 	put(s, suite);

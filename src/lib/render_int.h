@@ -47,8 +47,10 @@ enum render_metric {
 	RENDER_N_METRICS
 };
 
-/* Metric kinds (any share of peak; a bandwidth share). */
+/* Metric kinds (any share of peak; a share at the best sample; a
+ * bandwidth share). */
 int render_metric_is_pct(enum render_metric m);
+int render_metric_is_best(enum render_metric m);
 int render_metric_is_gbps_pct(enum render_metric m);
 
 struct render_deferred {

@@ -59,21 +59,18 @@ static void regressions_row(struct sbuf *s, const struct history_shift *h)
 
 /* The shifts of one machine (by fingerprint) appended to rows; counts. */
 static int regressions_machine(struct render *r, const struct tmpl_node *node,
-			       const struct report_machine *m, struct sbuf *rows,
-			       size_t *n_shifts, size_t *n_series)
+			       const struct report_machine *m, double threshold,
+			       struct sbuf *rows, size_t *n_shifts, size_t *n_series)
 {
 	struct history_rq q = { 0 };
 	struct history_shift *sh = NULL;
 	size_t n = 0, series = 0;
-	double threshold;
 	char msg[MC_ERRLEN];
 	int rc;
 
 	q.backend = tmpl_get(node, "backend", NULL);
 	q.since = tmpl_get(node, "since", NULL);
 	q.machine = m->fingerprint;
-	if ((rc = render_number(r, node, "threshold", HISTORY_THRESHOLD_PCT, &threshold)))
-		return rc;
 	q.threshold_pct = threshold;
 	rc = history_regressions(r->db, &q, &sh, &n, &series, msg, sizeof(msg));
 	if (rc == MC_EINVAL)
@@ -107,7 +104,8 @@ int render_regressions(struct render *r, const struct tmpl_node *node,
 		const struct report_machine *m = report_machine(r->rp, ids[i]);
 
 		if (m)
-			rc = regressions_machine(r, node, m, &rows, &n_shifts, &n_series);
+			rc = regressions_machine(r, node, m, threshold, &rows, &n_shifts,
+						 &n_series);
 	}
 	if (rc)
 		goto out;

@@ -11,6 +11,8 @@
 #ifndef MC_MCREPORT_CMD_H
 #define MC_MCREPORT_CMD_H
 
+#include <cjson/cJSON.h>
+
 #include "render.h"
 
 struct cmd_ctx {
@@ -32,6 +34,11 @@ int cmd_render_parse(const char *name, int argc, char **argv, const struct cmd_c
 
 /* Exit status of a library error code (see above). */
 int cmd_exit_status(int mc_err);
+
+/* Prints doc, indented, and a newline on stdout, then deletes it (the
+ * --json output of history, compare and regressions). MC_ENOMEM when doc
+ * is NULL (its builder ran out of memory) or cannot be printed. */
+int cmd_print_json(cJSON *doc);
 
 int cmd_render(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_check(int argc, char **argv, struct cmd_ctx *ctx);

@@ -176,19 +176,6 @@ static int print_text(const struct history_comparison *c)
 	return 0;
 }
 
-static int print_json(const struct history_comparison *c)
-{
-	cJSON *doc = history_comparison_json(c);
-	char *text = doc ? cJSON_Print(doc) : NULL;
-
-	cJSON_Delete(doc);
-	if (!text)
-		return MC_ENOMEM;
-	printf("%s\n", text);
-	free(text);
-	return 0;
-}
-
 /* One "WARNING: ..." line on stderr per way the runs differ. */
 static void warn(const struct history_comparison *c)
 {
@@ -236,7 +223,7 @@ int cmd_compare(int argc, char **argv, struct cmd_ctx *ctx)
 		goto fail;
 	}
 	warn(c);
-	if (o.json ? print_json(c) : print_text(c)) {
+	if (o.json ? cmd_print_json(history_comparison_json(c)) : print_text(c)) {
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
 	}

@@ -135,20 +135,6 @@ static int print_text(const struct history_point *pts, size_t n)
 	return 0;
 }
 
-static int print_json(const struct history_query *q, const struct history_point *pts,
-		      size_t n)
-{
-	cJSON *doc = history_series_json(q, pts, n);
-	char *text = doc ? cJSON_Print(doc) : NULL;
-
-	cJSON_Delete(doc);
-	if (!text)
-		return MC_ENOMEM;
-	printf("%s\n", text);
-	free(text);
-	return 0;
-}
-
 int cmd_history(int argc, char **argv, struct cmd_ctx *ctx)
 {
 	struct history_opts o = { 0 };
@@ -174,7 +160,7 @@ int cmd_history(int argc, char **argv, struct cmd_ctx *ctx)
 	}
 	if (o.chart && history_chart_svg(pts, n, o.q.bench, o.chart, err, sizeof(err)))
 		goto fail;
-	if ((o.json ? print_json(&o.q, pts, n) : print_text(pts, n))) {
+	if (o.json ? cmd_print_json(history_series_json(&o.q, pts, n)) : print_text(pts, n)) {
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
 	}

@@ -138,20 +138,6 @@ static int print_text(const struct history_rq *q, size_t n_series,
 	return 0;
 }
 
-static int print_json(const struct history_rq *q, size_t n_series,
-		      const struct history_shift *sh, size_t n)
-{
-	cJSON *doc = history_shifts_json(q, n_series, sh, n);
-	char *text = doc ? cJSON_Print(doc) : NULL;
-
-	cJSON_Delete(doc);
-	if (!text)
-		return MC_ENOMEM;
-	printf("%s\n", text);
-	free(text);
-	return 0;
-}
-
 int cmd_regressions(int argc, char **argv, struct cmd_ctx *ctx)
 {
 	struct regressions_opts o = { 0 };
@@ -166,7 +152,8 @@ int cmd_regressions(int argc, char **argv, struct cmd_ctx *ctx)
 	if (store_open(ctx->db_path, STORE_READ, &st, err, sizeof(err)) ||
 	    history_regressions(store_db(st), &o.q, &sh, &n, &n_series, err, sizeof(err)))
 		goto fail;
-	if (o.json ? print_json(&o.q, n_series, sh, n) : print_text(&o.q, n_series, sh, n)) {
+	if (o.json ? cmd_print_json(history_shifts_json(&o.q, n_series, sh, n))
+		   : print_text(&o.q, n_series, sh, n)) {
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
 	}

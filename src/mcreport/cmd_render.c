@@ -1,9 +1,11 @@
 /*
  * cmd_render.c - `mcreport [render]`: the template rendered against the db
  * to stdout, charts under --charts. Also the option parsing that check
- * shares, and the mapping of library errors to exit statuses.
+ * shares, the mapping of library errors to exit statuses, and the JSON
+ * printer of the history commands.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -22,6 +24,18 @@ int cmd_exit_status(int mc_err)
 	case MC_ECLAIM: return 3;
 	default: return 1;
 	}
+}
+
+int cmd_print_json(cJSON *doc)
+{
+	char *text = doc ? cJSON_Print(doc) : NULL;
+
+	cJSON_Delete(doc);
+	if (!text)
+		return MC_ENOMEM;
+	printf("%s\n", text);
+	free(text);
+	return 0;
 }
 
 int cmd_render_parse(const char *name, int argc, char **argv, const struct cmd_ctx *ctx,
