@@ -15,6 +15,7 @@ DB         ?= db/benchmarks.sqlite
 SUITE      ?=
 BACKENDS   ?=
 QUICK      ?=
+ROUNDS     ?=
 
 PKGS := sqlite3 libcjson OpenCL hwloc openblas clblast
 DEPS_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
@@ -107,7 +108,7 @@ deps:
 suite: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)sh scripts/peers-venv.sh .venv
-	$(Q)./bin/mcbench run --db '$(DB)' $(if $(QUICK),--quick) \
+	$(Q)./bin/mcbench run --db '$(DB)' $(if $(QUICK),--quick) $(if $(ROUNDS),--rounds $(ROUNDS)) \
 	    $(foreach s,$(SUITE),--suite $(s)) $(foreach b,$(BACKENDS),--backend $(b))
 
 # ---------------------------------------------------------------- the document

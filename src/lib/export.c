@@ -11,6 +11,7 @@
 #include "export.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,7 +182,7 @@ static const char sql_run[] =
 	" r.git_dirty, r.compiler, r.cflags, r.timer_name, r.timer_resolution_ns,"
 	" r.timer_overhead_ns, r.quick, r.notes, r.provenance,"
 	" m.fingerprint, m.hostname, m.cpu_model, m.cores, m.threads,"
-	" m.mem_bytes, m.os, m.kernel"
+	" m.mem_bytes, m.os, m.kernel, r.rounds"
 	" FROM run r JOIN machine m ON m.id = r.machine_id WHERE r.id = ?1";
 
 static const char sql_devices[] =
@@ -228,6 +229,7 @@ static int build_run(struct builder *b, sqlite3_stmt *s, cJSON *doc)
 	put(b, timer, "overhead_ns", col_real(s, 11));
 	put(b, run, "timer", timer);
 	put(b, run, "quick", col_bool(s, 12));
+	put(b, run, "rounds", col_int(s, 23));
 	put(b, run, "notes", col_text(s, 13));
 	prov = col_json(s, 14, &rc);
 	if (!prov)
@@ -822,6 +824,15 @@ static int parse_run_fields(struct imp *im, const cJSON *o, struct imp_run *r)
 		    !(rc = get_num(im, timer, "resolution_ns", 0, &x->timer_resolution_ns)))
 			rc = get_num(im, timer, "overhead_ns", 0, &x->timer_overhead_ns);
 		path_pop(im, mark2);
+	}
+	/* rounds came with format 1's second schema: absent means a run that
+	 * took every sample in one pass. */
+	x->rounds = 1;
+	if (!rc && cJSON_GetObjectItemCaseSensitive(ro, "rounds")) {
+		int64_t rounds = 1;
+
+		rc = get_int(im, ro, "rounds", 0, 1, &rounds);
+		x->rounds = rounds > INT_MAX ? INT_MAX : (int)rounds;
 	}
 	if (!rc &&
 	    !(rc = get_bool(im, ro, "quick", 0, &x->quick)) &&

@@ -8,6 +8,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -393,7 +394,8 @@ static void prov_methodology(struct render *r, struct sbuf *s, const struct repo
 			     int level)
 {
 	double res_lo = INFINITY, res_hi = 0, ovh_lo = INFINITY, ovh_hi = 0;
-	size_t n_quick = 0;
+	size_t n_quick = 0, n_one_pass = 0;
+	int rounds_lo = INT_MAX, rounds_hi = 0;
 	char a[UNITS_LEN], b[UNITS_LEN];
 
 	prov_heading(s, level, "Methodology");
@@ -403,6 +405,12 @@ static void prov_methodology(struct render *r, struct sbuf *s, const struct repo
 		ovh_lo = fmin(ovh_lo, runs[i]->timer_overhead_ns);
 		ovh_hi = fmax(ovh_hi, runs[i]->timer_overhead_ns);
 		n_quick += runs[i]->quick != 0;
+		if (runs[i]->rounds > 1) {
+			rounds_lo = runs[i]->rounds < rounds_lo ? runs[i]->rounds : rounds_lo;
+			rounds_hi = runs[i]->rounds > rounds_hi ? runs[i]->rounds : rounds_hi;
+		} else {
+			n_one_pass++;
+		}
 	}
 	sbuf_add(s, "- Each number is a median over timed samples. ");
 	if (r->max_samples) {
@@ -418,6 +426,17 @@ static void prov_methodology(struct render *r, struct sbuf *s, const struct repo
 		sbuf_add(s, ".");
 	}
 	sbuf_addc(s, '\n');
+	if (rounds_hi) {
+		sbuf_add(s, "- Samples were taken in ");
+		prov_range(s, rounds_lo, rounds_hi);
+		sbuf_add(s, " interleaved rounds: each round prepares every benchmark afresh, "
+			 "validates its output, warms it up and takes its share of the samples, "
+			 "so a median spans its whole run rather than a few milliseconds of it.");
+		if (n_one_pass)
+			sbuf_addf(s, " %zu run%s took all samples in one pass.", n_one_pass,
+				  n_one_pass == 1 ? "" : "s");
+		sbuf_addc(s, '\n');
+	}
 	if (r->n_used) {
 		sbuf_add(s, "- Timer: ");
 		for (size_t i = 0; i < r->n_used; i++) {

@@ -45,7 +45,7 @@ static const char *const report_sql[Q_COUNT] = {
 		"LIMIT 1",
 	[Q_RUN] = "SELECT id, machine_id, uuid, started_at, ended_at, status, argv, "
 		"git_commit, git_dirty, compiler, cflags, timer_name, timer_resolution_ns, "
-		"timer_overhead_ns, quick, provenance, notes FROM run WHERE id = ?1",
+		"timer_overhead_ns, quick, provenance, notes, rounds FROM run WHERE id = ?1",
 	[Q_RUN_COUNTS] = "SELECT count(*), coalesce(sum(status = 'ok'), 0), "
 		"min(CASE WHEN status = 'ok' THEN n_samples END), "
 		"max(CASE WHEN status = 'ok' THEN n_samples END) FROM result WHERE run_id = ?1",
@@ -486,6 +486,7 @@ static int report_run_load(struct report *rp, int64_t run_id,
 	run->quick = (int)report_col_int(st, 14, 0);
 	run->provenance = report_col_str(rp, st, 15, &oom);
 	run->notes = report_col_str(rp, st, 16, &oom);
+	run->rounds = (int)report_col_int(st, 17, 1);
 	sqlite3_reset(st);
 	st = report_stmt(rp, Q_RUN_COUNTS);
 	sqlite3_bind_int64(st, 1, run_id);

@@ -31,6 +31,7 @@ struct report_run {
 	const char *compiler, *cflags, *timer_name;
 	double timer_resolution_ns, timer_overhead_ns;
 	int quick;
+	int rounds;                  /* interleaved rounds (runner.h) */
 	const char *provenance;      /* JSON text */
 	const char *notes;           /* NULL when none */
 	/* Over all of the run's results: */

@@ -228,153 +228,258 @@ static int store_rows(struct store *st, int64_t run_id, struct store_result *r,
 				t && t->dev_ns ? t->n : 0, err, n_err);
 }
 
-int runner_measure(struct store *st, int64_t run_id, const struct suite *s,
-		   const struct suite_bench *b, const struct workload *w,
-		   const float *ref, struct backend *be, const char *variant,
-		   struct runner_peaks *peaks, struct runner_outcome *out,
-		   char *err, size_t n_err)
-{
-	char params[512], msg[512] = "";
+/* One benchmark x backend x variant, measured over rounds. */
+struct runner_task {
+	const struct suite_bench *b;          /* borrowed, like the rest */
+	const struct workload *w;
+	const float *ref;
+	struct backend *be;
+	struct runner_peaks *peaks;
+	int rounds;                           /* min(asked, samples) */
+	int settled;                          /* outcome decided: no more rounds */
 	struct store_result r;
-	struct timing t = { 0 };
+	char params[512], msg[512];
+	struct timing t;                      /* t.n allocated, taken filled */
+	size_t taken;
+	float *got;
+};
+
+int runner_task_new(const struct suite *s, const struct suite_bench *b,
+		    const struct workload *w, const float *ref, struct backend *be,
+		    const char *variant, struct runner_peaks *peaks, int rounds,
+		    struct runner_task **out, char *err, size_t n_err)
+{
+	struct runner_task *t = calloc(1, sizeof(*t));
+
+	*out = NULL;
+	if (!t)
+		return err_set(err, n_err, MC_ENOMEM, "out of memory for %s on %s",
+			       b->name, be->name);
+	t->b = b;
+	t->w = w;
+	t->ref = ref;
+	t->be = be;
+	t->peaks = peaks;
+	t->rounds = rounds < 1 ? 1 : rounds > b->samples ? b->samples : rounds;
+	workload_params_json(w, t->params, sizeof(t->params));
+	t->r.suite = s->name;
+	t->r.benchmark = b->name;
+	t->r.kernel = b->spec->name;
+	t->r.params = t->params;
+	t->r.backend = be->name;
+	t->r.variant = variant;
+	t->r.flops = w->plan.flops;
+	t->r.bytes = w->plan.bytes;
+	t->r.max_abs_err = NAN;
+	t->r.max_rel_err = NAN;
+	t->r.status = "ok";
+	t->t.n = (size_t)b->samples;
+	t->t.wall_ns = calloc(t->t.n, sizeof(double));
+	t->t.dev_ns = be->has_device_clock ? calloc(t->t.n, sizeof(double)) : NULL;
+	t->got = malloc(w->plan.output_len * sizeof(float));
+	if (!t->t.wall_ns || (be->has_device_clock && !t->t.dev_ns) || !t->got) {
+		runner_task_free(t);
+		return err_set(err, n_err, MC_ENOMEM, "out of memory for %s on %s",
+			       b->name, be->name);
+	}
+	*out = t;
+	return 0;
+}
+
+void runner_task_free(struct runner_task *t)
+{
+	if (!t)
+		return;
+	free(t->t.wall_ns);
+	free(t->t.dev_ns);
+	free(t->got);
+	free(t);
+}
+
+/* Ends the task with status; its message is already in t->msg. */
+static void task_settle(struct runner_task *t, const char *status)
+{
+	t->r.status = status;
+	t->settled = 1;
+}
+
+/* Fetches the output and checks it against the reference; keeps the
+ * largest errors seen over every check of every round. */
+static int task_check(struct runner_task *t, void *state)
+{
+	double abs_err = NAN, rel_err = NAN;
+	int rc = t->be->ops->output(t->be, state, t->got, t->msg, sizeof(t->msg));
+
+	if (rc)
+		return rc;
+	rc = workload_check(t->ref, t->got, t->w->plan.output_len, t->b->rtol,
+			    t->b->atol, &abs_err, &rel_err, t->msg, sizeof(t->msg));
+	if (isnan(t->r.max_abs_err) || abs_err > t->r.max_abs_err)
+		t->r.max_abs_err = abs_err;
+	if (isnan(t->r.max_rel_err) || rel_err > t->r.max_rel_err)
+		t->r.max_rel_err = rel_err;
+	return rc;
+}
+
+/* The body of a round on a prepared state: validate, warm up (calibrating
+ * in round 0), take this round's samples, validate again. */
+static void task_round_on(struct runner_task *t, void *state, int round)
+{
+	const struct suite_bench *b = t->b;
+	struct timing part;
+	double first_wall, dev_dummy;
+	size_t end = (size_t)(round + 1) * t->t.n / (size_t)t->rounds;
+	int rc;
+
+	/* Validation before any timing: the first iteration's output must
+	 * match the reference computed from the same seeded inputs. */
+	rc = timed_run(t->be, state, 1, &first_wall, &dev_dummy, t->msg, sizeof(t->msg));
+	if (rc) {
+		task_settle(t, "failed");
+		return;
+	}
+	rc = task_check(t, state);
+	if (rc) {
+		task_settle(t, rc == MC_EVALID ? "invalid" : "failed");
+		return;
+	}
+	if (round == 0) {
+		/* A first call already too slow for the budget is skipped
+		 * after validation, without another call to confirm it. */
+		if (first_wall * (b->samples + 1) > b->max_seconds * 2e9) {
+			snprintf(t->msg, sizeof(t->msg),
+				 "one iteration takes %.3g s, so %d samples would exceed "
+				 "the suite's budget of %g s", first_wall / 1e9, b->samples,
+				 b->max_seconds);
+			rc = MC_ENOTSUP;
+		} else {
+			rc = calibrate(t->be, state, b->target_ms * 1e6, b->max_seconds,
+				       b->samples, &t->t.iters, t->msg, sizeof(t->msg));
+		}
+	} else {
+		/* Fresh buffers again, so the same warm-up; the validation
+		 * call, scaled, is the time to beat. */
+		rc = settle(t->be, state, t->t.iters, first_wall * (double)t->t.iters,
+			    b->target_ms * 1e6, t->msg, sizeof(t->msg));
+	}
+	if (rc) {
+		task_settle(t, rc == MC_ENOTSUP ? "skipped" : "failed");
+		return;
+	}
+	part = t->t;     /* iters as calibrated */
+	part.n = end - t->taken;
+	part.wall_ns = t->t.wall_ns + t->taken;
+	part.dev_ns = t->t.dev_ns ? t->t.dev_ns + t->taken : NULL;
+	rc = take_samples(t->be, state, &part, t->msg, sizeof(t->msg));
+	if (rc) {
+		task_settle(t, "failed");
+		return;
+	}
+	t->taken = end;
+	/* The output after timing must still be right: a kernel that only
+	 * computes on its first call, or caches, is caught here. */
+	rc = task_check(t, state);
+	if (rc)
+		task_settle(t, rc == MC_EVALID ? "invalid" : "failed");
+}
+
+void runner_task_round(struct runner_task *t, int round)
+{
 	void *state = NULL;
-	float *got = NULL;
-	double dev_dummy, first_iter_ns = 0;
-	int rc, stored_rc;
+	int rc;
 
-	workload_params_json(w, params, sizeof(params));
-	memset(&r, 0, sizeof(r));
-	r.suite = s->name;
-	r.benchmark = b->name;
-	r.kernel = b->spec->name;
-	r.params = params;
-	r.backend = be->name;
-	r.variant = variant;
-	r.flops = w->plan.flops;
-	r.bytes = w->plan.bytes;
-	r.max_abs_err = NAN;
-	r.max_rel_err = NAN;
-	r.status = "failed";
-
-	rc = be->ops->prepare(be, w, variant, &state, msg, sizeof(msg));
+	if (t->settled || round >= t->rounds)
+		return;
+	rc = t->be->ops->prepare(t->be, t->w, t->r.variant, &state, t->msg,
+				 sizeof(t->msg));
 	if (rc) {
 		/* A peer that built other shapes than the workload defines
 		 * (MC_EVALID) is not measuring the same work: invalid. */
-		if (rc == MC_ENOTSUP)
-			r.status = "skipped";
-		else if (rc == MC_EVALID)
-			r.status = "invalid";
-		goto record;
+		task_settle(t, rc == MC_ENOTSUP ? "skipped" :
+			       rc == MC_EVALID ? "invalid" : "failed");
+		return;
 	}
-	/* Validation before any timing: the first iteration's output must
-	 * match the reference computed from the same seeded inputs. */
-	got = malloc(w->plan.output_len * sizeof(float));
-	if (!got) {
-		snprintf(msg, sizeof(msg), "out of memory for the output");
-		goto record;
-	}
-	{
-		double first_wall;
+	task_round_on(t, state, round);
+	t->be->ops->release(t->be, state);
+}
 
-		rc = timed_run(be, state, 1, &first_wall, &dev_dummy, msg, sizeof(msg));
-		if (!rc)
-			rc = be->ops->output(be, state, got, msg, sizeof(msg));
-		if (rc)
-			goto record;
-		/* A first call already too slow for the budget is skipped after
-		 * validation, without another call to confirm it. */
-		if (first_wall * (b->samples + 1) > b->max_seconds * 2e9)
-			t.iters = 0;
-		else
-			t.iters = 1;
-		first_iter_ns = first_wall;
-	}
-	rc = workload_check(ref, got, w->plan.output_len, b->rtol, b->atol,
-			    &r.max_abs_err, &r.max_rel_err, msg, sizeof(msg));
-	if (rc) {
-		r.status = "invalid";
-		goto record;
-	}
+int runner_task_pending(const struct runner_task *t, int round)
+{
+	return !t->settled && round < t->rounds;
+}
 
-	if (t.iters == 0) {
-		snprintf(msg, sizeof(msg),
-			 "one iteration takes %.3g s, so %d samples would exceed "
-			 "the suite's budget of %g s", first_iter_ns / 1e9, b->samples,
-			 b->max_seconds);
-		rc = MC_ENOTSUP;
-	} else {
-		rc = calibrate(be, state, b->target_ms * 1e6, b->max_seconds,
-			       b->samples, &t.iters, msg, sizeof(msg));
-	}
-	if (rc) {
-		r.status = rc == MC_ENOTSUP ? "skipped" : "failed";
-		goto record;
-	}
-	t.n = (size_t)b->samples;
-	t.wall_ns = calloc(t.n, sizeof(double));
-	t.dev_ns = be->has_device_clock ? calloc(t.n, sizeof(double)) : NULL;
-	if (!t.wall_ns || (be->has_device_clock && !t.dev_ns)) {
-		snprintf(msg, sizeof(msg), "out of memory for samples");
-		t.n = 0;
-		goto record;
-	}
-	rc = take_samples(be, state, &t, msg, sizeof(msg));
-	if (rc) {
-		t.n = 0;
-		goto record;
-	}
-	/* The output after timing must still be right: a kernel that only
-	 * computes on its first call, or caches, is caught here. */
-	rc = be->ops->output(be, state, got, msg, sizeof(msg));
-	if (!rc)
-		rc = workload_check(ref, got, w->plan.output_len, b->rtol, b->atol,
-				    &r.max_abs_err, &r.max_rel_err, msg, sizeof(msg));
-	if (rc) {
-		r.status = "invalid";
-		t.n = 0;
-		goto record;
-	}
-	r.iters_per_sample = (int64_t)t.iters;
-	r.status = "ok";
-	{
-		struct stats_summary ws;
-		double *best = t.dev_ns ? t.dev_ns : t.wall_ns;
+/* Summarises the samples and checks that they are physically possible. */
+static void task_judge(struct runner_task *t)
+{
+	const struct workload *w = t->w;
+	struct stats_summary ws;
+	double *best = t->t.dev_ns ? t->t.dev_ns : t->t.wall_ns;
 
-		/* Plausibility uses the fastest clock's median: device time
-		 * excludes host overhead, so it is the one that could be too fast. */
-		/* An implausible result keeps its samples as evidence; reports
-		 * never show it as a time. */
-		if (stats_summarize(best, t.n, &ws) == 0)
-			r.status = runner_plausibility(w->plan.flops, w->plan.bytes,
-						       ws.median, footprint_of(w),
-						       peaks, msg, sizeof(msg));
-		/* The probe at the start of the run may have been slowed by
-		 * other load; before rejecting, probe again and keep the
-		 * higher peaks, so only a result beyond a quiet peak fails. */
-		if (strcmp(r.status, "ok") != 0 && reprobe(be, peaks))
-			r.status = runner_plausibility(w->plan.flops, w->plan.bytes,
-						       ws.median, footprint_of(w),
-						       peaks, msg, sizeof(msg));
-	}
+	t->r.iters_per_sample = (int64_t)t->t.iters;
+	/* Plausibility uses the fastest clock's median: device time
+	 * excludes host overhead, so it is the one that could be too fast.
+	 * An implausible result keeps its samples as evidence; reports never
+	 * show it as a time. */
+	if (stats_summarize(best, t->t.n, &ws) != 0)
+		return;
+	t->r.status = runner_plausibility(w->plan.flops, w->plan.bytes, ws.median,
+					  footprint_of(w), t->peaks, t->msg,
+					  sizeof(t->msg));
+	/* The probe at the start of the run may have been slowed by other
+	 * load; before rejecting, probe again and keep the higher peaks, so
+	 * only a result beyond a quiet peak fails. */
+	if (strcmp(t->r.status, "ok") != 0 && reprobe(t->be, t->peaks))
+		t->r.status = runner_plausibility(w->plan.flops, w->plan.bytes,
+						  ws.median, footprint_of(w), t->peaks,
+						  t->msg, sizeof(t->msg));
+}
 
-record:
-	r.message = msg[0] ? msg : NULL;
-	if (strcmp(r.status, "ok") != 0 && strcmp(r.status, "implausible") != 0)
-		t.n = 0;
-	stored_rc = store_rows(st, run_id, &r, be, t.n ? &t : NULL, err, n_err);
-	if (out) {
-		out->status = r.status;
-		snprintf(out->message, sizeof(out->message), "%s", msg);
-		out->median_ns = t.n ? r.stats.median : NAN;
-		if (t.n && be->has_device_clock) {
-			struct stats_summary ws;
-			if (stats_summarize(t.wall_ns, t.n, &ws) == 0)
-				out->median_ns = ws.median;
+int runner_task_store(struct runner_task *t, struct store *st, int64_t run_id,
+		      struct runner_outcome *out, char *err, size_t n_err)
+{
+	const struct timing *timed = NULL;
+	int rc;
+
+	if (!t->settled) {
+		if (t->taken == t->t.n) {
+			task_judge(t);
+		} else {
+			snprintf(t->msg, sizeof(t->msg), "only %zu of %zu samples were taken",
+				 t->taken, t->t.n);
+			t->r.status = "failed";
 		}
 	}
-	be->ops->release(be, state);
-	free(got);
-	free(t.wall_ns);
-	free(t.dev_ns);
-	return stored_rc;
+	if (!strcmp(t->r.status, "ok") || !strcmp(t->r.status, "implausible"))
+		timed = &t->t;
+	t->r.message = t->msg[0] ? t->msg : NULL;
+	rc = store_rows(st, run_id, &t->r, t->be, timed, err, n_err);
+	if (out) {
+		struct stats_summary ws;
+
+		out->status = t->r.status;
+		snprintf(out->message, sizeof(out->message), "%s", t->msg);
+		out->median_ns = NAN;
+		if (timed && stats_summarize(t->t.wall_ns, t->t.n, &ws) == 0)
+			out->median_ns = ws.median;
+	}
+	return rc;
+}
+
+int runner_measure(struct store *st, int64_t run_id, const struct suite *s,
+		   const struct suite_bench *b, const struct workload *w,
+		   const float *ref, struct backend *be, const char *variant,
+		   struct runner_peaks *peaks, int rounds, struct runner_outcome *out,
+		   char *err, size_t n_err)
+{
+	struct runner_task *t = NULL;
+	int rc = runner_task_new(s, b, w, ref, be, variant, peaks, rounds, &t, err,
+				 n_err);
+
+	if (rc)
+		return rc;
+	for (int k = 0; runner_task_pending(t, k); k++)
+		runner_task_round(t, k);
+	rc = runner_task_store(t, st, run_id, out, err, n_err);
+	runner_task_free(t);
+	return rc;
 }

@@ -1,15 +1,27 @@
 /*
- * runner.h - measures one benchmark on one backend and stores the result.
+ * runner.h - measures benchmarks on backends and stores the results.
  *
- * The methodology lives here, in one place, for every backend:
- *  1. prepare, run one iteration, fetch the output and validate it against
- *     the reference; a mismatch is stored as 'invalid' and never timed;
- *  2. warm up and calibrate: double the iterations per sample until one
- *     sample lasts at least the target time (swamping timer resolution);
- *  3. take the samples (wall clock around a call that waits for the device;
- *     device clock from profiling events where the backend has one);
- *  4. summarise (stats.h), check physical plausibility against the device's
- *     measured peaks, and store result + raw samples in one transaction.
+ * The methodology lives here, in one place, for every backend. A task is
+ * one benchmark x backend x variant; its samples are taken in rounds, and
+ * the caller interleaves the rounds of all its tasks (round 0 of every
+ * task, then round 1 of every task, ...), so that a result's samples span
+ * the whole run rather than the few milliseconds a single pass would take:
+ * a shared machine drifts over seconds, and samples taken back to back
+ * cannot see it (their CI would claim a precision the next run refutes).
+ * Each round:
+ *  1. prepares a fresh state (buffers, device copies, a peer's workload),
+ *     runs one iteration, fetches the output and validates it against
+ *     the reference; a mismatch ends the task as 'invalid', never timed;
+ *  2. warms up: in round 0 it also calibrates (doubles the iterations per
+ *     sample until one sample lasts at least the target time, swamping
+ *     timer resolution), later rounds reuse that count;
+ *  3. takes its share of the samples (wall clock around a call that waits
+ *     for the device; device clock from profiling events where the backend
+ *     has one): round k of R takes samples floor(k*n/R) .. floor((k+1)*n/R)-1;
+ *  4. validates the output again, and releases the state.
+ * Storing summarises (stats.h), checks physical plausibility against the
+ * device's measured peaks, and stores result + raw samples in one
+ * transaction per clock.
  */
 #ifndef MC_RUNNER_H
 #define MC_RUNNER_H
@@ -37,14 +49,41 @@ struct runner_outcome {
 	double median_ns;     /* wall clock, when timed */
 };
 
-/* Measures bench b (workload w, reference output ref) on backend be with
- * variant ("" for none) and stores one row per clock. Returns 0 when the
- * outcome was stored, whatever it was; negative only when the store failed
- * (the caller should stop the run). */
+struct runner_task;
+
+/* A task measuring bench b (workload w, reference output ref) on backend
+ * be with variant ("" for none), in rounds rounds (at most b->samples; 1
+ * takes every sample in one pass). s, b, w, ref, be, variant and peaks are
+ * borrowed and must outlive the task; peaks may be raised by a re-probe.
+ * Errors: MC_ENOMEM. Release with runner_task_free(). */
+int runner_task_new(const struct suite *s, const struct suite_bench *b,
+		    const struct workload *w, const float *ref, struct backend *be,
+		    const char *variant, struct runner_peaks *peaks, int rounds,
+		    struct runner_task **out, char *err, size_t n_err);
+void runner_task_free(struct runner_task *t);   /* accepts NULL */
+
+/* Nonzero when round (0-based) still has work: the task's outcome is not
+ * yet decided and round is below its round count. */
+int runner_task_pending(const struct runner_task *t, int round);
+
+/* Runs round `round` of t, in order from 0; does nothing unless pending.
+ * A failure is part of the outcome (invalid, failed, skipped, with its
+ * message) and ends the task's rounds; nothing is stored yet. */
+void runner_task_round(struct runner_task *t, int round);
+
+/* Decides the outcome (a task whose rounds did not all run is 'failed')
+ * and stores one row per clock; out (may be NULL) gets it. Returns 0 when
+ * stored, whatever the outcome; negative only when the store failed (the
+ * caller should stop the run). */
+int runner_task_store(struct runner_task *t, struct store *st, int64_t run_id,
+		      struct runner_outcome *out, char *err, size_t n_err);
+
+/* A task run to the end alone: new, every round, store, free. Returns as
+ * runner_task_store, or MC_ENOMEM. */
 int runner_measure(struct store *st, int64_t run_id, const struct suite *s,
 		   const struct suite_bench *b, const struct workload *w,
 		   const float *ref, struct backend *be, const char *variant,
-		   struct runner_peaks *peaks, struct runner_outcome *out,
+		   struct runner_peaks *peaks, int rounds, struct runner_outcome *out,
 		   char *err, size_t n_err);
 
 /* Status for a result whose median implies gflops and gbps on a device with

@@ -52,9 +52,9 @@ static const char *const stmt_sql[Q_COUNT] = {
 	[Q_RUN_INSERT] =
 		"INSERT INTO run (uuid, machine_id, started_at, status, pid, argv,"
 		" git_commit, git_dirty, compiler, cflags, timer_name,"
-		" timer_resolution_ns, timer_overhead_ns, quick, provenance)"
+		" timer_resolution_ns, timer_overhead_ns, quick, provenance, rounds)"
 		" VALUES (?1, ?2, ?3, 'running', ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
-		" ?11, ?12, ?13, ?14)",
+		" ?11, ?12, ?13, ?14, ?15)",
 	[Q_RUN_FINISH] =
 		"UPDATE run SET status = ?2, ended_at = " SQL_NOW " WHERE id = ?1",
 	[Q_RUN_NOTE] =
@@ -520,6 +520,7 @@ int store_run_begin(struct store *st, const struct store_run *run,
 		brc |= sqlite3_bind_double(s, 12, run->timer_overhead_ns);
 		brc |= sqlite3_bind_int(s, 13, run->quick ? 1 : 0);
 		brc |= bind_text(s, 14, run->provenance);
+		brc |= sqlite3_bind_int(s, 15, run->rounds > 1 ? run->rounds : 1);
 		if (brc) {
 			stmt_done(s);
 			rc = db_fail(st->path, st->db, brc, what, err, n_err);

@@ -52,6 +52,7 @@ struct store_run {
 	const char *timer_name;
 	double timer_resolution_ns, timer_overhead_ns;
 	int quick;
+	int rounds;               /* interleaved rounds (runner.h); <= 1: one */
 	const char *provenance;   /* JSON text */
 	struct store_machine machine;
 };

@@ -4,9 +4,12 @@
  * Order of work: load and validate every suite first (a typo fails before
  * anything is measured), discover backends, open the db, record provenance
  * and the run (status 'running'), probe each device's roofline, then measure
- * each benchmark x backend x variant, one transaction per result. The run
- * becomes 'complete' only at the very end; SIGINT/SIGTERM mark it 'aborted',
- * and a SIGKILL leaves it 'running' until the next run reaps it.
+ * every benchmark x backend x variant in interleaved rounds (runner.h): a
+ * pass over all of them per round, so each result's samples span the run.
+ * A result is stored, one transaction per clock, when its last round ends
+ * (or its outcome is decided sooner). The run becomes 'complete' only at
+ * the very end; SIGINT/SIGTERM mark it 'aborted', and a SIGKILL leaves it
+ * 'running' until the next run reaps it.
  */
 #include <math.h>
 #include <signal.h>
@@ -28,6 +31,11 @@
 
 #define MAX_BACKENDS 32
 #define MAX_SUITES 64
+/* Rounds per run unless --rounds says otherwise: with the default 10
+ * samples (5 quick), 2 (1) per round; a drift that slows one round moves
+ * a median of 5 rounds by at most one order statistic. */
+#define RUN_DEFAULT_ROUNDS 5
+#define RUN_MAX_ROUNDS 1000
 
 static volatile sig_atomic_t stop_signal;
 
@@ -42,6 +50,7 @@ struct run_opts {
 	const char *backends[MAX_BACKENDS];
 	size_t n_backends;
 	int quick;
+	int rounds;
 };
 
 static int parse_opts(int argc, char **argv, struct run_opts *o)
@@ -49,6 +58,16 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--quick") == 0) {
 			o->quick = 1;
+		} else if (strcmp(argv[i], "--rounds") == 0 && i + 1 < argc) {
+			char *end = NULL;
+			long n = strtol(argv[++i], &end, 10);
+
+			if (!*argv[i] || *end || n < 1 || n > RUN_MAX_ROUNDS) {
+				fprintf(stderr, "mcbench run: --rounds wants an integer from 1 "
+					"to %d, not '%s'\n", RUN_MAX_ROUNDS, argv[i]);
+				return -1;
+			}
+			o->rounds = (int)n;
 		} else if (strcmp(argv[i], "--suite") == 0 && i + 1 < argc) {
 			if (o->n_suites == MAX_SUITES)
 				return -1;
@@ -186,23 +205,108 @@ static int runnable(const struct suite_bench *b, struct backend *be)
 	return suite_bench_allows(b, be->family) && be->ops->supports(be, b->spec->name);
 }
 
-static size_t count_tasks(struct suite **suites, size_t n_suites,
-			  struct backend **bes, size_t n_bes)
+/* One benchmark of the run: its workload and reference output, made when
+ * its first task starts and kept for all rounds. */
+struct job {
+	const struct suite *s;
+	const struct suite_bench *b;
+	struct workload *w;
+	float *ref;
+};
+
+/* One benchmark x backend x variant; task is NULL before round 0 reaches
+ * it and after it is stored. */
+struct slot {
+	struct job *job;
+	struct backend *be;
+	size_t k;                 /* index of be, for its peaks */
+	const char *variant;
+	struct runner_task *task;
+	int stored;
+};
+
+struct plan {
+	struct job *jobs;
+	size_t n_jobs;
+	struct slot *slots;
+	size_t n_slots;
+	size_t n_steps;           /* rounds over all slots, for progress */
+};
+
+static void plan_free(struct plan *p)
 {
-	size_t n = 0;
+	for (size_t i = 0; i < p->n_slots; i++)
+		runner_task_free(p->slots[i].task);
+	for (size_t i = 0; i < p->n_jobs; i++) {
+		free(p->jobs[i].ref);
+		workload_destroy(p->jobs[i].w);
+	}
+	free(p->slots);
+	free(p->jobs);
+}
 
-	for (size_t s = 0; s < n_suites; s++)
-		for (size_t i = 0; i < suites[s]->n_benches; i++)
-			for (size_t k = 0; k < n_bes; k++) {
+/* Lists every benchmark x backend x variant, in suite order. */
+static int plan_build(struct suite **suites, size_t n_suites, struct backend **bes,
+		      size_t n_bes, int rounds, struct plan *p, char *err, size_t n_err)
+{
+	size_t n_benches = 0, n_slots = 0;
+
+	memset(p, 0, sizeof(*p));
+	for (int pass = 0; pass < 2; pass++) {
+		n_benches = n_slots = 0;
+		for (size_t s = 0; s < n_suites; s++) {
+			for (size_t i = 0; i < suites[s]->n_benches; i++) {
 				const struct suite_bench *b = &suites[s]->benches[i];
-				const char *const *v;
+				struct job *j = pass ? &p->jobs[n_benches] : NULL;
 
-				if (!runnable(b, bes[k]))
-					continue;
-				for (v = variants_of(bes[k], b->spec->name); *v; v++)
-					n++;
+				if (j) {
+					j->s = suites[s];
+					j->b = b;
+				}
+				n_benches++;
+				for (size_t k = 0; k < n_bes; k++) {
+					if (!runnable(b, bes[k]))
+						continue;
+					for (const char *const *v = variants_of(bes[k], b->spec->name);
+					     *v; v++, n_slots++) {
+						if (!pass)
+							continue;
+						p->slots[n_slots] = (struct slot){ j, bes[k], k, *v,
+										    NULL, 0 };
+						p->n_steps += (size_t)(rounds < b->samples ?
+								       rounds : b->samples);
+					}
+				}
 			}
-	return n;
+		}
+		if (!pass) {
+			p->jobs = calloc(n_benches ? n_benches : 1, sizeof(*p->jobs));
+			p->slots = calloc(n_slots ? n_slots : 1, sizeof(*p->slots));
+			if (!p->jobs || !p->slots) {
+				plan_free(p);
+				return err_set(err, n_err, MC_ENOMEM, "out of memory planning the run");
+			}
+		}
+	}
+	p->n_jobs = n_benches;
+	p->n_slots = n_slots;
+	return 0;
+}
+
+/* The workload and reference of a job, computed once, from the same
+ * seeded inputs every backend receives. */
+static int job_ready(struct job *j, char *err, size_t n_err)
+{
+	if (j->w)
+		return 0;
+	if (workload_create(j->b->spec, j->b->params, j->b->seed, &j->w, err, n_err))
+		return -1;
+	j->ref = malloc(j->w->plan.output_len * sizeof(float));
+	if (!j->ref)
+		return err_set(err, n_err, MC_ENOMEM, "out of memory for the reference of %s",
+			       j->b->name);
+	j->b->spec->reference(j->w->params, (const float *const *)j->w->inputs, j->ref);
+	return 0;
 }
 
 struct tally {
@@ -218,59 +322,59 @@ static void tally_add(struct tally *t, const char *status)
 	else t->failed++;
 }
 
-/* Measures every backend on one benchmark; the reference output is computed
- * once, from the same seeded inputs every backend receives. */
-static int run_bench(struct store *st, int64_t run_id, const struct suite *s,
-		     const struct suite_bench *b, struct backend **bes, size_t n_bes,
-		     struct runner_peaks *peaks, struct progress *pr,
-		     struct tally *tally, char *err, size_t n_err)
+static void slot_label(const struct slot *sl, char *out, size_t n)
 {
-	struct workload *w = NULL;
-	float *ref = NULL;
-	char label[512];
-	int rc = 0;
+	snprintf(out, n, "%s/%s %s%s%s", sl->job->s->name, sl->job->b->name,
+		 sl->be->name, *sl->variant ? " " : "", sl->variant);
+}
 
-	for (size_t k = 0; k < n_bes && !rc && !stop_signal; k++) {
-		if (!runnable(b, bes[k]))
-			continue;
-		if (!w) {
-			rc = workload_create(b->spec, b->params, b->seed, &w, err, n_err);
-			if (rc)
-				break;
-			ref = malloc(w->plan.output_len * sizeof(float));
-			if (!ref) {
-				rc = err_set(err, n_err, MC_ENOMEM,
-					     "out of memory for the reference of %s", b->name);
-				break;
-			}
-			b->spec->reference(w->params, (const float *const *)w->inputs, ref);
-		}
-		for (const char *const *v = variants_of(bes[k], b->spec->name);
-		     *v && !rc && !stop_signal; v++) {
-			struct runner_outcome o;
+/* Round `round` of one slot; stores it once it has no round left. */
+static int slot_round(struct slot *sl, int round, int rounds, struct store *st,
+		      int64_t run_id, struct runner_peaks *peaks, struct progress *pr,
+		      struct tally *tally, char *err, size_t n_err)
+{
+	char label[512], step[600];
+	struct runner_outcome o;
+	int rc;
 
-			snprintf(label, sizeof(label), "%s/%s %s%s%s", s->name, b->name,
-				 bes[k]->name, **v ? " " : "", *v);
-			progress_step(pr, label);
-			rc = runner_measure(st, run_id, s, b, w, ref, bes[k], *v,
-					    &peaks[k], &o, err, n_err);
-			if (rc)
-				break;
-			tally_add(tally, o.status);
-			if (strcmp(o.status, "ok") != 0)
-				progress_note(pr, "%s: %s: %s", label, o.status, o.message);
-		}
+	if (sl->stored)
+		return 0;
+	if (round == 0) {
+		if (job_ready(sl->job, err, n_err))
+			return -1;
+		if (runner_task_new(sl->job->s, sl->job->b, sl->job->w, sl->job->ref,
+				    sl->be, sl->variant, &peaks[sl->k], rounds, &sl->task,
+				    err, n_err))
+			return -1;
 	}
-	free(ref);
-	workload_destroy(w);
-	return rc;
+	slot_label(sl, label, sizeof(label));
+	if (runner_task_pending(sl->task, round)) {
+		if (rounds > 1)
+			snprintf(step, sizeof(step), "%s (round %d/%d)", label, round + 1,
+				 rounds);
+		progress_step(pr, rounds > 1 ? step : label);
+		runner_task_round(sl->task, round);
+	}
+	if (runner_task_pending(sl->task, round + 1))
+		return 0;
+	rc = runner_task_store(sl->task, st, run_id, &o, err, n_err);
+	runner_task_free(sl->task);
+	sl->task = NULL;
+	sl->stored = 1;
+	if (rc)
+		return rc;
+	tally_add(tally, o.status);
+	if (strcmp(o.status, "ok") != 0)
+		progress_note(pr, "%s: %s: %s", label, o.status, o.message);
+	return 0;
 }
 
 int cmd_run(int argc, char **argv, struct cmd_ctx *ctx)
 {
 	struct run_opts opts = { 0 };
 	struct suite *suites[MAX_SUITES] = { 0 };
-	size_t n_suites = 0, n_bes = 0, n_tasks;
+	size_t n_suites = 0, n_bes = 0;
+	struct plan plan = { 0 };
 	struct backend **bes = NULL;
 	struct runner_peaks peaks[MAX_BACKENDS];
 	struct store *st = NULL;
@@ -286,6 +390,7 @@ int cmd_run(int argc, char **argv, struct cmd_ctx *ctx)
 	int rc = 1, reaped = 0;
 	double claimed;
 
+	opts.rounds = RUN_DEFAULT_ROUNDS;
 	if (parse_opts(argc, argv, &opts))
 		return 2;
 	if (load_suites(&opts, suites, &n_suites, err, sizeof(err)))
@@ -323,6 +428,7 @@ int cmd_run(int argc, char **argv, struct cmd_ctx *ctx)
 	run.timer_resolution_ns = clock_resolution_ns(&claimed);
 	run.timer_overhead_ns = clock_overhead_ns();
 	run.quick = opts.quick;
+	run.rounds = opts.rounds;
 	run.provenance = prov_text ? prov_text : "{}";
 	if (store_run_begin(st, &run, &run_id, err, sizeof(err)))
 		goto fail;
@@ -331,10 +437,12 @@ int cmd_run(int argc, char **argv, struct cmd_ctx *ctx)
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
 
-	n_tasks = count_tasks(suites, n_suites, bes, n_bes);
-	pr = progress_new(stderr, n_tasks);
-	progress_note(pr, "run %s: %zu suite(s), %zu backend(s), %zu measurement(s)%s",
-		      uuid_text, n_suites, n_bes, n_tasks, opts.quick ? " (quick)" : "");
+	if (plan_build(suites, n_suites, bes, n_bes, opts.rounds, &plan, err, sizeof(err)))
+		goto fail;
+	pr = progress_new(stderr, plan.n_steps);
+	progress_note(pr, "run %s: %zu suite(s), %zu backend(s), %zu measurement(s) in "
+		      "%d round(s)%s", uuid_text, n_suites, n_bes, plan.n_slots, opts.rounds,
+		      opts.quick ? " (quick)" : "");
 	progress_note(pr, "timer %s: resolution %.0f ns, overhead %.1f ns per call",
 		      run.timer_name, run.timer_resolution_ns, run.timer_overhead_ns);
 	if (reaped)
@@ -349,10 +457,10 @@ int cmd_run(int argc, char **argv, struct cmd_ctx *ctx)
 		if (record_device(st, run_id, bes[k], &peaks[k], pr, err, sizeof(err)))
 			goto fail;
 
-	for (size_t s = 0; s < n_suites && !stop_signal; s++)
-		for (size_t i = 0; i < suites[s]->n_benches && !stop_signal; i++)
-			if (run_bench(st, run_id, suites[s], &suites[s]->benches[i], bes,
-				      n_bes, peaks, pr, &tally, err, sizeof(err)))
+	for (int round = 0; round < opts.rounds && !stop_signal; round++)
+		for (size_t i = 0; i < plan.n_slots && !stop_signal; i++)
+			if (slot_round(&plan.slots[i], round, opts.rounds, st, run_id, peaks,
+				       pr, &tally, err, sizeof(err)))
 				goto fail;
 	if (stop_signal) {
 		progress_done(pr);
@@ -403,6 +511,7 @@ fail:
 	rc = 1;
 out:
 	progress_done(pr);
+	plan_free(&plan);
 	cJSON_Delete(pj);
 	free(prov_text);
 	prov_free(pv);

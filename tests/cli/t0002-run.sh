@@ -1,10 +1,14 @@
 #!/bin/sh
 # A run records provenance, devices with roofline peaks, and validated results
-# with every sample; it is 'complete' only at the end.
+# with every sample; it is 'complete' only at the end. Samples are taken in
+# interleaved rounds: round 2 of any measurement only after round 1 of all.
 . "$(dirname "$0")/../lib.sh"
 expect_ok mcbench run --suite "$TOP/tests/fixtures/cli/tiny.json" --backend ref --backend cpu --db r.sqlite
 expect_grep 'complete: 8 ok, 0 invalid' "$T/out"
-expect_grep '\[1/8\] tiny/softmax/rows=8,cols=256 ref' "$T/err"
+expect_grep '\[1/40\] tiny/softmax/rows=8,cols=256 ref (round 1/5)' "$T/err"
+expect_grep '\[8/40\] tiny/sgemm/m=32,n=32,k=64 cpu (round 1/5)' "$T/err"
+expect_grep '\[9/40\] tiny/softmax/rows=8,cols=256 ref (round 2/5)' "$T/err"
+expect_grep '\[40/40\] tiny/sgemm/m=32,n=32,k=64 cpu (round 5/5)' "$T/err"
 q() { sqlite3 r.sqlite "$1"; }
 [ "$(q "SELECT status FROM run")" = complete ] || die "run not complete"
 [ "$(q "SELECT count(*) FROM run WHERE ended_at IS NOT NULL AND timer_resolution_ns > 0 AND timer_overhead_ns > 0")" = 1 ] || die "timer not recorded"
@@ -15,6 +19,17 @@ q() { sqlite3 r.sqlite "$1"; }
 [ "$(q "SELECT count(*) FROM result WHERE max_rel_err IS NOT NULL AND max_abs_err < 1e-3")" = 8 ] || die "validation errors not stored"
 q "SELECT provenance FROM run" > prov.json
 for k in '"openblas"' '"cpu"' '"environment"' '"os"'; do expect_grep "$k" prov.json; done
+[ "$(q "SELECT rounds FROM run")" = 5 ] || die "rounds not recorded"
 [ "$(q "PRAGMA integrity_check")" = ok ] || die "integrity"
 [ "$(q "PRAGMA journal_mode")" = wal ] || die "not WAL"
+
+# One pass, as before rounds: every sample of a measurement back to back.
+expect_ok mcbench run --suite "$TOP/tests/fixtures/cli/tiny.json" --backend cpu --rounds 1 --db one.sqlite
+expect_grep '\[4/4\] tiny/sgemm/m=32,n=32,k=64 cpu (' "$T/err"
+[ "$(sqlite3 one.sqlite "SELECT rounds || ' ' || (SELECT count(*) FROM sample) FROM run")" = "1 40" ] || die "one pass"
+for bad in 0 x 1001 ''; do
+    expect_fail 2 mcbench run --suite "$TOP/tests/fixtures/cli/tiny.json" --rounds "$bad" --db bad.sqlite
+    expect_grep "rounds wants an integer from 1 to 1000, not '$bad'" "$T/err"
+done
+[ ! -e bad.sqlite ] || die "a bad option created a db"
 echo ok

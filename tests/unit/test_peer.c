@@ -169,7 +169,7 @@ static void measure(struct fixture *fx, struct backend *be,
 	snprintf(variant, sizeof(variant), "m%d", fx->n_measured++);
 	fx->suite.name = variant;
 	assert_int_equal(runner_measure(fx->st, fx->run_id, &fx->suite, &fx->bench,
-					fx->w, fx->ref, be, "", &peaks, o, err,
+					fx->w, fx->ref, be, "", &peaks, 2, o, err,
 					sizeof(err)), 0);
 	assert_int_equal(sqlite3_prepare_v2(store_db(fx->st),
 		"SELECT r.status, (SELECT count(*) FROM sample s WHERE s.result_id = r.id) "

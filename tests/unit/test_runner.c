@@ -25,7 +25,10 @@
 
 /* F_SLOW_START: every iteration in the first SLOW_START_NS after prepare
  * sleeps SLOW_ITER_US more, like a kernel on fresh pages. */
-enum fault { F_NONE, F_WRONG, F_SKIP_AFTER_FIRST, F_NO_WAIT, F_SLOW_START };
+/* F_WRONG_LATER: right until the third prepare, wrong from then on, like
+ * a kernel that misbehaves on some allocations only. */
+enum fault { F_NONE, F_WRONG, F_SKIP_AFTER_FIRST, F_NO_WAIT, F_SLOW_START,
+	     F_WRONG_LATER };
 
 #define SLOW_START_NS 12000000ull
 #define SLOW_ITER_US 200
@@ -37,6 +40,7 @@ struct fake {
 	uint64_t calls;
 	uint64_t t0_ns;              /* prepare time */
 	uint64_t calls_when_fast;    /* iterations made when the slow phase ended */
+	int prepares, releases;
 };
 
 static int fake_supports(struct backend *b, const char *k) { (void)b; (void)k; return 1; }
@@ -51,6 +55,7 @@ static int fake_prepare(struct backend *b, const struct workload *w, const char 
 	f->calls = 0;
 	f->t0_ns = clock_now_ns();
 	f->calls_when_fast = 0;
+	f->prepares++;
 	*out = f;
 	return 0;
 }
@@ -76,7 +81,7 @@ static int fake_run(struct backend *b, void *state, uint64_t n, double *dev,
 		}
 		f->w->spec->reference(f->w->params, (const float *const *)f->w->inputs,
 				      f->out);
-		if (f->fault == F_WRONG)
+		if (f->fault == F_WRONG || (f->fault == F_WRONG_LATER && f->prepares >= 3))
 			f->out[f->w->plan.output_len / 2] += 0.5f;
 	}
 	return 0;
@@ -95,6 +100,7 @@ static void fake_release(struct backend *b, void *state)
 	struct fake *f = state;
 	(void)b;
 	if (f) {
+		f->releases++;
 		free(f->out);
 		f->out = NULL;
 	}
@@ -123,6 +129,7 @@ struct fixture {
 	struct suite_bench bench;
 	struct workload *w;
 	float *ref;
+	int rounds;
 };
 
 static int setup(void **state)
@@ -158,6 +165,7 @@ static int setup(void **state)
 	fx->bench.target_ms = 1;
 	fx->bench.max_seconds = 30;
 	fx->bench.seed = 42;
+	fx->rounds = 1;
 	assert_int_equal(workload_create(fx->bench.spec, params, 42, &fx->w, err,
 					 sizeof(err)), 0);
 	fx->ref = malloc(fx->w->plan.output_len * sizeof(float));
@@ -204,14 +212,20 @@ static void measure_fake(struct fixture *fx, struct fake *impl, struct runner_ou
 	char err[MC_ERRLEN], variant[16];
 	sqlite3_stmt *q = NULL;
 
+	int rc;
+
 	snprintf(variant, sizeof(variant), "f%d", (int)f);
-	assert_int_equal(runner_measure(fx->st, fx->run_id, &fx->suite, &fx->bench,
-					fx->w, fx->ref, &be, variant, &peaks, o, err,
-					sizeof(err)), 0);
+	rc = runner_measure(fx->st, fx->run_id, &fx->suite, &fx->bench, fx->w, fx->ref,
+			    &be, variant, &peaks, fx->rounds, o, err, sizeof(err));
+	if (rc)
+		print_error("runner_measure: %s\n", err);
+	assert_int_equal(rc, 0);
 	assert_int_equal(sqlite3_prepare_v2(store_db(fx->st),
 		"SELECT r.status, (SELECT count(*) FROM sample s WHERE s.result_id = r.id) "
-		"FROM result r WHERE r.variant = ?1", -1, &q, NULL), SQLITE_OK);
+		"FROM result r WHERE r.variant = ?1 AND r.suite = ?2", -1, &q, NULL),
+		SQLITE_OK);
 	sqlite3_bind_text(q, 1, variant, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(q, 2, fx->suite.name, -1, SQLITE_TRANSIENT);
 	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
 	snprintf(status, n_status, "%s", (const char *)sqlite3_column_text(q, 0));
 	*out_samples = sqlite3_column_int(q, 1);
@@ -300,6 +314,113 @@ static void test_warmup_outlasts_a_slow_start(void **state)
 	assert_true(impl.calls - 10 * iters >= impl.calls_when_fast);
 }
 
+/* Rounds: each one prepares a fresh state, validates it and takes its
+ * share of the samples (10 over 4 rounds: 2, 3, 2, 3); every state is
+ * released. */
+static void test_rounds_reprepare_and_share_samples(void **state)
+{
+	struct fixture *fx = *state;
+	struct fake impl = { .fault = F_NONE };
+	struct runner_outcome o;
+	char status[32];
+	int n;
+
+	fx->rounds = 4;
+	measure_fake(fx, &impl, &o, &n, status, sizeof(status));
+	assert_string_equal(o.status, "ok");
+	assert_int_equal(n, 10);
+	assert_int_equal(impl.prepares, 4);
+	assert_int_equal(impl.releases, 4);
+	/* More rounds than samples: one sample per round, no empty rounds. */
+	memset(&impl, 0, sizeof(impl));
+	fx->rounds = 50;
+	fx->suite.name = (char *)"t2";
+	measure_fake(fx, &impl, &o, &n, status, sizeof(status));
+	assert_string_equal(o.status, "ok");
+	assert_int_equal(n, 10);
+	assert_int_equal(impl.prepares, 10);
+}
+
+/* A wrong output in a later round discards the samples of the earlier
+ * ones: the result is invalid, with no time, and no further round runs. */
+static void test_wrong_in_a_later_round_is_invalid(void **state)
+{
+	struct fixture *fx = *state;
+	struct fake impl = { .fault = F_WRONG_LATER };
+	struct runner_outcome o;
+	char status[32];
+	int n;
+
+	fx->rounds = 5;
+	measure_fake(fx, &impl, &o, &n, status, sizeof(status));
+	assert_string_equal(o.status, "invalid");
+	assert_string_equal(status, "invalid");
+	assert_int_equal(n, 0);
+	assert_int_equal(impl.prepares, 3);
+	assert_int_equal(impl.releases, 3);
+	assert_non_null(strstr(o.message, "differs from the reference"));
+}
+
+/* Tasks interleaved as cmd_run does: round k of every task before round
+ * k + 1 of any, so a slowdown confined to one stretch of the run reaches
+ * one round of a result, not all its samples. Each round of a task is a
+ * prepare of its own, with the other task's round in between. */
+static void test_interleaved_rounds_spread_a_slow_stretch(void **state)
+{
+	struct fixture *fx = *state;
+	struct fake ia = { .fault = F_NONE }, ib = { .fault = F_NONE };
+	struct backend ba = { .name = "a", .family = "fake", .ops = &fake_ops, .impl = &ia };
+	struct backend bb = { .name = "b", .family = "fake", .ops = &fake_ops, .impl = &ib };
+	struct runner_peaks peaks = { 50, 10, 1 << 20 };
+	struct runner_task *ta = NULL, *tb = NULL;
+	char err[MC_ERRLEN];
+	int rounds = 0;
+
+	assert_int_equal(runner_task_new(&fx->suite, &fx->bench, fx->w, fx->ref, &ba, "",
+					 &peaks, 5, &ta, err, sizeof(err)), 0);
+	assert_int_equal(runner_task_new(&fx->suite, &fx->bench, fx->w, fx->ref, &bb, "",
+					 &peaks, 5, &tb, err, sizeof(err)), 0);
+	for (int k = 0; runner_task_pending(ta, k) || runner_task_pending(tb, k); k++) {
+		assert_int_equal(ia.prepares, k);
+		assert_int_equal(ib.prepares, k);
+		runner_task_round(ta, k);
+		assert_int_equal(ia.prepares, k + 1);
+		assert_int_equal(ib.prepares, k);
+		runner_task_round(tb, k);
+		rounds++;
+	}
+	assert_int_equal(rounds, 5);
+	assert_int_equal(runner_task_store(ta, fx->st, fx->run_id, NULL, err, sizeof(err)), 0);
+	assert_int_equal(runner_task_store(tb, fx->st, fx->run_id, NULL, err, sizeof(err)), 0);
+	runner_task_free(ta);
+	runner_task_free(tb);
+	assert_int_equal(ia.releases, 5);
+	assert_int_equal(ib.releases, 5);
+}
+
+/* A task stored before all its rounds ran (a caller that stopped early)
+ * is failed, never a time from part of its samples. */
+static void test_unfinished_rounds_are_failed(void **state)
+{
+	struct fixture *fx = *state;
+	struct fake impl = { .fault = F_NONE };
+	struct backend be = { .name = "fake", .family = "fake", .ops = &fake_ops, .impl = &impl };
+	struct runner_peaks peaks = { 50, 10, 1 << 20 };
+	struct runner_task *t = NULL;
+	struct runner_outcome o;
+	char err[MC_ERRLEN];
+
+	assert_int_equal(runner_task_new(&fx->suite, &fx->bench, fx->w, fx->ref, &be, "",
+					 &peaks, 3, &t, err, sizeof(err)), 0);
+	runner_task_round(t, 0);
+	assert_true(runner_task_pending(t, 1));
+	assert_int_equal(runner_task_store(t, fx->st, fx->run_id, &o, err, sizeof(err)), 0);
+	runner_task_free(t);
+	assert_string_equal(o.status, "failed");
+	assert_non_null(strstr(o.message, "only 3 of 10 samples"));
+	assert_true(isnan(o.median_ns));
+}
+
 static void test_plausibility_thresholds(void **state)
 {
 	struct runner_peaks p = { 100, 20, 1e6 };
@@ -324,6 +445,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_kernel_skipping_work_is_caught, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unsynchronised_device_is_implausible, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_warmup_outlasts_a_slow_start, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rounds_reprepare_and_share_samples, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wrong_in_a_later_round_is_invalid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_interleaved_rounds_spread_a_slow_stretch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unfinished_rounds_are_failed, setup, teardown),
 		cmocka_unit_test(test_plausibility_thresholds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
