@@ -558,7 +558,7 @@ static int run_load(sqlite3 *db, int64_t id, struct history_run *out,
 		"SELECT r.id, r.uuid, r.started_at, r.status, r.git_commit,"
 		" r.git_dirty, m.hostname, m.fingerprint, r.compiler,"
 		" CASE WHEN json_valid(r.provenance)"
-		"  THEN json_extract(r.provenance, '$.openblas.version') END"
+		"  THEN json_extract(r.provenance, '$.openblas.version') END, r.rounds"
 		" FROM run r JOIN machine m ON m.id = r.machine_id WHERE r.id = ?1";
 	sqlite3_stmt *s = NULL;
 	int rc, step, bad = 0;
@@ -580,6 +580,7 @@ static int run_load(sqlite3 *db, int64_t id, struct history_run *out,
 		bad |= col_str(s, 7, 0, &out->fingerprint);
 		bad |= col_str(s, 8, 0, &out->compiler);
 		bad |= col_str(s, 9, 1, &out->openblas_version);
+		out->rounds = sqlite3_column_int(s, 10);
 		if (bad)
 			rc = err_set(err, n_err, MC_ENOMEM, "history: out of memory");
 	} else if (step == SQLITE_DONE) {
@@ -1018,6 +1019,8 @@ int history_compare(sqlite3 *db, int64_t run_a, int64_t run_b,
 		c->differs |= HISTORY_DIFF_OPENBLAS;
 	if (c->a.git_dirty == 1 || c->b.git_dirty == 1)
 		c->differs |= HISTORY_DIFF_DIRTY;
+	if (c->a.rounds != c->b.rounds)
+		c->differs |= HISTORY_DIFF_ROUNDS;
 	*out = c;
 	return 0;
 }
@@ -1084,6 +1087,12 @@ void history_comparison_warnings(const struct history_comparison *c,
 			  "code measured is not exactly its commit", sep, which);
 		sep = "\n";
 	}
+	if (c->differs & HISTORY_DIFF_ROUNDS) {
+		sbuf_addf(out, "%scomparing runs that took their samples in different "
+			  "rounds (A: %d, B: %d); their CIs span different stretches of "
+			  "each run's drift", sep, c->a.rounds, c->b.rounds);
+		sep = "\n";
+	}
 	for (size_t i = 0; i < c->n_noise; i++) {
 		const struct history_noise *g = &c->noise[i];
 
@@ -1113,6 +1122,7 @@ static cJSON *run_json(const struct history_run *r)
 	bad |= add_str(o, "fingerprint", r->fingerprint);
 	bad |= add_str(o, "compiler", r->compiler);
 	bad |= add_str(o, "openblas_version", r->openblas_version);
+	bad |= !cJSON_AddNumberToObject(o, "rounds", r->rounds);
 	if (bad) {
 		cJSON_Delete(o);
 		return NULL;

@@ -128,6 +128,7 @@ struct history_run {
 	char *hostname, *fingerprint;
 	char *compiler;
 	char *openblas_version;      /* provenance $.openblas.version; NULL unknown */
+	int rounds;                  /* interleaved rounds of its samples (runner.h) */
 };
 
 /* Finds a run by ref: a numeric run id (when such a run exists), else a
@@ -151,6 +152,7 @@ enum history_diff {
 	HISTORY_DIFF_COMPILER = 2,   /* compiler strings differ */
 	HISTORY_DIFF_OPENBLAS = 4,   /* openblas.version differs (or known on one side only) */
 	HISTORY_DIFF_DIRTY = 8,      /* either run was built from a dirty git tree */
+	HISTORY_DIFF_ROUNDS = 16,    /* the runs took their samples in different rounds */
 };
 
 struct history_cmp_row {

@@ -34,6 +34,7 @@ res 2 softmax/n=1 1100; res 2 rmsnorm/n=1 2000; res 2 sgemm/n=1 3090
 # later, but another machine (and dirty): never the default partner
 run 3 33333333-cccc-4000-8000-000000000003 2 2024-03-03T10:00:00Z 3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c 1 complete 0.3.26
 res 3 softmax/n=1 1000; res 3 rmsnorm/n=1 2000
+echo "UPDATE run SET rounds = 5 WHERE id = 3;" >> "$sql"
 # later still, same machine, but aborted: never compared
 run 4 44444444-dddd-4000-8000-000000000004 1 2024-03-04T10:00:00Z 4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d 0 aborted
 res 4 softmax/n=1 5000
@@ -76,11 +77,12 @@ expect_grep '^B: run 22222222 (id 2)' "$T/out"
 expect_ok mcreport compare 2 2 --db c.sqlite
 expect_grep '^0 slower, 0 faster, 3 unchanged' "$T/out"
 
-# Another machine and OpenBLAS, a dirty tree: compared, loudly.
+# Another machine and OpenBLAS, a dirty tree, other rounds: compared, loudly.
 expect_ok mcreport compare 1 3 --db c.sqlite
 expect_grep '^WARNING: comparing runs from different machines (A: alpha aaaa0000, B: beta bbbb0000)' "$T/err"
 expect_grep '^WARNING: comparing runs with different OpenBLAS versions (A: 0.3.21, B: 0.3.26)' "$T/err"
 expect_grep '^WARNING: comparing runs built from a dirty git tree (B)' "$T/err"
+expect_grep '^WARNING: comparing runs that took their samples in different rounds (A: 1, B: 5)' "$T/err"
 expect_grep '; 1 only in A$' "$T/out"
 
 # --json: the same verdicts under stable names, and the same exit status.

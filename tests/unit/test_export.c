@@ -52,6 +52,7 @@ static void fill_run(struct store_run *r, const char *uuid, const char *started_
 	r->timer_resolution_ns = 1.0 / 3.0;
 	r->timer_overhead_ns = 17.25;
 	r->quick = 0;
+	r->rounds = 3;
 	r->provenance = "{\"os\":\"Linux\",\"ghz\":0.30000000000000004,"
 			"\"big\":123456789012345,\"tiny\":1e-300,"
 			"\"list\":[1,2.5,\"x\\\"y\"],\"nested\":{\"k\":null,\"t\":true}}";
@@ -273,6 +274,7 @@ static void test_export_run(void **state)
 	assert_non_null(strstr(t1, "\"git_dirty\":\ttrue"));
 	assert_non_null(strstr(t1, "\"git_commit\":\tnull"));
 	assert_non_null(strstr(t1, "\"format\":\t\"mcbench-run\""));
+	assert_non_null(strstr(t1, "\"rounds\":\t3"));
 
 	/* Order: devices by backend, results by suite, benchmark, backend,
 	 * variant, clock. */
@@ -410,6 +412,7 @@ static void test_idempotent(void **state)
 					    sizeof(err)), 0);
 	assert_int_equal(imported, 1);
 	assert_int_equal(skipped, 0);
+	assert_int_equal(count(f->b, "SELECT rounds FROM run"), 3);
 	assert_int_equal(export_import_file(f->b, path, &imported, &skipped, err,
 					    sizeof(err)), 0);
 	assert_int_equal(imported, 0);
@@ -422,6 +425,25 @@ static void test_idempotent(void **state)
 	assert_int_equal(count(f->b, "SELECT count(*) FROM run"), 1);
 	assert_int_equal(count(f->b, "SELECT count(*) FROM result"), 4);
 	assert_int_equal(count(f->b, "SELECT count(*) FROM sample"), 17);
+}
+
+/* A run exported before rounds existed has no "rounds": it took every
+ * sample in one pass, so it imports as 1. */
+static void test_rounds_absent_means_one(void **state)
+{
+	struct fixture *f = *state;
+	cJSON *doc = NULL;
+	char err[MC_ERRLEN] = "";
+	int imported = -1, skipped = -1;
+
+	assert_int_equal(export_run(f->a, f->run_id, &doc, err, sizeof(err)), 0);
+	assert_non_null(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "run"), "rounds"));
+	cJSON_DeleteItemFromObject(cJSON_GetObjectItem(doc, "run"), "rounds");
+	assert_int_equal(export_import(f->b, doc, "memory", &imported, &skipped, err,
+				       sizeof(err)), 0);
+	cJSON_Delete(doc);
+	assert_int_equal(imported, 1);
+	assert_int_equal(count(f->b, "SELECT rounds FROM run"), 1);
 }
 
 /* A whole-db fingerprint: every row of every table, as one string. */
@@ -532,6 +554,12 @@ static void edit_version(cJSON *doc)
 	cJSON_ReplaceItemInObject(doc, "format_version", cJSON_CreateNumber(2));
 }
 
+static void edit_rounds(cJSON *doc)
+{
+	cJSON_ReplaceItemInObject(cJSON_GetObjectItem(run_n(doc, 1), "run"), "rounds",
+				  cJSON_CreateNumber(0));
+}
+
 static void edit_cores(cJSON *doc)
 {
 	cJSON_ReplaceItemInObject(cJSON_GetObjectItem(run_n(doc, 1), "machine"), "cores",
@@ -561,6 +589,7 @@ static void test_malformed(void **state)
 	expect_bad(f, edit_provenance, "$.runs[1].run.provenance: expected an object");
 	expect_bad(f, edit_version, "x.json: $.format_version: version 2 is newer");
 	expect_bad(f, edit_cores, "$.runs[1].machine.cores: expected an integer");
+	expect_bad(f, edit_rounds, "$.runs[1].run.rounds: expected an integer >= 1");
 
 	/* Bad JSON: line and column. */
 	snprintf(path, sizeof(path), "%s/broken.json", f->dir);
@@ -634,6 +663,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_select, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idempotent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rounds_absent_means_one, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_file, setup, teardown),
 	};
