@@ -241,7 +241,7 @@ struct runner_task {
 	char params[512], msg[512];
 	struct timing t;                      /* t.n allocated, taken filled */
 	size_t taken;
-	float *got;
+	float *got;                           /* the output, during a round only */
 };
 
 int runner_task_new(const struct suite *s, const struct suite_bench *b,
@@ -276,8 +276,7 @@ int runner_task_new(const struct suite *s, const struct suite_bench *b,
 	t->t.n = (size_t)b->samples;
 	t->t.wall_ns = calloc(t->t.n, sizeof(double));
 	t->t.dev_ns = be->has_device_clock ? calloc(t->t.n, sizeof(double)) : NULL;
-	t->got = malloc(w->plan.output_len * sizeof(float));
-	if (!t->t.wall_ns || (be->has_device_clock && !t->t.dev_ns) || !t->got) {
+	if (!t->t.wall_ns || (be->has_device_clock && !t->t.dev_ns)) {
 		runner_task_free(t);
 		return err_set(err, n_err, MC_ENOMEM, "out of memory for %s on %s",
 			       b->name, be->name);
@@ -390,6 +389,14 @@ void runner_task_round(struct runner_task *t, int round)
 
 	if (t->settled || round >= t->rounds)
 		return;
+	/* The output buffer lives for one round only: a run holds every
+	 * task between its rounds, and outputs can be hundreds of MiB. */
+	t->got = malloc(t->w->plan.output_len * sizeof(float));
+	if (!t->got) {
+		snprintf(t->msg, sizeof(t->msg), "out of memory for the output");
+		task_settle(t, "failed");
+		return;
+	}
 	rc = t->be->ops->prepare(t->be, t->w, t->r.variant, &state, t->msg,
 				 sizeof(t->msg));
 	if (rc) {
@@ -397,10 +404,12 @@ void runner_task_round(struct runner_task *t, int round)
 		 * (MC_EVALID) is not measuring the same work: invalid. */
 		task_settle(t, rc == MC_ENOTSUP ? "skipped" :
 			       rc == MC_EVALID ? "invalid" : "failed");
-		return;
+	} else {
+		task_round_on(t, state, round);
+		t->be->ops->release(t->be, state);
 	}
-	task_round_on(t, state, round);
-	t->be->ops->release(t->be, state);
+	free(t->got);
+	t->got = NULL;
 }
 
 int runner_task_pending(const struct runner_task *t, int round)

@@ -212,6 +212,7 @@ struct job {
 	const struct suite_bench *b;
 	struct workload *w;
 	float *ref;
+	size_t n_open;            /* its slots not stored yet; 0 frees w and ref */
 };
 
 /* One benchmark x backend x variant; task is NULL before round 0 reaches
@@ -273,6 +274,7 @@ static int plan_build(struct suite **suites, size_t n_suites, struct backend **b
 							continue;
 						p->slots[n_slots] = (struct slot){ j, bes[k], k, *v,
 										    NULL, 0 };
+						j->n_open++;
 						p->n_steps += (size_t)(rounds < b->samples ?
 								       rounds : b->samples);
 					}
@@ -361,6 +363,12 @@ static int slot_round(struct slot *sl, int round, int rounds, struct store *st,
 	runner_task_free(sl->task);
 	sl->task = NULL;
 	sl->stored = 1;
+	if (--sl->job->n_open == 0) {
+		free(sl->job->ref);
+		workload_destroy(sl->job->w);
+		sl->job->ref = NULL;
+		sl->job->w = NULL;
+	}
 	if (rc)
 		return rc;
 	tally_add(tally, o.status);
