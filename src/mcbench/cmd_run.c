@@ -32,8 +32,8 @@
 #define MAX_BACKENDS 32
 #define MAX_SUITES 64
 /* Rounds per run unless --rounds says otherwise: with the default 10
- * samples (5 quick), 2 (1) per round; a drift that slows one round moves
- * a median of 5 rounds by at most one order statistic. */
+ * samples (5 quick), 2 (1) per round, so a drift that slows one round
+ * moves a median by at most 2 (1) order statistics. */
 #define RUN_DEFAULT_ROUNDS 5
 #define RUN_MAX_ROUNDS 1000
 
