@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cliargs.h"
 #include "cmd.h"
 #include "prov.h"
 
@@ -38,27 +39,6 @@ static void usage(FILE *out)
 		DEFAULT_DB);
 }
 
-/* Pulls "--db PATH" / "--db=PATH" out of argv wherever it is, so every
- * command accepts it in any position. Returns the new argc, -1 on error. */
-static int take_db_option(int argc, char **argv, const char **out_db)
-{
-	int j = 0;
-
-	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--db") == 0) {
-			if (i + 1 >= argc)
-				return -1;
-			*out_db = argv[++i];
-		} else if (strncmp(argv[i], "--db=", 5) == 0) {
-			*out_db = argv[i] + 5;
-		} else {
-			argv[j++] = argv[i];
-		}
-	}
-	argv[j] = NULL;
-	return j;
-}
-
 int main(int argc, char **argv)
 {
 	struct cmd_ctx ctx = { DEFAULT_DB, NULL, argc };
@@ -77,7 +57,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	memcpy(args, argv, (size_t)argc * sizeof(char *));
-	n = take_db_option(argc, args, &ctx.db_path);
+	n = cliargs_take_db(argc, args, &ctx.db_path);
 	if (n < 0) {
 		fprintf(stderr, "mcbench: --db needs a PATH\n");
 		goto out;

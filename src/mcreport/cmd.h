@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "render.h"
+#include "sbuf.h"
 
 struct cmd_ctx {
 	const char *db_path;       /* --db, default db/benchmarks.sqlite */
@@ -39,6 +40,11 @@ int cmd_exit_status(int mc_err);
  * --json output of history, compare and regressions). MC_ENOMEM when doc
  * is NULL (its builder ran out of memory) or cannot be printed. */
 int cmd_print_json(cJSON *doc);
+
+/* Prints the text built in out on stdout unless building it failed (rc
+ * nonzero, or out ran out of memory), and releases out either way. The
+ * text output of history, compare and regressions. Returns 0 or MC_ENOMEM. */
+int cmd_print_sbuf(struct sbuf *out, int rc);
 
 int cmd_render(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_check(int argc, char **argv, struct cmd_ctx *ctx);

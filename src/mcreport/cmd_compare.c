@@ -167,13 +167,7 @@ static int print_text(const struct history_comparison *c)
 	rc = table(&out, c);
 	sbuf_addc(&out, '\n');
 	summary(&out, c);
-	if (rc || sbuf_failed(&out)) {
-		sbuf_release(&out);
-		return MC_ENOMEM;
-	}
-	fputs(sbuf_str(&out), stdout);
-	sbuf_release(&out);
-	return 0;
+	return cmd_print_sbuf(&out, rc);
 }
 
 /* One "WARNING: ..." line on stderr per way the runs differ. */

@@ -126,13 +126,7 @@ static int print_text(const struct history_point *pts, size_t n)
 		block_header(&out, &pts[s]);
 		rc = block_table(&out, pts + s, e - s);
 	}
-	if (rc || sbuf_failed(&out)) {
-		sbuf_release(&out);
-		return MC_ENOMEM;
-	}
-	fputs(sbuf_str(&out), stdout);
-	sbuf_release(&out);
-	return 0;
+	return cmd_print_sbuf(&out, rc);
 }
 
 int cmd_history(int argc, char **argv, struct cmd_ctx *ctx)

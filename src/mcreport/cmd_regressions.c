@@ -129,13 +129,7 @@ static int print_text(const struct history_rq *q, size_t n_series,
 		  ">= %d complete runs (threshold %g%%%s%s)\n", n, n_slower, n - n_slower,
 		  n_series, HISTORY_MIN_RUNS, q->threshold_pct, q->since ? ", since " : "",
 		  q->since ? q->since : "");
-	if (rc || sbuf_failed(&out)) {
-		sbuf_release(&out);
-		return MC_ENOMEM;
-	}
-	fputs(sbuf_str(&out), stdout);
-	sbuf_release(&out);
-	return 0;
+	return cmd_print_sbuf(&out, rc);
 }
 
 int cmd_regressions(int argc, char **argv, struct cmd_ctx *ctx)

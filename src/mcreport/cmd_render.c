@@ -38,6 +38,16 @@ int cmd_print_json(cJSON *doc)
 	return 0;
 }
 
+int cmd_print_sbuf(struct sbuf *out, int rc)
+{
+	if (!rc && !sbuf_failed(out))
+		fputs(sbuf_str(out), stdout);
+	else
+		rc = MC_ENOMEM;
+	sbuf_release(out);
+	return rc;
+}
+
 int cmd_render_parse(const char *name, int argc, char **argv, const struct cmd_ctx *ctx,
 		     int want_file, struct cmd_render_opts *out)
 {

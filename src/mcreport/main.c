@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cliargs.h"
 #include "cmd.h"
 
 #define DEFAULT_DB "db/benchmarks.sqlite"
@@ -61,27 +62,6 @@ static void usage(FILE *out)
 		"The template language: docs/templates.md.\n", DEFAULT_DB);
 }
 
-/* Pulls "--db PATH" / "--db=PATH" out of argv wherever it is, so every
- * command accepts it in any position. Returns the new argc, -1 on error. */
-static int take_db_option(int argc, char **argv, const char **out_db)
-{
-	int j = 0;
-
-	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--db") == 0) {
-			if (i + 1 >= argc)
-				return -1;
-			*out_db = argv[++i];
-		} else if (strncmp(argv[i], "--db=", 5) == 0) {
-			*out_db = argv[i] + 5;
-		} else {
-			argv[j++] = argv[i];
-		}
-	}
-	argv[j] = NULL;
-	return j;
-}
-
 static int is_help(const char *a)
 {
 	return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0;
@@ -105,7 +85,7 @@ int main(int argc, char **argv)
 	/* args[0] is left free for an implied "render". */
 	memcpy(args + 1, argv, (size_t)argc * sizeof(char *));
 	default_db = ctx.db_path;
-	n = take_db_option(argc, args + 1, &ctx.db_path);
+	n = cliargs_take_db(argc, args + 1, &ctx.db_path);
 	ctx.db_given = getenv("MCBENCH_DB") != NULL || ctx.db_path != default_db;
 	if (n < 0) {
 		fprintf(stderr, "mcreport: --db needs a PATH\n");
