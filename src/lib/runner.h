@@ -3,11 +3,12 @@
  *
  * The methodology lives here, in one place, for every backend. A task is
  * one benchmark x backend x variant; its samples are taken in rounds, and
- * the caller interleaves the rounds of all its tasks (round 0 of every
- * task, then round 1 of every task, ...), so that a result's samples span
- * the whole run rather than the few milliseconds a single pass would take:
- * a shared machine drifts over seconds, and samples taken back to back
- * cannot see it (their CI would claim a precision the next run refutes).
+ * the caller (session.h, for a run) interleaves the rounds of all its
+ * tasks (round 0 of every task, then round 1 of every task, ...), so that
+ * a result's samples span the whole run rather than the few milliseconds
+ * a single pass would take: a shared machine drifts over seconds, and
+ * samples taken back to back cannot see it (their CI would claim a
+ * precision the next run refutes).
  * Each round:
  *  1. prepares a fresh state (buffers, device copies, a peer's workload),
  *     runs one iteration, fetches the output and validates it against

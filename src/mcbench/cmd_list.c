@@ -1,6 +1,7 @@
 /*
  * cmd_list.c - `mcbench list`: suites, their benchmarks, and which of the
- * backends present on this machine can run each one.
+ * backends present on this machine can run each one (by the rule the plan
+ * of a run uses, plan.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include "backend.h"
 #include "cmd.h"
 #include "err.h"
+#include "plan.h"
 #include "suite.h"
 
 static void print_suite(const struct suite *s, struct backend **bes, size_t n_bes)
@@ -21,8 +23,7 @@ static void print_suite(const struct suite *s, struct backend **bes, size_t n_be
 
 		printf("    %-44s", b->name);
 		for (size_t k = 0; k < n_bes; k++) {
-			if (!suite_bench_allows(b, bes[k]->family) ||
-			    !bes[k]->ops->supports(bes[k], b->spec->name))
+			if (!plan_runnable(b, bes[k]))
 				continue;
 			printf("%s%s", any ? ", " : " ", bes[k]->name);
 			any = 1;

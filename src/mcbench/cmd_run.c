@@ -3,15 +3,16 @@
  *
  * Order of work: load and validate every suite first (a typo fails before
  * anything is measured), discover backends, open the db, record provenance
- * and the run (status 'running'), probe each device's roofline, then measure
- * every benchmark x backend x variant in interleaved rounds (runner.h): a
- * pass over all of them per round, so each result's samples span the run.
- * A result is stored, one transaction per clock, when its last round ends
- * (or its outcome is decided sooner). The run becomes 'complete' only at
- * the very end; SIGINT/SIGTERM mark it 'aborted', and a SIGKILL leaves it
- * 'running' until the next run reaps it.
+ * and the run (status 'running'), then hand the rest to the library: the
+ * plan (plan.h) lists every benchmark x backend x variant, and the session
+ * (session.h) probes each device's roofline and measures the plan in
+ * interleaved rounds, storing each result when its last round ends. This
+ * file keeps what is the command's: options, signals, the progress lines
+ * of the session's events, and the run's final status. The run becomes
+ * 'complete' only at the very end; SIGINT/SIGTERM mark it 'aborted' (the
+ * session stops before its next measurement's round), and a SIGKILL leaves
+ * it 'running' until the next run reaps it.
  */
-#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,10 +25,10 @@
 #include "err.h"
 #include "progress.h"
 #include "prov.h"
-#include "runner.h"
+#include "plan.h"
+#include "session.h"
 #include "store.h"
 #include "suite.h"
-#include "workload.h"
 
 #define MAX_BACKENDS 32
 #define MAX_SUITES 64
@@ -131,250 +132,42 @@ static void join_argv(char **argv, int argc, char *out, size_t n)
 	}
 }
 
-static const char *json_str(const cJSON *o, const char *key)
+/* Progress lines for the session's events (session.h). */
+static void on_event(void *ctx, const struct session_event *ev)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static int64_t json_int(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-
-	return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : -1;
-}
-
-/* Describes the instance, probes its roofline and records it as a device. */
-static int record_device(struct store *st, int64_t run_id, struct backend *be,
-			 struct runner_peaks *peaks, struct progress *pr,
-			 char *err, size_t n_err)
-{
-	struct store_device d = { 0 };
-	char perr[MC_ERRLEN] = "";
-	cJSON *info = cJSON_CreateObject();
-	char *info_text = NULL;
-	int rc;
-
-	if (!info)
-		return err_set(err, n_err, MC_ENOMEM, "out of memory describing %s",
-			       be->name);
-	be->ops->describe(be, info);
-	peaks->gflops = peaks->gbps = peaks->cache_bytes = -1;
-	if (be->ops->roofline(be, &peaks->gflops, &peaks->gbps, perr, sizeof(perr)))
-		progress_note(pr, "mcbench run: roofline probe of %s failed: %s",
-			      be->name, perr);
-	{
-		const cJSON *c = cJSON_GetObjectItemCaseSensitive(info, "cache_bytes");
-		if (cJSON_IsNumber(c))
-			peaks->cache_bytes = c->valuedouble;
-	}
-	info_text = cJSON_PrintUnformatted(info);
-	d.backend = be->name;
-	d.kind = json_str(info, "kind") ? json_str(info, "kind") : "cpu";
-	d.name = json_str(info, "name") ? json_str(info, "name") : be->name;
-	d.vendor = json_str(info, "vendor");
-	d.version = json_str(info, "version");
-	d.driver = json_str(info, "driver");
-	d.compute_units = json_int(info, "compute_units");
-	d.global_mem = json_int(info, "global_mem");
-	d.local_mem = json_int(info, "local_mem");
-	d.peak_gflops = peaks->gflops;
-	d.peak_gbps = peaks->gbps;
-	d.info = info_text;
-	rc = store_device_add(st, run_id, &d, err, n_err);
-	if (!rc)
-		progress_note(pr, "device %s: peak %.1f GFLOP/s, triad %.1f GB/s",
-			      be->name, peaks->gflops, peaks->gbps);
-	free(info_text);
-	cJSON_Delete(info);
-	return rc;
-}
-
-static const char *const no_variant[] = { "", NULL };
-
-static const char *const *variants_of(struct backend *be, const char *kernel)
-{
-	const char *const *v = be->ops->variants ? be->ops->variants(be, kernel) : NULL;
-
-	return v ? v : no_variant;
-}
-
-static int runnable(const struct suite_bench *b, struct backend *be)
-{
-	return suite_bench_allows(b, be->family) && be->ops->supports(be, b->spec->name);
-}
-
-/* One benchmark of the run: its workload and reference output, made when
- * its first task starts and kept for all rounds. */
-struct job {
-	const struct suite *s;
-	const struct suite_bench *b;
-	struct workload *w;
-	float *ref;
-	size_t n_open;            /* its slots not stored yet; 0 frees w and ref */
-};
-
-/* One benchmark x backend x variant; task is NULL before round 0 reaches
- * it and after it is stored. */
-struct slot {
-	struct job *job;
-	struct backend *be;
-	size_t k;                 /* index of be, for its peaks */
-	const char *variant;
-	struct runner_task *task;
-	int stored;
-};
-
-struct plan {
-	struct job *jobs;
-	size_t n_jobs;
-	struct slot *slots;
-	size_t n_slots;
-	size_t n_steps;           /* rounds over all slots, for progress */
-};
-
-static void plan_free(struct plan *p)
-{
-	for (size_t i = 0; i < p->n_slots; i++)
-		runner_task_free(p->slots[i].task);
-	for (size_t i = 0; i < p->n_jobs; i++) {
-		free(p->jobs[i].ref);
-		workload_destroy(p->jobs[i].w);
-	}
-	free(p->slots);
-	free(p->jobs);
-}
-
-/* Lists every benchmark x backend x variant, in suite order. */
-static int plan_build(struct suite **suites, size_t n_suites, struct backend **bes,
-		      size_t n_bes, int rounds, struct plan *p, char *err, size_t n_err)
-{
-	size_t n_benches = 0, n_slots = 0;
-
-	memset(p, 0, sizeof(*p));
-	for (int pass = 0; pass < 2; pass++) {
-		n_benches = n_slots = 0;
-		for (size_t s = 0; s < n_suites; s++) {
-			for (size_t i = 0; i < suites[s]->n_benches; i++) {
-				const struct suite_bench *b = &suites[s]->benches[i];
-				struct job *j = pass ? &p->jobs[n_benches] : NULL;
-
-				if (j) {
-					j->s = suites[s];
-					j->b = b;
-				}
-				n_benches++;
-				for (size_t k = 0; k < n_bes; k++) {
-					if (!runnable(b, bes[k]))
-						continue;
-					for (const char *const *v = variants_of(bes[k], b->spec->name);
-					     *v; v++, n_slots++) {
-						if (!pass)
-							continue;
-						p->slots[n_slots] = (struct slot){ j, bes[k], k, *v,
-										    NULL, 0 };
-						j->n_open++;
-						p->n_steps += (size_t)(rounds < b->samples ?
-								       rounds : b->samples);
-					}
-				}
-			}
-		}
-		if (!pass) {
-			p->jobs = calloc(n_benches ? n_benches : 1, sizeof(*p->jobs));
-			p->slots = calloc(n_slots ? n_slots : 1, sizeof(*p->slots));
-			if (!p->jobs || !p->slots) {
-				plan_free(p);
-				return err_set(err, n_err, MC_ENOMEM, "out of memory planning the run");
-			}
-		}
-	}
-	p->n_jobs = n_benches;
-	p->n_slots = n_slots;
-	return 0;
-}
-
-/* The workload and reference of a job, computed once, from the same
- * seeded inputs every backend receives. */
-static int job_ready(struct job *j, char *err, size_t n_err)
-{
-	if (j->w)
-		return 0;
-	if (workload_create(j->b->spec, j->b->params, j->b->seed, &j->w, err, n_err))
-		return -1;
-	j->ref = malloc(j->w->plan.output_len * sizeof(float));
-	if (!j->ref)
-		return err_set(err, n_err, MC_ENOMEM, "out of memory for the reference of %s",
-			       j->b->name);
-	j->b->spec->reference(j->w->params, (const float *const *)j->w->inputs, j->ref);
-	return 0;
-}
-
-struct tally {
-	size_t ok, invalid, implausible, failed, skipped;
-};
-
-static void tally_add(struct tally *t, const char *status)
-{
-	if (!strcmp(status, "ok")) t->ok++;
-	else if (!strcmp(status, "invalid")) t->invalid++;
-	else if (!strcmp(status, "implausible")) t->implausible++;
-	else if (!strcmp(status, "skipped")) t->skipped++;
-	else t->failed++;
-}
-
-static void slot_label(const struct slot *sl, char *out, size_t n)
-{
-	snprintf(out, n, "%s/%s %s%s%s", sl->job->s->name, sl->job->b->name,
-		 sl->be->name, *sl->variant ? " " : "", sl->variant);
-}
-
-/* Round `round` of one slot; stores it once it has no round left. */
-static int slot_round(struct slot *sl, int round, int rounds, struct store *st,
-		      int64_t run_id, struct runner_peaks *peaks, struct progress *pr,
-		      struct tally *tally, char *err, size_t n_err)
-{
+	struct progress *pr = ctx;
 	char label[512], step[600];
-	struct runner_outcome o;
-	int rc;
 
-	if (sl->stored)
-		return 0;
-	if (round == 0) {
-		if (job_ready(sl->job, err, n_err))
-			return -1;
-		if (runner_task_new(sl->job->s, sl->job->b, sl->job->w, sl->job->ref,
-				    sl->be, sl->variant, &peaks[sl->k], rounds, &sl->task,
-				    err, n_err))
-			return -1;
+	switch (ev->kind) {
+	case SESSION_PROBE_FAILED:
+		progress_note(pr, "mcbench run: roofline probe of %s failed: %s",
+			      ev->backend->name, ev->message);
+		break;
+	case SESSION_DEVICE:
+		progress_note(pr, "device %s: peak %.1f GFLOP/s, triad %.1f GB/s",
+			      ev->backend->name, ev->peaks->gflops, ev->peaks->gbps);
+		break;
+	case SESSION_ROUND:
+		plan_item_label(ev->item, label, sizeof(label));
+		if (ev->rounds > 1)
+			snprintf(step, sizeof(step), "%s (round %d/%d)", label, ev->round + 1,
+				 ev->rounds);
+		progress_step(pr, ev->rounds > 1 ? step : label);
+		break;
+	case SESSION_RESULT:
+		if (strcmp(ev->outcome->status, "ok") != 0) {
+			plan_item_label(ev->item, label, sizeof(label));
+			progress_note(pr, "%s: %s: %s", label, ev->outcome->status,
+				      ev->outcome->message);
+		}
+		break;
 	}
-	slot_label(sl, label, sizeof(label));
-	if (runner_task_pending(sl->task, round)) {
-		if (rounds > 1)
-			snprintf(step, sizeof(step), "%s (round %d/%d)", label, round + 1,
-				 rounds);
-		progress_step(pr, rounds > 1 ? step : label);
-		runner_task_round(sl->task, round);
-	}
-	if (runner_task_pending(sl->task, round + 1))
-		return 0;
-	rc = runner_task_store(sl->task, st, run_id, &o, err, n_err);
-	runner_task_free(sl->task);
-	sl->task = NULL;
-	sl->stored = 1;
-	if (--sl->job->n_open == 0) {
-		free(sl->job->ref);
-		workload_destroy(sl->job->w);
-		sl->job->ref = NULL;
-		sl->job->w = NULL;
-	}
-	if (rc)
-		return rc;
-	tally_add(tally, o.status);
-	if (strcmp(o.status, "ok") != 0)
-		progress_note(pr, "%s: %s: %s", label, o.status, o.message);
-	return 0;
+}
+
+static int should_stop(void *ctx)
+{
+	(void)ctx;
+	return stop_signal != 0;
 }
 
 int cmd_run(int argc, char **argv, struct cmd_ctx *ctx)
@@ -382,20 +175,21 @@ int cmd_run(int argc, char **argv, struct cmd_ctx *ctx)
 	struct run_opts opts = { 0 };
 	struct suite *suites[MAX_SUITES] = { 0 };
 	size_t n_suites = 0, n_bes = 0;
-	struct plan plan = { 0 };
+	struct plan *plan = NULL;
+	struct session *ses = NULL;
+	struct session_hooks hooks = { on_event, should_stop, NULL };
+	const struct session_tally *tally;
 	struct backend **bes = NULL;
-	struct runner_peaks peaks[MAX_BACKENDS];
 	struct store *st = NULL;
 	struct prov *pv = NULL;
 	struct progress *pr = NULL;
 	struct store_run run = { 0 };
-	struct tally tally = { 0 };
 	char err[MC_ERRLEN] = "", notes[2048] = "", started[32], argv_text[4096];
 	char uuid_text[37], *prov_text = NULL;
 	cJSON *pj = NULL;
 	uuid_t uu;
 	int64_t run_id = -1;
-	int rc = 1, reaped = 0;
+	int rc = 1, reaped = 0, stopped = 0;
 	double claimed;
 
 	opts.rounds = RUN_DEFAULT_ROUNDS;
@@ -447,10 +241,13 @@ int cmd_run(int argc, char **argv, struct cmd_ctx *ctx)
 
 	if (plan_build(suites, n_suites, bes, n_bes, opts.rounds, &plan, err, sizeof(err)))
 		goto fail;
-	pr = progress_new(stderr, plan.n_steps);
+	pr = progress_new(stderr, plan_n_steps(plan));
+	hooks.ctx = pr;
+	if (session_new(plan, st, run_id, &hooks, &ses, err, sizeof(err)))
+		goto fail;
 	progress_note(pr, "run %s: %zu suite(s), %zu backend(s), %zu measurement(s) in "
-		      "%d round(s)%s", uuid_text, n_suites, n_bes, plan.n_slots, opts.rounds,
-		      opts.quick ? " (quick)" : "");
+		      "%d round(s)%s", uuid_text, n_suites, n_bes, plan_n_items(plan),
+		      opts.rounds, opts.quick ? " (quick)" : "");
 	progress_note(pr, "timer %s: resolution %.0f ns, overhead %.1f ns per call",
 		      run.timer_name, run.timer_resolution_ns, run.timer_overhead_ns);
 	if (reaped)
@@ -461,16 +258,11 @@ int cmd_run(int argc, char **argv, struct cmd_ctx *ctx)
 		if (store_run_note(st, run_id, notes, err, sizeof(err)))
 			goto fail;
 	}
-	for (size_t k = 0; k < n_bes; k++)
-		if (record_device(st, run_id, bes[k], &peaks[k], pr, err, sizeof(err)))
-			goto fail;
-
-	for (int round = 0; round < opts.rounds && !stop_signal; round++)
-		for (size_t i = 0; i < plan.n_slots && !stop_signal; i++)
-			if (slot_round(&plan.slots[i], round, opts.rounds, st, run_id, peaks,
-				       pr, &tally, err, sizeof(err)))
-				goto fail;
-	if (stop_signal) {
+	if (session_record_devices(ses, err, sizeof(err)))
+		goto fail;
+	if (session_run_rounds(ses, &stopped, err, sizeof(err)))
+		goto fail;
+	if (stopped) {
 		progress_done(pr);
 		pr = NULL;
 		store_run_finish(st, run_id, "aborted", err, sizeof(err));
@@ -479,33 +271,16 @@ int cmd_run(int argc, char **argv, struct cmd_ctx *ctx)
 		rc = 130;
 		goto out;
 	}
-	/* Probe every device again at the end: the peaks recorded are the
-	 * best of start and end (and of any re-probe during the run), so a
-	 * start-up probe slowed by other load does not stand as the peak. */
-	for (size_t k = 0; k < n_bes; k++) {
-		double g = -1, b = -1;
-		char perr[MC_ERRLEN];
-
-		if (bes[k]->ops->roofline(bes[k], &g, &b, perr, sizeof(perr)) == 0) {
-			if (g < peaks[k].gflops)
-				g = peaks[k].gflops;
-			if (b < peaks[k].gbps)
-				b = peaks[k].gbps;
-		} else {
-			g = peaks[k].gflops;
-			b = peaks[k].gbps;
-		}
-		if (store_device_raise_peaks(st, run_id, bes[k]->name, g, b, err,
-					     sizeof(err)))
-			goto fail;
-	}
+	if (session_reprobe(ses, err, sizeof(err)))
+		goto fail;
 	if (store_run_finish(st, run_id, "complete", err, sizeof(err)))
 		goto fail;
 	progress_done(pr);
 	pr = NULL;
+	tally = session_tally(ses);
 	printf("run %s complete: %zu ok, %zu invalid, %zu implausible, %zu failed, "
-	       "%zu skipped -> %s\n", uuid_text, tally.ok, tally.invalid,
-	       tally.implausible, tally.failed, tally.skipped, ctx->db_path);
+	       "%zu skipped -> %s\n", uuid_text, tally->ok, tally->invalid,
+	       tally->implausible, tally->failed, tally->skipped, ctx->db_path);
 	rc = 0;
 	goto out;
 fail:
@@ -519,7 +294,8 @@ fail:
 	rc = 1;
 out:
 	progress_done(pr);
-	plan_free(&plan);
+	session_free(ses);
+	plan_free(plan);
 	cJSON_Delete(pj);
 	free(prov_text);
 	prov_free(pv);

@@ -361,9 +361,9 @@ static void test_wrong_in_a_later_round_is_invalid(void **state)
 	assert_non_null(strstr(o.message, "differs from the reference"));
 }
 
-/* Tasks interleaved as cmd_run does: round k of every task before round
- * k + 1 of any, so a slowdown confined to one stretch of the run reaches
- * one round of a result, not all its samples. Each round of a task is a
+/* Tasks interleaved as a session does (session.c): round k of every task
+ * before round k + 1 of any, so a slowdown confined to one stretch of the
+ * run reaches one round of a result, not all its samples. Each round of a task is a
  * prepare of its own, with the other task's round in between. */
 static void test_interleaved_rounds_spread_a_slow_stretch(void **state)
 {

@@ -1,0 +1,300 @@
+/*
+ * session.c - the rounds of a run over its plan (session.h).
+ */
+#include "session.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "workload.h"
+
+/* One benchmark of the plan: its workload and reference output, made when
+ * its first measurement starts and kept for all rounds. */
+struct job {
+	struct workload *w;
+	float *ref;
+	size_t n_open;            /* its measurements not stored yet; 0 frees w and ref */
+};
+
+/* One measurement; task is NULL before round 0 reaches it and after it is
+ * stored. */
+struct slot {
+	const struct plan_item *item;
+	struct job *job;
+	struct runner_task *task;
+	int stored;
+};
+
+struct session {
+	const struct plan *plan;
+	struct store *st;
+	int64_t run_id;
+	struct session_hooks hooks;
+	struct runner_peaks *peaks;   /* one per backend of the plan */
+	struct job *jobs;
+	struct slot *slots;
+	size_t n_jobs, n_slots;
+	int stopped;
+	struct session_tally tally;
+};
+
+static void emit(struct session *s, const struct session_event *ev)
+{
+	if (s->hooks.on_event)
+		s->hooks.on_event(s->hooks.ctx, ev);
+}
+
+/* Latches: once asked to stop, the session stays stopped. */
+static int should_stop(struct session *s)
+{
+	if (!s->stopped && s->hooks.should_stop && s->hooks.should_stop(s->hooks.ctx))
+		s->stopped = 1;
+	return s->stopped;
+}
+
+int session_new(const struct plan *p, struct store *st, int64_t run_id,
+		const struct session_hooks *hooks, struct session **out,
+		char *err, size_t n_err)
+{
+	struct session *s = calloc(1, sizeof(*s));
+	size_t n_bes = plan_n_backends(p);
+
+	*out = NULL;
+	if (!s)
+		goto nomem;
+	s->plan = p;
+	s->st = st;
+	s->run_id = run_id;
+	if (hooks)
+		s->hooks = *hooks;
+	s->n_jobs = plan_n_benches(p);
+	s->n_slots = plan_n_items(p);
+	s->peaks = calloc(n_bes ? n_bes : 1, sizeof(*s->peaks));
+	s->jobs = calloc(s->n_jobs ? s->n_jobs : 1, sizeof(*s->jobs));
+	s->slots = calloc(s->n_slots ? s->n_slots : 1, sizeof(*s->slots));
+	if (!s->peaks || !s->jobs || !s->slots)
+		goto nomem;
+	for (size_t k = 0; k < n_bes; k++)
+		s->peaks[k] = (struct runner_peaks){ -1, -1, -1 };
+	for (size_t i = 0; i < s->n_slots; i++) {
+		s->slots[i].item = plan_item(p, i);
+		s->slots[i].job = &s->jobs[s->slots[i].item->bench_index];
+		s->slots[i].job->n_open++;
+	}
+	*out = s;
+	return 0;
+nomem:
+	session_free(s);
+	return err_set(err, n_err, MC_ENOMEM, "out of memory planning the run");
+}
+
+static void job_drop(struct job *j)
+{
+	free(j->ref);
+	workload_destroy(j->w);
+	j->ref = NULL;
+	j->w = NULL;
+}
+
+void session_free(struct session *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; s->slots && i < s->n_slots; i++)
+		runner_task_free(s->slots[i].task);
+	for (size_t i = 0; s->jobs && i < s->n_jobs; i++)
+		job_drop(&s->jobs[i]);
+	free(s->slots);
+	free(s->jobs);
+	free(s->peaks);
+	free(s);
+}
+
+static const char *json_str(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static int64_t json_int(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : -1;
+}
+
+/* Describes the instance, probes its roofline and records it as a device. */
+static int record_device(struct session *s, struct backend *be,
+			 struct runner_peaks *peaks, char *err, size_t n_err)
+{
+	struct store_device d = { 0 };
+	char perr[MC_ERRLEN] = "";
+	cJSON *info = cJSON_CreateObject();
+	const cJSON *c;
+	char *info_text = NULL;
+	int rc;
+
+	if (!info)
+		return err_set(err, n_err, MC_ENOMEM, "out of memory describing %s",
+			       be->name);
+	be->ops->describe(be, info);
+	peaks->gflops = peaks->gbps = peaks->cache_bytes = -1;
+	if (be->ops->roofline(be, &peaks->gflops, &peaks->gbps, perr, sizeof(perr)))
+		emit(s, &(struct session_event){ .kind = SESSION_PROBE_FAILED,
+						 .backend = be, .message = perr });
+	c = cJSON_GetObjectItemCaseSensitive(info, "cache_bytes");
+	if (cJSON_IsNumber(c))
+		peaks->cache_bytes = c->valuedouble;
+	info_text = cJSON_PrintUnformatted(info);
+	d.backend = be->name;
+	d.kind = json_str(info, "kind") ? json_str(info, "kind") : "cpu";
+	d.name = json_str(info, "name") ? json_str(info, "name") : be->name;
+	d.vendor = json_str(info, "vendor");
+	d.version = json_str(info, "version");
+	d.driver = json_str(info, "driver");
+	d.compute_units = json_int(info, "compute_units");
+	d.global_mem = json_int(info, "global_mem");
+	d.local_mem = json_int(info, "local_mem");
+	d.peak_gflops = peaks->gflops;
+	d.peak_gbps = peaks->gbps;
+	d.info = info_text;
+	rc = store_device_add(s->st, s->run_id, &d, err, n_err);
+	if (!rc)
+		emit(s, &(struct session_event){ .kind = SESSION_DEVICE, .backend = be,
+						 .peaks = peaks });
+	free(info_text);
+	cJSON_Delete(info);
+	return rc;
+}
+
+int session_record_devices(struct session *s, char *err, size_t n_err)
+{
+	for (size_t k = 0; k < plan_n_backends(s->plan); k++) {
+		int rc = record_device(s, plan_backend(s->plan, k), &s->peaks[k], err, n_err);
+
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* The workload and reference of a job, computed once, from the same
+ * seeded inputs every backend receives. */
+static int job_ready(struct job *j, const struct suite_bench *b, char *err, size_t n_err)
+{
+	int rc;
+
+	if (j->w)
+		return 0;
+	rc = workload_create(b->spec, b->params, b->seed, &j->w, err, n_err);
+	if (rc)
+		return rc;
+	j->ref = malloc(j->w->plan.output_len * sizeof(float));
+	if (!j->ref)
+		return err_set(err, n_err, MC_ENOMEM, "out of memory for the reference of %s",
+			       b->name);
+	b->spec->reference(j->w->params, (const float *const *)j->w->inputs, j->ref);
+	return 0;
+}
+
+static void tally_add(struct session_tally *t, const char *status)
+{
+	if (!strcmp(status, "ok")) t->ok++;
+	else if (!strcmp(status, "invalid")) t->invalid++;
+	else if (!strcmp(status, "implausible")) t->implausible++;
+	else if (!strcmp(status, "skipped")) t->skipped++;
+	else t->failed++;
+}
+
+/* Round `round` of one slot; stores it once it has no round left. */
+static int slot_round(struct session *s, struct slot *sl, int round, char *err,
+		      size_t n_err)
+{
+	const struct plan_item *it = sl->item;
+	int rounds = plan_rounds(s->plan);
+	struct runner_outcome o;
+	int rc;
+
+	if (sl->stored)
+		return 0;
+	if (round == 0) {
+		rc = job_ready(sl->job, it->bench, err, n_err);
+		if (rc)
+			return rc;
+		rc = runner_task_new(it->suite, it->bench, sl->job->w, sl->job->ref,
+				     it->backend, it->variant, &s->peaks[it->backend_index],
+				     rounds, &sl->task, err, n_err);
+		if (rc)
+			return rc;
+	}
+	if (runner_task_pending(sl->task, round)) {
+		emit(s, &(struct session_event){ .kind = SESSION_ROUND, .item = it,
+						 .round = round, .rounds = rounds });
+		runner_task_round(sl->task, round);
+	}
+	if (runner_task_pending(sl->task, round + 1))
+		return 0;
+	rc = runner_task_store(sl->task, s->st, s->run_id, &o, err, n_err);
+	runner_task_free(sl->task);
+	sl->task = NULL;
+	sl->stored = 1;
+	if (--sl->job->n_open == 0)
+		job_drop(sl->job);
+	if (rc)
+		return rc;
+	tally_add(&s->tally, o.status);
+	emit(s, &(struct session_event){ .kind = SESSION_RESULT, .item = it,
+					 .outcome = &o });
+	return 0;
+}
+
+int session_run_rounds(struct session *s, int *out_stopped, char *err, size_t n_err)
+{
+	int rounds = plan_rounds(s->plan);
+
+	for (int round = 0; round < rounds && !should_stop(s); round++) {
+		for (size_t i = 0; i < s->n_slots && !should_stop(s); i++) {
+			int rc = slot_round(s, &s->slots[i], round, err, n_err);
+
+			if (rc) {
+				*out_stopped = s->stopped;
+				return rc;
+			}
+		}
+	}
+	/* A stop asked during the very last round still stops the run: the
+	 * caller records it aborted, as it would a round sooner. */
+	*out_stopped = should_stop(s);
+	return 0;
+}
+
+int session_reprobe(struct session *s, char *err, size_t n_err)
+{
+	for (size_t k = 0; k < plan_n_backends(s->plan); k++) {
+		struct backend *be = plan_backend(s->plan, k);
+		double g = -1, b = -1;
+		char perr[MC_ERRLEN];
+		int rc;
+
+		if (be->ops->roofline(be, &g, &b, perr, sizeof(perr)) == 0) {
+			if (g < s->peaks[k].gflops)
+				g = s->peaks[k].gflops;
+			if (b < s->peaks[k].gbps)
+				b = s->peaks[k].gbps;
+		} else {
+			g = s->peaks[k].gflops;
+			b = s->peaks[k].gbps;
+		}
+		rc = store_device_raise_peaks(s->st, s->run_id, be->name, g, b, err, n_err);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+const struct session_tally *session_tally(const struct session *s)
+{
+	return &s->tally;
+}
