@@ -1,8 +1,10 @@
 /*
- * test_export.c - unit tests of src/lib/export.c: deterministic export with
- * exact numbers, export -> import -> export byte for byte, idempotent import
- * by uuid, selection of runs, and malformed imports that name the file, the
- * line:column or the JSON path and leave the db unchanged.
+ * test_store_export.c - unit tests of src/lib/store_export.c and
+ * src/lib/store_import.c, which are tested together since each checks the
+ * other: deterministic export with exact numbers, export -> import ->
+ * export byte for byte, idempotent import by uuid, selection of runs by
+ * reference, and malformed imports that name the file, the line:column or
+ * the JSON path and leave the db unchanged.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,10 +22,10 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "store.h"
 #include "store_export.h"
 #include "store_import.h"
-#include "store_int.h"
-#include "store.h"
+#include "store_int.h"   /* store_db(): the tests count the rows themselves */
 
 struct fixture {
 	char dir[64];
@@ -339,12 +341,22 @@ static void test_select(void **state)
 	free(by_id);
 	by_uuid = export_text(f->a, "22222222-0000-4000-8000-000000000002", 0);
 	assert_non_null(strstr(by_uuid, "\"status\":\t\"running\""));
+	/* A unique uuid prefix is the same run, whatever its status. */
+	one = export_text(f->a, "2222", 0);
+	assert_string_equal(one, by_uuid);
+	free(one);
 	free(by_uuid);
 
 	assert_int_equal(store_export_runs(f->a, "no-such-run", 0, &doc, err, sizeof(err)),
 			 MC_EINVAL);
 	assert_non_null(strstr(err, "no-such-run"));
+	assert_non_null(strstr(err, f->db_a));
 	assert_int_equal(store_export_runs(f->a, "12345", 0, &doc, err, sizeof(err)), MC_EINVAL);
+	add_run(f->a, "11112222-0000-4000-8000-000000000004", "2024-02-01T00:00:00Z",
+		"complete");
+	assert_int_equal(store_export_runs(f->a, "1111", 0, &doc, err, sizeof(err)), MC_EINVAL);
+	assert_non_null(strstr(err, "ambiguous"));
+	assert_null(doc);
 }
 
 /* ------------------------------------------------------------ import */
