@@ -11,10 +11,11 @@
  *
  * The structs below are one per table, shared by the writers (which fill
  * the fields they insert) and the readers (store_report.h, which fill them
- * all). Fields marked "read" are ignored by the writers.
+ * all). Fields under "Read only:" are ignored by the writers.
  *
- * The store family: store.h (this), store_report.h (report queries),
- * store_export.h / store_import.h (JSON), store_int.h (private to them).
+ * The store family: store.h (this; store.c writes, store_run.c resolves run
+ * references), store_report.h (report queries), store_export.h /
+ * store_import.h (JSON), store_int.h (private to them).
  */
 #ifndef MC_STORE_H
 #define MC_STORE_H
@@ -115,7 +116,8 @@ struct store_result {
 	int64_t iters_per_sample;
 	/* Written: ignored if n_samples == 0. Read: min, median, mean, stddev,
 	 * mad, ci_lo, ci_hi, q1, q3 in ns per iteration, NaN when not measured
-	 * (a result that is not 'ok'); n, n_mild, n_severe 0 then; max NaN (not stored). */
+	 * (a result that is not 'ok'), n, n_mild, n_severe 0 then; max is NaN
+	 * (not stored). */
 	struct stats_summary stats;
 	double max_abs_err, max_rel_err;                 /* NaN if not validated */
 	/* Read only: */
@@ -146,7 +148,7 @@ enum store_resolve_flags {
  * The run must be complete unless flags has STORE_RESOLVE_ANY. *out_id
  * gets its id. Errors, one line each naming ref and without the db path:
  * MC_EINVAL for an unknown run ("no run 'REF' in the db (...)", or with
- * STORE_RESOLVE_COMMIT "no complete run 'REF' (...)"), an ambiguous
+ * STORE_RESOLVE_COMMIT alone "no complete run 'REF' (...)"), an ambiguous
  * prefix ("... prefix 'REF' is ambiguous: give more characters") and a run
  * that is not complete ("run UUID8 is STATUS, not complete: ..."); MC_EDB. */
 int store_run_resolve(struct store *st, const char *ref, unsigned flags,

@@ -173,16 +173,8 @@ static int rp_oom(char *err, size_t n_err)
 	return err_set(err, n_err, MC_ENOMEM, "out of memory while reading the db.");
 }
 
-/* Binds text or NULL; SQLITE_STATIC is safe since every statement is reset
- * before the caller's strings go away. */
-static void rp_bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-	if (s)
-		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, i);
-}
-
+/* Statement q, reset. Text is bound with store_bind_text (SQLITE_STATIC):
+ * safe, since every statement is reset before the caller's strings go away. */
 static sqlite3_stmt *rp_stmt(struct store_report *rp, int q)
 {
 	sqlite3_stmt *st = rp->q[q];
@@ -333,7 +325,7 @@ static int rp_distinct(struct store_report *rp, int q, const char ***out, char *
 		sqlite3_stmt *st = rp_stmt(rp, q);
 		int rc;
 
-		rp_bind_text(st, 1, last);
+		store_bind_text(st, 1, last);
 		rc = sqlite3_step(st);
 		if (rc == SQLITE_DONE)
 			break;
@@ -392,8 +384,8 @@ int store_report_has_benchmark(struct store_report *rp, const char *suite, const
 	sqlite3_stmt *st = rp_stmt(rp, Q_HAS_BENCH);
 	int rc;
 
-	rp_bind_text(st, 1, suite);
-	rp_bind_text(st, 2, bench);
+	store_bind_text(st, 1, suite);
+	store_bind_text(st, 2, bench);
 	rc = sqlite3_step(st);
 	*out_found = rc == SQLITE_ROW;
 	sqlite3_reset(st);
@@ -536,7 +528,7 @@ int store_report_has_commit(struct store_report *rp, const char *prefix, int *ou
 	sqlite3_stmt *st = rp_stmt(rp, Q_HAS_COMMIT);
 	int rc;
 
-	rp_bind_text(st, 1, prefix);
+	store_bind_text(st, 1, prefix);
 	rc = sqlite3_step(st);
 	*out_found = rc == SQLITE_ROW;
 	sqlite3_reset(st);
@@ -571,14 +563,14 @@ int store_report_pick_run(struct store_report *rp, int64_t machine_id, const cha
 	if (pin_run) {
 		st = rp_stmt(rp, Q_PIN_HAS);
 		sqlite3_bind_int64(st, 1, pin_run);
-		rp_bind_text(st, 2, suite);
-		rp_bind_text(st, 3, backend);
+		store_bind_text(st, 2, suite);
+		store_bind_text(st, 3, backend);
 	} else {
 		st = rp_stmt(rp, Q_PICK);
 		sqlite3_bind_int64(st, 1, machine_id);
-		rp_bind_text(st, 2, suite);
-		rp_bind_text(st, 3, backend);
-		rp_bind_text(st, 4, commit);
+		store_bind_text(st, 2, suite);
+		store_bind_text(st, 3, backend);
+		store_bind_text(st, 4, commit);
 	}
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
@@ -619,9 +611,9 @@ int store_report_variants(struct store_report *rp, int64_t run_id, const char *s
 
 	*out = NULL;
 	sqlite3_bind_int64(st, 1, run_id);
-	rp_bind_text(st, 2, suite);
-	rp_bind_text(st, 3, backend);
-	rp_bind_text(st, 4, clock);
+	store_bind_text(st, 2, suite);
+	store_bind_text(st, 3, backend);
+	store_bind_text(st, 4, clock);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < sizeof(tmp) / sizeof(tmp[0]) - 1)
 		tmp[n++] = rp_col_str(rp, st, 0, &oom);
 	sqlite3_reset(st);
@@ -725,10 +717,10 @@ int store_report_results(struct store_report *rp, int64_t run_id, const char *su
 	sqlite3_stmt *st = rp_stmt(rp, Q_RESULTS);
 
 	sqlite3_bind_int64(st, 1, run_id);
-	rp_bind_text(st, 2, suite);
-	rp_bind_text(st, 3, backend);
-	rp_bind_text(st, 4, variant);
-	rp_bind_text(st, 5, clock);
+	store_bind_text(st, 2, suite);
+	store_bind_text(st, 3, backend);
+	store_bind_text(st, 4, variant);
+	store_bind_text(st, 5, clock);
 	return rp_collect(rp, st, out, out_n, err, n_err);
 }
 
@@ -849,11 +841,11 @@ int store_report_history(struct store_report *rp, int64_t machine_id, const char
 	*out = NULL;
 	*out_n = 0;
 	sqlite3_bind_int64(st, 1, machine_id);
-	rp_bind_text(st, 2, suite);
-	rp_bind_text(st, 3, bench);
-	rp_bind_text(st, 4, backend);
-	rp_bind_text(st, 5, variant);
-	rp_bind_text(st, 6, clock);
+	store_bind_text(st, 2, suite);
+	store_bind_text(st, 3, bench);
+	store_bind_text(st, 4, backend);
+	store_bind_text(st, 5, variant);
+	store_bind_text(st, 6, clock);
 	sqlite3_bind_int64(st, 7, (sqlite3_int64)limit);
 	if ((rc = rp_collect(rp, st, &res, &n, err, n_err)) != 0)
 		return rc;
