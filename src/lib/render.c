@@ -128,7 +128,7 @@ int render_use_run(struct render *r, int64_t run_id)
 }
 
 int render_use_cell(struct render *r, const struct render_col *c,
-		    const struct report_result *res)
+		    const struct store_result *res)
 {
 	if (res && strcmp(res->status, "ok") == 0) {
 		if (!r->min_samples || res->n_samples < r->min_samples)
@@ -167,7 +167,7 @@ int render_suite(struct render *r, const struct tmpl_node *node, const char **ou
 	int rc;
 
 	*out = suite;
-	if ((rc = report_suites(r->rp, &suites, r->err, r->n_err)) != 0)
+	if ((rc = store_report_suites(r->rp, &suites, r->err, r->n_err)) != 0)
 		return rc;
 	for (size_t i = 0; suites[i]; i++)
 		if (strcmp(suites[i], suite) == 0)
@@ -264,12 +264,12 @@ int render_number(struct render *r, const struct tmpl_node *node, const char *ke
 static int render_machine(struct render *r, const struct tmpl_node *node, const char *key,
 			  const char *name, int64_t *ids, size_t *n_ids)
 {
-	const struct report_machine *ms;
+	const struct store_machine *ms;
 	struct sbuf s = SBUF_INIT;
 	size_t n_ms, found = 0, len = strlen(name);
 	int rc;
 
-	if ((rc = report_machines(r->rp, &ms, &n_ms, r->err, r->n_err)) != 0)
+	if ((rc = store_report_machines(r->rp, &ms, &n_ms, r->err, r->n_err)) != 0)
 		return rc;
 	for (size_t i = 0; i < n_ms; i++) {
 		int hit = strcmp(name, "*") == 0 || strcmp(ms[i].hostname, name) == 0 ||
@@ -352,8 +352,8 @@ static int render_backend_cmp(const void *a, const void *b)
 
 static int render_result_cmp(const void *a, const void *b)
 {
-	return strcmp((*(const struct report_result *const *)a)->benchmark,
-		      (*(const struct report_result *const *)b)->benchmark);
+	return strcmp((*(const struct store_result *const *)a)->benchmark,
+		      (*(const struct store_result *const *)b)->benchmark);
 }
 
 void render_cols_free(struct render_col *cols, size_t n)
@@ -365,14 +365,14 @@ void render_cols_free(struct render_col *cols, size_t n)
 
 static int render_col_load(struct render *r, struct render_col *c, const char *suite)
 {
-	const struct report_result *res;
+	const struct store_result *res;
 	size_t n;
 	int rc;
 
-	if ((rc = report_results(r->rp, c->run->id, suite, c->backend, c->variant, c->clock,
+	if ((rc = store_report_results(r->rp, c->run->id, suite, c->backend, c->variant, c->clock,
 				 &res, &n, r->err, r->n_err)) != 0)
 		return rc;
-	if ((rc = report_device(r->rp, c->run->id, c->backend, &c->dev, r->err, r->n_err)) != 0)
+	if ((rc = store_report_device(r->rp, c->run->id, c->backend, &c->dev, r->err, r->n_err)) != 0)
 		return rc;
 	c->by_bench = malloc((n ? n : 1) * sizeof(*c->by_bench));
 	if (!c->by_bench)
@@ -409,7 +409,7 @@ static int render_no_column(struct render *r, const struct tmpl_node *node, cons
 	int rc;
 
 	for (size_t i = 0; i < n_mids; i++) {
-		const struct report_machine *m = report_machine(r->rp, mids[i]);
+		const struct store_machine *m = store_report_machine(r->rp, mids[i]);
 
 		sbuf_addf(&s, "%s%s", i ? ", " : "", m ? m->hostname : "?");
 	}
@@ -452,7 +452,7 @@ static int render_add_col(struct render *r, struct render_col **cols, size_t *n,
 	c->clock = clock;
 	c->machine_id = machine_id;
 	(*n)++;
-	if (!(c->run = report_run(r->rp, run_id, r->err, r->n_err)))
+	if (!(c->run = store_report_run(r->rp, run_id, r->err, r->n_err)))
 		return MC_EDB;
 	return render_col_load(r, c, suite);
 }
@@ -471,7 +471,7 @@ int render_cols(struct render *r, const struct tmpl_node *node, const char *key,
 
 	*out = NULL;
 	*out_n = 0;
-	if ((rc = report_backends(r->rp, &backends, r->err, r->n_err)) != 0)
+	if ((rc = store_report_backends(r->rp, &backends, r->err, r->n_err)) != 0)
 		return rc;
 	items = strdup(spec ? spec : "*");
 	if (!items)
@@ -520,12 +520,12 @@ int render_cols(struct render *r, const struct tmpl_node *node, const char *key,
 				const char *const *variants;
 				int64_t run_id;
 
-				if ((rc = report_pick_run(r->rp, mids[m], suite, fam[b], sc->pin_run,
+				if ((rc = store_report_pick_run(r->rp, mids[m], suite, fam[b], sc->pin_run,
 							  sc->commit, &run_id, r->err, r->n_err)) != 0)
 					goto fail;
 				if (!run_id)
 					continue;
-				if ((rc = report_variants(r->rp, run_id, suite, fam[b], clock, &variants,
+				if ((rc = store_report_variants(r->rp, run_id, suite, fam[b], clock, &variants,
 							  r->err, r->n_err)) != 0)
 					goto fail;
 				for (size_t v = 0; variants[v]; v++) {
@@ -546,7 +546,7 @@ int render_cols(struct render *r, const struct tmpl_node *node, const char *key,
 	for (size_t i = 0; i < n; i++)
 		multi_machine |= cols[i].machine_id != cols[0].machine_id;
 	for (size_t i = 0; i < n; i++) {
-		const struct report_machine *m = report_machine(r->rp, cols[i].machine_id);
+		const struct store_machine *m = store_report_machine(r->rp, cols[i].machine_id);
 
 		snprintf(cols[i].label, sizeof(cols[i].label), "%s%s%s%s%s%s", cols[i].backend,
 			 *cols[i].variant ? " (" : "", cols[i].variant, *cols[i].variant ? ")" : "",
@@ -562,7 +562,7 @@ fail:
 	return rc;
 }
 
-const struct report_result *render_find(const struct render_col *c, const char *bench)
+const struct store_result *render_find(const struct render_col *c, const char *bench)
 {
 	size_t lo = 0, hi = c->n;
 
@@ -587,7 +587,7 @@ void render_label_pair(struct render *r, struct render_col *a, struct render_col
 	if (a->machine_id == b->machine_id)
 		return;
 	for (int i = 0; i < 2; i++) {
-		const struct report_machine *m = report_machine(r->rp, both[i]->machine_id);
+		const struct store_machine *m = store_report_machine(r->rp, both[i]->machine_id);
 		size_t len = strlen(both[i]->label);
 
 		if (m && !strstr(both[i]->label, " @ "))
@@ -705,7 +705,7 @@ int render_rows(struct render *r, const struct tmpl_node *node, const char *patt
 
 /* ---------------------------------------------------------------- numbers */
 
-double render_value(const struct report_result *res, const struct report_device *dev,
+double render_value(const struct store_result *res, const struct store_device *dev,
 		    enum render_metric m)
 {
 	double t;
@@ -714,7 +714,7 @@ double render_value(const struct report_result *res, const struct report_device 
 		return NAN;
 	if (m == RENDER_SAMPLES)
 		return (double)res->n_samples;
-	t = render_metric_is_best(m) ? res->min_ns : res->median_ns;
+	t = render_metric_is_best(m) ? res->stats.min : res->stats.median;
 	if (!(t > 0))
 		return NAN;
 	switch (m) {
@@ -826,7 +826,7 @@ void render_sources(struct sbuf *s, const struct render_col *cols, size_t n_cols
 				sbuf_add(s, ", ");
 			mdesc_text(s, cols[k].label);
 			for (size_t j = 0; j < n_rows; j++) {
-				const struct report_result *res = render_find(&cols[k], rows[j]);
+				const struct store_result *res = render_find(&cols[k], rows[j]);
 
 				if (!res || strcmp(res->status, "ok") != 0)
 					continue;
@@ -861,7 +861,7 @@ static void render_note_open(struct render *r)
 /* "cpu: run `1a2b3c4d` (date), median of 10 samples" for a footnote; "best
  * of" when the value came from the fastest sample (m a *_BEST_PCT). */
 static void render_note_cell(struct sbuf *s, const struct render_col *c,
-			     const struct report_result *res, enum render_metric m)
+			     const struct store_result *res, enum render_metric m)
 {
 	mdesc_text(s, c->label);
 	sbuf_addf(s, " from run `%.8s` (", c->run->uuid);
@@ -902,16 +902,13 @@ static int render_select(struct render *r, const struct tmpl_node *node,
 					    machine);
 	}
 	if (run) {
-		const struct report_run *rn;
+		const struct store_run *rn;
+		int64_t run_id;
 
-		if ((rc = report_find_run(r->rp, run, &rn, r->err, r->n_err)) != 0)
+		if ((rc = store_run_resolve(r->st, run, 0, &run_id, r->err, r->n_err)) != 0)
 			return rc == MC_EINVAL ? render_error(r, node, "run", "%s", r->err) : rc;
-		if (!rn)
-			return render_error(r, node, "run", "no run '%s' in the db", run);
-		if (strcmp(rn->status, "complete") != 0)
-			return render_error(r, node, "run",
-					    "run %.8s is %s, not complete: only complete runs are reported",
-					    rn->uuid, rn->status);
+		if (!(rn = store_report_run(r->rp, run_id, r->err, r->n_err)))
+			return MC_EDB;
 		out->pin_run = rn->id;
 		out->machines[0] = rn->machine_id;
 		out->n_machines = 1;
@@ -919,7 +916,7 @@ static int render_select(struct render *r, const struct tmpl_node *node,
 	if (commit) {
 		int found;
 
-		if ((rc = report_has_commit(r->rp, commit, &found, r->err, r->n_err)) != 0)
+		if ((rc = store_report_has_commit(r->rp, commit, &found, r->err, r->n_err)) != 0)
 			return rc;
 		if (!found)
 			return render_error(r, node, "commit",
@@ -935,7 +932,7 @@ static int render_select(struct render *r, const struct tmpl_node *node,
 static int render_known_bench(struct render *r, const struct tmpl_node *node,
 			      const char *suite, const char *bench)
 {
-	int found, rc = report_has_benchmark(r->rp, suite, bench, &found, r->err, r->n_err);
+	int found, rc = store_report_has_benchmark(r->rp, suite, bench, &found, r->err, r->n_err);
 
 	if (rc)
 		return rc;
@@ -950,7 +947,7 @@ static int render_do_value(struct render *r, const struct tmpl_node *node,
 {
 	const char *suite, *clock, *bench = tmpl_get(node, "bench", NULL);
 	const char *spread = tmpl_get(node, "spread", NULL);
-	const struct report_result *res;
+	const struct store_result *res;
 	struct render_col *c = NULL;
 	enum render_metric m;
 	double v;
@@ -979,14 +976,14 @@ static int render_do_value(struct render *r, const struct tmpl_node *node,
 	if (m == RENDER_TIME && isfinite(v) && spread && strcmp(spread, "ci") == 0) {
 		char lo[UNITS_LEN], hi[UNITS_LEN];
 
-		units_time_as(res->ci_lo_ns, v, lo, sizeof(lo));
-		units_time_as(res->ci_hi_ns, v, hi, sizeof(hi));
+		units_time_as(res->stats.ci_lo, v, lo, sizeof(lo));
+		units_time_as(res->stats.ci_hi, v, hi, sizeof(hi));
 		sbuf_addf(&r->body, " (95%% CI %s\xe2\x80\x93%s)", lo, hi);
 	} else if (m == RENDER_TIME && isfinite(v) && spread && strcmp(spread, "cv") == 0 &&
-		   res->mean_ns > 0) {
+		   res->stats.mean > 0) {
 		char cv[UNITS_LEN];
 
-		units_pct(100 * res->stddev_ns / res->mean_ns, cv, sizeof(cv));
+		units_pct(100 * res->stats.stddev / res->stats.mean, cv, sizeof(cv));
 		sbuf_addf(&r->body, " (CV %s%%)", cv);
 	}
 	render_note_open(r);
@@ -1008,7 +1005,7 @@ out:
  * *out_missing (NULL when all are there). */
 struct render_pair {
 	const char *bench;
-	const struct report_result *a, *b;
+	const struct store_result *a, *b;
 };
 
 static int render_pairs(struct render *r, const struct tmpl_node *node, const char *pattern,
@@ -1060,7 +1057,7 @@ static int render_pairs(struct render *r, const struct tmpl_node *node, const ch
 static void render_missing_text(struct sbuf *s, const struct render_pair *p,
 				const struct render_col *ca, const struct render_col *cb)
 {
-	const struct report_result *res = p->a;
+	const struct store_result *res = p->a;
 	const struct render_col *c = ca;
 
 	if (isfinite(render_value(p->a, NULL, RENDER_TIME))) {
@@ -1125,7 +1122,7 @@ static int render_do_ratio(struct render *r, const struct tmpl_node *node,
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++)
-		log_sum += log(pairs[i].a->median_ns / pairs[i].b->median_ns);
+		log_sum += log(pairs[i].a->stats.median / pairs[i].b->stats.median);
 	render_ratio_text(&r->body, exp(log_sum / (double)n), 1, ca->label, cb->label);
 	if (n > 1) {
 		/* Insert the aggregate's wording inside the parenthesis. */
@@ -1274,7 +1271,7 @@ static int render_do_claim(struct render *r, const struct tmpl_node *node,
 		goto out;
 	}
 	for (size_t i = 0; i < cl.n; i++) {
-		double ta = pairs[i].a->median_ns, tb = pairs[i].b->median_ns, v;
+		double ta = pairs[i].a->stats.median, tb = pairs[i].b->stats.median, v;
 		int worse;
 
 		if (faster)
@@ -1420,21 +1417,21 @@ void render_command(const struct render_opts *o, char *out, size_t n_out)
 
 static int render_run_cmp(const void *a, const void *b)
 {
-	const struct report_run *x = *(const struct report_run *const *)a;
-	const struct report_run *y = *(const struct report_run *const *)b;
+	const struct store_run *x = *(const struct store_run *const *)a;
+	const struct store_run *y = *(const struct store_run *const *)b;
 	int d = strcmp(x->started_at, y->started_at);
 
 	return d ? d : x->id < y->id ? -1 : x->id > y->id;
 }
 
-int render_used_runs(struct render *r, const struct report_run ***out)
+int render_used_runs(struct render *r, const struct store_run ***out)
 {
-	const struct report_run **runs = malloc((r->n_used ? r->n_used : 1) * sizeof(*runs));
+	const struct store_run **runs = malloc((r->n_used ? r->n_used : 1) * sizeof(*runs));
 
 	if (!runs)
 		return render_oom(r);
 	for (size_t i = 0; i < r->n_used; i++) {
-		if (!(runs[i] = report_run(r->rp, r->used[i], r->err, r->n_err))) {
+		if (!(runs[i] = store_report_run(r->rp, r->used[i], r->err, r->n_err))) {
 			free(runs);
 			return MC_EDB;
 		}
@@ -1444,7 +1441,7 @@ int render_used_runs(struct render *r, const struct report_run ***out)
 	return 0;
 }
 
-static void render_header(struct render *r, struct sbuf *s, const struct report_run **runs)
+static void render_header(struct render *r, struct sbuf *s, const struct store_run **runs)
 {
 	char cmd[1024];
 
@@ -1472,7 +1469,7 @@ static void render_header(struct render *r, struct sbuf *s, const struct report_
  * they are rendered last and spliced in where their directive stood. */
 static int render_assemble(struct render *r, struct sbuf *doc)
 {
-	const struct report_run **runs = NULL;
+	const struct store_run **runs = NULL;
 	size_t from = 0;
 	int rc;
 
@@ -1523,7 +1520,7 @@ static int render_mkdirs(const char *dir, char *err, size_t n_err)
 	return 0;
 }
 
-int render_document(sqlite3 *db, const struct render_opts *o, struct render_out *out,
+int render_document(struct store *st, const struct render_opts *o, struct render_out *out,
 		    char *err, size_t n_err)
 {
 	struct render r;
@@ -1535,13 +1532,13 @@ int render_document(sqlite3 *db, const struct render_opts *o, struct render_out 
 	memset(&r, 0, sizeof(r));
 	memset(&top, 0, sizeof(top));
 	r.o = o;
-	r.db = db;
+	r.st = st;
 	r.err = err;
 	r.n_err = n_err;
 	if ((rc = tmpl_load(o->template_path, render_specs, &r.t, err, n_err)) ||
-	    (rc = report_open(db, &r.rp, err, n_err)) ||
+	    (rc = store_report_open(st, &r.rp, err, n_err)) ||
 	    (rc = chart_batch_new(&r.charts, err, n_err)) ||
-	    (rc = report_default_machine(r.rp, &r.default_machine, err, n_err)))
+	    (rc = store_report_default_machine(r.rp, &r.default_machine, err, n_err)))
 		goto out;
 	rc = render_range(&r, 0, r.t->n_nodes, &top);
 	if (rc == MC_ECLAIM) {
@@ -1589,7 +1586,7 @@ out:
 	free(r.used);
 	free(r.deferred);
 	chart_batch_free(r.charts);
-	report_close(r.rp);
+	store_report_close(r.rp);
 	tmpl_free(r.t);
 	return rc;
 }

@@ -15,7 +15,7 @@
 #ifndef MC_RENDER_H
 #define MC_RENDER_H
 #include <stddef.h>
-#include <sqlite3.h>
+#include "store.h"
 
 struct render_opts {
 	const char *template_path;  /* template file to read */
@@ -41,7 +41,7 @@ struct render_out {
 /* The command line that reproduces a render with o, as the header shows it. */
 void render_command(const struct render_opts *o, char *out, size_t n_out);
 
-/* Renders o->template_path against db (read only; not owned). On success
+/* Renders o->template_path against st (read only; not owned). On success
  * *out owns the document and chart names (render_out_free), and the charts
  * are written under o->charts_out (created when missing) unless
  * o->no_charts. Errors:
@@ -54,7 +54,7 @@ void render_command(const struct render_opts *o, char *out, size_t n_out);
  *   MC_EDB, MC_ENOMEM
  * On error out->doc is NULL; release *out with render_out_free in every
  * case. */
-int render_document(sqlite3 *db, const struct render_opts *o, struct render_out *out,
+int render_document(struct store *st, const struct render_opts *o, struct render_out *out,
 		    char *err, size_t n_err);
 
 void render_out_free(struct render_out *out);   /* accepts a zeroed struct */

@@ -71,14 +71,14 @@ static void prov_heading(struct sbuf *s, int level, const char *title)
 	sbuf_addf(s, "%.*s %s\n\n", level, "######", title);
 }
 
-static void prov_machines(struct render *r, struct sbuf *s, const struct report_run **runs,
+static void prov_machines(struct render *r, struct sbuf *s, const struct store_run **runs,
 			  int level)
 {
 	prov_heading(s, level, "Machines");
 	sbuf_add(s, "| Machine | Fingerprint | CPU | Cores / threads | Memory | OS | Kernel |\n"
 		 "|:--|:--|:--|--:|--:|:--|:--|\n");
 	for (size_t i = 0; i < r->n_used; i++) {
-		const struct report_machine *m = report_machine(r->rp, runs[i]->machine_id);
+		const struct store_machine *m = store_report_machine(r->rp, runs[i]->machine_id);
 		int seen = 0;
 
 		for (size_t k = 0; k < i; k++)
@@ -98,7 +98,7 @@ static void prov_machines(struct render *r, struct sbuf *s, const struct report_
 	sbuf_addc(s, '\n');
 }
 
-static void prov_run_rows(struct render *r, struct sbuf *s, const struct report_run **runs,
+static void prov_run_rows(struct render *r, struct sbuf *s, const struct store_run **runs,
 			  int level)
 {
 	prov_heading(s, level, "Runs");
@@ -106,8 +106,8 @@ static void prov_run_rows(struct render *r, struct sbuf *s, const struct report_
 		 "Timer | Results (ok) | Samples per result |\n"
 		 "|:--|:--|:--|:--|:--|:--|:--|:--|--:|--:|\n");
 	for (size_t i = 0; i < r->n_used; i++) {
-		const struct report_run *run = runs[i];
-		const struct report_machine *m = report_machine(r->rp, run->machine_id);
+		const struct store_run *run = runs[i];
+		const struct store_machine *m = store_report_machine(r->rp, run->machine_id);
 		char res[UNITS_LEN];
 
 		sbuf_addf(s, "| `%s`%s |", run->uuid, run->quick ? " (quick)" : "");
@@ -135,20 +135,20 @@ static void prov_run_rows(struct render *r, struct sbuf *s, const struct report_
 	sbuf_addc(s, '\n');
 }
 
-static int prov_devices(struct render *r, struct sbuf *s, const struct report_run **runs,
+static int prov_devices(struct render *r, struct sbuf *s, const struct store_run **runs,
 			int level)
 {
 	int any = 0, rc;
 
 	prov_heading(s, level, "Devices and peers");
 	for (size_t i = 0; i < r->n_used; i++) {
-		const struct report_device *devs;
+		const struct store_device *devs;
 		size_t n;
 
-		if ((rc = report_devices(r->rp, runs[i]->id, &devs, &n, r->err, r->n_err)) != 0)
+		if ((rc = store_report_devices(r->rp, runs[i]->id, &devs, &n, r->err, r->n_err)) != 0)
 			return rc;
 		for (size_t k = 0; k < n; k++) {
-			const struct report_device *d = &devs[k];
+			const struct store_device *d = &devs[k];
 
 			if (!any++)
 				sbuf_add(s, "| Run | Backend | Kind | Name | Vendor | Version | Driver | "
@@ -329,7 +329,7 @@ static void prov_flatten(struct prov_table *t, const cJSON *j, const char *prefi
 	}
 }
 
-static int prov_software(struct render *r, struct sbuf *s, const struct report_run **runs,
+static int prov_software(struct render *r, struct sbuf *s, const struct store_run **runs,
 			 int level)
 {
 	struct prov_table t;
@@ -390,7 +390,7 @@ static void prov_range(struct sbuf *s, int64_t lo, int64_t hi)
 		sbuf_addf(s, "%lld to %lld", (long long)lo, (long long)hi);
 }
 
-static void prov_methodology(struct render *r, struct sbuf *s, const struct report_run **runs,
+static void prov_methodology(struct render *r, struct sbuf *s, const struct store_run **runs,
 			     int level)
 {
 	double res_lo = INFINITY, res_hi = 0, ovh_lo = INFINITY, ovh_hi = 0;
@@ -483,7 +483,7 @@ static void prov_methodology(struct render *r, struct sbuf *s, const struct repo
 int render_provenance(struct render *r, const struct tmpl_node *node, struct sbuf *s)
 {
 	const char *h = tmpl_get(node, "heading", NULL);
-	const struct report_run **runs = NULL;
+	const struct store_run **runs = NULL;
 	int level = 3, rc;
 
 	if (h) {
@@ -509,7 +509,7 @@ int render_provenance(struct render *r, const struct tmpl_node *node, struct sbu
 int render_rejected(struct render *r, const struct tmpl_node *node, struct sbuf *s)
 {
 	const char *suite = tmpl_get(node, "suite", NULL);
-	const struct report_run **runs = NULL;
+	const struct store_run **runs = NULL;
 	size_t shown = 0;
 	int rc;
 
@@ -518,10 +518,10 @@ int render_rejected(struct render *r, const struct tmpl_node *node, struct sbuf 
 	if ((rc = render_used_runs(r, &runs)) != 0)
 		return rc;
 	for (size_t i = 0; i < r->n_used; i++) {
-		const struct report_result *res;
+		const struct store_result *res;
 		size_t n;
 
-		if ((rc = report_rejected(r->rp, runs[i]->id, &res, &n, r->err, r->n_err)) != 0)
+		if ((rc = store_report_rejected(r->rp, runs[i]->id, &res, &n, r->err, r->n_err)) != 0)
 			break;
 		for (size_t k = 0; k < n; k++) {
 			if (suite && strcmp(res[k].suite, suite) != 0)

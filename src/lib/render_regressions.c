@@ -15,6 +15,7 @@
 #include "err.h"
 #include "history.h"
 #include "mdesc.h"
+#include "store_int.h"   /* merge: store_db() until history takes the store */
 #include "units.h"
 
 #define ARROW "\xe2\x86\x92"
@@ -59,7 +60,7 @@ static void regressions_row(struct sbuf *s, const struct history_shift *h)
 
 /* The shifts of one machine (by fingerprint) appended to rows; counts. */
 static int regressions_machine(struct render *r, const struct tmpl_node *node,
-			       const struct report_machine *m, double threshold,
+			       const struct store_machine *m, double threshold,
 			       struct sbuf *rows, size_t *n_shifts, size_t *n_series)
 {
 	struct history_rq q = { 0 };
@@ -72,7 +73,7 @@ static int regressions_machine(struct render *r, const struct tmpl_node *node,
 	q.since = tmpl_get(node, "since", NULL);
 	q.machine = m->fingerprint;
 	q.threshold_pct = threshold;
-	rc = history_regressions(r->db, &q, &sh, &n, &series, msg, sizeof(msg));
+	rc = history_regressions(store_db(r->st) /* merge: */, &q, &sh, &n, &series, msg, sizeof(msg));
 	if (rc == MC_EINVAL)
 		return render_error(r, node, "since", "%s", msg);
 	if (rc)
@@ -101,7 +102,7 @@ int render_regressions(struct render *r, const struct tmpl_node *node,
 	if (!n_machines && r->default_machine)
 		n_machines = 1;
 	for (size_t i = 0; i < n_machines && !rc; i++) {
-		const struct report_machine *m = report_machine(r->rp, ids[i]);
+		const struct store_machine *m = store_report_machine(r->rp, ids[i]);
 
 		if (m)
 			rc = regressions_machine(r, node, m, threshold, &rows, &n_shifts,

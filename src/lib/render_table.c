@@ -66,7 +66,7 @@ static int table_choice(struct render *r, const struct tmpl_node *node, const ch
 }
 
 /* Time with its spread: "1.23 ms [1.20–1.25]" / "1.23 ms ±1.5%". */
-static void table_time(struct sbuf *s, const struct report_result *res,
+static void table_time(struct sbuf *s, const struct store_result *res,
 		       enum table_spread spread)
 {
 	double t = render_value(res, NULL, RENDER_TIME);
@@ -81,12 +81,12 @@ static void table_time(struct sbuf *s, const struct report_result *res,
 		return;
 	}
 	render_value_text(s, t, RENDER_TIME);
-	if (spread == SPREAD_CI && isfinite(res->ci_lo_ns) && isfinite(res->ci_hi_ns)) {
-		units_time_as(res->ci_lo_ns, t, lo, sizeof(lo));
-		units_time_as(res->ci_hi_ns, t, hi, sizeof(hi));
+	if (spread == SPREAD_CI && isfinite(res->stats.ci_lo) && isfinite(res->stats.ci_hi)) {
+		units_time_as(res->stats.ci_lo, t, lo, sizeof(lo));
+		units_time_as(res->stats.ci_hi, t, hi, sizeof(hi));
 		sbuf_addf(s, " [%s" EN_DASH "%s]", lo, hi);
-	} else if (spread == SPREAD_CV && res->mean_ns > 0 && isfinite(res->stddev_ns)) {
-		units_pct(100 * res->stddev_ns / res->mean_ns, lo, sizeof(lo));
+	} else if (spread == SPREAD_CV && res->stats.mean > 0 && isfinite(res->stats.stddev)) {
+		units_pct(100 * res->stats.stddev / res->stats.mean, lo, sizeof(lo));
 		sbuf_addf(s, " \xc2\xb1%s%%", lo);
 	}
 }
@@ -94,8 +94,8 @@ static void table_time(struct sbuf *s, const struct report_result *res,
 /* GB/s or GFLOP/s for auto: GFLOP/s when the benchmark's arithmetic
  * intensity lies above the device's ridge point (10 flop/byte without
  * measured peaks). */
-static enum render_metric table_auto_metric(const struct report_result *res,
-					    const struct report_device *dev)
+static enum render_metric table_auto_metric(const struct store_result *res,
+					    const struct store_device *dev)
 {
 	double ridge = 10;
 
@@ -109,8 +109,8 @@ static enum render_metric table_auto_metric(const struct report_result *res,
 /* Throughput with the share of the device's measured peak: "45.1 GB/s (62%)",
  * with peak == PEAK_BEST also at the best sample: "45.1 GB/s (62%; best 71%)";
  * without the unit when the column header gives it. */
-static void table_rate(struct sbuf *s, const struct report_result *res,
-		       const struct report_device *dev, enum render_metric m, int peak,
+static void table_rate(struct sbuf *s, const struct store_result *res,
+		       const struct store_device *dev, enum render_metric m, int peak,
 		       int with_unit)
 {
 	double v, pct;
@@ -352,7 +352,7 @@ int render_table(struct render *r, const struct tmpl_node *node, const struct re
 		sbuf_add(s, " |");
 		for (size_t i = 0; i < tb.n_cols; i++) {
 			const struct render_col *c = &tb.cols[i];
-			const struct report_result *res = render_find(c, tb.rows[k]);
+			const struct store_result *res = render_find(c, tb.rows[k]);
 
 			sbuf_addc(s, ' ');
 			if (tb.metric == RENDER_TIME)
@@ -375,8 +375,8 @@ int render_table(struct render *r, const struct tmpl_node *node, const struct re
 		for (size_t i = 0; i < tb.n_ratios; i++) {
 			const struct render_col *ca = &tb.ratio_cols[tb.ratios[i].a];
 			const struct render_col *cb = &tb.ratio_cols[tb.ratios[i].b];
-			const struct report_result *ra = render_find(ca, tb.rows[k]);
-			const struct report_result *rb = render_find(cb, tb.rows[k]);
+			const struct store_result *ra = render_find(ca, tb.rows[k]);
+			const struct store_result *rb = render_find(cb, tb.rows[k]);
 			double ta = render_value(ra, NULL, RENDER_TIME);
 			double tbv = render_value(rb, NULL, RENDER_TIME);
 
@@ -528,19 +528,19 @@ static int chart_data_alloc(struct chart_data *d, size_t n, int with_x, int with
 		MC_ENOMEM;
 }
 
-static void chart_point(struct chart_data *d, size_t k, const struct report_result *res,
-			const struct report_device *dev, enum render_metric m)
+static void chart_point(struct chart_data *d, size_t k, const struct store_result *res,
+			const struct store_device *dev, enum render_metric m)
 {
 	d->y[k] = render_value(res, dev, m);
 	d->lo[k] = d->hi[k] = NAN;
 	if (m == RENDER_TIME && isfinite(d->y[k])) {
-		d->lo[k] = res->ci_lo_ns;
-		d->hi[k] = res->ci_hi_ns;
+		d->lo[k] = res->stats.ci_lo;
+		d->hi[k] = res->stats.ci_hi;
 	}
 }
 
 /* The numeric value of parameter x in a result's params JSON. */
-static int chart_param(const struct report_result *res, const char *x, double *out)
+static int chart_param(const struct store_result *res, const char *x, double *out)
 {
 	cJSON *p = cJSON_Parse(res->params), *v;
 	int ok;
@@ -610,20 +610,20 @@ static int chart_collect(struct render *r, const struct tmpl_node *node, const c
 		struct render_col *c = &cols[i];
 
 		if (strcmp(kind, "history") == 0) {
-			const struct report_point *pts;
+			const struct store_report_point *pts;
 			size_t n_pts;
 
-			if ((rc = report_history(r->rp, c->machine_id, suite, bench, c->backend,
+			if ((rc = store_report_history(r->rp, c->machine_id, suite, bench, c->backend,
 						 c->variant, c->clock, (size_t)last, &pts, &n_pts,
 						 r->err, r->n_err)) != 0)
 				return rc;
 			if (chart_data_alloc(&d[i], n_pts, 0, 1))
 				return err_set(r->err, r->n_err, MC_ENOMEM, "out of memory.");
 			for (size_t k = 0; k < n_pts; k++) {
-				const struct report_device *dev = NULL;
+				const struct store_device *dev = NULL;
 
 				if (m != RENDER_TIME &&
-				    (rc = report_device(r->rp, pts[k].run->id, c->backend, &dev,
+				    (rc = store_report_device(r->rp, pts[k].run->id, c->backend, &dev,
 							r->err, r->n_err)) != 0)
 					return rc;
 				d[i].xtime[k] = pts[k].run->started_at;
@@ -638,7 +638,7 @@ static int chart_collect(struct render *r, const struct tmpl_node *node, const c
 			return err_set(r->err, r->n_err, MC_ENOMEM, "out of memory.");
 		n[i] = 0;
 		for (size_t k = 0; k < n_rows; k++) {
-			const struct report_result *res = render_find(c, rows[k]);
+			const struct store_result *res = render_find(c, rows[k]);
 			size_t at = n[i];
 
 			if (x) {

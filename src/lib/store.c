@@ -4,10 +4,10 @@
  * Opening sets WAL, a busy timeout and foreign keys, then applies the
  * embedded migrations one transaction each. Every write is a short
  * transaction on statements prepared once per connection and cached in
- * struct store, so a writer killed at any moment leaves a consistent db and
- * two writers can share one file.
+ * struct store (store_stmt(), for the whole family), so a writer killed at
+ * any moment leaves a consistent db and two writers can share one file.
  */
-#include "store.h"
+#include "store_int.h"
 
 #include <errno.h>
 #include <math.h>
@@ -29,7 +29,7 @@
 /* ISO 8601 UTC, the format of clock_utc_iso8601(). */
 #define SQL_NOW "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
 
-enum store_stmt {
+enum store_q {
 	Q_BEGIN, Q_COMMIT, Q_ROLLBACK, Q_SAVEPOINT, Q_RELEASE, Q_ROLLBACK_TO,
 	Q_MACHINE_INSERT, Q_MACHINE_ID, Q_RUN_INSERT, Q_RUN_FINISH, Q_RUN_NOTE,
 	Q_STALE_SELECT, Q_STALE_MARK, Q_DEVICE_INSERT, Q_DEVICE_PEAKS, Q_RESULT_INSERT,
@@ -90,15 +90,8 @@ static const char *const stmt_sql[Q_COUNT] = {
 		"INSERT INTO sample (result_id, idx, ns) VALUES (?1, ?2, ?3)",
 };
 
-struct store {
-	sqlite3 *db;
-	char *path;
-	sqlite3_stmt *stmt[Q_COUNT];
-};
-
-/* Turns an SQLite failure into the library's error sentence. */
-static int db_fail(const char *path, sqlite3 *db, int rc, const char *what,
-		   char *err, size_t n_err)
+int store_fail(const char *path, sqlite3 *db, int rc, const char *what,
+	       char *err, size_t n_err)
 {
 	switch (rc & 0xff) {
 	case SQLITE_BUSY:
@@ -118,20 +111,47 @@ static int db_fail(const char *path, sqlite3 *db, int rc, const char *what,
 		       db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
 }
 
-static int stmt_get(struct store *st, enum store_stmt id, sqlite3_stmt **out,
-		    char *err, size_t n_err)
+int store_stmt(struct store *st, const char *sql, sqlite3_stmt **out,
+	       char *err, size_t n_err)
 {
+	struct store_cached_stmt *c;
 	int rc;
 
-	if (!st->stmt[id]) {
-		rc = sqlite3_prepare_v3(st->db, stmt_sql[id], -1,
-					SQLITE_PREPARE_PERSISTENT, &st->stmt[id], NULL);
-		if (rc != SQLITE_OK)
-			return db_fail(st->path, st->db, rc, "cannot prepare a statement",
-				       err, n_err);
+	*out = NULL;
+	for (size_t i = 0; i < st->n_stmts; i++) {
+		if (st->stmts[i].sql == sql) {
+			*out = st->stmts[i].stmt;
+			sqlite3_reset(*out);
+			sqlite3_clear_bindings(*out);
+			return 0;
+		}
 	}
-	*out = st->stmt[id];
+	if (st->n_stmts == st->cap_stmts) {
+		size_t ncap = st->cap_stmts ? 2 * st->cap_stmts : 32;
+
+		c = realloc(st->stmts, ncap * sizeof(*c));
+		if (!c)
+			return err_set(err, n_err, MC_ENOMEM, "%s: out of memory", st->path);
+		st->stmts = c;
+		st->cap_stmts = ncap;
+	}
+	c = &st->stmts[st->n_stmts];
+	rc = sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &c->stmt, NULL);
+	if (rc != SQLITE_OK) {
+		c->stmt = NULL;
+		return store_fail(st->path, st->db, rc, "cannot prepare a statement",
+				  err, n_err);
+	}
+	c->sql = sql;
+	st->n_stmts++;
+	*out = c->stmt;
 	return 0;
+}
+
+static int stmt_get(struct store *st, enum store_q id, sqlite3_stmt **out,
+		    char *err, size_t n_err)
+{
+	return store_stmt(st, stmt_sql[id], out, err, n_err);
 }
 
 /* Makes a cached statement ready for its next use. */
@@ -151,12 +171,12 @@ static int stmt_run(struct store *st, sqlite3_stmt *s, const char *what,
 		stmt_done(s);
 		return 0;
 	}
-	rc = db_fail(st->path, st->db, rc, what, err, n_err);
+	rc = store_fail(st->path, st->db, rc, what, err, n_err);
 	stmt_done(s);
 	return rc;
 }
 
-static int exec_cached(struct store *st, enum store_stmt id, const char *what,
+static int exec_cached(struct store *st, enum store_q id, const char *what,
 		       char *err, size_t n_err)
 {
 	sqlite3_stmt *s = NULL;
@@ -165,7 +185,7 @@ static int exec_cached(struct store *st, enum store_stmt id, const char *what,
 	return rc ? rc : stmt_run(st, s, what, err, n_err);
 }
 
-static int bind_text(sqlite3_stmt *s, int i, const char *text)
+int store_bind_text(sqlite3_stmt *s, int i, const char *text)
 {
 	return text ? sqlite3_bind_text(s, i, text, -1, SQLITE_STATIC)
 		    : sqlite3_bind_null(s, i);
@@ -242,7 +262,7 @@ static int read_user_version(struct store *st, int *out, char *err, size_t n_err
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(s);
 	if (rc != SQLITE_ROW) {
-		rc = db_fail(st->path, st->db, rc, "cannot read the schema version",
+		rc = store_fail(st->path, st->db, rc, "cannot read the schema version",
 			     err, n_err);
 		sqlite3_finalize(s);
 		return rc;
@@ -258,7 +278,7 @@ static int exec_sql(struct store *st, const char *sql, const char *what,
 {
 	int rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
 
-	return rc == SQLITE_OK ? 0 : db_fail(st->path, st->db, rc, what, err, n_err);
+	return rc == SQLITE_OK ? 0 : store_fail(st->path, st->db, rc, what, err, n_err);
 }
 
 static int count_schema_objects(struct store *st, int *out, char *err, size_t n_err)
@@ -270,7 +290,7 @@ static int count_schema_objects(struct store *st, int *out, char *err, size_t n_
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(s);
 	if (rc != SQLITE_ROW) {
-		rc = db_fail(st->path, st->db, rc, "cannot read the schema", err, n_err);
+		rc = store_fail(st->path, st->db, rc, "cannot read the schema", err, n_err);
 		sqlite3_finalize(s);
 		return rc;
 	}
@@ -405,7 +425,7 @@ int store_open(const char *path, enum store_mode mode, struct store **out,
 	}
 	rc = sqlite3_open_v2(path, &st->db, flags, NULL);
 	if (rc != SQLITE_OK) {
-		rc = db_fail(path, st->db, rc, "cannot open database", err, n_err);
+		rc = store_fail(path, st->db, rc, "cannot open database", err, n_err);
 		goto out;
 	}
 	sqlite3_busy_timeout(st->db, busy_ms());
@@ -433,8 +453,9 @@ void store_close(struct store *st)
 {
 	if (!st)
 		return;
-	for (int i = 0; i < Q_COUNT; i++)
-		sqlite3_finalize(st->stmt[i]);
+	for (size_t i = 0; i < st->n_stmts; i++)
+		sqlite3_finalize(st->stmts[i].stmt);
+	free(st->stmts);
 	sqlite3_close(st->db);
 	free(st->path);
 	free(st);
@@ -459,17 +480,17 @@ static int machine_id(struct store *st, const struct store_machine *m,
 	rc = stmt_get(st, Q_MACHINE_INSERT, &s, err, n_err);
 	if (rc)
 		return rc;
-	brc |= bind_text(s, 1, m->fingerprint);
-	brc |= bind_text(s, 2, m->hostname);
-	brc |= bind_text(s, 3, m->cpu_model);
+	brc |= store_bind_text(s, 1, m->fingerprint);
+	brc |= store_bind_text(s, 2, m->hostname);
+	brc |= store_bind_text(s, 3, m->cpu_model);
 	brc |= sqlite3_bind_int64(s, 4, m->cores);
 	brc |= sqlite3_bind_int64(s, 5, m->threads);
 	brc |= sqlite3_bind_int64(s, 6, m->mem_bytes);
-	brc |= bind_text(s, 7, m->os);
-	brc |= bind_text(s, 8, m->kernel);
+	brc |= store_bind_text(s, 7, m->os);
+	brc |= store_bind_text(s, 8, m->kernel);
 	if (brc) {
 		stmt_done(s);
-		return db_fail(st->path, st->db, brc, "cannot bind the machine", err, n_err);
+		return store_fail(st->path, st->db, brc, "cannot bind the machine", err, n_err);
 	}
 	rc = stmt_run(st, s, "cannot record the machine", err, n_err);
 	if (rc)
@@ -477,13 +498,13 @@ static int machine_id(struct store *st, const struct store_machine *m,
 	rc = stmt_get(st, Q_MACHINE_ID, &s, err, n_err);
 	if (rc)
 		return rc;
-	bind_text(s, 1, m->fingerprint);
+	store_bind_text(s, 1, m->fingerprint);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		*out_id = sqlite3_column_int64(s, 0);
 		rc = 0;
 	} else {
-		rc = db_fail(st->path, st->db, rc, "cannot find the machine", err, n_err);
+		rc = store_fail(st->path, st->db, rc, "cannot find the machine", err, n_err);
 	}
 	stmt_done(s);
 	return rc;
@@ -506,24 +527,24 @@ int store_run_begin(struct store *st, const struct store_run *run,
 	if (!rc)
 		rc = stmt_get(st, Q_RUN_INSERT, &s, err, n_err);
 	if (!rc) {
-		brc |= bind_text(s, 1, run->uuid);
+		brc |= store_bind_text(s, 1, run->uuid);
 		brc |= sqlite3_bind_int64(s, 2, mid);
-		brc |= bind_text(s, 3, run->started_at);
+		brc |= store_bind_text(s, 3, run->started_at);
 		brc |= sqlite3_bind_int64(s, 4, (int64_t)getpid());
-		brc |= bind_text(s, 5, run->argv);
-		brc |= bind_text(s, 6, run->git_commit);
+		brc |= store_bind_text(s, 5, run->argv);
+		brc |= store_bind_text(s, 6, run->git_commit);
 		brc |= bind_int(s, 7, run->git_dirty, run->git_dirty >= 0);
-		brc |= bind_text(s, 8, run->compiler);
-		brc |= bind_text(s, 9, run->cflags);
-		brc |= bind_text(s, 10, run->timer_name);
+		brc |= store_bind_text(s, 8, run->compiler);
+		brc |= store_bind_text(s, 9, run->cflags);
+		brc |= store_bind_text(s, 10, run->timer_name);
 		brc |= sqlite3_bind_double(s, 11, run->timer_resolution_ns);
 		brc |= sqlite3_bind_double(s, 12, run->timer_overhead_ns);
 		brc |= sqlite3_bind_int(s, 13, run->quick ? 1 : 0);
-		brc |= bind_text(s, 14, run->provenance);
+		brc |= store_bind_text(s, 14, run->provenance);
 		brc |= sqlite3_bind_int(s, 15, run->rounds > 1 ? run->rounds : 1);
 		if (brc) {
 			stmt_done(s);
-			rc = db_fail(st->path, st->db, brc, what, err, n_err);
+			rc = store_fail(st->path, st->db, brc, what, err, n_err);
 		} else {
 			rc = stmt_run(st, s, what, err, n_err);
 		}
@@ -535,7 +556,7 @@ int store_run_begin(struct store *st, const struct store_run *run,
 
 /* Runs a cached "UPDATE run ... WHERE id = ?1" with text ?2; a missing
  * run is an error. */
-static int update_run(struct store *st, enum store_stmt id, int64_t run_id,
+static int update_run(struct store *st, enum store_q id, int64_t run_id,
 		      const char *text, const char *what, char *err, size_t n_err)
 {
 	sqlite3_stmt *s = NULL;
@@ -544,7 +565,7 @@ static int update_run(struct store *st, enum store_stmt id, int64_t run_id,
 	if (rc)
 		return rc;
 	sqlite3_bind_int64(s, 1, run_id);
-	bind_text(s, 2, text);
+	store_bind_text(s, 2, text);
 	rc = stmt_run(st, s, what, err, n_err);
 	if (!rc && sqlite3_changes(st->db) == 0)
 		rc = err_set(err, n_err, MC_EINVAL, "%s: %s: no run with id %lld",
@@ -599,7 +620,7 @@ int store_reap_stale(struct store *st, const char *hostname, int *out_n,
 	rc = stmt_get(st, Q_STALE_SELECT, &s, err, n_err);
 	if (rc)
 		goto out;
-	bind_text(s, 1, hostname ? hostname : "");
+	store_bind_text(s, 1, hostname ? hostname : "");
 	/* Collect first: updating rows of the table being scanned is undefined. */
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
 		if (!pid_dead(sqlite3_column_int64(s, 1)))
@@ -618,7 +639,7 @@ int store_reap_stale(struct store *st, const char *hostname, int *out_n,
 		dead[n_dead++] = sqlite3_column_int64(s, 0);
 	}
 	if (!rc && step != SQLITE_DONE)
-		rc = db_fail(st->path, st->db, step, "cannot look for stale runs", err, n_err);
+		rc = store_fail(st->path, st->db, step, "cannot look for stale runs", err, n_err);
 	stmt_done(s);
 	if (!rc)
 		rc = stmt_get(st, Q_STALE_MARK, &s, err, n_err);
@@ -649,21 +670,21 @@ int store_device_add(struct store *st, int64_t run_id,
 	if (rc)
 		return rc;
 	brc |= sqlite3_bind_int64(s, 1, run_id);
-	brc |= bind_text(s, 2, dev->backend);
-	brc |= bind_text(s, 3, dev->kind);
-	brc |= bind_text(s, 4, dev->name);
-	brc |= bind_text(s, 5, dev->vendor);
-	brc |= bind_text(s, 6, dev->version);
-	brc |= bind_text(s, 7, dev->driver);
+	brc |= store_bind_text(s, 2, dev->backend);
+	brc |= store_bind_text(s, 3, dev->kind);
+	brc |= store_bind_text(s, 4, dev->name);
+	brc |= store_bind_text(s, 5, dev->vendor);
+	brc |= store_bind_text(s, 6, dev->version);
+	brc |= store_bind_text(s, 7, dev->driver);
 	brc |= bind_int(s, 8, dev->compute_units, dev->compute_units >= 0);
 	brc |= bind_int(s, 9, dev->global_mem, dev->global_mem >= 0);
 	brc |= bind_int(s, 10, dev->local_mem, dev->local_mem >= 0);
 	brc |= bind_real(s, 11, dev->peak_gflops, dev->peak_gflops > 0);
 	brc |= bind_real(s, 12, dev->peak_gbps, dev->peak_gbps > 0);
-	brc |= bind_text(s, 13, dev->info);
+	brc |= store_bind_text(s, 13, dev->info);
 	if (brc) {
 		stmt_done(s);
-		return db_fail(st->path, st->db, brc, what, err, n_err);
+		return store_fail(st->path, st->db, brc, what, err, n_err);
 	}
 	return stmt_run(st, s, what, err, n_err);
 }
@@ -681,12 +702,12 @@ int store_device_raise_peaks(struct store *st, int64_t run_id, const char *backe
 	if (rc)
 		return rc;
 	brc |= sqlite3_bind_int64(s, 1, run_id);
-	brc |= bind_text(s, 2, backend);
+	brc |= store_bind_text(s, 2, backend);
 	brc |= sqlite3_bind_double(s, 3, gflops);
 	brc |= sqlite3_bind_double(s, 4, gbps);
 	if (brc) {
 		stmt_done(s);
-		return db_fail(st->path, st->db, brc, what, err, n_err);
+		return store_fail(st->path, st->db, brc, what, err, n_err);
 	}
 	return stmt_run(st, s, what, err, n_err);
 }
@@ -698,15 +719,15 @@ static int bind_result(sqlite3_stmt *s, int64_t run_id,
 	int have = n_samples > 0, brc = 0;
 
 	brc |= sqlite3_bind_int64(s, 1, run_id);
-	brc |= bind_text(s, 2, r->suite);
-	brc |= bind_text(s, 3, r->benchmark);
-	brc |= bind_text(s, 4, r->kernel);
-	brc |= bind_text(s, 5, r->params);
-	brc |= bind_text(s, 6, r->backend);
-	brc |= bind_text(s, 7, r->variant ? r->variant : "");
-	brc |= bind_text(s, 8, r->clock);
-	brc |= bind_text(s, 9, r->status);
-	brc |= bind_text(s, 10, r->message);
+	brc |= store_bind_text(s, 2, r->suite);
+	brc |= store_bind_text(s, 3, r->benchmark);
+	brc |= store_bind_text(s, 4, r->kernel);
+	brc |= store_bind_text(s, 5, r->params);
+	brc |= store_bind_text(s, 6, r->backend);
+	brc |= store_bind_text(s, 7, r->variant ? r->variant : "");
+	brc |= store_bind_text(s, 8, r->clock);
+	brc |= store_bind_text(s, 9, r->status);
+	brc |= store_bind_text(s, 10, r->message);
 	brc |= bind_real(s, 11, r->flops, 1);
 	brc |= bind_real(s, 12, r->bytes, 1);
 	brc |= bind_int(s, 13, r->iters_per_sample, r->iters_per_sample >= 0);
@@ -756,7 +777,7 @@ int store_result_add(struct store *st, int64_t run_id,
 		brc = bind_result(s, run_id, res, n_samples);
 		if (brc) {
 			stmt_done(s);
-			rc = db_fail(st->path, st->db, brc, what, err, n_err);
+			rc = store_fail(st->path, st->db, brc, what, err, n_err);
 		} else {
 			rc = stmt_run(st, s, what, err, n_err);
 		}

@@ -8,12 +8,19 @@
  * writer killed at any moment leaves a consistent db whose run is still
  * 'running' (never 'complete', so never reported), and two writers can
  * share one db.
+ *
+ * The structs below are one per table, shared by the writers (which fill
+ * the fields they insert) and the readers (store_report.h, which fill them
+ * all). Fields under "Read only:" are ignored by the writers.
+ *
+ * The store family: store.h (this; store.c writes, store_run.c resolves run
+ * references), store_report.h (report queries), store_export.h /
+ * store_import.h (JSON), store_int.h (private to them).
  */
 #ifndef MC_STORE_H
 #define MC_STORE_H
 #include <stddef.h>
 #include <stdint.h>
-#include <sqlite3.h>
 #include "stats.h"
 
 struct store;
@@ -30,16 +37,18 @@ int store_open(const char *path, enum store_mode mode, struct store **out,
 	       char *err, size_t n_err);
 void store_close(struct store *st);          /* accepts NULL */
 
-/* The underlying connection, for read queries by reports. Owned by st. */
-sqlite3 *store_db(struct store *st);
+/* The path st was opened with. Owned by st. */
 const char *store_path(const struct store *st);
 
 /* Schema version this code writes (number of migrations). */
 int store_schema_version(void);
 
+/* Reader-only fields come last, so positional initialisers of the written
+ * fields stay valid. */
 struct store_machine {
 	const char *fingerprint, *hostname, *cpu_model, *os, *kernel;
 	int64_t cores, threads, mem_bytes;
+	int64_t id;               /* read */
 };
 
 struct store_run {
@@ -55,10 +64,18 @@ struct store_run {
 	int rounds;               /* interleaved rounds (runner.h); <= 1: one */
 	const char *provenance;   /* JSON text */
 	struct store_machine machine;
+	/* Read only: */
+	int64_t id, machine_id;
+	const char *ended_at;     /* NULL while running */
+	const char *status;       /* running, complete, aborted, failed */
+	const char *notes;        /* NULL when none */
+	/* Over all of the run's results: */
+	int64_t n_results, n_ok, min_samples, max_samples;
 };
 
 /* Inserts the machine if new and the run with status 'running' and this
- * process's pid. *out_run_id receives the run's row id. */
+ * process's pid (the read-only fields of run are ignored). *out_run_id
+ * receives the run's row id. */
 int store_run_begin(struct store *st, const struct store_run *run,
 		    int64_t *out_run_id, char *err, size_t n_err);
 
@@ -76,9 +93,11 @@ int store_reap_stale(struct store *st, const char *hostname, int *out_n,
 		     char *err, size_t n_err);
 
 struct store_device {
-	const char *backend, *kind, *name, *vendor, *version, *driver;
+	const char *backend, *kind, *name;
+	const char *vendor, *version, *driver;         /* NULL unknown */
 	int64_t compute_units, global_mem, local_mem;  /* -1 unknown */
-	double peak_gflops, peak_gbps;                 /* <= 0 unknown */
+	/* Unknown: written as <= 0 (or NaN), read back as NaN. */
+	double peak_gflops, peak_gbps;
 	const char *info;                              /* JSON text or NULL */
 };
 int store_device_add(struct store *st, int64_t run_id,
@@ -95,8 +114,15 @@ struct store_result {
 	const char *message;                             /* NULL if none */
 	double flops, bytes;
 	int64_t iters_per_sample;
-	struct stats_summary stats;                      /* ignored if n_samples == 0 */
+	/* Written: ignored if n_samples == 0. Read: min, median, mean, stddev,
+	 * mad, ci_lo, ci_hi, q1, q3 in ns per iteration, NaN when not measured
+	 * (a result that is not 'ok'), n, n_mild, n_severe 0 then; max is NaN
+	 * (not stored). */
+	struct stats_summary stats;
 	double max_abs_err, max_rel_err;                 /* NaN if not validated */
+	/* Read only: */
+	int64_t id, run_id;
+	int64_t n_samples;                               /* written: an argument */
 };
 
 /* Inserts one result and its raw samples (ns per iteration) in a single
@@ -104,6 +130,29 @@ struct store_result {
 int store_result_add(struct store *st, int64_t run_id,
 		     const struct store_result *res, const double *samples,
 		     size_t n_samples, char *err, size_t n_err);
+
+/* Flags of store_run_resolve(). */
+enum store_resolve_flags {
+	STORE_RESOLVE_COMMIT = 1,  /* also a git commit or a prefix of one */
+	STORE_RESOLVE_ANY = 2,     /* a run that is not complete is found too */
+};
+
+/* Minimum length of a uuid or commit prefix. */
+#define STORE_MIN_PREFIX 4
+
+/* The one way a command names a run (store_run.c). ref is, in this order:
+ * a numeric run id (when such a run exists); a run uuid; a unique prefix
+ * of one (at least STORE_MIN_PREFIX hex digits and dashes, any case); with
+ * STORE_RESOLVE_COMMIT, a git commit or a unique prefix of one (at least
+ * STORE_MIN_PREFIX hex digits): the latest complete run at that commit.
+ * The run must be complete unless flags has STORE_RESOLVE_ANY. *out_id
+ * gets its id. Errors, one line each naming ref and without the db path:
+ * MC_EINVAL for an unknown run ("no run 'REF' in the db (...)", or with
+ * STORE_RESOLVE_COMMIT alone "no complete run 'REF' (...)"), an ambiguous
+ * prefix ("... prefix 'REF' is ambiguous: give more characters") and a run
+ * that is not complete ("run UUID8 is STATUS, not complete: ..."); MC_EDB. */
+int store_run_resolve(struct store *st, const char *ref, unsigned flags,
+		      int64_t *out_id, char *err, size_t n_err);
 
 /* Runs fn inside BEGIN IMMEDIATE ... COMMIT (ROLLBACK when fn fails). */
 int store_transaction(struct store *st, int (*fn)(struct store *, void *),

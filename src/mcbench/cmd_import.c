@@ -9,7 +9,7 @@
 
 #include "cmd.h"
 #include "err.h"
-#include "export.h"
+#include "store_import.h"
 #include "store.h"
 
 int cmd_import(int argc, char **argv, struct cmd_ctx *ctx)
@@ -36,7 +36,7 @@ int cmd_import(int argc, char **argv, struct cmd_ctx *ctx)
 	for (int i = 1; i < argc; i++) {
 		int imported = 0, skipped = 0;
 
-		if (export_import_file(st, argv[i], &imported, &skipped, err, sizeof(err))) {
+		if (store_import_file(st, argv[i], &imported, &skipped, err, sizeof(err))) {
 			fprintf(stderr, "mcbench import: %s\n", err);
 			rc = 1;
 			continue;

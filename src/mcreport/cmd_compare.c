@@ -15,6 +15,7 @@
 #include "history.h"
 #include "sbuf.h"
 #include "store.h"
+#include "store_int.h"   /* merge: store_db() until history takes the store */
 #include "units.h"
 
 #define COMPARE_COLS 10

@@ -1,6 +1,6 @@
 /*
  * cmd_export.c - `mcreport export`: runs as JSON on stdout, in the format
- * `mcbench import` reads (export.h, docs/export-format.md).
+ * `mcbench import` reads (store_export.h, docs/export-format.md).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,7 +8,7 @@
 
 #include "cmd.h"
 #include "err.h"
-#include "export.h"
+#include "store_export.h"
 #include "store.h"
 
 int cmd_export(int argc, char **argv, struct cmd_ctx *ctx)
@@ -28,7 +28,7 @@ int cmd_export(int argc, char **argv, struct cmd_ctx *ctx)
 		} else if (strcmp(a, "--all") == 0 && !select) {
 			select = "all";
 		} else if (strcmp(a, "--incomplete") == 0) {
-			flags |= EXPORT_INCOMPLETE;
+			flags |= STORE_EXPORT_INCOMPLETE;
 		} else {
 			fprintf(stderr, "mcreport export: %s '%s' (see mcreport export --help)\n",
 				a[0] == '-' ? "unknown, repeated or incomplete option" :
@@ -40,7 +40,7 @@ int cmd_export(int argc, char **argv, struct cmd_ctx *ctx)
 		select = "all";
 	rc = store_open(ctx->db_path, STORE_READ, &st, err, sizeof(err));
 	if (rc == 0)
-		rc = export_runs(st, select, flags, &doc, err, sizeof(err));
+		rc = store_export_runs(st, select, flags, &doc, err, sizeof(err));
 	if (rc == 0 && !(text = cJSON_Print(doc)))
 		rc = err_set(err, sizeof(err), MC_ENOMEM, "out of memory while printing JSON.");
 	if (rc == 0 && (fputs(text, stdout) == EOF || putchar('\n') == EOF ||

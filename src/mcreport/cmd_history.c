@@ -14,6 +14,7 @@
 #include "history.h"
 #include "sbuf.h"
 #include "store.h"
+#include "store_int.h"   /* merge: store_db() until history takes the store */
 #include "units.h"
 
 #define HISTORY_COLS 7

@@ -22,6 +22,7 @@
 #include "sbuf.h"
 #include "stats.h"
 #include "store.h"
+#include "store_int.h"   /* store_db(): the tests read the rows themselves */
 
 #define SAMPLES 9          /* raw samples per result */
 #define SAMPLE_NOISE 0.005 /* within a run */
@@ -318,7 +319,7 @@ static int render_tmpl(struct fixture *f, const char *text, struct render_out *o
 	fputs(text, fp);
 	assert_int_equal(fclose(fp), 0);
 	memset(out, 0, sizeof(*out));
-	return render_document(store_db(f->st), &o, out, err, MC_ERRLEN);
+	return render_document(f->st, &o, out, err, MC_ERRLEN);
 }
 
 /* {{regressions}} lists what history_regressions finds: a +20% step at

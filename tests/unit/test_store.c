@@ -24,6 +24,7 @@
 
 #include "err.h"
 #include "store.h"
+#include "store_int.h"   /* store_db(): the tests read the rows themselves */
 
 struct fixture {
 	char dir[64];

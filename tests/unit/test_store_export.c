@@ -1,8 +1,10 @@
 /*
- * test_export.c - unit tests of src/lib/export.c: deterministic export with
- * exact numbers, export -> import -> export byte for byte, idempotent import
- * by uuid, selection of runs, and malformed imports that name the file, the
- * line:column or the JSON path and leave the db unchanged.
+ * test_store_export.c - unit tests of src/lib/store_export.c and
+ * src/lib/store_import.c, which are tested together since each checks the
+ * other: deterministic export with exact numbers, export -> import ->
+ * export byte for byte, idempotent import by uuid, selection of runs by
+ * reference, and malformed imports that name the file, the line:column or
+ * the JSON path and leave the db unchanged.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,8 +22,10 @@
 #include <unistd.h>
 
 #include "err.h"
-#include "export.h"
 #include "store.h"
+#include "store_export.h"
+#include "store_import.h"
+#include "store_int.h"   /* store_db(): the tests count the rows themselves */
 
 struct fixture {
 	char dir[64];
@@ -197,7 +201,7 @@ static char *export_text(struct store *st, const char *select, unsigned flags)
 {
 	cJSON *doc = NULL;
 	char err[MC_ERRLEN] = "";
-	int rc = export_runs(st, select, flags, &doc, err, sizeof(err));
+	int rc = store_export_runs(st, select, flags, &doc, err, sizeof(err));
 
 	if (rc)
 		print_error("export_runs: %s\n", err);
@@ -253,9 +257,9 @@ static void test_export_run(void **state)
 	char err[MC_ERRLEN] = "", *t1, *t2;
 	const cJSON *results, *r0;
 
-	assert_int_equal(export_run(f->a, f->run_id, &doc, err, sizeof(err)), 0);
+	assert_int_equal(store_export_run(f->a, f->run_id, &doc, err, sizeof(err)), 0);
 	t1 = print_and_free(doc);
-	assert_int_equal(export_run(f->a, f->run_id, &doc, err, sizeof(err)), 0);
+	assert_int_equal(store_export_run(f->a, f->run_id, &doc, err, sizeof(err)), 0);
 	t2 = print_and_free(doc);
 	assert_string_equal(t1, t2);  /* deterministic */
 
@@ -302,7 +306,7 @@ static void test_export_run(void **state)
 	free(t1);
 	free(t2);
 
-	assert_int_equal(export_run(f->a, 999, &doc, err, sizeof(err)), MC_EINVAL);
+	assert_int_equal(store_export_run(f->a, 999, &doc, err, sizeof(err)), MC_EINVAL);
 	assert_null(doc);
 	assert_non_null(strstr(err, "999"));
 }
@@ -321,11 +325,11 @@ static void test_select(void **state)
 	assert_null(strstr(all, "22222222"));  /* running: left out */
 	assert_true(strstr(all, "33333333") < strstr(all, "11111111"));  /* oldest first */
 	free(all);
-	all = export_text(f->a, "all", EXPORT_INCOMPLETE);
+	all = export_text(f->a, "all", STORE_EXPORT_INCOMPLETE);
 	assert_non_null(strstr(all, "22222222"));
 	free(all);
 
-	assert_int_equal(export_run(f->a, f->run_id, &doc, err, sizeof(err)), 0);
+	assert_int_equal(store_export_run(f->a, f->run_id, &doc, err, sizeof(err)), 0);
 	one = print_and_free(doc);
 	by_uuid = export_text(f->a, "11111111-0000-4000-8000-000000000001", 0);
 	assert_string_equal(by_uuid, one);
@@ -337,12 +341,22 @@ static void test_select(void **state)
 	free(by_id);
 	by_uuid = export_text(f->a, "22222222-0000-4000-8000-000000000002", 0);
 	assert_non_null(strstr(by_uuid, "\"status\":\t\"running\""));
+	/* A unique uuid prefix is the same run, whatever its status. */
+	one = export_text(f->a, "2222", 0);
+	assert_string_equal(one, by_uuid);
+	free(one);
 	free(by_uuid);
 
-	assert_int_equal(export_runs(f->a, "no-such-run", 0, &doc, err, sizeof(err)),
+	assert_int_equal(store_export_runs(f->a, "no-such-run", 0, &doc, err, sizeof(err)),
 			 MC_EINVAL);
 	assert_non_null(strstr(err, "no-such-run"));
-	assert_int_equal(export_runs(f->a, "12345", 0, &doc, err, sizeof(err)), MC_EINVAL);
+	assert_non_null(strstr(err, f->db_a));
+	assert_int_equal(store_export_runs(f->a, "12345", 0, &doc, err, sizeof(err)), MC_EINVAL);
+	add_run(f->a, "11112222-0000-4000-8000-000000000004", "2024-02-01T00:00:00Z",
+		"complete");
+	assert_int_equal(store_export_runs(f->a, "1111", 0, &doc, err, sizeof(err)), MC_EINVAL);
+	assert_non_null(strstr(err, "ambiguous"));
+	assert_null(doc);
 }
 
 /* ------------------------------------------------------------ import */
@@ -360,19 +374,19 @@ static void test_round_trip(void **state)
 		"aborted");
 	snprintf(path_a, sizeof(path_a), "%s/a.json", f->dir);
 	snprintf(path_b, sizeof(path_b), "%s/b.json", f->dir);
-	assert_int_equal(export_runs(f->a, "all", EXPORT_INCOMPLETE, &doc, err,
+	assert_int_equal(store_export_runs(f->a, "all", STORE_EXPORT_INCOMPLETE, &doc, err,
 				     sizeof(err)), 0);
-	assert_int_equal(export_write_file(doc, path_a, err, sizeof(err)), 0);
+	assert_int_equal(store_export_write_file(doc, path_a, err, sizeof(err)), 0);
 	cJSON_Delete(doc);
 
-	assert_int_equal(export_import_file(f->b, path_a, &imported, &skipped,
+	assert_int_equal(store_import_file(f->b, path_a, &imported, &skipped,
 					    err, sizeof(err)), 0);
 	assert_int_equal(imported, 2);
 	assert_int_equal(skipped, 0);
 	assert_int_equal(count(f->b, "SELECT count(*) FROM run WHERE pid IS NULL"), 2);
-	assert_int_equal(export_runs(f->b, "all", EXPORT_INCOMPLETE, &doc, err,
+	assert_int_equal(store_export_runs(f->b, "all", STORE_EXPORT_INCOMPLETE, &doc, err,
 				     sizeof(err)), 0);
-	assert_int_equal(export_write_file(doc, path_b, err, sizeof(err)), 0);
+	assert_int_equal(store_export_write_file(doc, path_b, err, sizeof(err)), 0);
 	cJSON_Delete(doc);
 	text_a = read_all(path_a);
 	text_b = read_all(path_b);
@@ -382,13 +396,13 @@ static void test_round_trip(void **state)
 	/* In memory, straight from export_run (raw number items): same again. */
 	snprintf(db_c, sizeof(db_c), "%s/c.sqlite", f->dir);
 	assert_int_equal(store_open(db_c, STORE_WRITE, &c, err, sizeof(err)), 0);
-	assert_int_equal(export_runs(f->a, "all", EXPORT_INCOMPLETE, &doc, err,
+	assert_int_equal(store_export_runs(f->a, "all", STORE_EXPORT_INCOMPLETE, &doc, err,
 				     sizeof(err)), 0);
-	assert_int_equal(export_import(c, doc, "memory", &imported, &skipped,
+	assert_int_equal(store_import(c, doc, "memory", &imported, &skipped,
 				       err, sizeof(err)), 0);
 	cJSON_Delete(doc);
 	assert_int_equal(imported, 2);
-	text_c = export_text(c, "all", EXPORT_INCOMPLETE);
+	text_c = export_text(c, "all", STORE_EXPORT_INCOMPLETE);
 	assert_int_equal(strncmp(text_c, text_a, strlen(text_c)), 0);
 	assert_int_equal(strlen(text_c) + 1, strlen(text_a));
 	store_close(c);
@@ -405,20 +419,20 @@ static void test_idempotent(void **state)
 	int imported = -1, skipped = -1;
 
 	snprintf(path, sizeof(path), "%s/one.json", f->dir);
-	assert_int_equal(export_run(f->a, f->run_id, &doc, err, sizeof(err)), 0);
-	assert_int_equal(export_write_file(doc, path, err, sizeof(err)), 0);
+	assert_int_equal(store_export_run(f->a, f->run_id, &doc, err, sizeof(err)), 0);
+	assert_int_equal(store_export_write_file(doc, path, err, sizeof(err)), 0);
 	cJSON_Delete(doc);
-	assert_int_equal(export_import_file(f->b, path, &imported, &skipped, err,
+	assert_int_equal(store_import_file(f->b, path, &imported, &skipped, err,
 					    sizeof(err)), 0);
 	assert_int_equal(imported, 1);
 	assert_int_equal(skipped, 0);
 	assert_int_equal(count(f->b, "SELECT rounds FROM run"), 3);
-	assert_int_equal(export_import_file(f->b, path, &imported, &skipped, err,
+	assert_int_equal(store_import_file(f->b, path, &imported, &skipped, err,
 					    sizeof(err)), 0);
 	assert_int_equal(imported, 0);
 	assert_int_equal(skipped, 1);
 	/* Importing a db's own run into itself: skipped too. */
-	assert_int_equal(export_import_file(f->a, path, &imported, &skipped, err,
+	assert_int_equal(store_import_file(f->a, path, &imported, &skipped, err,
 					    sizeof(err)), 0);
 	assert_int_equal(imported, 0);
 	assert_int_equal(skipped, 1);
@@ -436,10 +450,10 @@ static void test_rounds_absent_means_one(void **state)
 	char err[MC_ERRLEN] = "";
 	int imported = -1, skipped = -1;
 
-	assert_int_equal(export_run(f->a, f->run_id, &doc, err, sizeof(err)), 0);
+	assert_int_equal(store_export_run(f->a, f->run_id, &doc, err, sizeof(err)), 0);
 	assert_non_null(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "run"), "rounds"));
 	cJSON_DeleteItemFromObject(cJSON_GetObjectItem(doc, "run"), "rounds");
-	assert_int_equal(export_import(f->b, doc, "memory", &imported, &skipped, err,
+	assert_int_equal(store_import(f->b, doc, "memory", &imported, &skipped, err,
 				       sizeof(err)), 0);
 	cJSON_Delete(doc);
 	assert_int_equal(imported, 1);
@@ -491,13 +505,13 @@ static void expect_bad(struct fixture *f, void (*edit)(cJSON *), const char *wan
 	int imported = -1, skipped = -1;
 
 	snprintf(path, sizeof(path), "%s/x.json", f->dir);
-	assert_int_equal(export_runs(f->a, "all", EXPORT_INCOMPLETE, &doc, err,
+	assert_int_equal(store_export_runs(f->a, "all", STORE_EXPORT_INCOMPLETE, &doc, err,
 				     sizeof(err)), 0);
 	edit(doc);
-	assert_int_equal(export_write_file(doc, path, err, sizeof(err)), 0);
+	assert_int_equal(store_export_write_file(doc, path, err, sizeof(err)), 0);
 	cJSON_Delete(doc);
 	before = db_dump(f->b);
-	assert_int_equal(export_import_file(f->b, path, &imported, &skipped, err,
+	assert_int_equal(store_import_file(f->b, path, &imported, &skipped, err,
 					    sizeof(err)), MC_EINVAL);
 	print_message("    %s\n", err);
 	assert_non_null(strstr(err, want));
@@ -595,7 +609,7 @@ static void test_malformed(void **state)
 	snprintf(path, sizeof(path), "%s/broken.json", f->dir);
 	write_text(path, "{\"format\": \"mcbench-run\",\n  \"run\": [1, 2,\n   }\n");
 	before = db_dump(f->b);
-	assert_int_equal(export_import_file(f->b, path, &imported, &skipped, err,
+	assert_int_equal(store_import_file(f->b, path, &imported, &skipped, err,
 					    sizeof(err)), MC_EINVAL);
 	print_message("    %s\n", err);
 	snprintf(path, sizeof(path), "%s/broken.json:3:4: invalid JSON", f->dir);
@@ -604,19 +618,19 @@ static void test_malformed(void **state)
 	/* Trailing garbage, wrong top-level type, wrong format name. */
 	snprintf(path, sizeof(path), "%s/trail.json", f->dir);
 	write_text(path, "{}\n}");
-	assert_int_equal(export_import_file(f->b, path, NULL, NULL, err, sizeof(err)),
+	assert_int_equal(store_import_file(f->b, path, NULL, NULL, err, sizeof(err)),
 			 MC_EINVAL);
 	assert_non_null(strstr(err, "trail.json:2:1"));
 	write_text(path, "[1]");
-	assert_int_equal(export_import_file(f->b, path, NULL, NULL, err, sizeof(err)),
+	assert_int_equal(store_import_file(f->b, path, NULL, NULL, err, sizeof(err)),
 			 MC_EINVAL);
 	assert_non_null(strstr(err, "trail.json: $: expected an object"));
 	write_text(path, "{\"format\": \"other\"}");
-	assert_int_equal(export_import_file(f->b, path, NULL, NULL, err, sizeof(err)),
+	assert_int_equal(store_import_file(f->b, path, NULL, NULL, err, sizeof(err)),
 			 MC_EINVAL);
 	assert_non_null(strstr(err, "$.format: expected \"mcbench-run\""));
 	snprintf(path, sizeof(path), "%s/none.json", f->dir);
-	assert_int_equal(export_import_file(f->b, path, NULL, NULL, err, sizeof(err)),
+	assert_int_equal(store_import_file(f->b, path, NULL, NULL, err, sizeof(err)),
 			 MC_EIO);
 	assert_non_null(strstr(err, "none.json"));
 	{
@@ -640,7 +654,7 @@ static void test_write_file(void **state)
 	cJSON_AddStringToObject(doc, "a", "b");
 	snprintf(path, sizeof(path), "%s/out.json", f->dir);
 	write_text(path, "old content that is longer than the new one\n");
-	assert_int_equal(export_write_file(doc, path, err, sizeof(err)), 0);
+	assert_int_equal(store_export_write_file(doc, path, err, sizeof(err)), 0);
 	text = read_all(path);
 	assert_string_equal(text, "{\n\t\"a\":\t\"b\"\n}\n");
 	free(text);
@@ -651,7 +665,7 @@ static void test_write_file(void **state)
 	closedir(d);
 	assert_int_equal(n, 1);  /* no temporary left behind */
 	snprintf(path, sizeof(path), "%s/no/such/dir/out.json", f->dir);
-	assert_int_equal(export_write_file(doc, path, err, sizeof(err)), MC_EIO);
+	assert_int_equal(store_export_write_file(doc, path, err, sizeof(err)), MC_EIO);
 	assert_non_null(strstr(err, path));
 	cJSON_Delete(doc);
 }

@@ -1,0 +1,562 @@
+/*
+ * store_export.c - runs as JSON documents (docs/export-format.md); the
+ * way back is store_import.c.
+ *
+ * Export reads one run in a read transaction and builds a cJSON tree in a
+ * fixed order, with every number a raw item holding the shortest decimal
+ * that reads back to the same double (cJSON's own printer rounds to 15
+ * digits when the result is "close enough").
+ */
+#include "store_export.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "store_int.h"
+
+/* ------------------------------------------------------------ numbers */
+
+/* Shortest "%.*g" text of x that strtod reads back to x exactly. */
+static void format_double(double x, char *buf, size_t n_buf)
+{
+	for (int prec = 1; prec <= 17; prec++) {
+		snprintf(buf, n_buf, "%.*g", prec, x);
+		if (strtod(buf, NULL) == x)
+			return;
+	}
+}
+
+cJSON *store_json_double(double x)
+{
+	char buf[40];
+
+	if (!isfinite(x))
+		return cJSON_CreateNull();
+	format_double(x, buf, sizeof(buf));
+	return cJSON_CreateRaw(buf);
+}
+
+static cJSON *json_int(int64_t x)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%lld", (long long)x);
+	return cJSON_CreateRaw(buf);
+}
+
+int store_json_rawify(cJSON *node)
+{
+	cJSON *c = node ? node->child : NULL;
+
+	while (c) {
+		cJSON *next = c->next;
+
+		if (cJSON_IsNumber(c)) {
+			cJSON *raw = store_json_double(c->valuedouble);
+
+			if (!raw)
+				return MC_ENOMEM;
+			raw->string = c->string;  /* move the key */
+			c->string = NULL;
+			cJSON_ReplaceItemViaPointer(node, c, raw);
+		} else if (cJSON_IsArray(c) || cJSON_IsObject(c)) {
+			if (store_json_rawify(c))
+				return MC_ENOMEM;
+		}
+		c = next;
+	}
+	return 0;
+}
+
+int store_json_number(const cJSON *v, double *out)
+{
+	char *end = NULL;
+
+	if (cJSON_IsNumber(v)) {
+		*out = v->valuedouble;
+		return 1;
+	}
+	if (cJSON_IsRaw(v) && v->valuestring && v->valuestring[0]) {
+		errno = 0;
+		*out = strtod(v->valuestring, &end);
+		return *end == '\0' && errno == 0;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ export */
+
+struct builder {
+	int oom;
+};
+
+static void put(struct builder *b, cJSON *obj, const char *key, cJSON *item)
+{
+	if (!item || !cJSON_AddItemToObject(obj, key, item)) {
+		cJSON_Delete(item);
+		b->oom = 1;
+	}
+}
+
+static void push(struct builder *b, cJSON *arr, cJSON *item)
+{
+	if (!item || !cJSON_AddItemToArray(arr, item)) {
+		cJSON_Delete(item);
+		b->oom = 1;
+	}
+}
+
+static cJSON *col_text(sqlite3_stmt *s, int i)
+{
+	if (sqlite3_column_type(s, i) == SQLITE_NULL)
+		return cJSON_CreateNull();
+	return cJSON_CreateString((const char *)sqlite3_column_text(s, i));
+}
+
+static cJSON *col_real(sqlite3_stmt *s, int i)
+{
+	if (sqlite3_column_type(s, i) == SQLITE_NULL)
+		return cJSON_CreateNull();
+	return store_json_double(sqlite3_column_double(s, i));
+}
+
+static cJSON *col_int(sqlite3_stmt *s, int i)
+{
+	if (sqlite3_column_type(s, i) == SQLITE_NULL)
+		return cJSON_CreateNull();
+	return json_int(sqlite3_column_int64(s, i));
+}
+
+static cJSON *col_bool(sqlite3_stmt *s, int i)
+{
+	if (sqlite3_column_type(s, i) == SQLITE_NULL)
+		return cJSON_CreateNull();
+	return cJSON_CreateBool(sqlite3_column_int64(s, i) != 0);
+}
+
+/* A stored JSON column as a tree with exact numbers; NULL column -> null.
+ * Returns NULL with *out_rc set when the text does not parse. */
+static cJSON *col_json(sqlite3_stmt *s, int i, int *out_rc)
+{
+	cJSON *v;
+
+	if (sqlite3_column_type(s, i) == SQLITE_NULL)
+		return cJSON_CreateNull();
+	v = cJSON_Parse((const char *)sqlite3_column_text(s, i));
+	if (!v) {
+		*out_rc = MC_EDB;
+		return NULL;
+	}
+	if (store_json_rawify(v)) {
+		cJSON_Delete(v);
+		*out_rc = MC_ENOMEM;
+		return NULL;
+	}
+	return v;
+}
+
+static int read_fail(struct store *st, int rc, const char *what,
+		     char *err, size_t n_err)
+{
+	return store_fail(st->path, st->db, rc, what, err, n_err);
+}
+
+static const char sql_run[] =
+	"SELECT r.uuid, r.started_at, r.ended_at, r.status, r.argv, r.git_commit,"
+	" r.git_dirty, r.compiler, r.cflags, r.timer_name, r.timer_resolution_ns,"
+	" r.timer_overhead_ns, r.quick, r.notes, r.provenance,"
+	" m.fingerprint, m.hostname, m.cpu_model, m.cores, m.threads,"
+	" m.mem_bytes, m.os, m.kernel, r.rounds"
+	" FROM run r JOIN machine m ON m.id = r.machine_id WHERE r.id = ?1";
+
+static const char sql_devices[] =
+	"SELECT backend, kind, name, vendor, version, driver, compute_units,"
+	" global_mem, local_mem, peak_gflops, peak_gbps, info"
+	" FROM device WHERE run_id = ?1 ORDER BY backend";
+
+static const char sql_results[] =
+	"SELECT id, suite, benchmark, kernel, params, backend, variant, clock,"
+	" status, message, flops, bytes, iters_per_sample, n_samples,"
+	" min_ns, median_ns, mean_ns, stddev_ns, mad_ns, ci_lo_ns, ci_hi_ns,"
+	" q1_ns, q3_ns, n_mild, n_severe, max_abs_err, max_rel_err"
+	" FROM result WHERE run_id = ?1"
+	" ORDER BY suite, benchmark, backend, variant, clock";
+
+static const char sql_samples[] =
+	"SELECT ns FROM sample WHERE result_id = ?1 ORDER BY idx";
+
+/* The "run" and "machine" members from one row of sql_run. */
+static int build_run(struct builder *b, sqlite3_stmt *s, cJSON *doc)
+{
+	int rc = 0;
+
+	cJSON *run = cJSON_CreateObject(), *m = cJSON_CreateObject();
+	cJSON *timer = cJSON_CreateObject(), *prov;
+
+	put(b, doc, "run", run);
+	put(b, doc, "machine", m);
+	if (b->oom) {
+		cJSON_Delete(timer);
+		return MC_ENOMEM;
+	}
+	put(b, run, "uuid", col_text(s, 0));
+	put(b, run, "started_at", col_text(s, 1));
+	put(b, run, "ended_at", col_text(s, 2));
+	put(b, run, "status", col_text(s, 3));
+	put(b, run, "argv", col_text(s, 4));
+	put(b, run, "git_commit", col_text(s, 5));
+	put(b, run, "git_dirty", col_bool(s, 6));
+	put(b, run, "compiler", col_text(s, 7));
+	put(b, run, "cflags", col_text(s, 8));
+	put(b, timer, "name", col_text(s, 9));
+	put(b, timer, "resolution_ns", col_real(s, 10));
+	put(b, timer, "overhead_ns", col_real(s, 11));
+	put(b, run, "timer", timer);
+	put(b, run, "quick", col_bool(s, 12));
+	put(b, run, "rounds", col_int(s, 23));
+	put(b, run, "notes", col_text(s, 13));
+	prov = col_json(s, 14, &rc);
+	if (!prov)
+		return rc;
+	put(b, run, "provenance", prov);
+	put(b, m, "fingerprint", col_text(s, 15));
+	put(b, m, "hostname", col_text(s, 16));
+	put(b, m, "cpu_model", col_text(s, 17));
+	put(b, m, "cores", col_int(s, 18));
+	put(b, m, "threads", col_int(s, 19));
+	put(b, m, "mem_bytes", col_int(s, 20));
+	put(b, m, "os", col_text(s, 21));
+	put(b, m, "kernel", col_text(s, 22));
+	return b->oom ? MC_ENOMEM : 0;
+}
+
+static int build_device(struct builder *b, sqlite3_stmt *s, cJSON *arr)
+{
+	int rc = 0;
+
+	static const char *const keys[] = {
+		"backend", "kind", "name", "vendor", "version", "driver",
+	};
+	cJSON *d = cJSON_CreateObject(), *info;
+
+	push(b, arr, d);
+	if (b->oom)
+		return MC_ENOMEM;
+	for (int i = 0; i < 6; i++)
+		put(b, d, keys[i], col_text(s, i));
+	put(b, d, "compute_units", col_int(s, 6));
+	put(b, d, "global_mem", col_int(s, 7));
+	put(b, d, "local_mem", col_int(s, 8));
+	put(b, d, "peak_gflops", col_real(s, 9));
+	put(b, d, "peak_gbps", col_real(s, 10));
+	info = col_json(s, 11, &rc);
+	if (!info)
+		return rc;
+	put(b, d, "info", info);
+	return b->oom ? MC_ENOMEM : 0;
+}
+
+static int build_result(struct builder *b, sqlite3_stmt *s, sqlite3_stmt *q,
+			cJSON *arr, int *out_sqlite)
+{
+	static const char *const text_keys[] = { "suite", "benchmark", "kernel" };
+	static const char *const text_keys2[] = {
+		"backend", "variant", "clock", "status", "message",
+	};
+	static const char *const stat_keys[] = {
+		"min_ns", "median_ns", "mean_ns", "stddev_ns", "mad_ns",
+		"ci_lo_ns", "ci_hi_ns", "q1_ns", "q3_ns",
+	};
+	cJSON *r = cJSON_CreateObject(), *stats, *samples, *params;
+	int rc = 0;
+
+	push(b, arr, r);
+	if (b->oom)
+		return MC_ENOMEM;
+	for (int i = 0; i < 3; i++)
+		put(b, r, text_keys[i], col_text(s, 1 + i));
+	params = col_json(s, 4, &rc);
+	if (!params)
+		return rc;
+	put(b, r, "params", params);
+	for (int i = 0; i < 5; i++)
+		put(b, r, text_keys2[i], col_text(s, 5 + i));
+	put(b, r, "flops", col_real(s, 10));
+	put(b, r, "bytes", col_real(s, 11));
+	put(b, r, "iters_per_sample", col_int(s, 12));
+	put(b, r, "n_samples", col_int(s, 13));
+	stats = cJSON_CreateObject();
+	put(b, r, "stats", stats);
+	if (b->oom)
+		return MC_ENOMEM;
+	for (int i = 0; i < 9; i++)
+		put(b, stats, stat_keys[i], col_real(s, 14 + i));
+	put(b, stats, "n_mild", col_int(s, 23));
+	put(b, stats, "n_severe", col_int(s, 24));
+	put(b, r, "max_abs_err", col_real(s, 25));
+	put(b, r, "max_rel_err", col_real(s, 26));
+	samples = cJSON_CreateArray();
+	put(b, r, "samples_ns", samples);
+	if (b->oom)
+		return MC_ENOMEM;
+	sqlite3_reset(q);
+	sqlite3_bind_int64(q, 1, sqlite3_column_int64(s, 0));
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		push(b, samples, store_json_double(sqlite3_column_double(q, 0)));
+	if (rc != SQLITE_DONE) {
+		*out_sqlite = rc;
+		return MC_EDB;
+	}
+	return b->oom ? MC_ENOMEM : 0;
+}
+
+/* Builds run run_id; the caller holds a read transaction. */
+static int export_one(struct store *st, int64_t run_id, cJSON **out,
+		      char *err, size_t n_err)
+{
+	sqlite3_stmt *q_run = NULL, *q_dev = NULL, *q_res = NULL, *q_smp = NULL;
+	struct builder b = { 0 };
+	cJSON *doc = NULL, *devices, *results;
+	int rc, src = SQLITE_OK, step;
+	const char *what = "run";
+
+	*out = NULL;
+	if ((rc = store_stmt(st, sql_run, &q_run, err, n_err)) ||
+	    (rc = store_stmt(st, sql_devices, &q_dev, err, n_err)) ||
+	    (rc = store_stmt(st, sql_results, &q_res, err, n_err)) ||
+	    (rc = store_stmt(st, sql_samples, &q_smp, err, n_err)))
+		goto out;
+	sqlite3_bind_int64(q_run, 1, run_id);
+	sqlite3_bind_int64(q_dev, 1, run_id);
+	sqlite3_bind_int64(q_res, 1, run_id);
+	step = sqlite3_step(q_run);
+	if (step == SQLITE_DONE) {
+		rc = err_set(err, n_err, MC_EINVAL, "%s: no run with id %lld",
+			     store_path(st), (long long)run_id);
+		goto out;
+	}
+	if (step != SQLITE_ROW) {
+		rc = read_fail(st, step, "cannot read the run", err, n_err);
+		goto out;
+	}
+	doc = cJSON_CreateObject();
+	put(&b, doc, "format", cJSON_CreateString("mcbench-run"));
+	put(&b, doc, "format_version", json_int(STORE_EXPORT_FORMAT_VERSION));
+	rc = b.oom ? MC_ENOMEM : build_run(&b, q_run, doc);
+	devices = cJSON_CreateArray();
+	results = cJSON_CreateArray();
+	put(&b, doc, "devices", devices);
+	put(&b, doc, "results", results);
+	if (!rc && b.oom)
+		rc = MC_ENOMEM;
+	while (!rc && (step = sqlite3_step(q_dev)) == SQLITE_ROW) {
+		what = "device";
+		rc = build_device(&b, q_dev, devices);
+	}
+	if (!rc && step != SQLITE_DONE) {
+		src = step;
+		rc = MC_EDB;
+	}
+	while (!rc && (step = sqlite3_step(q_res)) == SQLITE_ROW) {
+		what = "result";
+		rc = build_result(&b, q_res, q_smp, results, &src);
+	}
+	if (!rc && step != SQLITE_DONE) {
+		src = step;
+		rc = MC_EDB;
+	}
+	if (rc == MC_ENOMEM)
+		rc = err_set(err, n_err, rc, "%s: out of memory exporting run %lld",
+			     store_path(st), (long long)run_id);
+	else if (rc && src != SQLITE_OK)
+		rc = read_fail(st, src, "cannot read the run", err, n_err);
+	else if (rc)
+		rc = err_set(err, n_err, rc, "%s: run %lld: a stored JSON column of a %s "
+			     "does not parse", store_path(st), (long long)run_id, what);
+out:
+	/* Cached statements: reset, so that none keeps the snapshot open. */
+	sqlite3_reset(q_run);
+	sqlite3_reset(q_dev);
+	sqlite3_reset(q_res);
+	sqlite3_reset(q_smp);
+	if (rc) {
+		cJSON_Delete(doc);
+		return rc;
+	}
+	*out = doc;
+	return 0;
+}
+
+/* A read transaction gives the export one snapshot while writers go on;
+ * inside the caller's own transaction there is nothing to open. */
+static int snapshot_begin(struct store *st, int *out_opened, char *err, size_t n_err)
+{
+	int rc;
+
+	*out_opened = 0;
+	if (!sqlite3_get_autocommit(st->db))
+		return 0;
+	rc = sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return read_fail(st, rc, "cannot begin a read transaction", err, n_err);
+	*out_opened = 1;
+	return 0;
+}
+
+static void snapshot_end(struct store *st, int opened)
+{
+	if (opened)
+		sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+}
+
+int store_export_run(struct store *st, int64_t run_id, cJSON **out,
+	       char *err, size_t n_err)
+{
+	int opened, rc;
+
+	*out = NULL;
+	rc = snapshot_begin(st, &opened, err, n_err);
+	if (rc)
+		return rc;
+	rc = export_one(st, run_id, out, err, n_err);
+	snapshot_end(st, opened);
+	return rc;
+}
+
+static const char sql_all[] =
+	"SELECT id FROM run WHERE ?1 OR status = 'complete' ORDER BY started_at, uuid";
+
+static int export_all(struct store *st, unsigned flags, cJSON **out,
+		      char *err, size_t n_err)
+{
+	sqlite3_stmt *s = NULL;
+	struct builder b = { 0 };
+	cJSON *doc = cJSON_CreateObject(), *runs = cJSON_CreateArray(), *one;
+	int rc = 0, step;
+
+	put(&b, doc, "format", cJSON_CreateString("mcbench-export"));
+	put(&b, doc, "format_version", json_int(STORE_EXPORT_FORMAT_VERSION));
+	put(&b, doc, "runs", runs);
+	if (b.oom) {
+		rc = err_set(err, n_err, MC_ENOMEM, "%s: out of memory exporting",
+			     store_path(st));
+		goto out;
+	}
+	if ((rc = store_stmt(st, sql_all, &s, err, n_err)) != 0)
+		goto out;
+	sqlite3_bind_int(s, 1, (flags & STORE_EXPORT_INCOMPLETE) != 0);
+	while (!rc && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		rc = export_one(st, sqlite3_column_int64(s, 0), &one, err, n_err);
+		if (!rc)
+			push(&b, runs, one);
+		if (!rc && b.oom)
+			rc = err_set(err, n_err, MC_ENOMEM, "%s: out of memory exporting",
+				     store_path(st));
+	}
+	if (!rc && step != SQLITE_DONE)
+		rc = read_fail(st, step, "cannot list runs", err, n_err);
+out:
+	if (s)
+		sqlite3_reset(s);
+	if (rc) {
+		cJSON_Delete(doc);
+		return rc;
+	}
+	*out = doc;
+	return 0;
+}
+
+int store_export_runs(struct store *st, const char *select, unsigned flags,
+		      cJSON **out, char *err, size_t n_err)
+{
+	char rerr[MC_ERRLEN];
+	int64_t id = 0;
+	int opened, rc;
+
+	*out = NULL;
+	if (!select || !*select)
+		return err_set(err, n_err, MC_EINVAL,
+			       "%s: no run selected (give \"all\", an id, a uuid or a prefix)",
+			       store_path(st));
+	rc = snapshot_begin(st, &opened, err, n_err);
+	if (rc)
+		return rc;
+	if (!strcmp(select, "all")) {
+		rc = export_all(st, flags, out, err, n_err);
+	} else {
+		rc = store_run_resolve(st, select, STORE_RESOLVE_COMMIT | STORE_RESOLVE_ANY,
+				       &id, rerr, sizeof(rerr));
+		if (rc)
+			err_set(err, n_err, rc, "%s: %s", st->path, rerr);
+		else
+			rc = export_one(st, id, out, err, n_err);
+	}
+	snapshot_end(st, opened);
+	return rc;
+}
+
+int store_export_write_file(const cJSON *doc, const char *path, char *err, size_t n_err)
+{
+	size_t len = strlen(path), n_text, done = 0;
+	char *tmp = malloc(len + 8), *text = NULL;
+	int fd = -1, rc = 0;
+
+	if (!tmp)
+		return err_set(err, n_err, MC_ENOMEM, "%s: out of memory", path);
+	memcpy(tmp, path, len);
+	memcpy(tmp + len, ".XXXXXX", 8);
+	text = cJSON_Print(doc);
+	if (!text) {
+		rc = err_set(err, n_err, MC_ENOMEM, "%s: out of memory printing JSON", path);
+		goto out;
+	}
+	n_text = strlen(text);
+	text[n_text++] = '\n';  /* replaces the NUL; the length is known */
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		rc = err_set(err, n_err, MC_EIO, "%s: cannot create a temporary file: %s",
+			     path, strerror(errno));
+		goto out;
+	}
+	while (done < n_text) {
+		ssize_t w = write(fd, text + done, n_text - done);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			rc = err_set(err, n_err, MC_EIO, "%s: cannot write: %s", path,
+				     strerror(w < 0 ? errno : EIO));
+			goto out;
+		}
+		done += (size_t)w;
+	}
+	if (fchmod(fd, 0644) != 0 || fsync(fd) != 0) {
+		rc = err_set(err, n_err, MC_EIO, "%s: cannot write: %s", path,
+			     strerror(errno));
+		goto out;
+	}
+	if (close(fd) != 0) {
+		fd = -1;
+		rc = err_set(err, n_err, MC_EIO, "%s: cannot write: %s", path,
+			     strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0)
+		rc = err_set(err, n_err, MC_EIO, "%s: cannot rename %s into place: %s",
+			     path, tmp, strerror(errno));
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc && text)
+		unlink(tmp);
+	cJSON_free(text);
+	free(tmp);
+	return rc;
+}

@@ -1,0 +1,77 @@
+/*
+ * store_int.h - internals shared by the files of the store family
+ * (store.c: open, migrations, writes; store_run.c: the run resolver;
+ * store_report.c: what reports read; store_export.c / store_import.c:
+ * runs as JSON and back). Not for use outside src/lib/store*.c, except by
+ * white-box unit tests that check the rows themselves.
+ *
+ * All SQL of the project lives in these files. Each statement is prepared
+ * once per connection through store_stmt() and finalised by store_close().
+ */
+#ifndef MC_STORE_INT_H
+#define MC_STORE_INT_H
+#include <stddef.h>
+#include <stdint.h>
+#include <sqlite3.h>
+
+#include "store.h"
+
+struct cJSON;
+
+/* One cached statement: sql is the key, compared by address. */
+struct store_cached_stmt {
+	const char *sql;
+	sqlite3_stmt *stmt;
+};
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	struct store_cached_stmt *stmts;   /* unordered; a few dozen at most */
+	size_t n_stmts, cap_stmts;
+};
+
+/* The underlying connection. Owned by st; valid until store_close(). For
+ * the family (and, until history.c joins it, its queries); other code goes
+ * through the store_* functions. */
+sqlite3 *store_db(struct store *st);
+
+/* The statement for sql on st's connection, prepared (persistent) on first
+ * use and cached until store_close(), which finalises it: callers never
+ * finalise it. sql must have static storage duration (a string literal or
+ * a static const array): its address is the cache key, so the same text at
+ * two addresses is two statements. *out is returned reset with its
+ * bindings cleared, ready to bind and step; reset it (sqlite3_reset) once
+ * its rows are read so that it holds no read snapshot. A statement is not
+ * re-entrant: do not ask for the same sql while stepping it. Errors: MC_EDB
+ * (or MC_ENOMEM) naming st's path, e.g. for a db of another schema. */
+int store_stmt(struct store *st, const char *sql, sqlite3_stmt **out,
+	       char *err, size_t n_err);
+
+/* Turns SQLite result code rc into the library's error sentence on err:
+ * "PATH: database is locked", "PATH: not an SQLite database (corrupt?)",
+ * else "PATH: WHAT: sqlite message". Returns MC_EDB, or MC_ENOMEM for
+ * SQLITE_NOMEM. db may be NULL (the message then comes from rc). */
+int store_fail(const char *path, sqlite3 *db, int rc, const char *what,
+	       char *err, size_t n_err);
+
+/* Binds text, or NULL when text is NULL. The text must outlive the step
+ * (SQLITE_STATIC). Returns the sqlite3_bind_* code. */
+int store_bind_text(sqlite3_stmt *s, int i, const char *text);
+
+/* Exact JSON numbers, shared by export and import (store_export.c). */
+
+/* x as a cJSON raw item holding the shortest decimal text that reads back
+ * to x; null for NaN or an infinity. NULL when out of memory. Caller owns
+ * the item (cJSON_Delete, or add it to a tree). */
+struct cJSON *store_json_double(double x);
+
+/* Replaces every number under node, recursively, by its exact raw text.
+ * Returns 0 or MC_ENOMEM. */
+int store_json_rawify(struct cJSON *node);
+
+/* The value of a number item, as built by the parser or by
+ * store_json_double(): 1 with *out set, 0 when v is not a number. */
+int store_json_number(const struct cJSON *v, double *out);
+
+#endif
