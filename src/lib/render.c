@@ -19,6 +19,7 @@
 
 #include "err.h"
 #include "mdesc.h"
+#include "store.h"
 #include "units.h"
 
 /* ---------------------------------------------------------------- vocabulary */
@@ -1523,7 +1524,7 @@ static int render_mkdirs(const char *dir, char *err, size_t n_err)
 	return 0;
 }
 
-int render_document(sqlite3 *db, const struct render_opts *o, struct render_out *out,
+int render_document(struct store *st, const struct render_opts *o, struct render_out *out,
 		    char *err, size_t n_err)
 {
 	struct render r;
@@ -1535,11 +1536,11 @@ int render_document(sqlite3 *db, const struct render_opts *o, struct render_out 
 	memset(&r, 0, sizeof(r));
 	memset(&top, 0, sizeof(top));
 	r.o = o;
-	r.db = db;
+	r.st = st;
 	r.err = err;
 	r.n_err = n_err;
 	if ((rc = tmpl_load(o->template_path, render_specs, &r.t, err, n_err)) ||
-	    (rc = report_open(db, &r.rp, err, n_err)) ||
+	    (rc = report_open(store_db(st), &r.rp, err, n_err)) ||
 	    (rc = chart_batch_new(&r.charts, err, n_err)) ||
 	    (rc = report_default_machine(r.rp, &r.default_machine, err, n_err)))
 		goto out;

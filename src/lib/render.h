@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <sqlite3.h>
 
+struct store;
+
 struct render_opts {
 	const char *template_path;  /* template file to read */
 	const char *db_label;       /* db path as written in the header */
@@ -54,7 +56,7 @@ void render_command(const struct render_opts *o, char *out, size_t n_out);
  *   MC_EDB, MC_ENOMEM
  * On error out->doc is NULL; release *out with render_out_free in every
  * case. */
-int render_document(sqlite3 *db, const struct render_opts *o, struct render_out *out,
+int render_document(struct store *st, const struct render_opts *o, struct render_out *out,
 		    char *err, size_t n_err);
 
 void render_out_free(struct render_out *out);   /* accepts a zeroed struct */

@@ -60,7 +60,7 @@ struct render_deferred {
 
 struct render {
 	const struct render_opts *o;
-	sqlite3 *db;                  /* read only; for the history queries */
+	struct store *st;             /* read only; for the history queries */
 	struct tmpl *t;
 	struct report *rp;
 	struct chart_batch *charts;

@@ -149,7 +149,7 @@ int cmd_check(int argc, char **argv, struct cmd_ctx *ctx)
 	}
 	rc = store_open(db_path, STORE_READ, &st, err, sizeof(err));
 	if (rc == 0)
-		rc = render_document(store_db(st), &o.r, &out, err, sizeof(err));
+		rc = render_document(st, &o.r, &out, err, sizeof(err));
 	if (rc) {
 		if (rc == MC_ECLAIM && out.problems)
 			fputs(out.problems, stderr);
