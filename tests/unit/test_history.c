@@ -674,6 +674,57 @@ static void test_series(void **state)
 			 MC_EINVAL);
 }
 
+/* Statements on the store's connection (prepared and not finalised). */
+static int n_statements(struct store *st)
+{
+	int n = 0;
+
+	for (sqlite3_stmt *s = sqlite3_next_stmt(store_db(st), NULL); s;
+	     s = sqlite3_next_stmt(store_db(st), s))
+		n++;
+	return n;
+}
+
+/* A view prepares each query once, however often it is asked, and holds no
+ * statement after it is closed. */
+static void test_statements_prepared_once(void **state)
+{
+	struct fixture *f = *state;
+	const double levels[8] = { 1, 1, 1.5, 1.5, 1, 1, 1, 1 };
+	struct series_query q = { .bench = "softmax/h=0" };
+	struct regressions_query rq = { 0 };
+	struct store_history_point *p = NULL;
+	struct regressions_shift *sh = NULL;
+	struct compare_result *c = NULL;
+	struct store_history *h = NULL;
+	char err[MC_ERRLEN] = "";
+	int64_t a, b;
+	size_t n = 0;
+	int base, first;
+
+	add_histories(f, 2, 4, levels, NULL);
+	base = n_statements(f->st);
+	assert_int_equal(store_history_open(f->st, &h, err, sizeof(err)), 0);
+	for (int round = 0; round < 3; round++) {
+		assert_int_equal(series_load(h, &q, &p, &n, err, sizeof(err)), 0);
+		assert_int_equal(n, 4);
+		store_history_points_free(p, n);
+		assert_int_equal(regressions_find(h, &rq, &sh, &n, NULL, err, sizeof(err)), 0);
+		regressions_free(sh, n);
+		assert_int_equal(store_history_default_pair(h, &a, &b, err, sizeof(err)), 0);
+		assert_int_equal(compare_runs(h, a, b, 0, 0, &c, err, sizeof(err)), 0);
+		assert_int_equal(c->n_rows, 2);
+		compare_result_free(c);
+		if (round == 0)
+			first = n_statements(f->st);
+		else    /* asked again: nothing new prepared */
+			assert_int_equal(n_statements(f->st), first);
+	}
+	assert_true(first > base);
+	store_history_close(h);
+	assert_int_equal(n_statements(f->st), base);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -686,6 +737,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_regressions_directive, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_compare_runs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_series, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_statements_prepared_once, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
