@@ -117,7 +117,8 @@ static const char *const hq_sql[HQ_COUNT] = {
 #undef SAME_KEY
 
 struct store_history {
-	sqlite3 *db;                 /* the store's connection (borrowed) */
+	struct store *st;            /* borrowed */
+	sqlite3 *db;                 /* its connection (store_db) */
 	sqlite3_stmt *stmt[HQ_COUNT];
 };
 
@@ -131,6 +132,7 @@ int store_history_open(struct store *st, struct store_history **out,
 	*out = NULL;
 	if (!h)
 		return err_set(err, n_err, MC_ENOMEM, "history: out of memory");
+	h->st = st;
 	h->db = store_db(st);
 	*out = h;
 	return 0;
@@ -162,7 +164,9 @@ static int db_err(const struct store_history *h, const char *what, char *err,
 }
 
 /* Statement id, prepared once and cached; reset with no bindings when it
- * was used before. Release each use with sqlite3_reset (hq_put). */
+ * was used before. Release each use with sqlite3_reset (hq_put). Once the
+ * store keeps a statement cache of its own, this is the one function to
+ * point at it. */
 static int hq_get(struct store_history *h, enum hq id, sqlite3_stmt **out,
 		  char *err, size_t n_err)
 {
