@@ -19,6 +19,7 @@
 
 #include "err.h"
 #include "mdesc.h"
+#include "store.h"
 #include "units.h"
 
 /* ---------------------------------------------------------------- vocabulary */

@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include "store.h"
 
+struct store;
+
 struct render_opts {
 	const char *template_path;  /* template file to read */
 	const char *db_label;       /* db path as written in the header */

@@ -539,3 +539,126 @@ out:
 	free(w.buf);
 	return rc;
 }
+
+/* ------------------------------------------------------------ medians */
+
+double stats_median_inplace(double *x, size_t n)
+{
+	if (n == 0)
+		return NAN;
+	sort_doubles(x, n);
+	return n % 2 ? x[n / 2] : 0.5 * (x[n / 2 - 1] + x[n / 2]);
+}
+
+void stats_median_mad(double *x, size_t n, double *out_median, double *out_mad)
+{
+	*out_median = stats_median_inplace(x, n);
+	for (size_t i = 0; i < n; i++)
+		x[i] = fabs(x[i] - *out_median);
+	*out_mad = stats_median_inplace(x, n);
+}
+
+int stats_segment_levels(const double *x, size_t n, const size_t *idx, size_t n_idx,
+			 size_t k, double *out_before, double *out_after)
+{
+	size_t t, s, e;
+	double *seg;
+
+	if (!x || !idx || k >= n_idx || !out_before || !out_after)
+		return MC_EINVAL;
+	t = idx[k];
+	s = k ? idx[k - 1] : 0;
+	e = k + 1 < n_idx ? idx[k + 1] : n;
+	if (!(s < t && t < e && e <= n))
+		return MC_EINVAL;
+	seg = malloc((e - s) * sizeof(*seg));
+	if (!seg)
+		return MC_ENOMEM;
+	memcpy(seg, x + s, (t - s) * sizeof(*seg));
+	*out_before = stats_median_inplace(seg, t - s);
+	memcpy(seg, x + t, (e - t) * sizeof(*seg));
+	*out_after = stats_median_inplace(seg, e - t);
+	free(seg);
+	return MC_OK;
+}
+
+/* ------------------------------------------------------------ verdicts */
+
+const char *stats_verdict_name(enum stats_verdict v)
+{
+	switch (v) {
+	case STATS_FASTER:
+		return "faster";
+	case STATS_SLOWER:
+		return "slower";
+	case STATS_UNCHANGED:
+		break;
+	}
+	return "unchanged";
+}
+
+enum stats_verdict stats_verdict(const struct stats_change *c, double floor_pct,
+				 double alpha)
+{
+	if (!(c->p < alpha))
+		return STATS_UNCHANGED;
+	if (c->ci_lo_pct >= floor_pct)
+		return STATS_SLOWER;
+	if (c->ci_hi_pct <= -floor_pct)
+		return STATS_FASTER;
+	return STATS_UNCHANGED;
+}
+
+int stats_change_verdict(const double *a, size_t na, const double *b, size_t nb,
+			 double median_a_ns, double median_b_ns,
+			 double threshold_pct, double alpha, struct stats_change *out)
+{
+	double pct, lo, hi;
+	int rc;
+
+	if (!out)
+		return MC_EINVAL;
+	if (!(threshold_pct > 0))
+		threshold_pct = STATS_THRESHOLD_PCT;
+	if (!(alpha > 0))
+		alpha = STATS_ALPHA;
+	out->ci_lo_pct = out->ci_hi_pct = out->p = NAN;
+	out->verdict = STATS_UNCHANGED;
+	rc = na && nb ? stats_change_ci(a, na, b, nb, &pct, &lo, &hi) : MC_EINVAL;
+	if (rc == MC_ENOMEM)
+		return rc;
+	if (rc) {
+		/* No usable samples: a change, but no evidence for a verdict. */
+		out->change_pct = median_a_ns > 0 && isfinite(median_b_ns)
+			? 100.0 * (median_b_ns / median_a_ns - 1.0) : NAN;
+		return MC_OK;
+	}
+	out->change_pct = pct;
+	out->ci_lo_pct = lo;
+	out->ci_hi_pct = hi;
+	/* The values are finite (stats_change_ci checked): NaN is memory. */
+	out->p = stats_mann_whitney_p(a, na, b, nb);
+	if (isnan(out->p))
+		return MC_ENOMEM;
+	out->verdict = stats_verdict(out, threshold_pct, alpha);
+	return MC_OK;
+}
+
+double stats_noise_k(double alpha, size_t n_results)
+{
+	/* The verdicts gate CI as one test ("anything slower?"), so the floor
+	 * controls the chance of a false alarm among all n results, not per
+	 * result: a fixed 3 sigma over 168 results would raise one about every
+	 * other comparison of pure Gaussian noise. */
+	double k = n_results ? stats_normal_upper_quantile(alpha / (2.0 * (double)n_results))
+			     : NAN;
+
+	return k >= STATS_NOISE_K_MIN ? k : STATS_NOISE_K_MIN;
+}
+
+double stats_noise_floor(double threshold_pct, double k, size_t n, double mad_pct)
+{
+	if (n >= STATS_NOISE_MIN_N && k * STATS_MAD_SIGMA * mad_pct > threshold_pct)
+		return k * STATS_MAD_SIGMA * mad_pct;
+	return threshold_pct;
+}

@@ -2,7 +2,10 @@
  * stats.h - robust statistics over timing samples.
  *
  * Pure functions over arrays of doubles; nothing here allocates except where
- * stated. Quantiles use linear interpolation between order statistics
+ * stated (scratch memory, always freed before return). Besides summaries and
+ * tests it holds the rules the history commands decide by: median and MAD,
+ * the verdict on a change, the run-to-run noise floor, and the levels around
+ * a change point. Quantiles use linear interpolation between order statistics
  * (Hyndman & Fan type 7, as R and NumPy default).
  */
 #ifndef MC_STATS_H
@@ -98,5 +101,80 @@ int stats_change_ci(const double *a, size_t na, const double *b, size_t nb,
  * NULL; MC_ENOMEM when scratch memory (freed before return) runs out. */
 int stats_changepoints(const double *x, size_t n, double min_effect, size_t min_seg,
 		       size_t *out_idx, size_t max_out, size_t *out_n);
+
+/* ------------------------------------------------------------ medians */
+
+/* Median of x[0..n) (n > 0), sorting x in place; NaN when n == 0. */
+double stats_median_inplace(double *x, size_t n);
+
+/* Median and MAD (unscaled) of x[0..n), n > 0; x is reordered (it ends
+ * holding the absolute deviations). Both NaN when n == 0. */
+void stats_median_mad(double *x, size_t n, double *out_median, double *out_mad);
+
+/* The levels around change point k of a series x[0..n) cut at the
+ * ascending change points idx[0..n_idx) (stats_changepoints): the median
+ * of x[idx[k-1] .. idx[k]) before (from 0 when k == 0) and of
+ * x[idx[k] .. idx[k+1]) after (to n for the last). Returns 0, MC_EINVAL
+ * for k >= n_idx or a bad index, MC_ENOMEM (scratch freed before return). */
+int stats_segment_levels(const double *x, size_t n, const size_t *idx, size_t n_idx,
+			 size_t k, double *out_before, double *out_after);
+
+/* ------------------------------------------------------------ verdicts */
+
+/* Defaults of the verdict rule (and of a 0 passed for them below). */
+#define STATS_THRESHOLD_PCT 5.0   /* smallest change worth a verdict */
+#define STATS_ALPHA 0.05          /* Mann-Whitney significance level */
+/* The run-to-run noise floor of a group of changes (one backend, one clock
+ * of a comparison): with at least STATS_NOISE_MIN_N members it raises the
+ * threshold to K robust standard deviations (1.4826 MAD) of the changes,
+ * where K is the normal quantile that keeps the chance of any false alarm
+ * among the n results compared at alpha (P(|Z| > K) = alpha / n), and at
+ * least STATS_NOISE_K_MIN. */
+#define STATS_NOISE_K_MIN 3.0
+#define STATS_NOISE_MIN_N 8
+
+enum stats_verdict {
+	STATS_UNCHANGED = 0,
+	STATS_FASTER = 1,
+	STATS_SLOWER = 2,
+};
+
+/* "unchanged", "faster" or "slower" (static storage). */
+const char *stats_verdict_name(enum stats_verdict v);
+
+struct stats_change {
+	double change_pct;           /* 100 * (median(b) / median(a) - 1) */
+	double ci_lo_pct, ci_hi_pct; /* 95% bootstrap CI of change_pct (stats_change_ci) */
+	double p;                    /* two-sided Mann-Whitney p-value */
+	enum stats_verdict verdict;
+};
+
+/* The verdict rule: slower or faster only when c->p < alpha AND the whole
+ * CI lies beyond floor_pct (ci_lo >= floor, or ci_hi <= -floor); else
+ * unchanged (also for a NaN p or CI). The whole CI, not the point
+ * estimate: the samples of one run are taken within milliseconds and
+ * miss the slower drift of a shared machine. */
+enum stats_verdict stats_verdict(const struct stats_change *c, double floor_pct,
+				 double alpha);
+
+/* The change of raw samples a (before) and b (after), in ns, with its
+ * verdict (stats_verdict at threshold_pct). threshold_pct <= 0 and alpha
+ * <= 0 take the defaults above. When a side has no samples (or a value
+ * the CI cannot use), the change is the ratio of median_a_ns and
+ * median_b_ns, the CI and p are NaN and the verdict is unchanged. Returns
+ * 0, MC_ENOMEM, or MC_EINVAL for a NULL out. */
+int stats_change_verdict(const double *a, size_t na, const double *b, size_t nb,
+			 double median_a_ns, double median_b_ns,
+			 double threshold_pct, double alpha, struct stats_change *out);
+
+/* K of the noise floors of a comparison of n_results results at level
+ * alpha: the z with P(|Z| > z) = alpha / n_results, at least
+ * STATS_NOISE_K_MIN (also when n_results is 0). */
+double stats_noise_k(double alpha, size_t n_results);
+
+/* The floor a change's CI must clear in a group of n changes whose MAD
+ * is mad_pct: max(threshold_pct, k * 1.4826 * mad_pct) when n >=
+ * STATS_NOISE_MIN_N, else threshold_pct. */
+double stats_noise_floor(double threshold_pct, double k, size_t n, double mad_pct);
 
 #endif

@@ -140,6 +140,12 @@ enum store_resolve_flags {
 /* Minimum length of a uuid or commit prefix. */
 #define STORE_MIN_PREFIX 4
 
+/* The lookup key of a uuid or commit prefix ref: a lower-cased copy in out
+ * (n_out bytes) and 1 when ref is plausible as one (hex digits, and '-'
+ * when allow_dash, at least STORE_MIN_PREFIX of them, shorter than n_out);
+ * 0 otherwise. Pure. */
+int store_ref_key(const char *ref, int allow_dash, char *out, size_t n_out);
+
 /* The one way a command names a run (store_run.c). ref is, in this order:
  * a numeric run id (when such a run exists); a run uuid; a unique prefix
  * of one (at least STORE_MIN_PREFIX hex digits and dashes, any case); with

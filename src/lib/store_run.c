@@ -90,9 +90,7 @@ static int commit_lookup(struct store *st, const char *prefix, char *out_commit,
 	return rc;
 }
 
-/* ref lowered into out when it is at least STORE_MIN_PREFIX hex digits
- * (and dashes when allow_dash) and fits; 0 otherwise. */
-static int hex_prefix(const char *ref, int allow_dash, char *out, size_t n_out)
+int store_ref_key(const char *ref, int allow_dash, char *out, size_t n_out)
 {
 	size_t len = strlen(ref);
 
@@ -155,7 +153,7 @@ int store_run_resolve(struct store *st, const char *ref, unsigned flags,
 		return rc;
 	if (m.n == 1)
 		return found(&m, any, out_id, err, n_err);
-	if (hex_prefix(ref, 1, key, sizeof(key))) {
+	if (store_ref_key(ref, 1, key, sizeof(key))) {
 		if ((rc = lookup(st, sql_by_prefix, key, &m, err, n_err)) != 0)
 			return rc;
 		if (m.n > 1)
@@ -165,7 +163,7 @@ int store_run_resolve(struct store *st, const char *ref, unsigned flags,
 		if (m.n == 1)
 			return found(&m, any, out_id, err, n_err);
 	}
-	if (commits && hex_prefix(ref, 0, key, sizeof(key))) {
+	if (commits && store_ref_key(ref, 0, key, sizeof(key))) {
 		if ((rc = commit_lookup(st, key, commit, sizeof(commit), &n, err, n_err)) != 0)
 			return rc;
 		if (n > 1)

@@ -46,6 +46,20 @@ int cmd_print_json(cJSON *doc);
  * text output of history, compare and regressions. Returns 0 or MC_ENOMEM. */
 int cmd_print_sbuf(struct sbuf *out, int rc);
 
+/* Builders of the --json output of history, compare and regressions
+ * (cmd_json.c; field names in docs/history.md). Each adds one member to o
+ * and returns nonzero when cJSON ran out of memory. cmd_json_str adds null
+ * for a NULL v, cmd_json_num null for a value that is not finite,
+ * cmd_json_dirty null for an unknown (-1) git_dirty, else a bool.
+ * cmd_json_key adds "suite", "benchmark", "backend", "variant", "clock".
+ * cmd_json_item adds item under key, or deletes it (item may be NULL). */
+int cmd_json_str(cJSON *o, const char *key, const char *v);
+int cmd_json_num(cJSON *o, const char *key, double v);
+int cmd_json_dirty(cJSON *o, const char *key, int dirty);
+int cmd_json_key(cJSON *o, const char *suite, const char *bench, const char *backend,
+		 const char *variant, const char *clock);
+int cmd_json_item(cJSON *o, const char *key, cJSON *item);
+
 int cmd_render(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_check(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_export(int argc, char **argv, struct cmd_ctx *ctx);

@@ -3,7 +3,8 @@
  * with the change of the median, its 95% CI, the Mann-Whitney p-value and
  * a verdict. Exits 1 when anything got slower, so it can gate a merge.
  * Runs that differ in machine or software are compared only under a loud
- * WARNING on stderr. The analysis lives in history.c.
+ * WARNING on stderr. The question lives in compare.c (over store_history.c,
+ * which also resolves the run references); this file parses and formats.
  */
 #include <math.h>
 #include <stdio.h>
@@ -11,11 +12,13 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "compare.h"
 #include "err.h"
-#include "history.h"
+#include "fmt.h"
 #include "sbuf.h"
+#include "stats.h"
 #include "store.h"
-#include "store_int.h"   /* merge: store_db() until history takes the store */
+#include "store_history.h"
 #include "units.h"
 
 #define COMPARE_COLS 10
@@ -41,8 +44,8 @@ static int parse_num(const char *text, double lo, double hi, double *out)
 
 static int parse_opts(int argc, char **argv, struct compare_opts *o)
 {
-	o->threshold_pct = HISTORY_THRESHOLD_PCT;
-	o->alpha = HISTORY_ALPHA;
+	o->threshold_pct = STATS_THRESHOLD_PCT;
+	o->alpha = STATS_ALPHA;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
@@ -77,12 +80,12 @@ static int parse_opts(int argc, char **argv, struct compare_opts *o)
 	return 0;
 }
 
-static void run_line(struct sbuf *out, const char *name, const struct history_run *r)
+static void run_line(struct sbuf *out, const char *name, const struct store_history_run *r)
 {
 	char date[32], commit[16];
 
-	history_fmt_date(r->started_at, date, sizeof(date));
-	history_fmt_commit(r->git_commit, r->git_dirty, commit, sizeof(commit));
+	fmt_date(r->started_at, date, sizeof(date));
+	fmt_commit(r->git_commit, r->git_dirty, commit, sizeof(commit));
 	sbuf_addf(out, "%s: run %.8s (id %lld), %s, commit %s, machine %s (%.8s)\n",
 		  name, r->uuid, (long long)r->id, date, commit, r->hostname,
 		  r->fingerprint);
@@ -98,7 +101,7 @@ static void fmt_p(double p, char *out, size_t n_out)
 		snprintf(out, n_out, "%.3f", p);
 }
 
-static int table(struct sbuf *out, const struct history_comparison *c)
+static int table(struct sbuf *out, const struct compare_result *c)
 {
 	static const char *const head[COMPARE_COLS] = {
 		"benchmark", "backend", "clock", "A median", "B median", "change",
@@ -115,7 +118,7 @@ static int table(struct sbuf *out, const struct history_comparison *c)
 	}
 	memcpy(cells, head, sizeof(head));
 	for (size_t i = 0; i < c->n_rows; i++) {
-		const struct history_cmp_row *r = &c->rows[i];
+		const struct compare_row *r = &c->rows[i];
 		char lo[UNITS_LEN], hi[UNITS_LEN];
 
 		snprintf(text[i][0], W, "%s/%s%s%s%s", r->suite, r->benchmark,
@@ -124,26 +127,26 @@ static int table(struct sbuf *out, const struct history_comparison *c)
 		snprintf(text[i][2], W, "%s", r->clock);
 		units_time(r->median_a_ns, text[i][3], W);
 		units_time(r->median_b_ns, text[i][4], W);
-		history_fmt_pct(r->change.change_pct, text[i][5], W);
-		history_fmt_pct(r->change.ci_lo_pct, lo, sizeof(lo));
-		history_fmt_pct(r->change.ci_hi_pct, hi, sizeof(hi));
+		fmt_pct(r->change.change_pct, text[i][5], W);
+		fmt_pct(r->change.ci_lo_pct, lo, sizeof(lo));
+		fmt_pct(r->change.ci_hi_pct, hi, sizeof(hi));
 		if (isfinite(r->change.ci_lo_pct))
 			snprintf(text[i][6], W, "[%s, %s]", lo, hi);
 		else
 			snprintf(text[i][6], W, "-");
 		snprintf(text[i][7], W, "%.3g%%", r->floor_pct);
 		fmt_p(r->change.p, text[i][8], W);
-		snprintf(text[i][9], W, "%s", history_verdict_name(r->change.verdict));
+		snprintf(text[i][9], W, "%s", stats_verdict_name(r->change.verdict));
 		for (size_t k = 0; k < COMPARE_COLS; k++)
 			cells[(i + 1) * COMPARE_COLS + k] = text[i][k];
 	}
-	history_table(out, cells, c->n_rows + 1, COMPARE_COLS, "lllrrrrrrl");
+	fmt_table(out, cells, c->n_rows + 1, COMPARE_COLS, "lllrrrrrrl");
 	free(cells);
 	free(text);
 	return 0;
 }
 
-static void summary(struct sbuf *out, const struct history_comparison *c)
+static void summary(struct sbuf *out, const struct compare_result *c)
 {
 	sbuf_addf(out, "%zu slower, %zu faster, %zu unchanged of %zu result(s) "
 		  "(threshold %g%%, alpha %g)", c->n_slower, c->n_faster, c->n_unchanged,
@@ -157,7 +160,7 @@ static void summary(struct sbuf *out, const struct history_comparison *c)
 	sbuf_addc(out, '\n');
 }
 
-static int print_text(const struct history_comparison *c)
+static int print_text(const struct compare_result *c)
 {
 	struct sbuf out = SBUF_INIT;
 	int rc;
@@ -171,13 +174,156 @@ static int print_text(const struct history_comparison *c)
 	return cmd_print_sbuf(&out, rc);
 }
 
+static cJSON *run_json(const struct store_history_run *r)
+{
+	cJSON *o = cJSON_CreateObject();
+	int bad = !o;
+
+	if (bad)
+		return NULL;
+	bad |= !cJSON_AddNumberToObject(o, "run_id", (double)r->id);
+	bad |= cmd_json_str(o, "uuid", r->uuid);
+	bad |= cmd_json_str(o, "started_at", r->started_at);
+	bad |= cmd_json_str(o, "git_commit", r->git_commit);
+	bad |= cmd_json_dirty(o, "git_dirty", r->git_dirty);
+	bad |= cmd_json_str(o, "hostname", r->hostname);
+	bad |= cmd_json_str(o, "fingerprint", r->fingerprint);
+	bad |= cmd_json_str(o, "compiler", r->compiler);
+	bad |= cmd_json_str(o, "openblas_version", r->openblas_version);
+	bad |= !cJSON_AddNumberToObject(o, "rounds", r->rounds);
+	if (bad) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* The warnings of c, one string each. */
+static cJSON *warnings_json(const struct compare_result *c)
+{
+	struct sbuf w = SBUF_INIT;
+	cJSON *arr = cJSON_CreateArray();
+	const char *p;
+	int bad = !arr;
+
+	compare_warnings(c, &w);
+	bad |= sbuf_failed(&w);
+	for (p = sbuf_str(&w); !bad && *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		char *line = strndup(p, len);
+		cJSON *s = line ? cJSON_CreateString(line) : NULL;
+
+		free(line);
+		if (!s || !cJSON_AddItemToArray(arr, s)) {
+			cJSON_Delete(s);
+			bad = 1;
+		}
+		p += len + (nl ? 1 : 0);
+	}
+	sbuf_release(&w);
+	if (bad) {
+		cJSON_Delete(arr);
+		return NULL;
+	}
+	return arr;
+}
+
+static int rows_json(cJSON *arr, const struct compare_result *c)
+{
+	int bad = 0;
+
+	for (size_t i = 0; !bad && i < c->n_rows; i++) {
+		const struct compare_row *r = &c->rows[i];
+		cJSON *o = cJSON_CreateObject();
+
+		if (!o || !cJSON_AddItemToArray(arr, o)) {
+			cJSON_Delete(o);
+			return 1;
+		}
+		bad |= cmd_json_key(o, r->suite, r->benchmark, r->backend, r->variant,
+				    r->clock);
+		bad |= !cJSON_AddNumberToObject(o, "n_a", (double)r->n_a);
+		bad |= !cJSON_AddNumberToObject(o, "n_b", (double)r->n_b);
+		bad |= cmd_json_num(o, "median_a_ns", r->median_a_ns);
+		bad |= cmd_json_num(o, "median_b_ns", r->median_b_ns);
+		bad |= cmd_json_num(o, "change_pct", r->change.change_pct);
+		bad |= cmd_json_num(o, "ci_lo_pct", r->change.ci_lo_pct);
+		bad |= cmd_json_num(o, "ci_hi_pct", r->change.ci_hi_pct);
+		bad |= cmd_json_num(o, "p", r->change.p);
+		bad |= cmd_json_num(o, "floor_pct", r->floor_pct);
+		bad |= cmd_json_str(o, "verdict", stats_verdict_name(r->change.verdict));
+	}
+	return bad;
+}
+
+static int noise_json(cJSON *arr, const struct compare_result *c)
+{
+	int bad = 0;
+
+	for (size_t i = 0; !bad && i < c->n_noise; i++) {
+		const struct compare_noise *g = &c->noise[i];
+		cJSON *o = cJSON_CreateObject();
+
+		if (!o || !cJSON_AddItemToArray(arr, o)) {
+			cJSON_Delete(o);
+			return 1;
+		}
+		bad |= cmd_json_str(o, "backend", g->backend);
+		bad |= cmd_json_str(o, "clock", g->clock);
+		bad |= !cJSON_AddNumberToObject(o, "n", (double)g->n);
+		bad |= cmd_json_num(o, "median_pct", g->median_pct);
+		bad |= cmd_json_num(o, "mad_pct", g->mad_pct);
+		bad |= cmd_json_num(o, "floor_pct", g->floor_pct);
+	}
+	return bad;
+}
+
+/* {"a": run, "b": run, "threshold_pct", "alpha", "noise_k", "warnings",
+ *  "results", "noise", "summary"} (docs/history.md). NULL when out of
+ * memory. */
+static cJSON *comparison_json(const struct compare_result *c)
+{
+	cJSON *root = cJSON_CreateObject(), *arr, *sum;
+	int bad = !root;
+
+	if (bad)
+		return NULL;
+	bad |= cmd_json_item(root, "a", run_json(&c->a));
+	bad |= cmd_json_item(root, "b", run_json(&c->b));
+	bad |= !cJSON_AddNumberToObject(root, "threshold_pct", c->threshold_pct);
+	bad |= !cJSON_AddNumberToObject(root, "alpha", c->alpha);
+	bad |= cmd_json_num(root, "noise_k", c->noise_k);
+	bad |= cmd_json_item(root, "warnings", warnings_json(c));
+	arr = cJSON_AddArrayToObject(root, "results");
+	bad |= !arr || rows_json(arr, c);
+	arr = bad ? NULL : cJSON_AddArrayToObject(root, "noise");
+	bad |= !arr || noise_json(arr, c);
+	sum = bad ? NULL : cJSON_AddObjectToObject(root, "summary");
+	bad |= !sum;
+	if (!bad) {
+		bad |= !cJSON_AddNumberToObject(sum, "compared", (double)c->n_rows);
+		bad |= !cJSON_AddNumberToObject(sum, "slower", (double)c->n_slower);
+		bad |= !cJSON_AddNumberToObject(sum, "faster", (double)c->n_faster);
+		bad |= !cJSON_AddNumberToObject(sum, "unchanged", (double)c->n_unchanged);
+		bad |= !cJSON_AddNumberToObject(sum, "not_ok", (double)c->n_not_ok);
+		bad |= !cJSON_AddNumberToObject(sum, "only_a", (double)c->n_only_a);
+		bad |= !cJSON_AddNumberToObject(sum, "only_b", (double)c->n_only_b);
+	}
+	if (bad) {
+		cJSON_Delete(root);
+		return NULL;
+	}
+	return root;
+}
+
 /* One "WARNING: ..." line on stderr per way the runs differ. */
-static void warn(const struct history_comparison *c)
+static void warn(const struct compare_result *c)
 {
 	struct sbuf w = SBUF_INIT;
 	const char *p;
 
-	history_comparison_warnings(c, &w);
+	compare_warnings(c, &w);
 	for (p = sbuf_str(&w); *p;) {
 		size_t len = strcspn(p, "\n");
 
@@ -190,26 +336,26 @@ static void warn(const struct history_comparison *c)
 int cmd_compare(int argc, char **argv, struct cmd_ctx *ctx)
 {
 	struct compare_opts o = { 0 };
-	struct history_comparison *c = NULL;
+	struct compare_result *c = NULL;
+	struct store_history *h = NULL;
 	struct store *st = NULL;
-	sqlite3 *db;
 	int64_t a = 0, b = 0;
 	char err[MC_ERRLEN];
 	int rc = 1;
 
 	if (parse_opts(argc, argv, &o))
 		return 2;
-	if (store_open(ctx->db_path, STORE_READ, &st, err, sizeof(err)))
+	if (store_open(ctx->db_path, STORE_READ, &st, err, sizeof(err)) ||
+	    store_history_open(st, &h, err, sizeof(err)))
 		goto fail;
-	db = store_db(st);
 	if (o.n_refs == 2) {
-		if (history_resolve_run(db, o.ref[0], &a, err, sizeof(err)) ||
-		    history_resolve_run(db, o.ref[1], &b, err, sizeof(err)))
+		if (store_run_resolve(st, o.ref[0], STORE_RESOLVE_COMMIT, &a, err, sizeof(err)) ||
+		    store_run_resolve(st, o.ref[1], STORE_RESOLVE_COMMIT, &b, err, sizeof(err)))
 			goto fail;
-	} else if (history_default_pair(db, &a, &b, err, sizeof(err))) {
+	} else if (store_history_default_pair(h, &a, &b, err, sizeof(err))) {
 		goto fail;
 	}
-	if (history_compare(db, a, b, o.threshold_pct, o.alpha, &c, err, sizeof(err)))
+	if (compare_runs(h, a, b, o.threshold_pct, o.alpha, &c, err, sizeof(err)))
 		goto fail;
 	if (c->n_rows == 0) {
 		err_set(err, sizeof(err), MC_EINVAL,
@@ -218,7 +364,7 @@ int cmd_compare(int argc, char **argv, struct cmd_ctx *ctx)
 		goto fail;
 	}
 	warn(c);
-	if (o.json ? cmd_print_json(history_comparison_json(c)) : print_text(c)) {
+	if (o.json ? cmd_print_json(comparison_json(c)) : print_text(c)) {
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
 	}
@@ -227,7 +373,8 @@ int cmd_compare(int argc, char **argv, struct cmd_ctx *ctx)
 fail:
 	fprintf(stderr, "mcreport compare: %s\n", err);
 out:
-	history_comparison_free(c);
+	compare_result_free(c);
+	store_history_close(h);
 	store_close(st);
 	return rc;
 }

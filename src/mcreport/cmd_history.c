@@ -2,25 +2,29 @@
  * cmd_history.c - `mcreport history BENCH`: a benchmark's complete runs
  * over time, one block per series (suite, backend, variant, clock,
  * machine), as a table, as JSON (--json) or as an SVG chart (--chart).
- * The queries live in history.c; this file parses and prints.
+ * The question lives in series.c (over store_history.c); this file parses,
+ * formats and draws.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "chart.h"
 #include "cmd.h"
 #include "err.h"
-#include "history.h"
+#include "fmt.h"
 #include "sbuf.h"
+#include "series.h"
 #include "store.h"
-#include "store_int.h"   /* merge: store_db() until history takes the store */
+#include "store_history.h"
 #include "units.h"
 
 #define HISTORY_COLS 7
 
 struct history_opts {
-	struct history_query q;
+	struct series_query q;
 	const char *chart;   /* --chart FILE.svg, or NULL */
 	int json;
 };
@@ -63,7 +67,7 @@ static int parse_opts(int argc, char **argv, struct history_opts *o)
 }
 
 /* The header line of a series' block. */
-static void block_header(struct sbuf *out, const struct history_point *p)
+static void block_header(struct sbuf *out, const struct store_history_point *p)
 {
 	sbuf_addf(out, "%s/%s  backend %s  clock %s", p->suite, p->benchmark,
 		  p->backend, p->clock);
@@ -73,7 +77,7 @@ static void block_header(struct sbuf *out, const struct history_point *p)
 }
 
 /* Appends the table of pts[0..n), one series, to out. */
-static int block_table(struct sbuf *out, const struct history_point *pts, size_t n)
+static int block_table(struct sbuf *out, const struct store_history_point *pts, size_t n)
 {
 	static const char *const head[HISTORY_COLS] = {
 		"date", "run", "commit", "median", "95% CI", "samples", "change",
@@ -88,13 +92,13 @@ static int block_table(struct sbuf *out, const struct history_point *pts, size_t
 	}
 	memcpy(cells, head, sizeof(head));
 	for (size_t i = 0; i < n; i++) {
-		const struct history_point *p = &pts[i];
+		const struct store_history_point *p = &pts[i];
 		char lo[UNITS_LEN], hi[UNITS_LEN];
 		double scale;
 
-		history_fmt_date(p->started_at, text[i][0], sizeof(text[i][0]));
+		fmt_date(p->started_at, text[i][0], sizeof(text[i][0]));
 		snprintf(text[i][1], sizeof(text[i][1]), "%.8s", p->run_uuid);
-		history_fmt_commit(p->git_commit, p->git_dirty, text[i][2], sizeof(text[i][2]));
+		fmt_commit(p->git_commit, p->git_dirty, text[i][2], sizeof(text[i][2]));
 		units_time(p->median_ns, text[i][3], sizeof(text[i][3]));
 		units_time_as(p->ci_lo_ns, p->median_ns, lo, sizeof(lo));
 		units_time_as(p->ci_hi_ns, p->median_ns, hi, sizeof(hi));
@@ -104,17 +108,172 @@ static int block_table(struct sbuf *out, const struct history_point *pts, size_t
 		else
 			snprintf(text[i][4], sizeof(text[i][4]), "-");
 		snprintf(text[i][5], sizeof(text[i][5]), "%lld", (long long)p->n_samples);
-		history_fmt_pct(p->change_pct, text[i][6], sizeof(text[i][6]));
+		fmt_pct(p->change_pct, text[i][6], sizeof(text[i][6]));
 		for (size_t c = 0; c < HISTORY_COLS; c++)
 			cells[(i + 1) * HISTORY_COLS + c] = text[i][c];
 	}
-	history_table(out, cells, n + 1, HISTORY_COLS, "lllrlrr");
+	fmt_table(out, cells, n + 1, HISTORY_COLS, "lllrlrr");
 	free(cells);
 	free(text);
 	return 0;
 }
 
-static int print_text(const struct history_point *pts, size_t n)
+/* {"query": {...}, "series": [{suite, benchmark, ..., "runs": [...]}]}
+ * (docs/history.md). NULL when out of memory. */
+static cJSON *series_json(const struct series_query *q,
+			  const struct store_history_point *pts, size_t n)
+{
+	cJSON *root = cJSON_CreateObject(), *qo, *arr, *series = NULL, *runs = NULL;
+	int bad = !root;
+
+	if (bad)
+		return NULL;
+	qo = cJSON_AddObjectToObject(root, "query");
+	bad |= !qo;
+	if (qo) {
+		bad |= cmd_json_str(qo, "bench", q->bench);
+		bad |= cmd_json_str(qo, "backend", q->backend);
+		bad |= cmd_json_str(qo, "machine", q->machine);
+		bad |= cmd_json_str(qo, "clock", q->clock);
+	}
+	arr = cJSON_AddArrayToObject(root, "series");
+	bad |= !arr;
+	for (size_t i = 0; !bad && i < n; i++) {
+		const struct store_history_point *p = &pts[i];
+		cJSON *r;
+
+		if (i == 0 || p->series != pts[i - 1].series) {
+			series = cJSON_CreateObject();
+			if (!series || !cJSON_AddItemToArray(arr, series)) {
+				cJSON_Delete(series);
+				bad = 1;
+				break;
+			}
+			bad |= cmd_json_key(series, p->suite, p->benchmark, p->backend,
+					    p->variant, p->clock);
+			bad |= cmd_json_str(series, "hostname", p->hostname);
+			bad |= cmd_json_str(series, "fingerprint", p->fingerprint);
+			runs = cJSON_AddArrayToObject(series, "runs");
+			if (!runs) {
+				bad = 1;
+				break;
+			}
+		}
+		r = cJSON_CreateObject();
+		if (!r || !cJSON_AddItemToArray(runs, r)) {
+			cJSON_Delete(r);
+			bad = 1;
+			break;
+		}
+		bad |= !cJSON_AddNumberToObject(r, "run_id", (double)p->run_id);
+		bad |= cmd_json_str(r, "uuid", p->run_uuid);
+		bad |= cmd_json_str(r, "started_at", p->started_at);
+		bad |= cmd_json_str(r, "git_commit", p->git_commit);
+		bad |= cmd_json_dirty(r, "git_dirty", p->git_dirty);
+		bad |= cmd_json_num(r, "median_ns", p->median_ns);
+		bad |= cmd_json_num(r, "ci_lo_ns", p->ci_lo_ns);
+		bad |= cmd_json_num(r, "ci_hi_ns", p->ci_hi_ns);
+		bad |= !cJSON_AddNumberToObject(r, "n_samples", (double)p->n_samples);
+		bad |= cmd_json_num(r, "change_pct", p->change_pct);
+	}
+	if (bad) {
+		cJSON_Delete(root);
+		return NULL;
+	}
+	return root;
+}
+
+static int same_bench(const struct store_history_point *a,
+		      const struct store_history_point *b)
+{
+	return strcmp(a->suite, b->suite) == 0 && strcmp(a->benchmark, b->benchmark) == 0;
+}
+
+/* The label of a series in the chart's key. */
+static void series_label(const struct store_history_point *p, int with_bench,
+			 char *out, size_t n_out)
+{
+	snprintf(out, n_out, "%s%s%s %s%s%s%s (%s)", with_bench ? p->benchmark : "",
+		 with_bench ? " " : "", p->backend, p->clock, *p->variant ? " [" : "",
+		 p->variant, *p->variant ? "]" : "", p->hostname);
+}
+
+/* Writes an SVG line chart of pts[0..n) (n > 0) to path (chart.h: one
+ * gnuplot process): per series a line of medians with 95% CI error bars
+ * against the run's start date; title names the benchmark under the x
+ * axis. The output depends only on pts and title (no render date). Errors:
+ * MC_EIO (path not writable, gnuplot missing or failing), MC_ENOMEM. */
+static int chart_svg(const struct store_history_point *pts, size_t n,
+		     const char *title, const char *path, char *err, size_t n_err)
+{
+	struct chart_batch *batch = NULL;
+	struct chart_series *ser = NULL;
+	struct chart_axes ax = { 0 };
+	const char **xtime = NULL;
+	double *y = NULL, max_ns = 0, scale = 1;
+	char (*labels)[256] = NULL, xlabel[512], ylabel[96];
+	size_t n_series, k = 0;
+	int rc = 0, multi_bench = 0;
+	FILE *probe;
+
+	/* Fail with the reason here rather than as a gnuplot message. */
+	probe = fopen(path, "w");
+	if (!probe)
+		return err_set(err, n_err, MC_EIO, "%s: cannot write the chart: %s", path,
+			       strerror(errno));
+	fclose(probe);
+	n_series = pts[n - 1].series + 1;
+	for (size_t i = 0; i < n; i++) {
+		max_ns = pts[i].median_ns > max_ns ? pts[i].median_ns : max_ns;
+		multi_bench |= !same_bench(&pts[i], &pts[0]);
+	}
+	ser = calloc(n_series, sizeof(*ser));
+	labels = calloc(n_series, sizeof(*labels));
+	xtime = calloc(n, sizeof(*xtime));
+	y = calloc(3 * n, sizeof(*y));
+	if (!ser || !labels || !xtime || !y) {
+		rc = err_set(err, n_err, MC_ENOMEM, "%s: out of memory", path);
+		goto out;
+	}
+	units_time_unit(max_ns, &scale);
+	for (size_t i = 0; i < n; i++) {
+		const struct store_history_point *p = &pts[i];
+
+		if (i == 0 || p->series != pts[i - 1].series) {
+			k = p->series;
+			series_label(p, multi_bench, labels[k], sizeof(labels[k]));
+			ser[k].label = labels[k];
+			ser[k].xtime = xtime + i;
+			ser[k].y = y + i;
+			ser[k].lo = y + n + i;
+			ser[k].hi = y + 2 * n + i;
+		}
+		ser[k].n++;
+		xtime[i] = p->started_at;
+		y[i] = p->median_ns / scale;
+		y[n + i] = (isfinite(p->ci_lo_ns) ? p->ci_lo_ns : p->median_ns) / scale;
+		y[2 * n + i] = (isfinite(p->ci_hi_ns) ? p->ci_hi_ns : p->median_ns) / scale;
+	}
+	snprintf(xlabel, sizeof(xlabel), "%s: complete runs by start date (UTC)", title);
+	snprintf(ylabel, sizeof(ylabel), "median time per iteration (%s), 95%% CI",
+		 units_time_unit(max_ns, &scale));
+	ax.xlabel = xlabel;
+	ax.ylabel = ylabel;
+	rc = chart_batch_new(&batch, err, n_err);
+	if (!rc)
+		rc = chart_add_lines(batch, path, &ax, ser, n_series, err, n_err);
+	if (!rc)
+		rc = chart_batch_draw(batch, NULL, err, n_err);
+out:
+	chart_batch_free(batch);
+	free(y);
+	free(xtime);
+	free(labels);
+	free(ser);
+	return rc;
+}
+
+static int print_text(const struct store_history_point *pts, size_t n)
 {
 	struct sbuf out = SBUF_INIT;
 	int rc = 0;
@@ -133,7 +292,8 @@ static int print_text(const struct history_point *pts, size_t n)
 int cmd_history(int argc, char **argv, struct cmd_ctx *ctx)
 {
 	struct history_opts o = { 0 };
-	struct history_point *pts = NULL;
+	struct store_history_point *pts = NULL;
+	struct store_history *h = NULL;
 	struct store *st = NULL;
 	char err[MC_ERRLEN];
 	size_t n = 0;
@@ -142,7 +302,8 @@ int cmd_history(int argc, char **argv, struct cmd_ctx *ctx)
 	if (parse_opts(argc, argv, &o))
 		return 2;
 	if (store_open(ctx->db_path, STORE_READ, &st, err, sizeof(err)) ||
-	    history_series(store_db(st), &o.q, &pts, &n, err, sizeof(err)))
+	    store_history_open(st, &h, err, sizeof(err)) ||
+	    series_load(h, &o.q, &pts, &n, err, sizeof(err)))
 		goto fail;
 	if (n == 0) {
 		err_set(err, sizeof(err), MC_EINVAL,
@@ -153,9 +314,9 @@ int cmd_history(int argc, char **argv, struct cmd_ctx *ctx)
 			o.q.clock ? o.q.clock : "");
 		goto fail;
 	}
-	if (o.chart && history_chart_svg(pts, n, o.q.bench, o.chart, err, sizeof(err)))
+	if (o.chart && chart_svg(pts, n, o.q.bench, o.chart, err, sizeof(err)))
 		goto fail;
-	if (o.json ? cmd_print_json(history_series_json(&o.q, pts, n)) : print_text(pts, n)) {
+	if (o.json ? cmd_print_json(series_json(&o.q, pts, n)) : print_text(pts, n)) {
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
 	}
@@ -166,7 +327,8 @@ int cmd_history(int argc, char **argv, struct cmd_ctx *ctx)
 fail:
 	fprintf(stderr, "mcreport history: %s\n", err);
 out:
-	history_points_free(pts, n);
+	store_history_points_free(pts, n);
+	store_history_close(h);
 	store_close(st);
 	return rc;
 }

@@ -2,7 +2,8 @@
  * cmd_regressions.c - `mcreport regressions`: shifts of level in every
  * series of runs (suite, benchmark, backend, variant, clock, machine), each
  * with the run where it happened and the commit range to bisect. Exits 1
- * when a reported shift is a slowdown. The analysis lives in history.c.
+ * when a reported shift is a slowdown. The question lives in regressions.c
+ * (over store_history.c); this file parses and formats.
  */
 #include <math.h>
 #include <stdio.h>
@@ -11,22 +12,24 @@
 
 #include "cmd.h"
 #include "err.h"
-#include "history.h"
+#include "fmt.h"
+#include "regressions.h"
 #include "sbuf.h"
+#include "stats.h"
 #include "store.h"
-#include "store_int.h"   /* merge: store_db() until history takes the store */
+#include "store_history.h"
 #include "units.h"
 
 #define SHIFT_COLS 10
 
 struct regressions_opts {
-	struct history_rq q;
+	struct regressions_query q;
 	int json;
 };
 
 static int parse_opts(int argc, char **argv, struct regressions_opts *o)
 {
-	o->q.threshold_pct = HISTORY_THRESHOLD_PCT;
+	o->q.threshold_pct = STATS_THRESHOLD_PCT;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
@@ -59,12 +62,12 @@ static int parse_opts(int argc, char **argv, struct regressions_opts *o)
 }
 
 /* "good..bad" for git bisect, or why there is none. */
-static void fmt_bisect(const struct history_shift *s, char *out, size_t n_out)
+static void fmt_bisect(const struct regressions_shift *s, char *out, size_t n_out)
 {
 	char good[16], bad[16];
 
-	history_fmt_commit(s->good_commit, 0, good, sizeof(good));
-	history_fmt_commit(s->bad_commit, 0, bad, sizeof(bad));
+	fmt_commit(s->good_commit, 0, good, sizeof(good));
+	fmt_commit(s->bad_commit, 0, bad, sizeof(bad));
 	if (s->good_commit && s->bad_commit && strcmp(s->good_commit, s->bad_commit) == 0)
 		snprintf(out, n_out, "%s (same commit: not the code)", good);
 	else if (!s->good_commit && !s->bad_commit)
@@ -74,7 +77,7 @@ static void fmt_bisect(const struct history_shift *s, char *out, size_t n_out)
 			 s->bad_commit ? bad : "?");
 }
 
-static int table(struct sbuf *out, const struct history_shift *sh, size_t n)
+static int table(struct sbuf *out, const struct regressions_shift *sh, size_t n)
 {
 	static const char *const head[SHIFT_COLS] = {
 		"benchmark", "backend", "clock", "machine", "run", "date",
@@ -91,7 +94,7 @@ static int table(struct sbuf *out, const struct history_shift *sh, size_t n)
 	}
 	memcpy(cells, head, sizeof(head));
 	for (size_t i = 0; i < n; i++) {
-		const struct history_shift *s = &sh[i];
+		const struct regressions_shift *s = &sh[i];
 
 		snprintf(text[i][0], W, "%s/%s%s%s%s", s->suite, s->benchmark,
 			 *s->variant ? " [" : "", s->variant, *s->variant ? "]" : "");
@@ -99,44 +102,115 @@ static int table(struct sbuf *out, const struct history_shift *sh, size_t n)
 		snprintf(text[i][2], W, "%s", s->clock);
 		snprintf(text[i][3], W, "%s", s->hostname);
 		snprintf(text[i][4], W, "%.8s", s->run_uuid);
-		history_fmt_date(s->started_at, text[i][5], W);
+		fmt_date(s->started_at, text[i][5], W);
 		units_time(s->before_ns, text[i][6], W);
 		units_time(s->after_ns, text[i][7], W);
-		history_fmt_pct(s->change_pct, text[i][8], W);
+		fmt_pct(s->change_pct, text[i][8], W);
 		fmt_bisect(s, text[i][9], W);
 		for (size_t k = 0; k < SHIFT_COLS; k++)
 			cells[(i + 1) * SHIFT_COLS + k] = text[i][k];
 	}
-	history_table(out, cells, n + 1, SHIFT_COLS, "llllllrrrl");
+	fmt_table(out, cells, n + 1, SHIFT_COLS, "llllllrrrl");
 	free(cells);
 	free(text);
 	return 0;
 }
 
-static int print_text(const struct history_rq *q, size_t n_series,
-		      const struct history_shift *sh, size_t n)
+static int print_text(const struct regressions_query *q, size_t n_series,
+		      const struct regressions_shift *sh, size_t n)
 {
 	struct sbuf out = SBUF_INIT;
 	size_t n_slower = 0;
 	int rc = 0;
 
 	for (size_t i = 0; i < n; i++)
-		n_slower += sh[i].direction == HISTORY_SLOWER;
+		n_slower += sh[i].direction == STATS_SLOWER;
 	if (n) {
 		rc = table(&out, sh, n);
 		sbuf_addc(&out, '\n');
 	}
 	sbuf_addf(&out, "%zu level shift(s): %zu slower, %zu faster, in %zu series of "
 		  ">= %d complete runs (threshold %g%%%s%s)\n", n, n_slower, n - n_slower,
-		  n_series, HISTORY_MIN_RUNS, q->threshold_pct, q->since ? ", since " : "",
+		  n_series, REGRESSIONS_MIN_RUNS, q->threshold_pct, q->since ? ", since " : "",
 		  q->since ? q->since : "");
 	return cmd_print_sbuf(&out, rc);
+}
+
+/* {"query": {...}, "series_examined", "shifts": [...], "summary": {...}}
+ * (docs/history.md). NULL when out of memory. */
+static cJSON *shifts_json(const struct regressions_query *q, size_t n_series,
+			  const struct regressions_shift *shifts, size_t n)
+{
+	cJSON *root = cJSON_CreateObject(), *qo, *arr, *sum;
+	size_t n_slower = 0;
+	int bad = !root;
+
+	if (bad)
+		return NULL;
+	qo = cJSON_AddObjectToObject(root, "query");
+	bad |= !qo;
+	if (qo) {
+		double thr = q->threshold_pct > 0 ? q->threshold_pct : STATS_THRESHOLD_PCT;
+
+		bad |= cmd_json_str(qo, "since", q->since);
+		bad |= cmd_json_str(qo, "backend", q->backend);
+		bad |= cmd_json_str(qo, "machine", q->machine);
+		bad |= !cJSON_AddNumberToObject(qo, "threshold_pct", thr);
+		bad |= !cJSON_AddNumberToObject(qo, "min_runs", REGRESSIONS_MIN_RUNS);
+	}
+	bad |= !cJSON_AddNumberToObject(root, "series_examined", (double)n_series);
+	arr = cJSON_AddArrayToObject(root, "shifts");
+	bad |= !arr;
+	for (size_t i = 0; !bad && i < n; i++) {
+		const struct regressions_shift *s = &shifts[i];
+		cJSON *o = cJSON_CreateObject(), *bis;
+
+		if (!o || !cJSON_AddItemToArray(arr, o)) {
+			cJSON_Delete(o);
+			bad = 1;
+			break;
+		}
+		n_slower += s->direction == STATS_SLOWER;
+		bad |= cmd_json_key(o, s->suite, s->benchmark, s->backend, s->variant,
+				    s->clock);
+		bad |= cmd_json_str(o, "hostname", s->hostname);
+		bad |= cmd_json_str(o, "fingerprint", s->fingerprint);
+		bad |= !cJSON_AddNumberToObject(o, "n_runs", (double)s->n_runs);
+		bad |= !cJSON_AddNumberToObject(o, "index", (double)s->index);
+		bad |= !cJSON_AddNumberToObject(o, "run_id", (double)s->run_id);
+		bad |= cmd_json_str(o, "uuid", s->run_uuid);
+		bad |= cmd_json_str(o, "started_at", s->started_at);
+		bad |= cmd_json_str(o, "git_commit", s->git_commit);
+		bad |= cmd_json_num(o, "before_ns", s->before_ns);
+		bad |= cmd_json_num(o, "after_ns", s->after_ns);
+		bad |= cmd_json_num(o, "change_pct", s->change_pct);
+		bad |= cmd_json_str(o, "direction", stats_verdict_name(s->direction));
+		bis = cJSON_AddObjectToObject(o, "bisect");
+		bad |= !bis;
+		if (bis) {
+			bad |= cmd_json_str(bis, "good", s->good_commit);
+			bad |= cmd_json_str(bis, "bad", s->bad_commit);
+		}
+	}
+	sum = bad ? NULL : cJSON_AddObjectToObject(root, "summary");
+	bad |= !sum;
+	if (!bad) {
+		bad |= !cJSON_AddNumberToObject(sum, "shifts", (double)n);
+		bad |= !cJSON_AddNumberToObject(sum, "slower", (double)n_slower);
+		bad |= !cJSON_AddNumberToObject(sum, "faster", (double)(n - n_slower));
+	}
+	if (bad) {
+		cJSON_Delete(root);
+		return NULL;
+	}
+	return root;
 }
 
 int cmd_regressions(int argc, char **argv, struct cmd_ctx *ctx)
 {
 	struct regressions_opts o = { 0 };
-	struct history_shift *sh = NULL;
+	struct regressions_shift *sh = NULL;
+	struct store_history *h = NULL;
 	struct store *st = NULL;
 	size_t n = 0, n_series = 0;
 	char err[MC_ERRLEN];
@@ -145,21 +219,23 @@ int cmd_regressions(int argc, char **argv, struct cmd_ctx *ctx)
 	if (parse_opts(argc, argv, &o))
 		return 2;
 	if (store_open(ctx->db_path, STORE_READ, &st, err, sizeof(err)) ||
-	    history_regressions(store_db(st), &o.q, &sh, &n, &n_series, err, sizeof(err)))
+	    store_history_open(st, &h, err, sizeof(err)) ||
+	    regressions_find(h, &o.q, &sh, &n, &n_series, err, sizeof(err)))
 		goto fail;
-	if (o.json ? cmd_print_json(history_shifts_json(&o.q, n_series, sh, n))
+	if (o.json ? cmd_print_json(shifts_json(&o.q, n_series, sh, n))
 		   : print_text(&o.q, n_series, sh, n)) {
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
 	}
 	rc = 0;
 	for (size_t i = 0; i < n; i++)
-		rc |= sh[i].direction == HISTORY_SLOWER;
+		rc |= sh[i].direction == STATS_SLOWER;
 	goto out;
 fail:
 	fprintf(stderr, "mcreport regressions: %s\n", err);
 out:
-	history_shifts_free(sh, n);
+	regressions_free(sh, n);
+	store_history_close(h);
 	store_close(st);
 	return rc;
 }

@@ -1,5 +1,6 @@
 /*
- * test_history.c - history.c against stores built here with generated
+ * test_history.c - the history questions (series.c, compare.c,
+ * regressions.c over store_history.c) against stores built here with generated
  * histories: injected level steps must be found at the right run, pure
  * noise must rarely raise an alarm, and run comparisons must give the
  * verdicts (and so the exit status) the commands promise.
@@ -17,12 +18,15 @@
 #include <unistd.h>
 
 #include "err.h"
-#include "history.h"
+#include "compare.h"
+#include "regressions.h"
 #include "render.h"
 #include "sbuf.h"
+#include "series.h"
 #include "stats.h"
 #include "store.h"
 #include "store_int.h"   /* store_db(): the tests read the rows themselves */
+#include "store_history.h"
 
 #define SAMPLES 9          /* raw samples per result */
 #define SAMPLE_NOISE 0.005 /* within a run */
@@ -31,6 +35,7 @@
 struct fixture {
 	char dir[64], path[96];
 	struct store *st;
+	struct store_history *h; /* the view every question is asked through */
 	uint64_t rng;
 	unsigned n_runs;       /* for unique uuids and times */
 	int bounded;           /* run noise uniform in +-RUN_NOISE, not Gaussian */
@@ -191,7 +196,8 @@ static int setup(void **state)
 	if (!mkdtemp(f->dir))
 		return -1;
 	snprintf(f->path, sizeof(f->path), "%s/h.sqlite", f->dir);
-	if (store_open(f->path, STORE_WRITE, &f->st, err, sizeof(err))) {
+	if (store_open(f->path, STORE_WRITE, &f->st, err, sizeof(err)) ||
+	    store_history_open(f->st, &f->h, err, sizeof(err))) {
 		print_error("%s\n", err);
 		return -1;
 	}
@@ -205,6 +211,7 @@ static int teardown(void **state)
 	struct fixture *f = *state;
 	char side[128];
 
+	store_history_close(f->h);
 	store_close(f->st);
 	unlink(f->path);
 	snprintf(side, sizeof(side), "%s-wal", f->path);
@@ -234,20 +241,20 @@ static void test_injected_steps_found(void **state)
 	struct fixture *f = *state;
 	double levels[H * N];
 	char uuids[N][40], err[MC_ERRLEN] = "";
-	struct history_rq q = { 0 };
-	struct history_shift *sh = NULL;
+	struct regressions_query q = { 0 };
+	struct regressions_shift *sh = NULL;
 	size_t n = 0, n_series = 0;
 
 	two_steps(levels, H, N);
 	f->bounded = 1;
 	add_histories(f, H, N, levels, uuids);
 
-	if (history_regressions(store_db(f->st), &q, &sh, &n, &n_series, err, sizeof(err)))
+	if (regressions_find(f->h, &q, &sh, &n, &n_series, err, sizeof(err)))
 		fail_msg("%s", err);
 	assert_int_equal(n_series, H);
 	assert_int_equal(n, 2 * H);
 	for (size_t k = 0; k < n; k++) {
-		const struct history_shift *s = &sh[k];
+		const struct regressions_shift *s = &sh[k];
 		int first = k % 2 == 0;
 		size_t at = first ? 10 : 20;
 		char good[48], bad[48];
@@ -259,7 +266,7 @@ static void test_injected_steps_found(void **state)
 		assert_int_equal(s->index, at);
 		assert_int_equal(s->n_runs, N);
 		assert_string_equal(s->run_uuid, uuids[at]);
-		assert_int_equal(s->direction, HISTORY_SLOWER);
+		assert_int_equal(s->direction, STATS_SLOWER);
 		assert_true(fabs(s->change_pct - (first ? 10.0 : 20.0)) < 3.0);
 		assert_true(s->after_ns > s->before_ns);
 		snprintf(good, sizeof(good), "c%07zx%032x", at - 1, 0);
@@ -270,37 +277,37 @@ static void test_injected_steps_found(void **state)
 		assert_string_equal(s->backend, "ref");
 		assert_string_equal(s->clock, "wall");
 	}
-	history_shifts_free(sh, n);
+	regressions_free(sh, n);
 
 	/* --since as a date or a commit: only the shift at run 20 is left. */
 	q.since = "C000000F";  /* prefix of run 15's commit, any case */
-	if (history_regressions(store_db(f->st), &q, &sh, &n, NULL, err, sizeof(err)))
+	if (regressions_find(f->h, &q, &sh, &n, NULL, err, sizeof(err)))
 		fail_msg("%s", err);
 	assert_int_equal(n, H);
 	for (size_t k = 0; k < n; k++)
 		assert_int_equal(sh[k].index, 20);
-	history_shifts_free(sh, n);
+	regressions_free(sh, n);
 	q.since = "2024-01-01T15";  /* run 15 started at 15:00 */
-	if (history_regressions(store_db(f->st), &q, &sh, &n, NULL, err, sizeof(err)))
+	if (regressions_find(f->h, &q, &sh, &n, NULL, err, sizeof(err)))
 		fail_msg("%s", err);
 	assert_int_equal(n, H);
-	history_shifts_free(sh, n);
+	regressions_free(sh, n);
 	/* a higher threshold hides the 10% step, keeps the 20% one */
 	q.since = NULL;
 	q.threshold_pct = 15;
-	if (history_regressions(store_db(f->st), &q, &sh, &n, NULL, err, sizeof(err)))
+	if (regressions_find(f->h, &q, &sh, &n, NULL, err, sizeof(err)))
 		fail_msg("%s", err);
 	assert_int_equal(n, H);
 	for (size_t k = 0; k < n; k++)
 		assert_int_equal(sh[k].index, 20);
-	history_shifts_free(sh, n);
+	regressions_free(sh, n);
 	/* unknown commit, and nonsense */
 	q.since = "deadbeef";
-	assert_int_equal(history_regressions(store_db(f->st), &q, &sh, &n, NULL, err,
+	assert_int_equal(regressions_find(f->h, &q, &sh, &n, NULL, err,
 					     sizeof(err)), MC_EINVAL);
 	assert_non_null(strstr(err, "deadbeef"));
 	q.since = "yesterday";
-	assert_int_equal(history_regressions(store_db(f->st), &q, &sh, &n, NULL, err,
+	assert_int_equal(regressions_find(f->h, &q, &sh, &n, NULL, err,
 					     sizeof(err)), MC_EINVAL);
 	assert_null(sh);
 }
@@ -322,7 +329,7 @@ static int render_tmpl(struct fixture *f, const char *text, struct render_out *o
 	return render_document(f->st, &o, out, err, MC_ERRLEN);
 }
 
-/* {{regressions}} lists what history_regressions finds: a +20% step at
+/* {{regressions}} lists what regressions_find finds: a +20% step at
  * run 7 of 12 in two series, with its run and the commits around it. */
 static void test_regressions_directive(void **state)
 {
@@ -378,27 +385,27 @@ static void test_injected_steps_gaussian(void **state)
 	struct fixture *f = *state;
 	double *levels = malloc(H * N * sizeof(*levels));
 	char err[MC_ERRLEN] = "";
-	struct history_rq q = { 0 };
-	struct history_shift *sh = NULL;
+	struct regressions_query q = { 0 };
+	struct regressions_shift *sh = NULL;
 	size_t n = 0, exact = 0;
 
 	assert_non_null(levels);
 	two_steps(levels, H, N);
 	add_histories(f, H, N, levels, NULL);
 	free(levels);
-	if (history_regressions(store_db(f->st), &q, &sh, &n, NULL, err, sizeof(err)))
+	if (regressions_find(f->h, &q, &sh, &n, NULL, err, sizeof(err)))
 		fail_msg("%s", err);
 	assert_int_equal(n, 2 * H);
 	for (size_t k = 0; k < n; k++) {
 		size_t at = k % 2 == 0 ? 10 : 20;
 
 		assert_true(sh[k].index + 1 >= at && sh[k].index <= at + 1);
-		assert_int_equal(sh[k].direction, HISTORY_SLOWER);
+		assert_int_equal(sh[k].direction, STATS_SLOWER);
 		exact += sh[k].index == at;
 	}
 	print_message("steps placed exactly: %zu of %zu\n", exact, n);
 	assert_true(exact * 100 >= 95 * n);
-	history_shifts_free(sh, n);
+	regressions_free(sh, n);
 }
 
 /* An improvement is a shift too, reported as faster. */
@@ -408,20 +415,20 @@ static void test_improvement_found(void **state)
 	struct fixture *f = *state;
 	double levels[N];
 	char err[MC_ERRLEN] = "";
-	struct history_rq q = { 0 };
-	struct history_shift *sh = NULL;
+	struct regressions_query q = { 0 };
+	struct regressions_shift *sh = NULL;
 	size_t n = 0;
 
 	for (size_t i = 0; i < N; i++)
 		levels[i] = i < 9 ? 1.0 : 0.85;
 	add_histories(f, 1, N, levels, NULL);
-	if (history_regressions(store_db(f->st), &q, &sh, &n, NULL, err, sizeof(err)))
+	if (regressions_find(f->h, &q, &sh, &n, NULL, err, sizeof(err)))
 		fail_msg("%s", err);
 	assert_int_equal(n, 1);
 	assert_int_equal(sh[0].index, 9);
-	assert_int_equal(sh[0].direction, HISTORY_FASTER);
+	assert_int_equal(sh[0].direction, STATS_FASTER);
 	assert_true(fabs(sh[0].change_pct + 15.0) < 3.0);
-	history_shifts_free(sh, n);
+	regressions_free(sh, n);
 }
 
 /* 200 histories of 20 runs of pure 2% noise: at the default threshold, at
@@ -432,8 +439,8 @@ static void test_noise_false_alarms(void **state)
 	struct fixture *f = *state;
 	double *levels = malloc(H * N * sizeof(*levels));
 	char err[MC_ERRLEN] = "";
-	struct history_rq q = { 0 };
-	struct history_shift *sh = NULL;
+	struct regressions_query q = { 0 };
+	struct regressions_shift *sh = NULL;
 	size_t n = 0, n_series = 0, alarms = 0;
 
 	assert_non_null(levels);
@@ -441,7 +448,7 @@ static void test_noise_false_alarms(void **state)
 		levels[i] = 1.0;
 	add_histories(f, H, N, levels, NULL);
 	free(levels);
-	if (history_regressions(store_db(f->st), &q, &sh, &n, &n_series, err, sizeof(err)))
+	if (regressions_find(f->h, &q, &sh, &n, &n_series, err, sizeof(err)))
 		fail_msg("%s", err);
 	assert_int_equal(n_series, H);
 	for (size_t k = 0; k < n; k++)
@@ -450,87 +457,27 @@ static void test_noise_false_alarms(void **state)
 	print_message("false alarms: %zu of %d noise histories (%zu shifts)\n",
 		      alarms, H, n);
 	assert_true(alarms * 20 <= H);
-	history_shifts_free(sh, n);
+	regressions_free(sh, n);
 }
 
-/* A series needs HISTORY_MIN_RUNS runs; fewer are not examined. */
+/* A series needs REGRESSIONS_MIN_RUNS runs; fewer are not examined. */
 static void test_short_series_ignored(void **state)
 {
 	struct fixture *f = *state;
 	double levels[3] = { 1.0, 2.0, 2.0 };
 	char err[MC_ERRLEN] = "";
-	struct history_rq q = { 0 };
-	struct history_shift *sh = NULL;
+	struct regressions_query q = { 0 };
+	struct regressions_shift *sh = NULL;
 	size_t n = 9, n_series = 9;
 
 	add_histories(f, 1, 3, levels, NULL);
-	assert_int_equal(history_regressions(store_db(f->st), &q, &sh, &n, &n_series,
+	assert_int_equal(regressions_find(f->h, &q, &sh, &n, &n_series,
 					     err, sizeof(err)), 0);
 	assert_int_equal(n, 0);
 	assert_int_equal(n_series, 0);
 }
 
 /* ------------------------------------------------------------ verdicts */
-
-static void test_verdicts_on_samples(void **state)
-{
-	struct fixture *f = *state;
-	double a[30], b[30];
-	struct history_change c;
-
-	/* identical samples: no change at all */
-	gen_samples(f, 1000.0, 0.005, a, 30);
-	assert_int_equal(history_change_verdict(a, 30, a, 30, NAN, NAN, 0, 0, &c), 0);
-	assert_int_equal(c.verdict, HISTORY_UNCHANGED);
-	assert_true(fabs(c.change_pct) < 1e-9);
-	assert_true(c.p > 0.5);
-
-	/* 10% slower, low noise: slower, CI above 0 */
-	gen_samples(f, 1100.0, 0.005, b, 30);
-	assert_int_equal(history_change_verdict(a, 30, b, 30, NAN, NAN, 5, 0.05, &c), 0);
-	assert_int_equal(c.verdict, HISTORY_SLOWER);
-	assert_true(c.ci_lo_pct > 0 && c.p < 0.05);
-	assert_true(fabs(c.change_pct - 10.0) < 1.5);
-	/* the same the other way round is faster */
-	assert_int_equal(history_change_verdict(b, 30, a, 30, NAN, NAN, 5, 0.05, &c), 0);
-	assert_int_equal(c.verdict, HISTORY_FASTER);
-
-	/* 3% slower: significant, but under the 5% threshold */
-	gen_samples(f, 1030.0, 0.005, b, 30);
-	assert_int_equal(history_change_verdict(a, 30, b, 30, NAN, NAN, 5, 0.05, &c), 0);
-	assert_int_equal(c.verdict, HISTORY_UNCHANGED);
-	assert_true(c.p < 0.05);
-	/* ... and slower at a 2% threshold */
-	assert_int_equal(history_change_verdict(a, 30, b, 30, NAN, NAN, 2, 0.05, &c), 0);
-	assert_int_equal(c.verdict, HISTORY_SLOWER);
-
-	/* 8% slower and significant, but spread so widely (uniform, +-8%)
-	 * that the CI reaches below the 5% threshold: unchanged; a 1%
-	 * threshold finds it */
-	for (int i = 0; i < 30; i++) {
-		a[i] = 1000.0 * (1.0 + 0.16 * ((double)((i * 7) % 30) / 29.0 - 0.5));
-		b[i] = 1.08 * a[i];
-	}
-	assert_int_equal(history_change_verdict(a, 30, b, 30, NAN, NAN, 5, 0.05, &c), 0);
-	print_message("+8%%, +-8%% spread: change %+.1f%% CI [%+.1f%%, %+.1f%%] p %.2g\n",
-		      c.change_pct, c.ci_lo_pct, c.ci_hi_pct, c.p);
-	assert_true(c.p < 0.05 && c.change_pct > 5.0 && c.ci_lo_pct < 5.0);
-	assert_int_equal(c.verdict, HISTORY_UNCHANGED);
-	assert_int_equal(history_change_verdict(a, 30, b, 30, NAN, NAN, 1, 0.05, &c), 0);
-	assert_int_equal(c.verdict, HISTORY_SLOWER);
-
-	/* 10% slower but noisy, 3 samples: not significant, so unchanged */
-	gen_samples(f, 1000.0, 0.2, a, 3);
-	gen_samples(f, 1100.0, 0.2, b, 3);
-	assert_int_equal(history_change_verdict(a, 3, b, 3, NAN, NAN, 5, 0.05, &c), 0);
-	assert_int_equal(c.verdict, HISTORY_UNCHANGED);
-
-	/* no samples: change from the medians, no verdict */
-	assert_int_equal(history_change_verdict(NULL, 0, NULL, 0, 100, 150, 5, 0.05, &c), 0);
-	assert_int_equal(c.verdict, HISTORY_UNCHANGED);
-	assert_true(fabs(c.change_pct - 50.0) < 1e-9);
-	assert_true(isnan(c.p) && isnan(c.ci_lo_pct));
-}
 
 /* Adds a run with results bench "b0".."b<n-1>" at the given levels. */
 static int64_t add_cmp_run(struct fixture *f, const struct run_spec *rs,
@@ -557,15 +504,13 @@ static int64_t add_cmp_run(struct fixture *f, const struct run_spec *rs,
 static void test_compare_noise_floor(void **state)
 {
 	struct fixture *f = *state;
-	sqlite3 *db = store_db(f->st);
 	enum { N = 21 };
 	double la[N], lb[N], lc[N];
 	struct run_spec rs = { 0 };
-	struct history_comparison *c = NULL;
+	struct compare_result *c = NULL;
 	struct sbuf w = SBUF_INIT;
 	int64_t a, b, u;
 	char err[MC_ERRLEN] = "";
-	cJSON *j, *g;
 
 	for (int i = 0; i < N; i++) {
 		la[i] = 1000.0 * (i + 1);
@@ -577,7 +522,7 @@ static void test_compare_noise_floor(void **state)
 	b = add_cmp_run(f, &rs, lb, N, NULL);
 	u = add_cmp_run(f, &rs, lc, N, NULL);
 
-	assert_int_equal(history_compare(db, a, b, 0, 0, &c, err, sizeof(err)), 0);
+	assert_int_equal(compare_runs(f->h, a, b, 0, 0, &c, err, sizeof(err)), 0);
 	assert_int_equal(c->n_noise, 1);
 	print_message("noise: MAD %.1f%%, floor %.1f%%\n", c->noise[0].mad_pct,
 		      c->noise[0].floor_pct);
@@ -585,89 +530,75 @@ static void test_compare_noise_floor(void **state)
 	assert_true(c->noise[0].mad_pct > 9 && c->noise[0].mad_pct < 12);
 	assert_true(c->noise[0].floor_pct > 40 && c->noise[0].floor_pct < 55);
 	assert_true(c->rows[0].change.p < 0.05);  /* -20%: significant alone */
-	assert_int_equal(c->rows[0].change.verdict, HISTORY_UNCHANGED);
-	assert_int_equal(c->rows[N - 2].change.verdict, HISTORY_UNCHANGED);
-	assert_int_equal(c->rows[N - 1].change.verdict, HISTORY_SLOWER);
+	assert_int_equal(c->rows[0].change.verdict, STATS_UNCHANGED);
+	assert_int_equal(c->rows[N - 2].change.verdict, STATS_UNCHANGED);
+	assert_int_equal(c->rows[N - 1].change.verdict, STATS_SLOWER);
 	assert_int_equal(c->n_slower, 1);
 	assert_int_equal(c->n_faster, 0);
-	history_comparison_warnings(c, &w);
+	compare_warnings(c, &w);
 	assert_non_null(strstr(sbuf_str(&w), "run-to-run noise of ref (wall clock)"));
-	j = history_comparison_json(c);
-	assert_non_null(j);
-	g = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "noise"), 0);
-	assert_non_null(g);
-	assert_true(fabs(cJSON_GetObjectItem(g, "floor_pct")->valuedouble -
-			 c->noise[0].floor_pct) < 1e-9);
-	assert_true(fabs(cJSON_GetObjectItem(cJSON_GetArrayItem(
-		cJSON_GetObjectItem(j, "results"), 0), "floor_pct")->valuedouble -
-		c->noise[0].floor_pct) < 1e-9);
-	cJSON_Delete(j);
+	/* every row of the group carries its floor (compare --json prints it:
+	 * tests/cli/t2005-compare-noise.sh) */
+	for (int i = 0; i < N; i++)
+		assert_true(c->rows[i].floor_pct == c->noise[0].floor_pct);
 	sbuf_release(&w);
-	history_comparison_free(c);
+	compare_result_free(c);
 
-	assert_int_equal(history_compare(db, a, u, 0, 0, &c, err, sizeof(err)), 0);
+	assert_int_equal(compare_runs(f->h, a, u, 0, 0, &c, err, sizeof(err)), 0);
 	assert_true(c->noise[0].floor_pct == c->threshold_pct);
 	assert_int_equal(c->n_slower, N);
-	history_comparison_free(c);
+	compare_result_free(c);
 }
 
 static void test_compare_runs(void **state)
 {
 	struct fixture *f = *state;
-	sqlite3 *db = store_db(f->st);
 	const double la[3] = { 1000, 2000, 3000 }, lb[3] = { 1100, 2000, 3090 };
 	struct run_spec rs = { 0 };
-	struct history_comparison *c = NULL;
+	struct compare_result *c = NULL;
 	struct sbuf w = SBUF_INIT;
 	char err[MC_ERRLEN] = "", ua[40], ub[40], ref[16];
 	int64_t a, b, x, y, other;
-	cJSON *j;
 
 	rs.commit = "aaaa1111bbbb2222cccc3333dddd4444eeee5555";
 	a = add_cmp_run(f, &rs, la, 3, ua);
 	rs.commit = "ffff1111bbbb2222cccc3333dddd4444eeee5555";
 	b = add_cmp_run(f, &rs, lb, 3, ub);
 
-	assert_int_equal(history_default_pair(db, &x, &y, err, sizeof(err)), 0);
+	assert_int_equal(store_history_default_pair(f->h, &x, &y, err, sizeof(err)), 0);
 	assert_int_equal(x, a);
 	assert_int_equal(y, b);
-	assert_int_equal(history_compare(db, a, b, 0, 0, &c, err, sizeof(err)), 0);
+	assert_int_equal(compare_runs(f->h, a, b, 0, 0, &c, err, sizeof(err)), 0);
 	assert_int_equal(c->n_rows, 3);
-	assert_int_equal(c->rows[0].change.verdict, HISTORY_SLOWER);
-	assert_int_equal(c->rows[1].change.verdict, HISTORY_UNCHANGED);
-	assert_int_equal(c->rows[2].change.verdict, HISTORY_UNCHANGED); /* +3% */
+	assert_int_equal(c->rows[0].change.verdict, STATS_SLOWER);
+	assert_int_equal(c->rows[1].change.verdict, STATS_UNCHANGED);
+	assert_int_equal(c->rows[2].change.verdict, STATS_UNCHANGED); /* +3% */
 	assert_int_equal(c->n_slower, 1);  /* mcreport compare: exit 1 */
 	assert_int_equal(c->n_unchanged, 2);
 	assert_int_equal(c->differs, 0);
 	assert_string_equal(c->a.openblas_version, "0.3.21");
-	j = history_comparison_json(c);
-	assert_non_null(j);
-	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(
-		cJSON_GetObjectItem(j, "results"), 0), "verdict")->valuestring, "slower");
-	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "summary"),
-					     "slower")->valueint, 1);
-	cJSON_Delete(j);
-	history_comparison_free(c);
+	assert_string_equal(stats_verdict_name(c->rows[0].change.verdict), "slower");
+	compare_result_free(c);
 
 	/* b against itself: nothing changed (exit 0) */
-	assert_int_equal(history_compare(db, b, b, 0, 0, &c, err, sizeof(err)), 0);
+	assert_int_equal(compare_runs(f->h, b, b, 0, 0, &c, err, sizeof(err)), 0);
 	assert_int_equal(c->n_slower + c->n_faster, 0);
-	history_comparison_free(c);
+	compare_result_free(c);
 
 	/* run references: id, uuid prefix, commit prefix */
 	snprintf(ref, sizeof(ref), "%lld", (long long)a);
-	assert_int_equal(history_resolve_run(db, ref, &x, err, sizeof(err)), 0);
+	assert_int_equal(store_run_resolve(f->st, ref, STORE_RESOLVE_COMMIT, &x, err, sizeof(err)), 0);
 	assert_int_equal(x, a);
 	snprintf(ref, sizeof(ref), "%.6s", ub);
-	assert_int_equal(history_resolve_run(db, ref, &x, err, sizeof(err)), 0);
+	assert_int_equal(store_run_resolve(f->st, ref, STORE_RESOLVE_COMMIT, &x, err, sizeof(err)), 0);
 	assert_int_equal(x, b);
-	assert_int_equal(history_resolve_run(db, "FFFF11", &x, err, sizeof(err)), 0);
+	assert_int_equal(store_run_resolve(f->st, "FFFF11", STORE_RESOLVE_COMMIT, &x, err, sizeof(err)), 0);
 	assert_int_equal(x, b);
-	assert_int_equal(history_resolve_run(db, "no-such-run", &x, err, sizeof(err)),
+	assert_int_equal(store_run_resolve(f->st, "no-such-run", STORE_RESOLVE_COMMIT, &x, err, sizeof(err)),
 			 MC_EINVAL);
 	assert_non_null(strstr(err, "no-such-run"));
-	assert_int_equal(history_resolve_run(db, "999", &x, err, sizeof(err)), MC_EINVAL);
-	assert_int_equal(history_resolve_run(db, "ab", &x, err, sizeof(err)), MC_EINVAL);
+	assert_int_equal(store_run_resolve(f->st, "999", STORE_RESOLVE_COMMIT, &x, err, sizeof(err)), MC_EINVAL);
+	assert_int_equal(store_run_resolve(f->st, "ab", STORE_RESOLVE_COMMIT, &x, err, sizeof(err)), MC_EINVAL);
 
 	/* another machine, another OpenBLAS, a dirty tree: loud warnings */
 	rs.fingerprint = "fp-other-99999999";
@@ -677,103 +608,130 @@ static void test_compare_runs(void **state)
 	rs.commit = "1234abcd";
 	rs.compiler = "clang 15";
 	other = add_cmp_run(f, &rs, la, 3, NULL);
-	assert_int_equal(history_compare(db, a, other, 0, 0, &c, err, sizeof(err)), 0);
-	assert_int_equal(c->differs, HISTORY_DIFF_MACHINE | HISTORY_DIFF_OPENBLAS |
-			 HISTORY_DIFF_DIRTY | HISTORY_DIFF_COMPILER);
-	history_comparison_warnings(c, &w);
+	assert_int_equal(compare_runs(f->h, a, other, 0, 0, &c, err, sizeof(err)), 0);
+	assert_int_equal(c->differs, COMPARE_DIFF_MACHINE | COMPARE_DIFF_OPENBLAS |
+			 COMPARE_DIFF_DIRTY | COMPARE_DIFF_COMPILER);
+	compare_warnings(c, &w);
 	assert_non_null(strstr(sbuf_str(&w), "comparing runs from different machines"));
 	assert_non_null(strstr(sbuf_str(&w), "0.3.26"));
 	assert_non_null(strstr(sbuf_str(&w), "dirty"));
 	assert_non_null(strstr(sbuf_str(&w), "clang 15"));
 	sbuf_release(&w);
-	history_comparison_free(c);
+	compare_result_free(c);
 	/* ... and the default pair stays on one machine */
-	assert_int_equal(history_default_pair(db, &x, &y, err, sizeof(err)), 0);
+	assert_int_equal(store_history_default_pair(f->h, &x, &y, err, sizeof(err)), 0);
 	assert_int_equal(x, a);
 	assert_int_equal(y, b);
 
 	/* an aborted run is refused by reference and never picked by default */
 	rs = (struct run_spec){ .status = "aborted", .uuid = "abcdef01-0000-4000-8000-000000000000" };
 	add_cmp_run(f, &rs, lb, 3, NULL);
-	assert_int_equal(history_resolve_run(db, "abcdef01", &x, err, sizeof(err)), MC_EINVAL);
+	assert_int_equal(store_run_resolve(f->st, "abcdef01", STORE_RESOLVE_COMMIT, &x, err, sizeof(err)), MC_EINVAL);
 	assert_non_null(strstr(err, "aborted"));
-	assert_int_equal(history_default_pair(db, &x, &y, err, sizeof(err)), 0);
+	assert_int_equal(store_history_default_pair(f->h, &x, &y, err, sizeof(err)), 0);
 	assert_int_equal(y, b);
-	assert_int_equal(history_compare(db, a, 12345, 0, 0, &c, err, sizeof(err)), MC_EINVAL);
+	assert_int_equal(compare_runs(f->h, a, 12345, 0, 0, &c, err, sizeof(err)), MC_EINVAL);
 	assert_null(c);
 }
 
 static void test_series(void **state)
 {
 	struct fixture *f = *state;
-	struct history_query q = { 0 };
-	struct history_point *p = NULL;
+	struct series_query q = { 0 };
+	struct store_history_point *p = NULL;
 	/* history 0 steps by 50% at its third run, history 1 is flat */
 	const double levels[8] = { 1, 1, 1.5, 1.5, 1, 1, 1, 1 };
 	char err[MC_ERRLEN] = "";
 	size_t n = 0;
-	cJSON *j;
 
 	add_histories(f, 2, 4, levels, NULL);
 	q.bench = "softmax/h=0";
-	assert_int_equal(history_series(store_db(f->st), &q, &p, &n, err, sizeof(err)), 0);
+	assert_int_equal(series_load(f->h, &q, &p, &n, err, sizeof(err)), 0);
 	assert_int_equal(n, 4);
 	assert_true(isnan(p[0].change_pct));
 	assert_true(p[2].change_pct > 30 && p[2].change_pct < 70);
 	assert_int_equal(p[3].series, 0);
 	assert_string_equal(p[0].hostname, "main");
 	assert_true(strcmp(p[0].started_at, p[1].started_at) < 0);
-	j = history_series_json(&q, p, n);
-	assert_non_null(j);
-	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(
-		cJSON_GetArrayItem(cJSON_GetObjectItem(j, "series"), 0), "runs")), 4);
-	cJSON_Delete(j);
-	history_points_free(p, n);
+	for (size_t i = 0; i < n; i++)  /* one series of 4 runs */
+		assert_int_equal(p[i].series, 0);
+	store_history_points_free(p, n);
 
 	/* with the suite prefix, and filters that match nothing */
 	q.bench = "gen/softmax/h=1";
-	assert_int_equal(history_series(store_db(f->st), &q, &p, &n, err, sizeof(err)), 0);
+	assert_int_equal(series_load(f->h, &q, &p, &n, err, sizeof(err)), 0);
 	assert_int_equal(n, 4);
-	history_points_free(p, n);
+	store_history_points_free(p, n);
 	q.backend = "cpu";
-	assert_int_equal(history_series(store_db(f->st), &q, &p, &n, err, sizeof(err)), 0);
+	assert_int_equal(series_load(f->h, &q, &p, &n, err, sizeof(err)), 0);
 	assert_int_equal(n, 0);
 	q.backend = NULL;
 	q.machine = "fp-ma";
-	assert_int_equal(history_series(store_db(f->st), &q, &p, &n, err, sizeof(err)), 0);
+	assert_int_equal(series_load(f->h, &q, &p, &n, err, sizeof(err)), 0);
 	assert_int_equal(n, 4);
-	history_points_free(p, n);
+	store_history_points_free(p, n);
 	q.clock = "cpu";
-	assert_int_equal(history_series(store_db(f->st), &q, &p, &n, err, sizeof(err)),
+	assert_int_equal(series_load(f->h, &q, &p, &n, err, sizeof(err)),
 			 MC_EINVAL);
 }
 
-static void test_text_helpers(void **state)
+/* Statements on the store's connection (prepared and not finalised). */
+static int n_statements(struct store *st)
 {
-	const char *cells[] = { "name", "time", "a", "1.23 \xc2\xb5s", "bbb", "10.0 ms" };
-	struct sbuf b = SBUF_INIT;
-	char s[32];
+	int n = 0;
 
-	(void)state;
-	history_table(&b, cells, 3, 2, "lr");
-	assert_string_equal(sbuf_str(&b), "name     time\n"
-					  "a     1.23 \xc2\xb5s\n"
-					  "bbb   10.0 ms\n");
-	sbuf_release(&b);
-	history_fmt_pct(5.71, s, sizeof(s));
-	assert_string_equal(s, "+5.7%");
-	history_fmt_pct(-12.4, s, sizeof(s));
-	assert_string_equal(s, "-12%");
-	history_fmt_pct(0, s, sizeof(s));
-	assert_string_equal(s, "0%");
-	history_fmt_pct(NAN, s, sizeof(s));
-	assert_string_equal(s, "-");
-	history_fmt_commit("0123456789abcdef", 1, s, sizeof(s));
-	assert_string_equal(s, "0123456+");
-	history_fmt_commit(NULL, -1, s, sizeof(s));
-	assert_string_equal(s, "-");
-	history_fmt_date("2024-05-01T10:20:30Z", s, sizeof(s));
-	assert_string_equal(s, "2024-05-01 10:20");
+	for (sqlite3_stmt *s = sqlite3_next_stmt(store_db(st), NULL); s;
+	     s = sqlite3_next_stmt(store_db(st), s))
+		n++;
+	return n;
+}
+
+/* Each query is prepared once per store connection, however often it is
+ * asked and by however many views (the store's cache finalises them at
+ * store_close). */
+static void test_statements_prepared_once(void **state)
+{
+	struct fixture *f = *state;
+	const double levels[8] = { 1, 1, 1.5, 1.5, 1, 1, 1, 1 };
+	struct series_query q = { .bench = "softmax/h=0" };
+	struct regressions_query rq = { 0 };
+	struct store_history_point *p = NULL;
+	struct regressions_shift *sh = NULL;
+	struct compare_result *c = NULL;
+	struct store_history *h = NULL;
+	char err[MC_ERRLEN] = "";
+	int64_t a, b;
+	size_t n = 0;
+	int base, first;
+
+	add_histories(f, 2, 4, levels, NULL);
+	base = n_statements(f->st);
+	assert_int_equal(store_history_open(f->st, &h, err, sizeof(err)), 0);
+	for (int round = 0; round < 3; round++) {
+		assert_int_equal(series_load(h, &q, &p, &n, err, sizeof(err)), 0);
+		assert_int_equal(n, 4);
+		store_history_points_free(p, n);
+		assert_int_equal(regressions_find(h, &rq, &sh, &n, NULL, err, sizeof(err)), 0);
+		regressions_free(sh, n);
+		assert_int_equal(store_history_default_pair(h, &a, &b, err, sizeof(err)), 0);
+		assert_int_equal(compare_runs(h, a, b, 0, 0, &c, err, sizeof(err)), 0);
+		assert_int_equal(c->n_rows, 2);
+		compare_result_free(c);
+		if (round == 0)
+			first = n_statements(f->st);
+		else    /* asked again: nothing new prepared */
+			assert_int_equal(n_statements(f->st), first);
+	}
+	assert_true(first > base);
+	store_history_close(h);
+	h = NULL;
+	/* a second view over the same store reuses them */
+	assert_int_equal(store_history_open(f->st, &h, err, sizeof(err)), 0);
+	assert_int_equal(series_load(h, &q, &p, &n, err, sizeof(err)), 0);
+	store_history_points_free(p, n);
+	assert_int_equal(store_history_default_pair(h, &a, &b, err, sizeof(err)), 0);
+	assert_int_equal(n_statements(f->st), first);
+	store_history_close(h);
 }
 
 int main(void)
@@ -784,12 +742,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_improvement_found, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_noise_false_alarms, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_short_series_ignored, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_verdicts_on_samples, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_compare_noise_floor, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_regressions_directive, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_compare_runs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_series, setup, teardown),
-		cmocka_unit_test(test_text_helpers),
+		cmocka_unit_test_setup_teardown(test_statements_prepared_once, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

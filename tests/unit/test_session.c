@@ -186,7 +186,9 @@ static int setup(void **state)
 	run.cflags = "";
 	run.timer_name = "CLOCK_MONOTONIC";
 	run.provenance = "{}";
-	run.machine = (struct store_machine){ "fp", "host", "cpu", "os", "k", 1, 1, 1 };
+	run.machine = (struct store_machine){ .fingerprint = "fp", .hostname = "host",
+		.cpu_model = "cpu", .os = "os", .kernel = "k", .cores = 1, .threads = 1,
+		.mem_bytes = 1 };
 	assert_int_equal(store_run_begin(fx->st, &run, &fx->run_id, err, sizeof(err)), 0);
 
 	bench(&fx->b1[0], "softmax", 4, 64, 0, 2);

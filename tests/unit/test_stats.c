@@ -414,6 +414,149 @@ static void test_changepoints_detection_rate(void **state)
 	assert_true(exact >= 190);
 }
 
+/* ------------------------------------------------------------ medians */
+
+static void test_median_mad(void **state)
+{
+	double odd[5] = { 3, 100, 1, 4, 2 }, even[4] = { 4, 1, 3, 2 }, med, mad;
+
+	(void)state;
+	stats_median_mad(odd, 5, &med, &mad);
+	assert_near(med, 3, EPS);
+	assert_near(mad, 1, EPS);      /* |x - 3| = 0 1 1 2 97: one outlier is harmless */
+	stats_median_mad(even, 4, &med, &mad);
+	assert_near(med, 2.5, EPS);
+	assert_near(mad, 1, EPS);      /* 0.5 0.5 1.5 1.5 */
+	stats_median_mad(NULL, 0, &med, &mad);
+	assert_true(isnan(med) && isnan(mad));
+	assert_true(isnan(stats_median_inplace(NULL, 0)));
+}
+
+static void test_segment_levels(void **state)
+{
+	const double x[8] = { 1, 1.2, 0.9, 2, 2.1, 1.9, 3, 3.2 };
+	const size_t idx[2] = { 3, 6 }, bad[1] = { 0 };
+	double before, after;
+
+	(void)state;
+	assert_int_equal(stats_segment_levels(x, 8, idx, 2, 0, &before, &after), 0);
+	assert_near(before, 1, EPS);
+	assert_near(after, 2, EPS);    /* up to the next shift, not to the end */
+	assert_int_equal(stats_segment_levels(x, 8, idx, 2, 1, &before, &after), 0);
+	assert_near(before, 2, EPS);   /* from the previous shift */
+	assert_near(after, 3.1, EPS);
+	assert_int_equal(stats_segment_levels(x, 8, idx, 2, 2, &before, &after), MC_EINVAL);
+	assert_int_equal(stats_segment_levels(x, 8, bad, 1, 0, &before, &after), MC_EINVAL);
+}
+
+/* ------------------------------------------------------------ verdicts */
+
+static void test_verdict_rule(void **state)
+{
+	struct stats_change c = { .change_pct = 7.5, .ci_lo_pct = 6, .ci_hi_pct = 9,
+				  .p = 0.01 };
+
+	(void)state;
+	assert_int_equal(stats_verdict(&c, 5, 0.05), STATS_SLOWER);
+	assert_int_equal(stats_verdict(&c, 6, 0.05), STATS_SLOWER);   /* lo == floor */
+	/* the whole CI must clear the floor, not the point estimate */
+	assert_int_equal(stats_verdict(&c, 7, 0.05), STATS_UNCHANGED);
+	/* and the change must be significant */
+	assert_int_equal(stats_verdict(&c, 5, 0.01), STATS_UNCHANGED);
+	c.ci_lo_pct = -9;
+	c.ci_hi_pct = -6;
+	assert_int_equal(stats_verdict(&c, 5, 0.05), STATS_FASTER);
+	assert_int_equal(stats_verdict(&c, 7, 0.05), STATS_UNCHANGED);
+	c.p = NAN;
+	assert_int_equal(stats_verdict(&c, 5, 0.05), STATS_UNCHANGED);
+	c.p = 0.01;
+	c.ci_lo_pct = c.ci_hi_pct = NAN;
+	assert_int_equal(stats_verdict(&c, 5, 0.05), STATS_UNCHANGED);
+	assert_string_equal(stats_verdict_name(STATS_SLOWER), "slower");
+	assert_string_equal(stats_verdict_name(STATS_FASTER), "faster");
+	assert_string_equal(stats_verdict_name(STATS_UNCHANGED), "unchanged");
+	assert_int_equal(stats_change_verdict(NULL, 0, NULL, 0, 1, 1, 5, 0.05, NULL),
+			 MC_EINVAL);
+}
+
+static void test_verdicts_on_samples(void **state)
+{
+	struct rng r = { 0x9E3779B97F4A7C15ULL };
+	double a[30], b[30];
+	struct stats_change c;
+
+	(void)state;
+	/* identical samples: no change at all */
+	make_series(&r, a, 30, 1000.0, 0.005, 30, 0);
+	assert_int_equal(stats_change_verdict(a, 30, a, 30, NAN, NAN, 0, 0, &c), 0);
+	assert_int_equal(c.verdict, STATS_UNCHANGED);
+	assert_true(fabs(c.change_pct) < 1e-9);
+	assert_true(c.p > 0.5);
+
+	/* 10% slower, low noise: slower, CI above 0 */
+	make_series(&r, b, 30, 1100.0, 0.005, 30, 0);
+	assert_int_equal(stats_change_verdict(a, 30, b, 30, NAN, NAN, 5, 0.05, &c), 0);
+	assert_int_equal(c.verdict, STATS_SLOWER);
+	assert_true(c.ci_lo_pct > 0 && c.p < 0.05);
+	assert_true(fabs(c.change_pct - 10.0) < 1.5);
+	/* the same the other way round is faster */
+	assert_int_equal(stats_change_verdict(b, 30, a, 30, NAN, NAN, 5, 0.05, &c), 0);
+	assert_int_equal(c.verdict, STATS_FASTER);
+
+	/* 3% slower: significant, but under the 5% threshold */
+	make_series(&r, b, 30, 1030.0, 0.005, 30, 0);
+	assert_int_equal(stats_change_verdict(a, 30, b, 30, NAN, NAN, 5, 0.05, &c), 0);
+	assert_int_equal(c.verdict, STATS_UNCHANGED);
+	assert_true(c.p < 0.05);
+	/* ... and slower at a 2% threshold */
+	assert_int_equal(stats_change_verdict(a, 30, b, 30, NAN, NAN, 2, 0.05, &c), 0);
+	assert_int_equal(c.verdict, STATS_SLOWER);
+
+	/* 8% slower and significant, but spread so widely (uniform, +-8%)
+	 * that the CI reaches below the 5% threshold: unchanged; a 1%
+	 * threshold finds it */
+	for (int i = 0; i < 30; i++) {
+		a[i] = 1000.0 * (1.0 + 0.16 * ((double)((i * 7) % 30) / 29.0 - 0.5));
+		b[i] = 1.08 * a[i];
+	}
+	assert_int_equal(stats_change_verdict(a, 30, b, 30, NAN, NAN, 5, 0.05, &c), 0);
+	print_message("+8%%, +-8%% spread: change %+.1f%% CI [%+.1f%%, %+.1f%%] p %.2g\n",
+		      c.change_pct, c.ci_lo_pct, c.ci_hi_pct, c.p);
+	assert_true(c.p < 0.05 && c.change_pct > 5.0 && c.ci_lo_pct < 5.0);
+	assert_int_equal(c.verdict, STATS_UNCHANGED);
+	assert_int_equal(stats_change_verdict(a, 30, b, 30, NAN, NAN, 1, 0.05, &c), 0);
+	assert_int_equal(c.verdict, STATS_SLOWER);
+
+	/* 10% slower but noisy, 3 samples: not significant, so unchanged */
+	make_series(&r, a, 3, 1000.0, 0.2, 3, 0);
+	make_series(&r, b, 3, 1100.0, 0.2, 3, 0);
+	assert_int_equal(stats_change_verdict(a, 3, b, 3, NAN, NAN, 5, 0.05, &c), 0);
+	assert_int_equal(c.verdict, STATS_UNCHANGED);
+
+	/* no samples: change from the medians, no verdict */
+	assert_int_equal(stats_change_verdict(NULL, 0, NULL, 0, 100, 150, 5, 0.05, &c), 0);
+	assert_int_equal(c.verdict, STATS_UNCHANGED);
+	assert_true(fabs(c.change_pct - 50.0) < 1e-9);
+	assert_true(isnan(c.p) && isnan(c.ci_lo_pct));
+}
+
+
+static void test_noise_floor(void **state)
+{
+	(void)state;
+	/* K keeps the chance of any false alarm among n results at alpha */
+	assert_near(stats_noise_k(0.05, 168), stats_normal_upper_quantile(0.05 / 336), EPS);
+	assert_true(stats_noise_k(0.05, 168) > STATS_NOISE_K_MIN);
+	/* ... and is never below its minimum, also with nothing compared */
+	assert_near(stats_noise_k(0.05, 1), STATS_NOISE_K_MIN, EPS);
+	assert_near(stats_noise_k(0.05, 0), STATS_NOISE_K_MIN, EPS);
+	/* the floor: K robust sigmas of the group's changes, or the threshold */
+	assert_near(stats_noise_floor(5, 3, STATS_NOISE_MIN_N, 10), 3 * 1.4826 * 10, EPS);
+	assert_near(stats_noise_floor(5, 3, STATS_NOISE_MIN_N - 1, 10), 5, EPS);
+	assert_near(stats_noise_floor(5, 3, 100, 1), 5, EPS);
+	assert_near(stats_noise_floor(5, 3, 100, NAN), 5, EPS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -433,6 +576,11 @@ int main(void)
 		cmocka_unit_test(test_changepoints_args),
 		cmocka_unit_test(test_changepoints_false_alarm_rate),
 		cmocka_unit_test(test_changepoints_detection_rate),
+		cmocka_unit_test(test_median_mad),
+		cmocka_unit_test(test_segment_levels),
+		cmocka_unit_test(test_verdict_rule),
+		cmocka_unit_test(test_verdicts_on_samples),
+		cmocka_unit_test(test_noise_floor),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,266 @@
+/*
+ * compare.c - two runs compared result by result (compare.h).
+ *
+ * The shared results and their raw samples come from store_history; the
+ * change, its CI, the p-value, the noise floor of each (backend, clock)
+ * group and the verdicts are stats.c's rules.
+ */
+#include "compare.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+
+static int streq(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+/* The rows of c from the pairs of results of its runs, each with the
+ * change of its samples at the threshold (the noise floors come later). */
+static int compare_rows(struct store_history *h, struct compare_result *c,
+			char *err, size_t n_err)
+{
+	struct store_history_pair *pairs = NULL;
+	double *xa = NULL, *xb = NULL;
+	size_t n_pairs = 0, cap_a = 0, cap_b = 0, na, nb;
+	int rc;
+
+	rc = store_history_pairs(h, c->a.id, c->b.id, &pairs, &n_pairs, err, n_err);
+	if (rc)
+		return rc;
+	c->rows = calloc(n_pairs ? n_pairs : 1, sizeof(*c->rows));
+	if (!c->rows) {
+		rc = err_set(err, n_err, MC_ENOMEM, "history: out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n_pairs && !rc; i++) {
+		struct store_history_pair *p = &pairs[i];
+		struct compare_row *r = &c->rows[c->n_rows++];
+
+		/* The row takes over the pair's strings. */
+		r->suite = p->suite;
+		r->benchmark = p->benchmark;
+		r->backend = p->backend;
+		r->variant = p->variant;
+		r->clock = p->clock;
+		p->suite = p->benchmark = p->backend = p->variant = p->clock = NULL;
+		r->median_a_ns = p->median_a_ns;
+		r->median_b_ns = p->median_b_ns;
+		rc = store_history_samples(h, p->result_a, &xa, &cap_a, &na, err, n_err);
+		if (!rc)
+			rc = store_history_samples(h, p->result_b, &xb, &cap_b, &nb, err, n_err);
+		if (rc)
+			break;
+		if (stats_change_verdict(xa, na, xb, nb, r->median_a_ns, r->median_b_ns,
+					 c->threshold_pct, c->alpha, &r->change)) {
+			rc = err_set(err, n_err, MC_ENOMEM, "history: out of memory");
+			break;
+		}
+		r->n_a = (int64_t)na;
+		r->n_b = (int64_t)nb;
+		r->floor_pct = c->threshold_pct;
+	}
+out:
+	free(xb);
+	free(xa);
+	store_history_pairs_free(pairs, n_pairs);
+	return rc;
+}
+
+static int same_group(const struct compare_row *r, const char *backend,
+		      const char *clock)
+{
+	return streq(r->backend, backend) && streq(r->clock, clock);
+}
+
+/* Groups the rows by (backend, clock), sets each group's noise floor and
+ * each row's floor_pct, then the verdicts and their counts. */
+static int apply_noise_floor(struct compare_result *c)
+{
+	double *x = malloc((c->n_rows ? c->n_rows : 1) * sizeof(*x));
+
+	if (!x)
+		return MC_ENOMEM;
+	c->noise = calloc(c->n_rows ? c->n_rows : 1, sizeof(*c->noise));
+	if (!c->noise) {
+		free(x);
+		return MC_ENOMEM;
+	}
+	c->noise_k = stats_noise_k(c->alpha, c->n_rows);
+	for (size_t i = 0; i < c->n_rows; i++) {
+		struct compare_row *r = &c->rows[i];
+		struct compare_noise *g = NULL;
+
+		for (size_t k = 0; k < c->n_noise && !g; k++)
+			if (same_group(r, c->noise[k].backend, c->noise[k].clock))
+				g = &c->noise[k];
+		if (g)
+			continue;
+		g = &c->noise[c->n_noise++];
+		g->backend = strdup(r->backend);
+		g->clock = strdup(r->clock);
+		if (!g->backend || !g->clock) {
+			free(x);
+			return MC_ENOMEM;
+		}
+		for (size_t j = i; j < c->n_rows; j++)
+			if (same_group(&c->rows[j], r->backend, r->clock) &&
+			    isfinite(c->rows[j].change.change_pct))
+				x[g->n++] = c->rows[j].change.change_pct;
+		g->median_pct = g->mad_pct = NAN;
+		if (g->n)
+			stats_median_mad(x, g->n, &g->median_pct, &g->mad_pct);
+		g->floor_pct = stats_noise_floor(c->threshold_pct, c->noise_k, g->n,
+						 g->mad_pct);
+		for (size_t j = i; j < c->n_rows; j++)
+			if (same_group(&c->rows[j], r->backend, r->clock))
+				c->rows[j].floor_pct = g->floor_pct;
+	}
+	free(x);
+	c->n_slower = c->n_faster = c->n_unchanged = 0;
+	for (size_t i = 0; i < c->n_rows; i++) {
+		struct compare_row *r = &c->rows[i];
+
+		r->change.verdict = stats_verdict(&r->change, r->floor_pct, c->alpha);
+		if (r->change.verdict == STATS_SLOWER)
+			c->n_slower++;
+		else if (r->change.verdict == STATS_FASTER)
+			c->n_faster++;
+		else
+			c->n_unchanged++;
+	}
+	return 0;
+}
+
+static unsigned differences(const struct compare_result *c)
+{
+	unsigned d = 0;
+
+	if (!streq(c->a.fingerprint, c->b.fingerprint))
+		d |= COMPARE_DIFF_MACHINE;
+	if (!streq(c->a.compiler, c->b.compiler))
+		d |= COMPARE_DIFF_COMPILER;
+	if ((c->a.openblas_version != NULL) != (c->b.openblas_version != NULL) ||
+	    !streq(c->a.openblas_version, c->b.openblas_version))
+		d |= COMPARE_DIFF_OPENBLAS;
+	if (c->a.git_dirty == 1 || c->b.git_dirty == 1)
+		d |= COMPARE_DIFF_DIRTY;
+	if (c->a.rounds != c->b.rounds)
+		d |= COMPARE_DIFF_ROUNDS;
+	return d;
+}
+
+int compare_runs(struct store_history *h, int64_t run_a, int64_t run_b,
+		 double threshold_pct, double alpha,
+		 struct compare_result **out, char *err, size_t n_err)
+{
+	struct compare_result *c;
+	int rc;
+
+	*out = NULL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return err_set(err, n_err, MC_ENOMEM, "history: out of memory");
+	c->threshold_pct = threshold_pct > 0 ? threshold_pct : STATS_THRESHOLD_PCT;
+	c->alpha = alpha > 0 ? alpha : STATS_ALPHA;
+	rc = store_history_run(h, run_a, &c->a, err, n_err);
+	if (!rc)
+		rc = store_history_run(h, run_b, &c->b, err, n_err);
+	if (!rc)
+		rc = compare_rows(h, c, err, n_err);
+	if (!rc && apply_noise_floor(c))
+		rc = err_set(err, n_err, MC_ENOMEM, "history: out of memory");
+	if (!rc)
+		rc = store_history_left_out(h, c->a.id, c->b.id, &c->n_only_a,
+					    &c->n_only_b, &c->n_not_ok, err, n_err);
+	if (rc) {
+		compare_result_free(c);
+		return rc;
+	}
+	c->differs = differences(c);
+	*out = c;
+	return 0;
+}
+
+void compare_result_free(struct compare_result *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n_rows; i++) {
+		struct compare_row *r = &c->rows[i];
+
+		free(r->suite);
+		free(r->benchmark);
+		free(r->backend);
+		free(r->variant);
+		free(r->clock);
+	}
+	free(c->rows);
+	for (size_t i = 0; i < c->n_noise; i++) {
+		free(c->noise[i].backend);
+		free(c->noise[i].clock);
+	}
+	free(c->noise);
+	store_history_run_clear(&c->a);
+	store_history_run_clear(&c->b);
+	free(c);
+}
+
+static const char *or_unknown(const char *s)
+{
+	return s && *s ? s : "unknown";
+}
+
+void compare_warnings(const struct compare_result *c, struct sbuf *out)
+{
+	const char *sep = "";
+
+	if (c->differs & COMPARE_DIFF_MACHINE) {
+		sbuf_addf(out, "%scomparing runs from different machines (A: %s %.8s, "
+			  "B: %s %.8s); a change may come from the machine, not the code",
+			  sep, c->a.hostname, c->a.fingerprint, c->b.hostname,
+			  c->b.fingerprint);
+		sep = "\n";
+	}
+	if (c->differs & COMPARE_DIFF_COMPILER) {
+		sbuf_addf(out, "%scomparing runs built by different compilers (A: %s, "
+			  "B: %s); a change may come from the compiler, not the code",
+			  sep, or_unknown(c->a.compiler), or_unknown(c->b.compiler));
+		sep = "\n";
+	}
+	if (c->differs & COMPARE_DIFF_OPENBLAS) {
+		sbuf_addf(out, "%scomparing runs with different OpenBLAS versions (A: %s, "
+			  "B: %s); a change may come from OpenBLAS, not the code",
+			  sep, or_unknown(c->a.openblas_version),
+			  or_unknown(c->b.openblas_version));
+		sep = "\n";
+	}
+	if (c->differs & COMPARE_DIFF_DIRTY) {
+		const char *which = c->a.git_dirty == 1 && c->b.git_dirty == 1 ? "A and B"
+				    : c->a.git_dirty == 1 ? "A" : "B";
+
+		sbuf_addf(out, "%scomparing runs built from a dirty git tree (%s); the "
+			  "code measured is not exactly its commit", sep, which);
+		sep = "\n";
+	}
+	if (c->differs & COMPARE_DIFF_ROUNDS) {
+		sbuf_addf(out, "%scomparing runs that took their samples in different "
+			  "rounds (A: %d, B: %d); their CIs span different stretches of "
+			  "each run's drift", sep, c->a.rounds, c->b.rounds);
+		sep = "\n";
+	}
+	for (size_t i = 0; i < c->n_noise; i++) {
+		const struct compare_noise *g = &c->noise[i];
+
+		if (!(g->floor_pct > c->threshold_pct))
+			continue;
+		sbuf_addf(out, "%srun-to-run noise of %s (%s clock) between these runs: "
+			  "its %zu changes spread by %.3g%% (MAD around %+.3g%%), so only "
+			  "a change whose CI clears %.3g%% gets a verdict", sep, g->backend,
+			  g->clock, g->n, g->mad_pct, g->median_pct, g->floor_pct);
+		sep = "\n";
+	}
+}
