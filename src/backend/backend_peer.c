@@ -677,14 +677,58 @@ static void format_shape(const cJSON *shape, char *out, size_t n_out)
 		snprintf(out + len, n_out - len, "]");
 }
 
-/* Checks that the peer built `what` with want floats. */
+/* The shape want as a JSON array, or NULL when out of memory. */
+static cJSON *shape_json(const struct workload_shape *want)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (size_t d = 0; a && d < want->n_dims; d++) {
+		cJSON *n = cJSON_CreateNumber((double)want->dims[d]);
+
+		if (!n || !cJSON_AddItemToArray(a, n)) {
+			cJSON_Delete(n);
+			cJSON_Delete(a);
+			a = NULL;
+		}
+	}
+	return a;
+}
+
+/* Adds want to obj as key; 0 when out of memory (nothing leaks). */
+static int add_shape(cJSON *obj, const char *key,
+		     const struct workload_shape *want)
+{
+	cJSON *a = shape_json(want);
+
+	if (a && cJSON_AddItemToObject(obj, key, a))
+		return 1;
+	cJSON_Delete(a);
+	return 0;
+}
+
+/* Whether the peer's shape (already known to hold as many floats) has the
+ * dimensions of want. */
+static int same_dims(const cJSON *shape, const struct workload_shape *want)
+{
+	const cJSON *d;
+	size_t i = 0;
+
+	cJSON_ArrayForEach(d, shape)
+		if (i >= want->n_dims || d->valuedouble != (double)want->dims[i++])
+			return 0;
+	return i == want->n_dims;
+}
+
+/* Checks that the peer built `what` with the shape want (want_len floats). */
 static int check_shape(const struct peer *p, const cJSON *shapes,
-		       const char *what, size_t want, char *err, size_t n_err)
+		       const char *what, const struct workload_shape *want_shape,
+		       size_t want_len, char *err, size_t n_err)
 {
 	const cJSON *shape = cJSON_GetObjectItemCaseSensitive(shapes, what);
 	const cJSON *d;
 	char text[128];
 	double count = 1;
+	size_t want = want_len;
 
 	if (!cJSON_IsArray(shape))
 		return err_set(err, n_err, MC_EVALID, "%s reported no shape for %s; "
@@ -698,8 +742,23 @@ static int check_shape(const struct peer *p, const cJSON *shapes,
 		else if (count >= 0)
 			count *= d->valuedouble;
 	}
-	if (count == (double)want)
-		return 0;
+	if (count == (double)want) {
+		cJSON *w = NULL;
+		char wtext[128];
+
+		if (same_dims(shape, want_shape))
+			return 0;
+		format_shape(shape, text, sizeof(text));
+		if (!(w = shape_json(want_shape)))
+			return err_set(err, n_err, MC_ENOMEM, "%s: out of memory "
+				       "checking the shape of %s",
+				       p->kind->family, what);
+		format_shape(w, wtext, sizeof(wtext));
+		cJSON_Delete(w);
+		return err_set(err, n_err, MC_EVALID, "%s ran %s with shape %s "
+			       "but the workload defines shape %s",
+			       p->kind->family, what, text, wtext);
+	}
 	format_shape(shape, text, sizeof(text));
 	return err_set(err, n_err, MC_EVALID, "%s ran %s with shape %s (%.0f floats) "
 		       "but the workload defines %zu floats", p->kind->family, what,
@@ -730,7 +789,8 @@ static int peer_prepare(struct backend *b, const struct workload *w,
 	    !(params = cJSON_AddObjectToObject(req, "params")) ||
 	    !cJSON_AddStringToObject(req, "variant", "") ||
 	    !(inputs = cJSON_AddArrayToObject(req, "inputs")) ||
-	    !cJSON_AddNumberToObject(req, "output_len", (double)w->plan.output_len))
+	    !cJSON_AddNumberToObject(req, "output_len", (double)w->plan.output_len) ||
+	    !add_shape(req, "output_shape", &w->plan.output_shape))
 		goto nomem;
 	for (size_t i = 0; spec->param_names[i]; i++)
 		if (!cJSON_AddNumberToObject(params, spec->param_names[i],
@@ -750,6 +810,7 @@ static int peer_prepare(struct backend *b, const struct workload *w,
 		}
 		if (!cJSON_AddStringToObject(in, "name", spec->input_names[i]) ||
 		    !cJSON_AddNumberToObject(in, "len", (double)w->plan.input_len[i]) ||
+		    !add_shape(in, "shape", &w->plan.input_shape[i]) ||
 		    !cJSON_AddStringToObject(in, "path", paths[i]))
 			goto nomem;
 		rc = write_floats(paths[i], w->inputs[i], w->plan.input_len[i],
@@ -767,10 +828,11 @@ static int peer_prepare(struct backend *b, const struct workload *w,
 
 		for (size_t i = 0; i < w->plan.n_inputs && !rc; i++)
 			rc = check_shape(p, shapes, spec->input_names[i],
+					 &w->plan.input_shape[i],
 					 w->plan.input_len[i], err, n_err);
 		if (!rc)
-			rc = check_shape(p, shapes, "output", w->plan.output_len,
-					 err, n_err);
+			rc = check_shape(p, shapes, "output", &w->plan.output_shape,
+					 w->plan.output_len, err, n_err);
 	}
 	if (rc) {
 		cJSON *r2 = NULL;

@@ -64,13 +64,14 @@ static int lora_train_plan(const char *kernel, const long *p,
 			       "more than the limit of %zu elements per buffer.",
 			       kernel, na + nb, WL_MAX_ELEMS);
 	memset(out, 0, sizeof(*out));
+	/* x [batch, seq, in], targets [batch, seq]; output [A | B] */
 	out->n_inputs = 5;
-	out->input_len[0] = nx;
-	out->input_len[1] = nw;
-	out->input_len[2] = na;
-	out->input_len[3] = nb;
-	out->input_len[4] = t;
-	out->output_len = na + nb;
+	workload_set_input(out, 0, 3, (const size_t[]){ (size_t)p[0], (size_t)p[1], in });
+	workload_set_input(out, 1, 2, (const size_t[]){ in, o });
+	workload_set_input(out, 2, 2, (const size_t[]){ in, r });
+	workload_set_input(out, 3, 2, (const size_t[]){ r, o });
+	workload_set_input(out, 4, 2, (const size_t[]){ (size_t)p[0], (size_t)p[1] });
+	workload_set_output(out, 1, (const size_t[]){ na + nb });
 	/* forward as lora_forward; softmax 5 per logit (as softmax); dY 2 per
 	 * logit (subtract the one-hot, divide by T); dB = s H^T.dY and
 	 * G = dY.B^T 2*T*rank*out each; dA = s x^T.G 2*T*in*rank; the two
@@ -143,8 +144,8 @@ static int adamw_step_plan(const long *p, struct workload_plan *out,
 	memset(out, 0, sizeof(*out));
 	out->n_inputs = 4;
 	for (size_t i = 0; i < 4; i++)
-		out->input_len[i] = n;
-	out->output_len = 3 * n;
+		workload_set_input(out, i, 2, (const size_t[]){ (size_t)p[0], (size_t)p[1] });
+	workload_set_output(out, 1, (const size_t[]){ 3 * n });
 	out->flops = (WLT_ADAMW_FLOPS + 1.0) * (double)n;
 	out->bytes = 7.0 * 4.0 * (double)n;
 	return 0;
