@@ -15,7 +15,6 @@
  * whole output, rtol to each element's |ref|.
  */
 #include "workload.h"
-#include "workload_train.h"
 #include "workload_int.h"
 #include "err.h"
 #include "ref/ref.h"
@@ -271,7 +270,7 @@ static const char *const in_lora[] = { "x", "W", "A", "B", NULL };
  * rtol 1e-3 adds nothing for small elements, which are the ones that
  * cancel; it only keeps the large ones from needing atol.
  */
-static const struct kernel_spec spec_softmax = {
+const struct kernel_spec workload_spec_softmax = {
 	.name = "softmax",
 	.summary = "numerically stable softmax of each row of x[rows x cols]",
 	.param_names = workload_rows_cols,
@@ -281,7 +280,7 @@ static const struct kernel_spec spec_softmax = {
 	.reference = softmax_ref,
 };
 
-static const struct kernel_spec spec_layernorm = {
+const struct kernel_spec workload_spec_layernorm = {
 	.name = "layernorm",
 	.summary = "layer norm of each row: (x - mean) / sqrt(var + 1e-5) * gamma + beta",
 	.param_names = workload_rows_cols,
@@ -291,7 +290,7 @@ static const struct kernel_spec spec_layernorm = {
 	.reference = layernorm_ref,
 };
 
-static const struct kernel_spec spec_rmsnorm = {
+const struct kernel_spec workload_spec_rmsnorm = {
 	.name = "rmsnorm",
 	.summary = "RMS norm of each row: x / sqrt(mean(x^2) + 1e-5) * gamma",
 	.param_names = workload_rows_cols,
@@ -301,7 +300,7 @@ static const struct kernel_spec spec_rmsnorm = {
 	.reference = rmsnorm_ref,
 };
 
-static const struct kernel_spec spec_sgemm = {
+const struct kernel_spec workload_spec_sgemm = {
 	.name = "sgemm",
 	.summary = "C[m x n] = A[m x k] . B[k x n], fp32, row-major",
 	.param_names = sgemm_params,
@@ -311,7 +310,7 @@ static const struct kernel_spec spec_sgemm = {
 	.reference = sgemm_ref,
 };
 
-static const struct kernel_spec spec_lora = {
+const struct kernel_spec workload_spec_lora_forward = {
 	.name = "lora_forward",
 	.summary = "LoRA layer: y = x.W + (x.A).B * alpha/rank, alpha = 2*rank",
 	.param_names = workload_lora_params,
@@ -321,11 +320,28 @@ static const struct kernel_spec spec_lora = {
 	.reference = lora_ref,
 };
 
+/*
+ * The table of kernels, one line per kernel: X(name) stands for
+ * workload_spec_<name>, the spec (defined above, in workload_train.c, or
+ * in a file of its own). The list is expanded into the declarations of the
+ * specs and into the table, so a kernel is added by one line here and its
+ * spec's file.
+ */
+#define WORKLOAD_SPECS(X) \
+	X(softmax) \
+	X(layernorm) \
+	X(rmsnorm) \
+	X(sgemm) \
+	X(lora_forward) \
+	X(lora_backward) \
+	X(adamw_step) \
+	X(training_step)
+
+#define WORKLOAD_SPEC_DECLARE(name) extern const struct kernel_spec workload_spec_##name;
+#define WORKLOAD_SPEC_ENTRY(name) &workload_spec_##name,
+WORKLOAD_SPECS(WORKLOAD_SPEC_DECLARE)
 static const struct kernel_spec *const all_specs[] = {
-	&spec_softmax, &spec_layernorm, &spec_rmsnorm, &spec_sgemm, &spec_lora,
-	&workload_train_lora_backward,
-	&workload_train_adamw_step,
-	&workload_train_training_step,
+	WORKLOAD_SPECS(WORKLOAD_SPEC_ENTRY)
 	NULL
 };
 

@@ -222,7 +222,7 @@ static const char *const in_adamw[] = { "param", "grad", "m", "v", NULL };
  * max |ref| (batch 2-4, seq 16-64, 512 and 1024 square, rank 8 and 16, 13
  * seeds), a margin of ~28.
  */
-const struct kernel_spec workload_train_lora_backward = {
+const struct kernel_spec workload_spec_lora_backward = {
 	.name = "lora_backward",
 	.summary = "LoRA backward under softmax cross-entropy: [dL/dA | dL/dB]",
 	.param_names = workload_lora_params,
@@ -247,7 +247,7 @@ const struct kernel_spec workload_train_lora_backward = {
  * to see the update at all: lr * m_hat / (sqrt(v_hat) + eps) is ~1e-4
  * next to |p| ~ 1, so an update a few percent wrong fails.
  */
-const struct kernel_spec workload_train_adamw_step = {
+const struct kernel_spec workload_spec_adamw_step = {
 	.name = "adamw_step",
 	.summary = "one AdamW step (lr 1e-4, wd 0.01, t = 1): [param | m | v]",
 	.param_names = workload_rows_cols,
@@ -273,7 +273,7 @@ const struct kernel_spec workload_train_adamw_step = {
  * cancellation: no sign differed in 245760 gradient elements (30 seeds of
  * the suite's shape), and the measured error is 1 ulp (1.2e-7).
  */
-const struct kernel_spec workload_train_training_step = {
+const struct kernel_spec workload_spec_training_step = {
 	.name = "training_step",
 	.summary = "LoRA training step: forward, backward, AdamW of A and B: [A | B]",
 	.param_names = workload_lora_params,
