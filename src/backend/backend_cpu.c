@@ -28,7 +28,8 @@
 	X(lora_forward) \
 	X(lora_backward) \
 	X(adamw_step) \
-	X(training_step)
+	X(training_step) \
+	/* end of the list: a new kernel's line goes above */
 
 #define CPU_KERNEL_DECLARE(name) extern const struct cpu_kernel cpu_kernel_##name;
 #define CPU_KERNEL_ENTRY(name) &cpu_kernel_##name,
