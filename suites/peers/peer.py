@@ -316,10 +316,16 @@ class MLX(Peer):
             return (new, opt.state), (new["p"], st["m"], st["v"])
         return step
 
-    BUILDS = {"softmax": softmax, "layernorm": layernorm, "rmsnorm": rmsnorm,
-              "sgemm": sgemm, "lora_forward": lora_forward,
-              "lora_backward": lora_backward, "training_step": training_step,
-              "adamw_step": adamw_step}
+    BUILDS = {
+        "softmax": softmax,
+        "layernorm": layernorm,
+        "rmsnorm": rmsnorm,
+        "sgemm": sgemm,
+        "lora_forward": lora_forward,
+        "lora_backward": lora_backward,
+        "training_step": training_step,
+        "adamw_step": adamw_step,
+    }
 
     def output_shapes(self):
         _, out = self.fn()   # lazy: the graph's shapes, nothing computed
@@ -476,10 +482,16 @@ class Torch(Peer):
             return param.detach(), st["exp_avg"], st["exp_avg_sq"]
         return step
 
-    BUILDS = {"softmax": softmax, "layernorm": layernorm, "rmsnorm": rmsnorm,
-              "sgemm": sgemm, "lora_forward": lora_forward,
-              "lora_backward": lora_backward, "training_step": training_step,
-              "adamw_step": adamw_step}
+    BUILDS = {
+        "softmax": softmax,
+        "layernorm": layernorm,
+        "rmsnorm": rmsnorm,
+        "sgemm": sgemm,
+        "lora_forward": lora_forward,
+        "lora_backward": lora_backward,
+        "training_step": training_step,
+        "adamw_step": adamw_step,
+    }
 
     def output_shapes(self):
         with self.torch.set_grad_enabled(self.grad_enabled):

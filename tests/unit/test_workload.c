@@ -49,7 +49,7 @@ static void test_kernel_table(void **state)
 	const struct kernel_spec *const *k = workload_kernels();
 	static const char *const want[] = {
 		"softmax", "layernorm", "rmsnorm", "sgemm", "lora_forward",
-		"lora_backward", "adamw_step", "training_step"
+		"lora_backward", "adamw_step", "training_step",
 	};
 	size_t n = 0, n_want = sizeof(want) / sizeof(want[0]);
 
