@@ -29,6 +29,7 @@
 	X(lora_backward) \
 	X(adamw_step) \
 	X(training_step) \
+	X(triad) \
 	/* end of the list: a new kernel's line goes above */
 
 #define CPU_KERNEL_DECLARE(name) extern const struct cpu_kernel cpu_kernel_##name;

@@ -512,6 +512,7 @@ static const struct ocl_kernel ocl_kernels[] = {
 	{ "rmsnorm",      NULL,              ocl_prepare_rmsnorm,    NULL },
 	{ "sgemm",        ocl_gemm_variants, ocl_prepare_sgemm,      NULL },
 	{ "lora_forward", ocl_lora_variants, ocl_prepare_lora,       NULL },
+	{ "triad",        NULL,              ocl_prepare_elementwise, "mc_stream_triad" },
 	{ NULL,           NULL,              NULL,                   NULL }
 };
 

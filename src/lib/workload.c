@@ -336,6 +336,7 @@ const struct kernel_spec workload_spec_lora_forward = {
 	X(lora_backward) \
 	X(adamw_step) \
 	X(training_step) \
+	X(triad) \
 	/* end of the list: a new kernel's line goes above */
 
 #define WORKLOAD_SPEC_DECLARE(name) extern const struct kernel_spec workload_spec_##name;

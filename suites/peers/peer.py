@@ -325,6 +325,7 @@ class MLX(Peer):
         "lora_backward": lora_backward,
         "training_step": training_step,
         "adamw_step": adamw_step,
+        "triad": lambda self, p, t: same(lambda: t[0] + 3.0 * t[1]),
     }
 
     def output_shapes(self):
@@ -491,6 +492,7 @@ class Torch(Peer):
         "lora_backward": lora_backward,
         "training_step": training_step,
         "adamw_step": adamw_step,
+        "triad": lambda self, p, t: lambda: self.torch.add(t[0], t[1], alpha=3.0),
     }
 
     def output_shapes(self):
