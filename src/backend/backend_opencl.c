@@ -507,9 +507,9 @@ static const char *const ocl_lora_variants[] = { "fused", "unfused", NULL };
  * built into every device's program) and a row here. */
 static const struct ocl_kernel ocl_kernels[] = {
 	/* name          variants           prepare                 OpenCL kernel */
-	{ "softmax",      NULL,              ocl_prepare_softmax,    NULL },
-	{ "layernorm",    NULL,              ocl_prepare_layernorm,  NULL },
-	{ "rmsnorm",      NULL,              ocl_prepare_rmsnorm,    NULL },
+	{ "softmax",      NULL,              ocl_prepare_softmax,    "mc_softmax" },
+	{ "layernorm",    NULL,              ocl_prepare_layernorm,  "mc_layernorm" },
+	{ "rmsnorm",      NULL,              ocl_prepare_rmsnorm,    "mc_rmsnorm" },
 	{ "sgemm",        ocl_gemm_variants, ocl_prepare_sgemm,      NULL },
 	{ "lora_forward", ocl_lora_variants, ocl_prepare_lora,       NULL },
 	{ "triad",        NULL,              ocl_prepare_elementwise, "mc_stream_triad" },

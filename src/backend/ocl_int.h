@@ -66,7 +66,8 @@ struct ocl_kernel {
 		       const struct workload *w, const char *variant,
 		       struct ocl_state *s, char *err, size_t n_err);
 	const char *cl_name;           /* the OpenCL kernel, for prepares
-					* that launch one named by the row */
+					* that launch one named by the row
+					* (NULL for those that choose) */
 };
 
 /* Sets the arguments of k from a list of (size, pointer) pairs. */
@@ -94,7 +95,8 @@ int ocl_set_args(struct ocl_dev *d, cl_kernel k, const char *kname,
  * of struct ocl_kernel's prepare. Each fills s (buffers, launches, the
  * CLBlast flag) and returns 0, or a negative code with a sentence in err;
  * on failure s may hold part of what it made, which the caller frees.
- *  - softmax, layernorm, rmsnorm: one work-group per row (mc_softmax ...);
+ *  - softmax, layernorm, rmsnorm: the row's cl_name (mc_softmax ...), one
+ *    work-group per row;
  *  - elementwise: the row's cl_name over the n floats of every input and
  *    the output, arguments (inputs..., output, int n);
  *  - sgemm: the own tiled kernel, or CLBlast for variant "clblast";

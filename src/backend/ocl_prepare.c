@@ -163,27 +163,24 @@ int ocl_prepare_softmax(struct ocl_dev *d, const struct ocl_kernel *k,
 			       const struct workload *w, const char *variant,
 			       struct ocl_state *s, char *err, size_t n_err)
 {
-	(void)k;
 	(void)variant;
-	return ocl_prepare_rows(d, w, "mc_softmax", 1, 0, s, err, n_err);
+	return ocl_prepare_rows(d, w, k->cl_name, 1, 0, s, err, n_err);
 }
 
 int ocl_prepare_layernorm(struct ocl_dev *d, const struct ocl_kernel *k,
 				 const struct workload *w, const char *variant,
 				 struct ocl_state *s, char *err, size_t n_err)
 {
-	(void)k;
 	(void)variant;
-	return ocl_prepare_rows(d, w, "mc_layernorm", 3, 1, s, err, n_err);
+	return ocl_prepare_rows(d, w, k->cl_name, 3, 1, s, err, n_err);
 }
 
 int ocl_prepare_rmsnorm(struct ocl_dev *d, const struct ocl_kernel *k,
 			       const struct workload *w, const char *variant,
 			       struct ocl_state *s, char *err, size_t n_err)
 {
-	(void)k;
 	(void)variant;
-	return ocl_prepare_rows(d, w, "mc_rmsnorm", 2, 1, s, err, n_err);
+	return ocl_prepare_rows(d, w, k->cl_name, 2, 1, s, err, n_err);
 }
 
 /* An elementwise kernel, the row's cl_name: every input and the output hold
