@@ -15,6 +15,22 @@
 
 struct cJSON;
 
+/*
+ * A kernel as the cpu backend (src/backend/backend_cpu.c) runs it: one row
+ * of its table. Each kernel defines its row, `const struct cpu_kernel
+ * cpu_kernel_<name>`, beside its code; the table lists the names.
+ */
+struct cpu_kernel {
+	const char *name;      /* the spec's name, e.g. "softmax" */
+	/* Floats of workspace for parameters p (the spec's order), or NULL
+	 * when the kernel needs none. */
+	size_t (*scratch_floats)(const size_t *p);
+	/* One iteration: the spec's inputs in[] in its order, the plan's
+	 * output_len floats into out, scratch as scratch_floats asked. */
+	void (*run)(const size_t *p, float *const *in, float *out,
+		    float *scratch);
+};
+
 /* Nonzero when the AVX2+FMA code paths are used: the CPU has them and
  * cpu_force_scalar has not turned them off. */
 int cpu_has_avx2_fma(void);

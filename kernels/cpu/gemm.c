@@ -31,3 +31,30 @@ void cpu_lora_forward(size_t tokens, size_t in, size_t out, size_t rank,
 		    (int)out, (int)rank, (float)REF_LORA_SCALE, scratch,
 		    (int)rank, b, (int)out, 1.0f, y, (int)out);
 }
+
+/* ------------------------------------------------------ the backend's rows */
+
+static void sgemm_run(const size_t *p, float *const *in, float *out,
+		      float *scratch)
+{
+	(void)scratch;
+	cpu_sgemm(p[0], p[1], p[2], in[0], in[1], out);
+}
+
+/* batch, seq, in, out, rank: x.A, tokens x rank */
+static size_t lora_scratch(const size_t *p)
+{
+	return p[0] * p[1] * p[4];
+}
+
+static void lora_run(const size_t *p, float *const *in, float *out,
+		     float *scratch)
+{
+	cpu_lora_forward(p[0] * p[1], p[2], p[3], p[4], in[0], in[1], in[2],
+			 in[3], scratch, out);
+}
+
+const struct cpu_kernel cpu_kernel_sgemm = { "sgemm", NULL, sgemm_run };
+const struct cpu_kernel cpu_kernel_lora_forward = {
+	"lora_forward", lora_scratch, lora_run
+};

@@ -528,3 +528,32 @@ void cpu_rmsnorm(size_t rows, size_t cols, const float *x,
 
 	run_rows(&j);
 }
+
+/* ------------------------------------------------------ the backend's rows */
+
+static void softmax_run(const size_t *p, float *const *in, float *out,
+			float *scratch)
+{
+	(void)scratch;
+	cpu_softmax(p[0], p[1], in[0], out);
+}
+
+static void layernorm_run(const size_t *p, float *const *in, float *out,
+			  float *scratch)
+{
+	(void)scratch;
+	cpu_layernorm(p[0], p[1], in[0], in[1], in[2], out);
+}
+
+static void rmsnorm_run(const size_t *p, float *const *in, float *out,
+			float *scratch)
+{
+	(void)scratch;
+	cpu_rmsnorm(p[0], p[1], in[0], in[1], out);
+}
+
+const struct cpu_kernel cpu_kernel_softmax = { "softmax", NULL, softmax_run };
+const struct cpu_kernel cpu_kernel_layernorm = {
+	"layernorm", NULL, layernorm_run
+};
+const struct cpu_kernel cpu_kernel_rmsnorm = { "rmsnorm", NULL, rmsnorm_run };

@@ -322,3 +322,51 @@ void cpu_training_step(size_t tokens, size_t in, size_t out, size_t rank,
 	adamw(na, a, grad, m, v, 0, new_a, m, v);
 	adamw(nb, b, grad + na, m + na, v + na, 0, new_b, m + na, v + na);
 }
+
+/* ------------------------------------------------------ the backend's rows */
+
+/* The LoRA kernels take batch, seq, in, out, rank; adamw_step rows, cols.
+ * Outputs are laid end to end as the specs define: [dA | dB], [A' | B'],
+ * [param' | m' | v']. */
+static size_t lora_backward_scratch(const size_t *p)
+{
+	return cpu_lora_backward_work(p[0] * p[1], p[3], p[4]);
+}
+
+static void lora_backward_run(const size_t *p, float *const *in, float *out,
+			      float *scratch)
+{
+	cpu_lora_backward(p[0] * p[1], p[2], p[3], p[4], in[0], in[1], in[2],
+			  in[3], in[4], scratch, out, out + p[2] * p[4]);
+}
+
+static void adamw_step_run(const size_t *p, float *const *in, float *out,
+			   float *scratch)
+{
+	size_t n = p[0] * p[1];
+
+	(void)scratch;
+	cpu_adamw_step(n, in[0], in[1], in[2], in[3], out, out + n, out + 2 * n);
+}
+
+static size_t training_step_scratch(const size_t *p)
+{
+	return cpu_training_step_work(p[0] * p[1], p[2], p[3], p[4]);
+}
+
+static void training_step_run(const size_t *p, float *const *in, float *out,
+			      float *scratch)
+{
+	cpu_training_step(p[0] * p[1], p[2], p[3], p[4], in[0], in[1], in[2],
+			  in[3], in[4], scratch, out, out + p[2] * p[4]);
+}
+
+const struct cpu_kernel cpu_kernel_lora_backward = {
+	"lora_backward", lora_backward_scratch, lora_backward_run
+};
+const struct cpu_kernel cpu_kernel_adamw_step = {
+	"adamw_step", NULL, adamw_step_run
+};
+const struct cpu_kernel cpu_kernel_training_step = {
+	"training_step", training_step_scratch, training_step_run
+};

@@ -7,54 +7,60 @@
 #include "backend.h"
 #include "err.h"
 #include "cpu/cpu.h"
-#include "cpu/train.h"
 
 #include <cblas.h>
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum cpu_kernel {
-	K_SOFTMAX, K_LAYERNORM, K_RMSNORM, K_SGEMM, K_LORA,
-	K_LORA_BACKWARD, K_ADAMW, K_TRAINING_STEP
-};
+/*
+ * The kernel table: one line per kernel. CPU_KERNEL_ROWS(X) lists the
+ * names; X(name) stands for cpu_kernel_<name>, the row (struct cpu_kernel,
+ * cpu/cpu.h) that kernels/cpu defines beside the kernel's code. The list
+ * is expanded twice, into the declarations of the rows and into the table,
+ * so a kernel is added by one line here and a file of its own there.
+ */
+#define CPU_KERNEL_ROWS(X) \
+	X(softmax) \
+	X(layernorm) \
+	X(rmsnorm) \
+	X(sgemm) \
+	X(lora_forward) \
+	X(lora_backward) \
+	X(adamw_step) \
+	X(training_step) \
+	X(triad) \
+	/* end of the list: a new kernel's line goes above */
 
-static const struct {
-	const char *name;
-	enum cpu_kernel id;
-} cpu_kernels[] = {
-	{ "softmax", K_SOFTMAX },
-	{ "layernorm", K_LAYERNORM },
-	{ "rmsnorm", K_RMSNORM },
-	{ "sgemm", K_SGEMM },
-	{ "lora_forward", K_LORA },
-	{ "lora_backward", K_LORA_BACKWARD },
-	{ "adamw_step", K_ADAMW },
-	{ "training_step", K_TRAINING_STEP },
+#define CPU_KERNEL_DECLARE(name) extern const struct cpu_kernel cpu_kernel_##name;
+#define CPU_KERNEL_ENTRY(name) &cpu_kernel_##name,
+CPU_KERNEL_ROWS(CPU_KERNEL_DECLARE)
+static const struct cpu_kernel *const cpu_kernels[] = {
+	CPU_KERNEL_ROWS(CPU_KERNEL_ENTRY)
+	NULL
 };
 
 struct cpu_state {
 	const struct workload *w;   /* not owned */
-	enum cpu_kernel id;
+	const struct cpu_kernel *k; /* its row */
 	size_t p[WORKLOAD_MAX_PARAMS];
 	float *out;
-	float *scratch;             /* lora_forward: x.A, tokens x rank;
-				     * training kernels: their workspace */
+	float *scratch;             /* k->scratch_floats of them, or NULL */
 };
 
-/* Index of kernel in cpu_kernels, or -1. */
-static int cpu_kernel_index(const char *kernel)
+/* The row of kernel, or NULL. */
+static const struct cpu_kernel *cpu_kernel_find(const char *kernel)
 {
-	for (size_t i = 0; i < sizeof(cpu_kernels) / sizeof(cpu_kernels[0]); i++)
-		if (strcmp(cpu_kernels[i].name, kernel) == 0)
-			return (int)i;
-	return -1;
+	for (size_t i = 0; cpu_kernels[i]; i++)
+		if (strcmp(cpu_kernels[i]->name, kernel) == 0)
+			return cpu_kernels[i];
+	return NULL;
 }
 
 static int cpu_supports(struct backend *b, const char *kernel)
 {
 	(void)b;
-	return cpu_kernel_index(kernel) >= 0;
+	return cpu_kernel_find(kernel) != NULL;
 }
 
 static const char *const *cpu_variants(struct backend *b, const char *kernel)
@@ -92,12 +98,12 @@ static int cpu_prepare(struct backend *b, const struct workload *w,
 		       char *err, size_t n_err)
 {
 	struct cpu_state *s = NULL;
-	int k = cpu_kernel_index(w->spec->name);
+	const struct cpu_kernel *k = cpu_kernel_find(w->spec->name);
 	int rc = 0;
 
 	(void)b;
 	*out_state = NULL;
-	if (k < 0)
+	if (!k)
 		return err_set(err, n_err, MC_ENOTSUP,
 			       "cpu: kernel %s is not implemented.", w->spec->name);
 	if (variant && variant[0])
@@ -109,7 +115,7 @@ static int cpu_prepare(struct backend *b, const struct workload *w,
 		return err_set(err, n_err, MC_ENOMEM,
 			       "cpu: out of memory preparing %s.", w->spec->name);
 	s->w = w;
-	s->id = cpu_kernels[k].id;
+	s->k = k;
 	for (size_t i = 0; i < WORKLOAD_MAX_PARAMS && w->spec->param_names[i]; i++)
 		s->p[i] = (size_t)w->params[i];
 	s->out = alloc_floats(w->plan.output_len);
@@ -119,16 +125,8 @@ static int cpu_prepare(struct backend *b, const struct workload *w,
 			     w->spec->name, w->plan.output_len);
 		goto out;
 	}
-	if (s->id == K_LORA || s->id == K_LORA_BACKWARD ||
-	    s->id == K_TRAINING_STEP) {
-		/* batch, seq, in, out, rank */
-		size_t t = s->p[0] * s->p[1];
-
-		s->scratch = alloc_floats(
-			s->id == K_LORA ? t * s->p[4] :
-			s->id == K_LORA_BACKWARD ?
-			cpu_lora_backward_work(t, s->p[3], s->p[4]) :
-			cpu_training_step_work(t, s->p[2], s->p[3], s->p[4]));
+	if (k->scratch_floats) {
+		s->scratch = alloc_floats(k->scratch_floats(s->p));
 		if (!s->scratch) {
 			rc = err_set(err, n_err, MC_ENOMEM,
 				     "cpu: out of memory for the workspace of %s.",
@@ -143,53 +141,16 @@ out:
 	return rc;
 }
 
-static void cpu_run_once(const struct cpu_state *s)
-{
-	float *const *in = s->w->inputs;
-	const size_t *p = s->p;
-
-	switch (s->id) {
-	case K_SOFTMAX:
-		cpu_softmax(p[0], p[1], in[0], s->out);
-		break;
-	case K_LAYERNORM:
-		cpu_layernorm(p[0], p[1], in[0], in[1], in[2], s->out);
-		break;
-	case K_RMSNORM:
-		cpu_rmsnorm(p[0], p[1], in[0], in[1], s->out);
-		break;
-	case K_SGEMM:
-		cpu_sgemm(p[0], p[1], p[2], in[0], in[1], s->out);
-		break;
-	case K_LORA:
-		cpu_lora_forward(p[0] * p[1], p[2], p[3], p[4], in[0], in[1],
-				 in[2], in[3], s->scratch, s->out);
-		break;
-	case K_LORA_BACKWARD:
-		cpu_lora_backward(p[0] * p[1], p[2], p[3], p[4], in[0], in[1],
-				  in[2], in[3], in[4], s->scratch, s->out,
-				  s->out + p[2] * p[4]);
-		break;
-	case K_ADAMW:
-		cpu_adamw_step(p[0] * p[1], in[0], in[1], in[2], in[3], s->out,
-			       s->out + p[0] * p[1], s->out + 2 * p[0] * p[1]);
-		break;
-	case K_TRAINING_STEP:
-		cpu_training_step(p[0] * p[1], p[2], p[3], p[4], in[0], in[1],
-				  in[2], in[3], in[4], s->scratch, s->out,
-				  s->out + p[2] * p[4]);
-		break;
-	}
-}
-
 static int cpu_run(struct backend *b, void *state, uint64_t n_iters,
 		   double *out_device_ns, char *err, size_t n_err)
 {
+	const struct cpu_state *s = state;
+
 	(void)b;
 	(void)err;
 	(void)n_err;
 	for (uint64_t i = 0; i < n_iters; i++)
-		cpu_run_once(state);
+		s->k->run(s->p, s->w->inputs, s->out, s->scratch);
 	*out_device_ns = -1;
 	return 0;
 }

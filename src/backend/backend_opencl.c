@@ -12,6 +12,7 @@
  * runs on PoCL and on vendor drivers.
  */
 #include "backend_opencl.h"
+#include "ocl_int.h"
 
 #include <limits.h>
 #include <math.h>
@@ -32,67 +33,16 @@
 #define CL_PLATFORM_NOT_FOUND_KHR -1001
 #endif
 
-#define OCL_ROW_LOCAL 1024       /* local size cap of the row kernels */
-#define OCL_ROW_LOCAL_CPU 8      /* the same on CPU devices, see ocl_row_local */
-#define OCL_ROW_PER_ITEM 16      /* floats per work-item a row kernel aims at */
 #define OCL_CHUNK 1024           /* iterations per batch of events in run() */
 #define OCL_PEAK_MIN_NS 50e6     /* a timed FMA launch lasts at least this */
 #define OCL_PEAK_REPS 3          /* timed FMA launches, best kept */
 #define OCL_PEAK_FLOP_PER_TRIP 512.0 /* of mc_peak_fma, see roofline.cl */
 #define OCL_TRIAD_REPS 5         /* timed triad launches, best kept */
 #define OCL_TRIAD_MAX_BYTES (256u << 20)
-#define OCL_NORM_EPS 1e-5f
-#define OCL_LORA_SCALE 2.0f      /* alpha / rank with alpha = 2 * rank */
-#define OCL_LORA_RMAX 64         /* MC_LORA_RMAX of lora.cl */
 #define OCL_BUILD_OPTIONS "-cl-std=CL1.2"
 
-enum ocl_op { OCL_SOFTMAX, OCL_LAYERNORM, OCL_RMSNORM, OCL_SGEMM, OCL_LORA };
 
-/* Per device, b->impl. */
-struct ocl_dev {
-	cl_platform_id platform;
-	cl_device_id device;
-	cl_context ctx;
-	cl_command_queue queue;
-	cl_program program;          /* built on first use, see ocl_program */
-	char dev_name[128];
-	cl_device_type type;
-	cl_uint compute_units;
-	size_t max_wg;
-	cl_ulong global_mem, local_mem, max_alloc;
-	int clblast_used;            /* CLBlast has kernels cached for us */
-	int clblast_probed;          /* clblast_note is valid */
-	char clblast_note[200];      /* "available" or why not */
-	int probed;                  /* peak_* are valid */
-	double peak_gflops, peak_gbps;
-};
-
-/* One kernel launch of an iteration. */
-struct ocl_launch {
-	const char *name;
-	cl_kernel kernel;
-	cl_uint dim;
-	size_t global[2], local[2];
-};
-
-/* Per prepared workload. */
-struct ocl_state {
-	enum ocl_op op;
-	int use_clblast;
-	cl_mem in[WORKLOAD_MAX_BUFS];
-	cl_mem out;
-	size_t out_len;
-	cl_mem tmp[2];               /* unfused LoRA: x.A and (x.A).B */
-	struct ocl_launch launch[4];
-	size_t n_launch;
-	cl_kernel stamp;             /* CLBlast variant: marker kernel */
-	size_t m, n, k;              /* sgemm sizes, for CLBlast */
-};
-
-static const char *const ocl_gemm_variants[] = { "own", "clblast", NULL };
-static const char *const ocl_lora_variants[] = { "fused", "unfused", NULL };
-
-static const char *ocl_errstr(cl_int rc)
+const char *ocl_errstr(cl_int rc)
 {
 	switch (rc) {
 	case CL_SUCCESS: return "CL_SUCCESS";
@@ -480,7 +430,7 @@ static int ocl_program(struct ocl_dev *d, char *err, size_t n_err)
 	return ret;
 }
 
-static int ocl_kernel(struct ocl_dev *d, const char *name,
+int ocl_kernel(struct ocl_dev *d, const char *name,
 		      cl_kernel *out_k, char *err, size_t n_err)
 {
 	cl_int rc;
@@ -498,7 +448,7 @@ static int ocl_kernel(struct ocl_dev *d, const char *name,
 }
 
 /* Largest work-group size d allows for k. */
-static size_t ocl_kernel_wg(struct ocl_dev *d, cl_kernel k)
+size_t ocl_kernel_wg(struct ocl_dev *d, cl_kernel k)
 {
 	size_t wg = 0;
 
@@ -509,13 +459,8 @@ static size_t ocl_kernel_wg(struct ocl_dev *d, cl_kernel k)
 	return wg;
 }
 
-/* Sets the arguments of k from a list of (size, pointer) pairs. */
-struct ocl_arg {
-	size_t size;
-	const void *value;
-};
 
-static int ocl_set_args(struct ocl_dev *d, cl_kernel k, const char *kname,
+int ocl_set_args(struct ocl_dev *d, cl_kernel k, const char *kname,
 			const struct ocl_arg *args, cl_uint n_args,
 			char *err, size_t n_err)
 {
@@ -532,26 +477,6 @@ static int ocl_set_args(struct ocl_dev *d, cl_kernel k, const char *kname,
 }
 
 /* ---------------------------------------------------------------- kernels */
-
-static int ocl_supports(struct backend *b, const char *kernel)
-{
-	(void)b;
-	return strcmp(kernel, "softmax") == 0 ||
-	       strcmp(kernel, "layernorm") == 0 ||
-	       strcmp(kernel, "rmsnorm") == 0 ||
-	       strcmp(kernel, "sgemm") == 0 ||
-	       strcmp(kernel, "lora_forward") == 0;
-}
-
-static const char *const *ocl_variants(struct backend *b, const char *kernel)
-{
-	(void)b;
-	if (strcmp(kernel, "sgemm") == 0)
-		return ocl_gemm_variants;
-	if (strcmp(kernel, "lora_forward") == 0)
-		return ocl_lora_variants;
-	return NULL;
-}
 
 static void ocl_state_free(struct ocl_state *s)
 {
@@ -573,349 +498,45 @@ static void ocl_state_free(struct ocl_state *s)
 	free(s);
 }
 
-/* Positive parameter of w that fits an int, or MC_EINVAL. */
-static int ocl_param(const struct workload *w, const char *name,
-		     size_t *out, char *err, size_t n_err)
-{
-	long v = workload_param(w, name, -1);
+/* ------------------------------------------------------- the kernel table */
 
-	if (v <= 0 || v > INT_MAX)
-		return err_set(err, n_err, MC_EINVAL, "opencl: %s needs "
-			       "parameter %s in 1..%d, got %ld.",
-			       w->spec->name, name, INT_MAX, v);
-	*out = (size_t)v;
-	return 0;
+static const char *const ocl_gemm_variants[] = { "own", "clblast", NULL };
+static const char *const ocl_lora_variants[] = { "fused", "unfused", NULL };
+
+/* One row per kernel; adding one is adding its .cl file (kernels/opencl,
+ * built into every device's program) and a row here. */
+static const struct ocl_kernel ocl_kernels[] = {
+	/* name          variants           prepare                 OpenCL kernel */
+	{ "softmax",      NULL,              ocl_prepare_softmax,    "mc_softmax" },
+	{ "layernorm",    NULL,              ocl_prepare_layernorm,  "mc_layernorm" },
+	{ "rmsnorm",      NULL,              ocl_prepare_rmsnorm,    "mc_rmsnorm" },
+	{ "sgemm",        ocl_gemm_variants, ocl_prepare_sgemm,      NULL },
+	{ "lora_forward", ocl_lora_variants, ocl_prepare_lora,       NULL },
+	{ "triad",        NULL,              ocl_prepare_elementwise, "mc_stream_triad" },
+	{ NULL,           NULL,              NULL,                   NULL }
+};
+
+/* The row of kernel, or NULL. */
+static const struct ocl_kernel *ocl_kernel_find(const char *kernel)
+{
+	for (const struct ocl_kernel *k = ocl_kernels; k->name; k++)
+		if (strcmp(k->name, kernel) == 0)
+			return k;
+	return NULL;
 }
 
-/* Checks that the plan of w has the buffer sizes this backend assumes, so a
- * changed spec fails here instead of reading past a device buffer. */
-static int ocl_check_plan(const struct workload *w, size_t n_inputs,
-			  const size_t *lens, size_t out_len,
-			  char *err, size_t n_err)
+static int ocl_supports(struct backend *b, const char *kernel)
 {
-	if (w->plan.n_inputs != n_inputs || w->plan.output_len != out_len)
-		return err_set(err, n_err, MC_EINVAL, "opencl: the plan of %s "
-			       "has %zu inputs and %zu output floats, the "
-			       "OpenCL kernel expects %zu and %zu.",
-			       w->spec->name, w->plan.n_inputs,
-			       w->plan.output_len, n_inputs, out_len);
-	for (size_t i = 0; i < n_inputs; i++)
-		if (w->plan.input_len[i] != lens[i])
-			return err_set(err, n_err, MC_EINVAL, "opencl: input "
-				       "%zu of %s has %zu floats, the OpenCL "
-				       "kernel expects %zu.", i, w->spec->name,
-				       w->plan.input_len[i], lens[i]);
-	return 0;
+	(void)b;
+	return ocl_kernel_find(kernel) != NULL;
 }
 
-static int ocl_upload(struct ocl_dev *d, const struct workload *w,
-		      struct ocl_state *s, char *err, size_t n_err)
+static const char *const *ocl_variants(struct backend *b, const char *kernel)
 {
-	cl_int rc;
+	const struct ocl_kernel *k = ocl_kernel_find(kernel);
 
-	for (size_t i = 0; i < w->plan.n_inputs; i++) {
-		size_t bytes = w->plan.input_len[i] * sizeof(float);
-
-		s->in[i] = clCreateBuffer(d->ctx, CL_MEM_READ_ONLY, bytes,
-					  NULL, &rc);
-		if (!s->in[i])
-			return err_set(err, n_err, MC_ENOMEM, "opencl: "
-				       "allocating %zu bytes for input %zu of "
-				       "%s on device '%s' failed (%s).", bytes,
-				       i, w->spec->name, d->dev_name,
-				       ocl_errstr(rc));
-		rc = clEnqueueWriteBuffer(d->queue, s->in[i], CL_TRUE, 0,
-					  bytes, w->inputs[i], 0, NULL, NULL);
-		if (rc != CL_SUCCESS)
-			return err_set(err, n_err, MC_EIO, "opencl: uploading "
-				       "input %zu of %s to device '%s' failed "
-				       "(%s).", i, w->spec->name, d->dev_name,
-				       ocl_errstr(rc));
-	}
-	s->out_len = w->plan.output_len;
-	s->out = clCreateBuffer(d->ctx, CL_MEM_READ_WRITE,
-				s->out_len * sizeof(float), NULL, &rc);
-	if (!s->out)
-		return err_set(err, n_err, MC_ENOMEM, "opencl: allocating the "
-			       "output of %s on device '%s' failed (%s).",
-			       w->spec->name, d->dev_name, ocl_errstr(rc));
-	return 0;
-}
-
-/* Local size of a row kernel: the power of two that gives each work-item
- * about OCL_ROW_PER_ITEM floats (4 float4: enough work between the
- * reductions' barriers, and rows up to 8192 * 4 floats stay in registers),
- * at least 4 (for the cols % 4 tail elements), at most OCL_ROW_LOCAL and
- * what the device allows for the kernel. On the H100 (NVIDIA OpenCL), rows
- * of 1000-1024 floats ran 1.4-2.2x faster with 64 work-items than with 256,
- * at 2.3-2.9 TB/s against a triad of 3.0; that driver allows these kernels
- * 256 work-items, so rows past 8192 floats re-read part of the row (1.5-1.8
- * TB/s at 32768). CPU drivers run a work-group on one core as loops split
- * at each barrier; there 8 beat 256 by 3-7x on PoCL, so CPUs get at most
- * OCL_ROW_LOCAL_CPU. */
-static size_t ocl_row_local(struct ocl_dev *d, cl_kernel k, size_t cols)
-{
-	size_t cap = ocl_kernel_wg(d, k), want = cols / OCL_ROW_PER_ITEM, l = 1;
-	size_t most = d->type & CL_DEVICE_TYPE_CPU ? OCL_ROW_LOCAL_CPU :
-		      OCL_ROW_LOCAL;
-
-	if (cap > most)
-		cap = most;
-	if (want < 4)
-		want = 4;
-	while (l * 2 <= cap && l < want)
-		l *= 2;
-	return l;
-}
-
-static int ocl_prepare_rows(struct ocl_dev *d, const struct workload *w,
-			    struct ocl_state *s, char *err, size_t n_err)
-{
-	static const char *const knames[] = {
-		[OCL_SOFTMAX] = "mc_softmax",
-		[OCL_LAYERNORM] = "mc_layernorm",
-		[OCL_RMSNORM] = "mc_rmsnorm",
-	};
-	const char *kname = knames[s->op];
-	size_t rows = 0, cols = 0, lens[3], n_in, local;
-	cl_int cols_arg;
-	cl_float eps = OCL_NORM_EPS;
-	struct ocl_launch *l = &s->launch[0];
-	struct ocl_arg args[7];
-	cl_uint n_args = 0;
-	int ret;
-
-	if ((ret = ocl_param(w, "rows", &rows, err, n_err)) < 0 ||
-	    (ret = ocl_param(w, "cols", &cols, err, n_err)) < 0)
-		return ret;
-	if (rows > SIZE_MAX / cols / sizeof(float))
-		return err_set(err, n_err, MC_EINVAL, "opencl: %s with %zu x "
-			       "%zu floats is too large.", w->spec->name,
-			       rows, cols);
-	n_in = s->op == OCL_SOFTMAX ? 1 : s->op == OCL_RMSNORM ? 2 : 3;
-	lens[0] = rows * cols;
-	lens[1] = lens[2] = cols;
-	if ((ret = ocl_check_plan(w, n_in, lens, rows * cols, err, n_err)) < 0 ||
-	    (ret = ocl_upload(d, w, s, err, n_err)) < 0 ||
-	    (ret = ocl_kernel(d, kname, &l->kernel, err, n_err)) < 0)
-		return ret;
-	s->n_launch = 1;
-	l->name = kname;
-	local = ocl_row_local(d, l->kernel, cols);
-	cols_arg = (cl_int)cols;
-	for (size_t i = 0; i < n_in; i++)
-		args[n_args++] = (struct ocl_arg){ sizeof(cl_mem), &s->in[i] };
-	args[n_args++] = (struct ocl_arg){ sizeof(cl_mem), &s->out };
-	args[n_args++] = (struct ocl_arg){ sizeof(cols_arg), &cols_arg };
-	if (s->op != OCL_SOFTMAX)
-		args[n_args++] = (struct ocl_arg){ sizeof(eps), &eps };
-	args[n_args++] = (struct ocl_arg){ local * sizeof(float), NULL };
-	l->dim = 1;
-	l->global[0] = rows * local;
-	l->local[0] = local;
-	return ocl_set_args(d, l->kernel, kname, args, n_args, err, n_err);
-}
-
-static CLBlastStatusCode ocl_clblast_sgemm(struct ocl_dev *d,
-					   struct ocl_state *s, cl_event *ev)
-{
-	return CLBlastSgemm(CLBlastLayoutRowMajor, CLBlastTransposeNo,
-			    CLBlastTransposeNo, s->m, s->n, s->k, 1.0f,
-			    s->in[0], 0, s->k, s->in[1], 0, s->n, 0.0f,
-			    s->out, 0, s->n, &d->queue, ev);
-}
-
-/* One CLBlast call, waited for: done in prepare, so that CLBlast compiles
- * its kernels outside the timed run and a device it cannot serve is
- * reported before any timing. */
-static int ocl_clblast_try(struct ocl_dev *d, struct ocl_state *s,
-			   char *err, size_t n_err)
-{
-	cl_event ev = NULL;
-	CLBlastStatusCode st;
-	cl_int rc = CL_SUCCESS;
-
-	d->clblast_used = 1;
-	st = ocl_clblast_sgemm(d, s, &ev);
-	if (st == CLBlastSuccess)
-		rc = ev ? clWaitForEvents(1, &ev) : clFinish(d->queue);
-	if (ev)
-		clReleaseEvent(ev);
-	if (st != CLBlastSuccess)
-		return err_set(err, n_err, MC_ENOTSUP, "opencl: CLBlast SGEMM "
-			       "failed on device '%s' (CLBlast status %d).",
-			       d->dev_name, (int)st);
-	if (rc != CL_SUCCESS)
-		return err_set(err, n_err, MC_ENOTSUP, "opencl: CLBlast SGEMM "
-			       "did not complete on device '%s' (%s).",
-			       d->dev_name, ocl_errstr(rc));
-	return 0;
-}
-
-/* Sets up l as the own sgemm C[m x n] = A[m x k] . B[k x n]. The 128 tile
- * does four times the work per group of the 64 one; it is used only when
- * that still leaves two groups per compute unit. */
-static int ocl_gemm_launch(struct ocl_dev *d, struct ocl_launch *l,
-			   size_t m, size_t n, size_t k, const cl_mem *a,
-			   const cl_mem *b, const cl_mem *c,
-			   char *err, size_t n_err)
-{
-	size_t groups = ((m + 127) / 128) * ((n + 127) / 128);
-	size_t tile = groups >= 2 * (size_t)d->compute_units ? 128 : 64;
-	cl_int im = (cl_int)m, in = (cl_int)n, ik = (cl_int)k;
-	int ret;
-
-	l->name = tile == 128 ? "mc_sgemm_128" : "mc_sgemm_64";
-	if ((ret = ocl_kernel(d, l->name, &l->kernel, err, n_err)) < 0)
-		return ret;
-	if (ocl_kernel_wg(d, l->kernel) < 256)
-		return err_set(err, n_err, MC_ENOTSUP, "opencl: kernel %s "
-			       "needs work-groups of 256 on device '%s', "
-			       "which allows only %zu.", l->name, d->dev_name,
-			       ocl_kernel_wg(d, l->kernel));
-	l->dim = 2;
-	l->global[0] = (n + tile - 1) / tile * 16;
-	l->global[1] = (m + tile - 1) / tile * 16;
-	l->local[0] = l->local[1] = 16;
-	return ocl_set_args(d, l->kernel, l->name, (const struct ocl_arg[]){
-		{ sizeof(im), &im }, { sizeof(in), &in }, { sizeof(ik), &ik },
-		{ sizeof(cl_mem), a }, { sizeof(cl_mem), b },
-		{ sizeof(cl_mem), c } }, 6, err, n_err);
-}
-
-static int ocl_prepare_sgemm(struct ocl_dev *d, const struct workload *w,
-			     struct ocl_state *s, char *err, size_t n_err)
-{
-	size_t m = 0, n = 0, k = 0, lens[2];
-	int ret;
-
-	if ((ret = ocl_param(w, "m", &m, err, n_err)) < 0 ||
-	    (ret = ocl_param(w, "n", &n, err, n_err)) < 0 ||
-	    (ret = ocl_param(w, "k", &k, err, n_err)) < 0)
-		return ret;
-	/* The own kernel indexes with int. */
-	if (m > INT_MAX / k || k > INT_MAX / n || m > INT_MAX / n)
-		return err_set(err, n_err, MC_ENOTSUP, "opencl: sgemm %zu x "
-			       "%zu x %zu has a matrix of more than %d "
-			       "floats, beyond the OpenCL kernel's indexing.",
-			       m, n, k, INT_MAX);
-	lens[0] = m * k;
-	lens[1] = k * n;
-	if ((ret = ocl_check_plan(w, 2, lens, m * n, err, n_err)) < 0 ||
-	    (ret = ocl_upload(d, w, s, err, n_err)) < 0)
-		return ret;
-	s->m = m;
-	s->n = n;
-	s->k = k;
-	if (s->use_clblast) {
-		if ((ret = ocl_kernel(d, "mc_stamp", &s->stamp, err,
-				      n_err)) < 0)
-			return ret;
-		return ocl_clblast_try(d, s, err, n_err);
-	}
-
-	s->n_launch = 1;
-	return ocl_gemm_launch(d, &s->launch[0], m, n, k, &s->in[0], &s->in[1],
-			       &s->out, err, n_err);
-}
-
-static int ocl_prepare_lora(struct ocl_dev *d, const struct workload *w,
-			    int fused, struct ocl_state *s,
-			    char *err, size_t n_err)
-{
-	size_t batch = 0, seq = 0, in = 0, out = 0, rank = 0, t, lens[4];
-	cl_int it, iin, iout, irank, n_y;
-	cl_float scale = OCL_LORA_SCALE;
-	struct ocl_launch *l = s->launch;
-	cl_int rc;
-	int ret;
-
-	if ((ret = ocl_param(w, "batch", &batch, err, n_err)) < 0 ||
-	    (ret = ocl_param(w, "seq", &seq, err, n_err)) < 0 ||
-	    (ret = ocl_param(w, "in", &in, err, n_err)) < 0 ||
-	    (ret = ocl_param(w, "out", &out, err, n_err)) < 0 ||
-	    (ret = ocl_param(w, "rank", &rank, err, n_err)) < 0)
-		return ret;
-	t = batch * seq;
-	if (batch > INT_MAX / seq || t > INT_MAX / in || t > INT_MAX / out ||
-	    in > INT_MAX / out || in > INT_MAX / rank || rank > INT_MAX / out)
-		return err_set(err, n_err, MC_ENOTSUP, "opencl: lora_forward "
-			       "has a matrix of more than %d floats, beyond "
-			       "the OpenCL kernels' indexing.", INT_MAX);
-	if (fused && rank > OCL_LORA_RMAX)
-		return err_set(err, n_err, MC_ENOTSUP, "opencl: the fused "
-			       "lora_forward kernel handles rank up to %d, "
-			       "not %zu.", OCL_LORA_RMAX, rank);
-	lens[0] = t * in;
-	lens[1] = in * out;
-	lens[2] = in * rank;
-	lens[3] = rank * out;
-	if ((ret = ocl_check_plan(w, 4, lens, t * out, err, n_err)) < 0 ||
-	    (ret = ocl_upload(d, w, s, err, n_err)) < 0)
-		return ret;
-	it = (cl_int)t;
-	iin = (cl_int)in;
-	iout = (cl_int)out;
-	irank = (cl_int)rank;
-
-	if (fused) {
-		l->name = "mc_lora_fused";
-		if ((ret = ocl_kernel(d, l->name, &l->kernel, err, n_err)) < 0)
-			return ret;
-		s->n_launch = 1;
-		if (ocl_kernel_wg(d, l->kernel) < 256)
-			return err_set(err, n_err, MC_ENOTSUP, "opencl: kernel "
-				       "%s needs work-groups of 256 on device "
-				       "'%s', which allows only %zu.", l->name,
-				       d->dev_name,
-				       ocl_kernel_wg(d, l->kernel));
-		l->dim = 2;
-		l->global[0] = (out + 63) / 64 * 16;
-		l->global[1] = (t + 63) / 64 * 16;
-		l->local[0] = l->local[1] = 16;
-		return ocl_set_args(d, l->kernel, l->name,
-				    (const struct ocl_arg[]){
-			{ sizeof(it), &it }, { sizeof(iin), &iin },
-			{ sizeof(iout), &iout }, { sizeof(irank), &irank },
-			{ sizeof(scale), &scale },
-			{ sizeof(cl_mem), &s->in[0] },
-			{ sizeof(cl_mem), &s->in[1] },
-			{ sizeof(cl_mem), &s->in[2] },
-			{ sizeof(cl_mem), &s->in[3] },
-			{ sizeof(cl_mem), &s->out } }, 10, err, n_err);
-	}
-
-	/* y = x.W; xa = x.A; tmp = xa.B; y += s * tmp. */
-	s->tmp[0] = clCreateBuffer(d->ctx, CL_MEM_READ_WRITE,
-				   t * rank * sizeof(float), NULL, &rc);
-	if (s->tmp[0])
-		s->tmp[1] = clCreateBuffer(d->ctx, CL_MEM_READ_WRITE,
-					   t * out * sizeof(float), NULL, &rc);
-	if (!s->tmp[1])
-		return err_set(err, n_err, MC_ENOMEM, "opencl: allocating the "
-			       "intermediates of lora_forward on device '%s' "
-			       "failed (%s).", d->dev_name, ocl_errstr(rc));
-	s->n_launch = 4;
-	if ((ret = ocl_gemm_launch(d, &l[0], t, out, in, &s->in[0], &s->in[1],
-				   &s->out, err, n_err)) < 0 ||
-	    (ret = ocl_gemm_launch(d, &l[1], t, rank, in, &s->in[0], &s->in[2],
-				   &s->tmp[0], err, n_err)) < 0 ||
-	    (ret = ocl_gemm_launch(d, &l[2], t, out, rank, &s->tmp[0],
-				   &s->in[3], &s->tmp[1], err, n_err)) < 0)
-		return ret;
-	l[3].name = "mc_axpy";
-	if ((ret = ocl_kernel(d, l[3].name, &l[3].kernel, err, n_err)) < 0)
-		return ret;
-	n_y = (cl_int)(t * out);
-	l[3].dim = 1;
-	l[3].local[0] = ocl_kernel_wg(d, l[3].kernel) < 256 ?
-			ocl_kernel_wg(d, l[3].kernel) : 256;
-	l[3].global[0] = (t * out + l[3].local[0] - 1) / l[3].local[0] *
-			 l[3].local[0];
-	return ocl_set_args(d, l[3].kernel, l[3].name, (const struct ocl_arg[]){
-		{ sizeof(cl_mem), &s->out }, { sizeof(cl_mem), &s->tmp[1] },
-		{ sizeof(scale), &scale }, { sizeof(n_y), &n_y } }, 4,
-			    err, n_err);
+	(void)b;
+	return k ? k->variants : NULL;
 }
 
 static int ocl_enqueue_iter(struct ocl_dev *d, struct ocl_state *s,
@@ -952,6 +573,7 @@ static int ocl_prepare(struct backend *b, const struct workload *w,
 	struct ocl_dev *d = b->impl;
 	struct ocl_state *s = NULL;
 	const char *kname = w->spec->name;
+	const struct ocl_kernel *k;
 	int ret;
 
 	*out_state = NULL;
@@ -959,24 +581,14 @@ static int ocl_prepare(struct backend *b, const struct workload *w,
 	if (!s)
 		return err_set(err, n_err, MC_ENOMEM, "opencl: out of memory "
 			       "preparing %s.", kname);
-	if (strcmp(kname, "softmax") == 0)
-		s->op = OCL_SOFTMAX;
-	else if (strcmp(kname, "layernorm") == 0)
-		s->op = OCL_LAYERNORM;
-	else if (strcmp(kname, "rmsnorm") == 0)
-		s->op = OCL_RMSNORM;
-	else if (strcmp(kname, "sgemm") == 0)
-		s->op = OCL_SGEMM;
-	else if (strcmp(kname, "lora_forward") == 0)
-		s->op = OCL_LORA;
-	else {
+	if (!(k = ocl_kernel_find(kname))) {
 		ret = err_set(err, n_err, MC_ENOTSUP, "opencl: kernel %s is "
 			      "not implemented by the OpenCL backend.", kname);
 		goto out;
 	}
 	/* No variant means the first one: own, fused. */
 	if (variant && variant[0]) {
-		const char *const *v = ocl_variants(b, kname);
+		const char *const *v = k->variants;
 
 		while (v && *v && strcmp(*v, variant) != 0)
 			v++;
@@ -987,16 +599,7 @@ static int ocl_prepare(struct backend *b, const struct workload *w,
 			goto out;
 		}
 	}
-	s->use_clblast = s->op == OCL_SGEMM && variant &&
-			 strcmp(variant, "clblast") == 0;
-	if (s->op == OCL_SGEMM)
-		ret = ocl_prepare_sgemm(d, w, s, err, n_err);
-	else if (s->op == OCL_LORA)
-		ret = ocl_prepare_lora(d, w, !variant || !variant[0] ||
-				       strcmp(variant, "fused") == 0, s,
-				       err, n_err);
-	else
-		ret = ocl_prepare_rows(d, w, s, err, n_err);
+	ret = k->prepare(d, k, w, variant, s, err, n_err);
 	if (ret < 0 || (ret = ocl_warm_up(d, s, err, n_err)) < 0)
 		goto out;
 	*out_state = s;

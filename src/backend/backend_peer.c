@@ -5,7 +5,8 @@
  *
  * Each family starts one persistent Python adapter (suites/peers/peer.py,
  * see its header for the protocol) and talks to it over two pipes, one JSON
- * object per line each way. The workload's own seeded input buffers are
+ * object per line each way (the process and the line protocol are
+ * peer_proc.c's). The workload's own seeded input buffers are
  * handed over as raw little-endian float32 files in a private temporary
  * directory, never regenerated on the Python side; the adapter reports the
  * shapes it built and they are checked against the workload's plan. The
@@ -24,21 +25,15 @@
 #include "backend.h"
 #include "err.h"
 #include "cpu/cpu.h"
+#include "peer_proc.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
-#include <poll.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #ifndef MC_DATADIR
@@ -54,8 +49,6 @@
  * sample target, but one iteration of a large workload on a slow peer
  * may take minutes before the budget check can skip it. */
 #define PEER_TIMEOUT_S 900
-/* Longest reply line accepted. */
-#define PEER_MAX_LINE (1u << 20)
 
 struct peer_kind {
 	const char *family;     /* "mlx": family, instance and --peer name */
@@ -67,14 +60,10 @@ static const struct peer_kind kind_torch = { "torch", "PyTorch" };
 
 struct peer {
 	const struct peer_kind *kind;
-	pid_t pid;                 /* -1 when no adapter is running */
-	int to_fd, from_fd;        /* pipe ends; -1 when closed */
+	struct peer_proc *proc;    /* the adapter process; NULL until made */
 	char dir[PATH_MAX];        /* private temporary directory */
 	char python[PATH_MAX];
 	char adapter[PATH_MAX];
-	char *rbuf;                /* bytes read, not yet consumed */
-	size_t rlen, rcap;
-	int timeout_s;
 	cJSON *hello;              /* the adapter's hello reply */
 };
 
@@ -185,396 +174,6 @@ static int find_adapter(char *out, size_t n_out, char *why, size_t n_why)
 	return 0;
 }
 
-/* ------------------------------------------------------- the process */
-
-/* dir/name into out; the directory is short (TMPDIR + 20), so a path that
- * does not fit is left empty and the open or unlink of it fails cleanly. */
-static void peer_path(const struct peer *p, const char *name, char *out,
-		      size_t n_out)
-{
-	if ((size_t)snprintf(out, n_out, "%s/%s", p->dir, name) >= n_out)
-		out[0] = '\0';
-}
-
-/* Last non-empty line of the adapter's stderr (a traceback's last line
- * names the exception), or "" when it wrote nothing. */
-static void stderr_tail(const struct peer *p, char *out, size_t n_out)
-{
-	char path[PATH_MAX + 16], buf[1024];
-	FILE *f;
-	long size;
-	size_t n;
-	char *end, *start;
-
-	out[0] = '\0';
-	peer_path(p, "stderr.log", path, sizeof(path));
-	f = fopen(path, "rb");
-	if (!f)
-		return;
-	if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) > 0)
-		fseek(f, size > (long)sizeof(buf) - 1 ? size - (long)sizeof(buf) + 1 : 0,
-		      SEEK_SET);
-	else
-		rewind(f);
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	end = buf + n;
-	while (end > buf && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
-		*--end = '\0';
-	start = strrchr(buf, '\n');
-	start = start ? start + 1 : buf;
-	/* keep the end of an over-long line: the exception is there */
-	if (strlen(start) >= n_out)
-		start += strlen(start) - (n_out - 1);
-	memcpy(out, start, strlen(start) + 1);
-}
-
-static void close_fd(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
-}
-
-/* Waits up to ms for the child to exit; returns the status, or -1 when it
- * is still running. */
-static int wait_child(pid_t pid, int ms)
-{
-	struct timespec tick = { 0, 5 * 1000 * 1000 };
-	int status;
-
-	for (int waited = 0;; waited += 5) {
-		pid_t r = waitpid(pid, &status, WNOHANG);
-
-		if (r == pid)
-			return status;
-		if (r < 0 && errno != EINTR)
-			return 0;   /* not our child any more: nothing to reap */
-		if (waited >= ms)
-			return -1;
-		nanosleep(&tick, NULL);
-	}
-}
-
-/* Stops the adapter: a polite quit when ask, then SIGKILL when it has not
- * exited after grace_ms; always reaps it. Returns the wait status. */
-static int peer_stop(struct peer *p, int ask, int grace_ms)
-{
-	int status = 0;
-
-	if (p->pid <= 0) {
-		close_fd(&p->to_fd);
-		close_fd(&p->from_fd);
-		return 0;
-	}
-	if (ask && p->to_fd >= 0) {
-		static const char quit[] = "{\"op\":\"quit\"}\n";
-		sigset_t pipe_set, old;
-
-		sigemptyset(&pipe_set);
-		sigaddset(&pipe_set, SIGPIPE);
-		pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
-		if (write(p->to_fd, quit, sizeof(quit) - 1) < 0 && errno == EPIPE) {
-			struct timespec zero = { 0, 0 };
-
-			sigtimedwait(&pipe_set, NULL, &zero);
-		}
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-	}
-	close_fd(&p->to_fd);   /* EOF on its stdin ends the adapter's loop */
-	status = wait_child(p->pid, grace_ms);
-	if (status == -1) {
-		kill(p->pid, SIGKILL);
-		while (waitpid(p->pid, &status, 0) < 0 && errno == EINTR)
-			;
-	}
-	close_fd(&p->from_fd);
-	p->pid = -1;
-	p->rlen = 0;
-	return status;
-}
-
-/* The adapter went away (EOF, a write that hit a closed pipe, a timeout):
- * reaps it and says how it ended, with the last line it printed. */
-static int peer_gone(struct peer *p, const char *during, const char *how,
-		     char *err, size_t n_err)
-{
-	char tail[512], fate[96];
-	pid_t pid = p->pid;
-	/* after an EOF the adapter is normally exiting already; give its
-	 * interpreter time to finish rather than report our own SIGKILL */
-	int status = peer_stop(p, 0, 3000);
-
-	stderr_tail(p, tail, sizeof(tail));
-	if (how)
-		snprintf(fate, sizeof(fate), "%s", how);
-	else if (WIFEXITED(status))
-		snprintf(fate, sizeof(fate), "exited with status %d",
-			 WEXITSTATUS(status));
-	else if (WIFSIGNALED(status))
-		snprintf(fate, sizeof(fate), "was killed by signal %d (%s)",
-			 WTERMSIG(status), strsignal(WTERMSIG(status)));
-	else
-		snprintf(fate, sizeof(fate), "stopped");
-	return err_set(err, n_err, MC_EIO,
-		       "%s: the adapter %s (pid %ld) %s during %s%s%s",
-		       p->kind->family, p->adapter, (long)pid, fate, during,
-		       tail[0] ? ": " : "", tail);
-}
-
-/* fork/exec of `python adapter --peer family` with stdin and stdout on
- * pipes and stderr into dir/stderr.log; no shell. The child gets its own
- * process group, so a Ctrl-C reaches mcbench, which then stops it. */
-static int peer_spawn(struct peer *p, char *err, size_t n_err)
-{
-	int to_child[2] = { -1, -1 }, from_child[2] = { -1, -1 }, errfd = -1;
-	char errpath[PATH_MAX + 16], opt[] = "--peer", fam[16];
-	char *argv[5];
-	pid_t pid;
-	int rc = 0;
-
-	snprintf(fam, sizeof(fam), "%s", p->kind->family);
-	argv[0] = p->python;
-	argv[1] = p->adapter;
-	argv[2] = opt;
-	argv[3] = fam;
-	argv[4] = NULL;
-	peer_path(p, "stderr.log", errpath, sizeof(errpath));
-	errfd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (errfd < 0 || pipe2(to_child, O_CLOEXEC) || pipe2(from_child, O_CLOEXEC)) {
-		rc = err_set(err, n_err, MC_EIO, "%s: cannot create the adapter's "
-			     "pipes or %s: %s", p->kind->family, errpath,
-			     strerror(errno));
-		goto out;
-	}
-	pid = fork();
-	if (pid < 0) {
-		rc = err_set(err, n_err, MC_EIO, "%s: fork: %s", p->kind->family,
-			     strerror(errno));
-		goto out;
-	}
-	if (pid == 0) {
-		/* only async-signal-safe calls between fork and exec */
-		struct sigaction dfl;
-		sigset_t none;
-
-		memset(&dfl, 0, sizeof(dfl));
-		dfl.sa_handler = SIG_DFL;
-		sigaction(SIGPIPE, &dfl, NULL);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		setpgid(0, 0);
-		if (dup2(to_child[0], 0) < 0 || dup2(from_child[1], 1) < 0 ||
-		    dup2(errfd, 2) < 0)
-			_exit(126);
-		execv(p->python, argv);
-		_exit(127);
-	}
-	p->pid = pid;
-	p->to_fd = to_child[1];
-	p->from_fd = from_child[0];
-	to_child[1] = from_child[0] = -1;
-	p->rlen = 0;
-out:
-	close_fd(&to_child[0]);
-	close_fd(&to_child[1]);
-	close_fd(&from_child[0]);
-	close_fd(&from_child[1]);
-	close_fd(&errfd);
-	return rc;
-}
-
-/* Writes all of buf to the adapter. SIGPIPE is blocked for the write (and
- * a SIGPIPE it raised is consumed), so a dead adapter is an EPIPE here,
- * not the end of mcbench. */
-static int peer_write(struct peer *p, const char *buf, size_t n,
-		      const char *during, char *err, size_t n_err)
-{
-	sigset_t pipe_set, old, pending;
-	int was_pending, broken = 0, rc = 0;
-
-	sigemptyset(&pipe_set);
-	sigaddset(&pipe_set, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
-	sigpending(&pending);
-	was_pending = sigismember(&pending, SIGPIPE);
-	while (n > 0) {
-		ssize_t k = write(p->to_fd, buf, n);
-
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			broken = errno == EPIPE;
-			rc = errno;
-			break;
-		}
-		buf += k;
-		n -= (size_t)k;
-	}
-	if (broken && !was_pending) {
-		struct timespec zero = { 0, 0 };
-
-		sigtimedwait(&pipe_set, NULL, &zero);
-	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (broken)
-		return peer_gone(p, during, NULL, err, n_err);
-	if (rc)
-		return err_set(err, n_err, MC_EIO, "%s: writing to the adapter "
-			       "during %s: %s", p->kind->family, during, strerror(rc));
-	return 0;
-}
-
-static double elapsed_s(const struct timespec *t0)
-{
-	struct timespec t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) + (t1.tv_nsec - t0->tv_nsec) * 1e-9;
-}
-
-/* Reads one reply line and parses it; *out owned by the caller. */
-static int peer_read(struct peer *p, cJSON **out, const char *during,
-		     char *err, size_t n_err)
-{
-	struct timespec t0;
-	char *nl;
-
-	*out = NULL;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (!(nl = p->rlen ? memchr(p->rbuf, '\n', p->rlen) : NULL)) {
-		struct pollfd pfd = { p->from_fd, POLLIN, 0 };
-		double left = p->timeout_s - elapsed_s(&t0);
-		ssize_t k;
-		int r;
-
-		if (left <= 0) {
-			char how[64];
-
-			snprintf(how, sizeof(how), "did not answer within %d s "
-				 "(MCBENCH_PEER_TIMEOUT) and was killed", p->timeout_s);
-			kill(p->pid, SIGKILL);
-			return peer_gone(p, during, how, err, n_err);
-		}
-		r = poll(&pfd, 1, left > 1000 ? 1000 * 1000 : (int)(left * 1000) + 1);
-		if (r < 0 && errno != EINTR)
-			return err_set(err, n_err, MC_EIO, "%s: poll: %s",
-				       p->kind->family, strerror(errno));
-		if (r <= 0)
-			continue;
-		if (p->rcap - p->rlen < 4096) {
-			size_t cap = p->rcap ? p->rcap * 2 : 8192;
-			char *grown;
-
-			if (cap > PEER_MAX_LINE + 8192) {
-				peer_stop(p, 0, 0);
-				return err_set(err, n_err, MC_EIO, "%s: the adapter's "
-					       "reply during %s exceeds %u bytes; stopped it",
-					       p->kind->family, during, PEER_MAX_LINE);
-			}
-			if (!(grown = realloc(p->rbuf, cap)))
-				return err_set(err, n_err, MC_ENOMEM, "%s: out of "
-					       "memory reading a reply", p->kind->family);
-			p->rbuf = grown;
-			p->rcap = cap;
-		}
-		k = read(p->from_fd, p->rbuf + p->rlen, p->rcap - p->rlen);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return peer_gone(p, during, NULL, err, n_err);
-		p->rlen += (size_t)k;
-	}
-	*nl = '\0';
-	*out = cJSON_Parse(p->rbuf);
-	if (!*out) {
-		char head[120];
-
-		snprintf(head, sizeof(head), "%s", p->rbuf);
-		peer_stop(p, 0, 0);
-		return err_set(err, n_err, MC_EIO, "%s: the adapter's reply during "
-			       "%s is not JSON (\"%s\"); stopped it",
-			       p->kind->family, during, head);
-	}
-	p->rlen -= (size_t)(nl + 1 - p->rbuf);
-	memmove(p->rbuf, nl + 1, p->rlen);
-	return 0;
-}
-
-/* Text from the adapter becomes a note or a result message: one line. */
-static int one_line(int rc, char *s)
-{
-	for (; s && *s; s++)
-		if (*s == '\n' || *s == '\r' || *s == '\t')
-			*s = ' ';
-	return rc;
-}
-
-/* Sends req (deleted here) and reads the reply. A reply with ok false is
- * MC_ENOTSUP ("unsupported kernel ...") or MC_EINVAL, with its error text;
- * *out_reply is then still filled, for callers that look at more fields. */
-static int peer_call(struct peer *p, cJSON *req, cJSON **out_reply,
-		     const char *during, char *err, size_t n_err)
-{
-	char *text = NULL;
-	cJSON *reply = NULL;
-	const cJSON *ok, *msg;
-	int rc;
-
-	*out_reply = NULL;
-	if (p->pid <= 0) {
-		cJSON_Delete(req);
-		return err_set(err, n_err, MC_EIO, "%s: the adapter is not running",
-			       p->kind->family);
-	}
-	text = req ? cJSON_PrintUnformatted(req) : NULL;
-	cJSON_Delete(req);
-	if (!text)
-		return err_set(err, n_err, MC_ENOMEM, "%s: out of memory for a "
-			       "request", p->kind->family);
-	{
-		size_t len = strlen(text);
-		char *line = realloc(text, len + 2);
-
-		if (!line) {
-			free(text);
-			return err_set(err, n_err, MC_ENOMEM, "%s: out of memory "
-				       "for a request", p->kind->family);
-		}
-		text = line;
-		memcpy(text + len, "\n", 2);
-		rc = peer_write(p, text, len + 1, during, err, n_err);
-		free(text);
-	}
-	if (rc || (rc = peer_read(p, &reply, during, err, n_err)))
-		return rc;
-	*out_reply = reply;
-	ok = cJSON_GetObjectItemCaseSensitive(reply, "ok");
-	if (cJSON_IsTrue(ok))
-		return 0;
-	msg = cJSON_GetObjectItemCaseSensitive(reply, "error");
-	if (cJSON_IsString(msg) &&
-	    strncmp(msg->valuestring, "unsupported kernel", 18) == 0)
-		return one_line(err_set(err, n_err, MC_ENOTSUP, "%s: %s",
-					p->kind->family, msg->valuestring), err);
-	return one_line(err_set(err, n_err, MC_EINVAL, "%s: %s failed: %s",
-				p->kind->family, during, cJSON_IsString(msg) ?
-				msg->valuestring : "the adapter gave no reason"), err);
-}
-
-/* A request {"op": op}; NULL when out of memory (peer_call reports it). */
-static cJSON *request(const char *op)
-{
-	cJSON *r = cJSON_CreateObject();
-
-	if (r && !cJSON_AddStringToObject(r, "op", op)) {
-		cJSON_Delete(r);
-		r = NULL;
-	}
-	return r;
-}
-
 static const char *hello_str(const struct peer *p, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(p->hello, key);
@@ -591,15 +190,15 @@ static int peer_start(struct peer *p, char *err, size_t n_err)
 	const cJSON *v;
 	int rc;
 
-	if ((rc = peer_spawn(p, err, n_err)))
+	if ((rc = peer_proc_spawn(p->proc, err, n_err)))
 		return rc;
-	rc = peer_call(p, request("hello"), &reply, "hello", err, n_err);
+	rc = peer_proc_call(p->proc, peer_proc_request("hello"), &reply, "hello", err, n_err);
 	if (rc) {
 		v = cJSON_GetObjectItemCaseSensitive(reply, "unavailable");
 		if (cJSON_IsTrue(v)) {
 			const cJSON *m = cJSON_GetObjectItemCaseSensitive(reply, "error");
 
-			rc = one_line(err_set(err, n_err, MC_ENODEV, "skipped: %s",
+			rc = peer_proc_one_line(err_set(err, n_err, MC_ENODEV, "skipped: %s",
 					      cJSON_IsString(m) ? m->valuestring :
 					      "not importable"), err);
 		}
@@ -619,7 +218,7 @@ static int peer_start(struct peer *p, char *err, size_t n_err)
 	return 0;
 fail:
 	cJSON_Delete(reply);
-	peer_stop(p, 1, 3000);
+	peer_proc_stop(p->proc, 1, 3000);
 	return rc;
 }
 
@@ -677,14 +276,58 @@ static void format_shape(const cJSON *shape, char *out, size_t n_out)
 		snprintf(out + len, n_out - len, "]");
 }
 
-/* Checks that the peer built `what` with want floats. */
+/* The shape want as a JSON array, or NULL when out of memory. */
+static cJSON *shape_json(const struct workload_shape *want)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (size_t d = 0; a && d < want->n_dims; d++) {
+		cJSON *n = cJSON_CreateNumber((double)want->dims[d]);
+
+		if (!n || !cJSON_AddItemToArray(a, n)) {
+			cJSON_Delete(n);
+			cJSON_Delete(a);
+			a = NULL;
+		}
+	}
+	return a;
+}
+
+/* Adds want to obj as key; 0 when out of memory (nothing leaks). */
+static int add_shape(cJSON *obj, const char *key,
+		     const struct workload_shape *want)
+{
+	cJSON *a = shape_json(want);
+
+	if (a && cJSON_AddItemToObject(obj, key, a))
+		return 1;
+	cJSON_Delete(a);
+	return 0;
+}
+
+/* Whether the peer's shape (already known to hold as many floats) has the
+ * dimensions of want. */
+static int same_dims(const cJSON *shape, const struct workload_shape *want)
+{
+	const cJSON *d;
+	size_t i = 0;
+
+	cJSON_ArrayForEach(d, shape)
+		if (i >= want->n_dims || d->valuedouble != (double)want->dims[i++])
+			return 0;
+	return i == want->n_dims;
+}
+
+/* Checks that the peer built `what` with the shape want (want_len floats). */
 static int check_shape(const struct peer *p, const cJSON *shapes,
-		       const char *what, size_t want, char *err, size_t n_err)
+		       const char *what, const struct workload_shape *want_shape,
+		       size_t want_len, char *err, size_t n_err)
 {
 	const cJSON *shape = cJSON_GetObjectItemCaseSensitive(shapes, what);
 	const cJSON *d;
 	char text[128];
 	double count = 1;
+	size_t want = want_len;
 
 	if (!cJSON_IsArray(shape))
 		return err_set(err, n_err, MC_EVALID, "%s reported no shape for %s; "
@@ -698,8 +341,23 @@ static int check_shape(const struct peer *p, const cJSON *shapes,
 		else if (count >= 0)
 			count *= d->valuedouble;
 	}
-	if (count == (double)want)
-		return 0;
+	if (count == (double)want) {
+		cJSON *w = NULL;
+		char wtext[128];
+
+		if (same_dims(shape, want_shape))
+			return 0;
+		format_shape(shape, text, sizeof(text));
+		if (!(w = shape_json(want_shape)))
+			return err_set(err, n_err, MC_ENOMEM, "%s: out of memory "
+				       "checking the shape of %s",
+				       p->kind->family, what);
+		format_shape(w, wtext, sizeof(wtext));
+		cJSON_Delete(w);
+		return err_set(err, n_err, MC_EVALID, "%s ran %s with shape %s "
+			       "but the workload defines shape %s",
+			       p->kind->family, what, text, wtext);
+	}
 	format_shape(shape, text, sizeof(text));
 	return err_set(err, n_err, MC_EVALID, "%s ran %s with shape %s (%.0f floats) "
 		       "but the workload defines %zu floats", p->kind->family, what,
@@ -723,14 +381,15 @@ static int peer_prepare(struct backend *b, const struct workload *w,
 		return err_set(err, n_err, MC_ENOTSUP, "%s: kernel %s has no "
 			       "variant '%s'", p->kind->family, spec->name, variant);
 	/* an adapter that died on an earlier workload gets one fresh start */
-	if (p->pid <= 0 && (rc = peer_start(p, err, n_err)))
+	if (!peer_proc_running(p->proc) && (rc = peer_start(p, err, n_err)))
 		return rc == MC_ENODEV ? MC_EIO : rc;
-	req = request("prepare");
+	req = peer_proc_request("prepare");
 	if (!req || !cJSON_AddStringToObject(req, "kernel", spec->name) ||
 	    !(params = cJSON_AddObjectToObject(req, "params")) ||
 	    !cJSON_AddStringToObject(req, "variant", "") ||
 	    !(inputs = cJSON_AddArrayToObject(req, "inputs")) ||
-	    !cJSON_AddNumberToObject(req, "output_len", (double)w->plan.output_len))
+	    !cJSON_AddNumberToObject(req, "output_len", (double)w->plan.output_len) ||
+	    !add_shape(req, "output_shape", &w->plan.output_shape))
 		goto nomem;
 	for (size_t i = 0; spec->param_names[i]; i++)
 		if (!cJSON_AddNumberToObject(params, spec->param_names[i],
@@ -741,7 +400,7 @@ static int peer_prepare(struct backend *b, const struct workload *w,
 		char name[32];
 
 		snprintf(name, sizeof(name), "in%zu.bin", i);
-		peer_path(p, name, paths[i], sizeof(paths[i]));
+		peer_proc_path(p->dir, name, paths[i], sizeof(paths[i]));
 		if (!in)
 			goto nomem;
 		if (!cJSON_AddItemToArray(inputs, in)) {
@@ -750,6 +409,7 @@ static int peer_prepare(struct backend *b, const struct workload *w,
 		}
 		if (!cJSON_AddStringToObject(in, "name", spec->input_names[i]) ||
 		    !cJSON_AddNumberToObject(in, "len", (double)w->plan.input_len[i]) ||
+		    !add_shape(in, "shape", &w->plan.input_shape[i]) ||
 		    !cJSON_AddStringToObject(in, "path", paths[i]))
 			goto nomem;
 		rc = write_floats(paths[i], w->inputs[i], w->plan.input_len[i],
@@ -758,7 +418,7 @@ static int peer_prepare(struct backend *b, const struct workload *w,
 			goto out;
 		n_written = i + 1;
 	}
-	rc = peer_call(p, req, &reply, "prepare", err, n_err);
+	rc = peer_proc_call(p->proc, req, &reply, "prepare", err, n_err);
 	req = NULL;
 	if (rc)
 		goto out;
@@ -767,16 +427,17 @@ static int peer_prepare(struct backend *b, const struct workload *w,
 
 		for (size_t i = 0; i < w->plan.n_inputs && !rc; i++)
 			rc = check_shape(p, shapes, spec->input_names[i],
+					 &w->plan.input_shape[i],
 					 w->plan.input_len[i], err, n_err);
 		if (!rc)
-			rc = check_shape(p, shapes, "output", w->plan.output_len,
-					 err, n_err);
+			rc = check_shape(p, shapes, "output", &w->plan.output_shape,
+					 w->plan.output_len, err, n_err);
 	}
 	if (rc) {
 		cJSON *r2 = NULL;
 		char e2[MC_ERRLEN];
 
-		peer_call(p, request("release"), &r2, "release", e2, sizeof(e2));
+		peer_proc_call(p->proc, peer_proc_request("release"), &r2, "release", e2, sizeof(e2));
 		cJSON_Delete(r2);
 		goto out;
 	}
@@ -800,7 +461,7 @@ static int peer_run(struct backend *b, void *state, uint64_t n_iters,
 		    double *out_device_ns, char *err, size_t n_err)
 {
 	struct peer *p = b->impl;
-	cJSON *req = request("run"), *reply = NULL;
+	cJSON *req = peer_proc_request("run"), *reply = NULL;
 	const cJSON *ns;
 	int rc;
 
@@ -810,7 +471,7 @@ static int peer_run(struct backend *b, void *state, uint64_t n_iters,
 		cJSON_Delete(req);
 		req = NULL;
 	}
-	rc = peer_call(p, req, &reply, "run", err, n_err);
+	rc = peer_proc_call(p->proc, req, &reply, "run", err, n_err);
 	if (rc)
 		goto out;
 	ns = cJSON_GetObjectItemCaseSensitive(reply, "ns");
@@ -831,18 +492,18 @@ static int peer_output(struct backend *b, void *state, float *out,
 	struct peer *p = b->impl;
 	struct peer_state *s = state;
 	char path[PATH_MAX + 16];
-	cJSON *req = request("output"), *reply = NULL;
+	cJSON *req = peer_proc_request("output"), *reply = NULL;
 	FILE *f = NULL;
 	struct stat st;
 	int rc;
 
-	peer_path(p, "out.bin", path, sizeof(path));
+	peer_proc_path(p->dir, "out.bin", path, sizeof(path));
 	unlink(path);
 	if (req && !cJSON_AddStringToObject(req, "path", path)) {
 		cJSON_Delete(req);
 		req = NULL;
 	}
-	if ((rc = peer_call(p, req, &reply, "output", err, n_err)))
+	if ((rc = peer_proc_call(p->proc, req, &reply, "output", err, n_err)))
 		goto out;
 	f = fopen(path, "rb");
 	if (!f || fstat(fileno(f), &st)) {
@@ -876,8 +537,8 @@ static void peer_release(struct backend *b, void *state)
 
 	if (!state)
 		return;
-	if (p->pid > 0)
-		peer_call(p, request("release"), &reply, "release", e, sizeof(e));
+	if (peer_proc_running(p->proc))
+		peer_proc_call(p->proc, peer_proc_request("release"), &reply, "release", e, sizeof(e));
 	cJSON_Delete(reply);
 	free(state);
 }
@@ -938,23 +599,23 @@ static void peer_free(struct peer *p)
 
 	if (!p)
 		return;
-	peer_stop(p, 1, 3000);
+	/* the adapter goes first: its stderr.log is in dir */
+	peer_proc_destroy(p->proc);
 	if (p->dir[0]) {
 		for (size_t i = 0; files[i]; i++) {
-			peer_path(p, files[i], path, sizeof(path));
+			peer_proc_path(p->dir, files[i], path, sizeof(path));
 			unlink(path);
 		}
 		for (size_t i = 0; i < WORKLOAD_MAX_BUFS; i++) {
 			char name[32];
 
 			snprintf(name, sizeof(name), "in%zu.bin", i);
-			peer_path(p, name, path, sizeof(path));
+			peer_proc_path(p->dir, name, path, sizeof(path));
 			unlink(path);
 		}
 		rmdir(p->dir);
 	}
 	cJSON_Delete(p->hello);
-	free(p->rbuf);
 	free(p);
 }
 
@@ -1004,9 +665,6 @@ static int peer_discover(const struct peer_kind *kind, struct backend **out,
 			       "the backend", kind->family);
 	}
 	p->kind = kind;
-	p->pid = -1;
-	p->to_fd = p->from_fd = -1;
-	p->timeout_s = peer_timeout();
 	if (find_python(p->python, sizeof(p->python), err, n_err) ||
 	    find_adapter(p->adapter, sizeof(p->adapter), err, n_err))
 		goto skip;
@@ -1017,6 +675,12 @@ static int peer_discover(const struct peer_kind *kind, struct backend **out,
 			"directory %s: %s", p->dir, strerror(errno));
 		p->dir[0] = '\0';
 		goto skip;
+	}
+	if ((rc = peer_proc_create(kind->family, p->python, p->adapter, p->dir,
+				   peer_timeout(), &p->proc, err, n_err))) {
+		peer_free(p);
+		free(b);
+		return rc;
 	}
 	rc = peer_start(p, err, n_err);
 	if (rc) {

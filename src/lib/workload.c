@@ -15,7 +15,6 @@
  * whole output, rtol to each element's |ref|.
  */
 #include "workload.h"
-#include "workload_train.h"
 #include "workload_int.h"
 #include "err.h"
 #include "ref/ref.h"
@@ -54,6 +53,29 @@ int workload_elems(const char *kernel, const char *what, size_t a, size_t b,
 	return 0;
 }
 
+static void shape_set(struct workload_shape *s, size_t n_dims,
+		      const size_t *dims, size_t *out_len)
+{
+	size_t len = 1;
+
+	s->n_dims = n_dims;
+	for (size_t d = 0; d < n_dims; d++)
+		len *= s->dims[d] = dims[d];
+	*out_len = len;
+}
+
+void workload_set_input(struct workload_plan *out, size_t i, size_t n_dims,
+			const size_t *dims)
+{
+	shape_set(&out->input_shape[i], n_dims, dims, &out->input_len[i]);
+}
+
+void workload_set_output(struct workload_plan *out, size_t n_dims,
+			 const size_t *dims)
+{
+	shape_set(&out->output_shape, n_dims, dims, &out->output_len);
+}
+
 const char *const workload_rows_cols[] = { "rows", "cols", NULL };
 
 /* softmax: per element 1 compare (max), 1 subtract, 1 exp, 1 add (sum),
@@ -71,8 +93,8 @@ static int softmax_plan(const long *p, struct workload_plan *out,
 		return rc;
 	memset(out, 0, sizeof(*out));
 	out->n_inputs = 1;
-	out->input_len[0] = n;
-	out->output_len = n;
+	workload_set_input(out, 0, 2, (const size_t[]){ (size_t)p[0], (size_t)p[1] });
+	workload_set_output(out, 2, out->input_shape[0].dims);
 	out->flops = 5.0 * (double)n;
 	out->bytes = 2.0 * 4.0 * (double)n;
 	return 0;
@@ -94,10 +116,10 @@ static int layernorm_plan(const long *p, struct workload_plan *out,
 		return rc;
 	memset(out, 0, sizeof(*out));
 	out->n_inputs = 3;
-	out->input_len[0] = n;
-	out->input_len[1] = (size_t)p[1];
-	out->input_len[2] = (size_t)p[1];
-	out->output_len = n;
+	workload_set_input(out, 0, 2, (const size_t[]){ (size_t)p[0], (size_t)p[1] });
+	workload_set_input(out, 1, 1, (const size_t[]){ (size_t)p[1] });
+	workload_set_input(out, 2, 1, (const size_t[]){ (size_t)p[1] });
+	workload_set_output(out, 2, out->input_shape[0].dims);
 	out->flops = 8.0 * (double)n;
 	out->bytes = 8.0 * (double)n + 8.0 * (double)p[1];
 	return 0;
@@ -117,9 +139,9 @@ static int rmsnorm_plan(const long *p, struct workload_plan *out,
 		return rc;
 	memset(out, 0, sizeof(*out));
 	out->n_inputs = 2;
-	out->input_len[0] = n;
-	out->input_len[1] = (size_t)p[1];
-	out->output_len = n;
+	workload_set_input(out, 0, 2, (const size_t[]){ (size_t)p[0], (size_t)p[1] });
+	workload_set_input(out, 1, 1, (const size_t[]){ (size_t)p[1] });
+	workload_set_output(out, 2, out->input_shape[0].dims);
 	out->flops = 4.0 * (double)n;
 	out->bytes = 8.0 * (double)n + 4.0 * (double)p[1];
 	return 0;
@@ -142,9 +164,9 @@ static int sgemm_plan(const long *p, struct workload_plan *out,
 		return rc;
 	memset(out, 0, sizeof(*out));
 	out->n_inputs = 2;
-	out->input_len[0] = na;
-	out->input_len[1] = nb;
-	out->output_len = nc;
+	workload_set_input(out, 0, 2, (const size_t[]){ m, k });
+	workload_set_input(out, 1, 2, (const size_t[]){ k, n });
+	workload_set_output(out, 2, (const size_t[]){ m, n });
 	out->flops = 2.0 * (double)m * (double)n * (double)k;
 	out->bytes = 4.0 * ((double)na + (double)nb + (double)nc);
 	return 0;
@@ -174,12 +196,13 @@ static int lora_plan(const long *p, struct workload_plan *out,
 	    (rc = workload_elems("lora_forward", "y", t, o, &ny, err, n_err)))
 		return rc;
 	memset(out, 0, sizeof(*out));
+	/* x is the activation [batch, seq, in], y [batch, seq, out] */
 	out->n_inputs = 4;
-	out->input_len[0] = nx;
-	out->input_len[1] = nw;
-	out->input_len[2] = na;
-	out->input_len[3] = nb;
-	out->output_len = ny;
+	workload_set_input(out, 0, 3, (const size_t[]){ (size_t)p[0], (size_t)p[1], in });
+	workload_set_input(out, 1, 2, (const size_t[]){ in, o });
+	workload_set_input(out, 2, 2, (const size_t[]){ in, r });
+	workload_set_input(out, 3, 2, (const size_t[]){ r, o });
+	workload_set_output(out, 3, (const size_t[]){ (size_t)p[0], (size_t)p[1], o });
 	out->flops = 2.0 * (double)t * (double)in * (double)o +
 		     2.0 * (double)t * (double)in * (double)r +
 		     2.0 * (double)t * (double)r * (double)o +
@@ -247,7 +270,7 @@ static const char *const in_lora[] = { "x", "W", "A", "B", NULL };
  * rtol 1e-3 adds nothing for small elements, which are the ones that
  * cancel; it only keeps the large ones from needing atol.
  */
-static const struct kernel_spec spec_softmax = {
+const struct kernel_spec workload_spec_softmax = {
 	.name = "softmax",
 	.summary = "numerically stable softmax of each row of x[rows x cols]",
 	.param_names = workload_rows_cols,
@@ -257,7 +280,7 @@ static const struct kernel_spec spec_softmax = {
 	.reference = softmax_ref,
 };
 
-static const struct kernel_spec spec_layernorm = {
+const struct kernel_spec workload_spec_layernorm = {
 	.name = "layernorm",
 	.summary = "layer norm of each row: (x - mean) / sqrt(var + 1e-5) * gamma + beta",
 	.param_names = workload_rows_cols,
@@ -267,7 +290,7 @@ static const struct kernel_spec spec_layernorm = {
 	.reference = layernorm_ref,
 };
 
-static const struct kernel_spec spec_rmsnorm = {
+const struct kernel_spec workload_spec_rmsnorm = {
 	.name = "rmsnorm",
 	.summary = "RMS norm of each row: x / sqrt(mean(x^2) + 1e-5) * gamma",
 	.param_names = workload_rows_cols,
@@ -277,7 +300,7 @@ static const struct kernel_spec spec_rmsnorm = {
 	.reference = rmsnorm_ref,
 };
 
-static const struct kernel_spec spec_sgemm = {
+const struct kernel_spec workload_spec_sgemm = {
 	.name = "sgemm",
 	.summary = "C[m x n] = A[m x k] . B[k x n], fp32, row-major",
 	.param_names = sgemm_params,
@@ -287,7 +310,7 @@ static const struct kernel_spec spec_sgemm = {
 	.reference = sgemm_ref,
 };
 
-static const struct kernel_spec spec_lora = {
+const struct kernel_spec workload_spec_lora_forward = {
 	.name = "lora_forward",
 	.summary = "LoRA layer: y = x.W + (x.A).B * alpha/rank, alpha = 2*rank",
 	.param_names = workload_lora_params,
@@ -297,11 +320,30 @@ static const struct kernel_spec spec_lora = {
 	.reference = lora_ref,
 };
 
+/*
+ * The table of kernels, one line per kernel: X(name) stands for
+ * workload_spec_<name>, the spec (defined above, in workload_train.c, or
+ * in a file of its own). The list is expanded into the declarations of the
+ * specs and into the table, so a kernel is added by one line here and its
+ * spec's file.
+ */
+#define WORKLOAD_SPECS(X) \
+	X(softmax) \
+	X(layernorm) \
+	X(rmsnorm) \
+	X(sgemm) \
+	X(lora_forward) \
+	X(lora_backward) \
+	X(adamw_step) \
+	X(training_step) \
+	X(triad) \
+	/* end of the list: a new kernel's line goes above */
+
+#define WORKLOAD_SPEC_DECLARE(name) extern const struct kernel_spec workload_spec_##name;
+#define WORKLOAD_SPEC_ENTRY(name) &workload_spec_##name,
+WORKLOAD_SPECS(WORKLOAD_SPEC_DECLARE)
 static const struct kernel_spec *const all_specs[] = {
-	&spec_softmax, &spec_layernorm, &spec_rmsnorm, &spec_sgemm, &spec_lora,
-	&workload_train_lora_backward,
-	&workload_train_adamw_step,
-	&workload_train_training_step,
+	WORKLOAD_SPECS(WORKLOAD_SPEC_ENTRY)
 	NULL
 };
 
@@ -357,6 +399,37 @@ void workload_fill(float *buf, size_t n, uint64_t seed)
 	}
 }
 
+static int shape_holds(const struct workload_shape *s, size_t len)
+{
+	size_t n = 1;
+
+	if (s->n_dims < 1 || s->n_dims > WORKLOAD_MAX_DIMS)
+		return 0;
+	for (size_t d = 0; d < s->n_dims; d++)
+		n *= s->dims[d];
+	return n == len;
+}
+
+/* A plan whose shapes disagree with its lengths is a bug in the spec; it
+ * is caught here, before any backend or peer builds from it. */
+static int plan_check_shapes(const struct kernel_spec *spec,
+			     const struct workload_plan *plan,
+			     char *err, size_t n_err)
+{
+	for (size_t i = 0; i < plan->n_inputs; i++)
+		if (!shape_holds(&plan->input_shape[i], plan->input_len[i]))
+			return err_set(err, n_err, MC_EINVAL,
+				       "%s: the plan's shape of input %s does "
+				       "not hold its %zu floats.", spec->name,
+				       spec->input_names[i], plan->input_len[i]);
+	if (!shape_holds(&plan->output_shape, plan->output_len))
+		return err_set(err, n_err, MC_EINVAL,
+			       "%s: the plan's shape of the output does not "
+			       "hold its %zu floats.", spec->name,
+			       plan->output_len);
+	return 0;
+}
+
 int workload_create(const struct kernel_spec *spec, const long *params,
 		    uint64_t seed, struct workload **out, char *err, size_t n_err)
 {
@@ -380,6 +453,8 @@ int workload_create(const struct kernel_spec *spec, const long *params,
 	memcpy(w->params, params, n_params * sizeof(*params));
 	rc = spec->plan(w->params, &w->plan, err, n_err);
 	if (rc)
+		goto out;
+	if ((rc = plan_check_shapes(spec, &w->plan, err, n_err)))
 		goto out;
 	for (size_t i = 0; i < w->plan.n_inputs; i++) {
 		/* 64-byte aligned and padded to whole cache lines, so SIMD

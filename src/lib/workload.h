@@ -18,11 +18,23 @@
 
 #define WORKLOAD_MAX_PARAMS 8
 #define WORKLOAD_MAX_BUFS 8
+#define WORKLOAD_MAX_DIMS 4
+
+/* The shape of a buffer, row-major: what a framework builds it as (the
+ * peers receive it in their requests and report it back). */
+struct workload_shape {
+	size_t n_dims;
+	size_t dims[WORKLOAD_MAX_DIMS];
+};
 
 struct workload_plan {
 	size_t n_inputs;
 	size_t input_len[WORKLOAD_MAX_BUFS]; /* floats per input buffer */
+	struct workload_shape input_shape[WORKLOAD_MAX_BUFS];
 	size_t output_len;                   /* floats in the single output */
+	/* An output of several results laid end to end (e.g. [dA | dB]) has
+	 * the one dimension output_len. */
+	struct workload_shape output_shape;
 	double flops;                        /* per iteration */
 	double bytes;                        /* compulsory traffic per iteration */
 };

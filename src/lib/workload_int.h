@@ -9,6 +9,7 @@
 #define MC_WORKLOAD_INT_H
 #include <limits.h>
 #include <stddef.h>
+#include "workload.h"
 
 /* Largest buffer a plan accepts, in floats: device kernels may index with
  * 32-bit ints, so no buffer may hold 2^31 or more elements. */
@@ -29,5 +30,15 @@ int workload_check_params(const char *kernel, const char *const *names,
  * WL_MAX_ELEMS (*out is then unspecified). */
 int workload_elems(const char *kernel, const char *what, size_t a, size_t b,
 		   size_t *out, char *err, size_t n_err);
+
+/* Input i of out (an index below WORKLOAD_MAX_BUFS) has shape
+ * dims[0..n_dims), n_dims <= WORKLOAD_MAX_DIMS: sets input_shape[i] and
+ * input_len[i], their product (the caller has checked it with
+ * workload_elems). */
+void workload_set_input(struct workload_plan *out, size_t i, size_t n_dims,
+			const size_t *dims);
+/* The same for the output: output_shape and output_len. */
+void workload_set_output(struct workload_plan *out, size_t n_dims,
+			 const size_t *dims);
 
 #endif

@@ -64,13 +64,14 @@ static int lora_train_plan(const char *kernel, const long *p,
 			       "more than the limit of %zu elements per buffer.",
 			       kernel, na + nb, WL_MAX_ELEMS);
 	memset(out, 0, sizeof(*out));
+	/* x [batch, seq, in], targets [batch, seq]; output [A | B] */
 	out->n_inputs = 5;
-	out->input_len[0] = nx;
-	out->input_len[1] = nw;
-	out->input_len[2] = na;
-	out->input_len[3] = nb;
-	out->input_len[4] = t;
-	out->output_len = na + nb;
+	workload_set_input(out, 0, 3, (const size_t[]){ (size_t)p[0], (size_t)p[1], in });
+	workload_set_input(out, 1, 2, (const size_t[]){ in, o });
+	workload_set_input(out, 2, 2, (const size_t[]){ in, r });
+	workload_set_input(out, 3, 2, (const size_t[]){ r, o });
+	workload_set_input(out, 4, 2, (const size_t[]){ (size_t)p[0], (size_t)p[1] });
+	workload_set_output(out, 1, (const size_t[]){ na + nb });
 	/* forward as lora_forward; softmax 5 per logit (as softmax); dY 2 per
 	 * logit (subtract the one-hot, divide by T); dB = s H^T.dY and
 	 * G = dY.B^T 2*T*rank*out each; dA = s x^T.G 2*T*in*rank; the two
@@ -143,8 +144,8 @@ static int adamw_step_plan(const long *p, struct workload_plan *out,
 	memset(out, 0, sizeof(*out));
 	out->n_inputs = 4;
 	for (size_t i = 0; i < 4; i++)
-		out->input_len[i] = n;
-	out->output_len = 3 * n;
+		workload_set_input(out, i, 2, (const size_t[]){ (size_t)p[0], (size_t)p[1] });
+	workload_set_output(out, 1, (const size_t[]){ 3 * n });
 	out->flops = (WLT_ADAMW_FLOPS + 1.0) * (double)n;
 	out->bytes = 7.0 * 4.0 * (double)n;
 	return 0;
@@ -221,7 +222,7 @@ static const char *const in_adamw[] = { "param", "grad", "m", "v", NULL };
  * max |ref| (batch 2-4, seq 16-64, 512 and 1024 square, rank 8 and 16, 13
  * seeds), a margin of ~28.
  */
-const struct kernel_spec workload_train_lora_backward = {
+const struct kernel_spec workload_spec_lora_backward = {
 	.name = "lora_backward",
 	.summary = "LoRA backward under softmax cross-entropy: [dL/dA | dL/dB]",
 	.param_names = workload_lora_params,
@@ -246,7 +247,7 @@ const struct kernel_spec workload_train_lora_backward = {
  * to see the update at all: lr * m_hat / (sqrt(v_hat) + eps) is ~1e-4
  * next to |p| ~ 1, so an update a few percent wrong fails.
  */
-const struct kernel_spec workload_train_adamw_step = {
+const struct kernel_spec workload_spec_adamw_step = {
 	.name = "adamw_step",
 	.summary = "one AdamW step (lr 1e-4, wd 0.01, t = 1): [param | m | v]",
 	.param_names = workload_rows_cols,
@@ -272,7 +273,7 @@ const struct kernel_spec workload_train_adamw_step = {
  * cancellation: no sign differed in 245760 gradient elements (30 seeds of
  * the suite's shape), and the measured error is 1 ulp (1.2e-7).
  */
-const struct kernel_spec workload_train_training_step = {
+const struct kernel_spec workload_spec_training_step = {
 	.name = "training_step",
 	.summary = "LoRA training step: forward, backward, AdamW of A and B: [A | B]",
 	.param_names = workload_lora_params,

@@ -8,8 +8,8 @@
 #define MC_WORKLOAD_TRAIN_H
 #include "workload.h"
 
-extern const struct kernel_spec workload_train_lora_backward;
-extern const struct kernel_spec workload_train_adamw_step;
-extern const struct kernel_spec workload_train_training_step;
+extern const struct kernel_spec workload_spec_lora_backward;
+extern const struct kernel_spec workload_spec_adamw_step;
+extern const struct kernel_spec workload_spec_training_step;
 
 #endif

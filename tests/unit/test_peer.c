@@ -251,6 +251,24 @@ static void test_wrong_shape_is_not_ok(void **state)
 	be->ops->destroy(be);
 }
 
+/* As many floats but other dimensions is a wrong shape too. */
+static void test_wrong_dims_is_not_ok(void **state)
+{
+	struct fixture *fx = *state;
+	struct backend *be = discover(&backend_mlx, "wrong_dims");
+	struct runner_outcome o;
+	char status[32];
+	int n;
+
+	measure(fx, be, &o, status, sizeof(status), &n);
+	assert_string_not_equal(status, "ok");
+	assert_int_equal(n, 0);
+	if (!strstr(o.message, "mlx ran x with shape [64,8] but the workload "
+			       "defines shape [8,64]"))
+		fail_msg("message: %s", o.message);
+	be->ops->destroy(be);
+}
+
 static void test_wrong_output_is_invalid(void **state)
 {
 	struct fixture *fx = *state;
@@ -407,6 +425,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_torch_family_and_sgemm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lazy_peer_is_implausible, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_shape_is_not_ok, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wrong_dims_is_not_ok, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_output_is_invalid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_package_is_a_note, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_interpreter_is_a_note, setup, teardown),

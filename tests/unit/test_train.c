@@ -43,14 +43,14 @@ static struct workload *make(const char *kernel, const long *params,
 static void test_registered(void **state)
 {
 	(void)state;
-	assert_ptr_equal(workload_find("lora_backward"), &workload_train_lora_backward);
-	assert_ptr_equal(workload_find("adamw_step"), &workload_train_adamw_step);
-	assert_ptr_equal(workload_find("training_step"), &workload_train_training_step);
-	assert_int_equal(workload_param_index(&workload_train_training_step, "rank"), 4);
-	assert_int_equal(workload_param_index(&workload_train_adamw_step, "cols"), 1);
-	assert_string_equal(workload_train_lora_backward.input_names[4], "targets");
-	assert_null(workload_train_lora_backward.input_names[5]);
-	assert_string_equal(workload_train_adamw_step.input_names[3], "v");
+	assert_ptr_equal(workload_find("lora_backward"), &workload_spec_lora_backward);
+	assert_ptr_equal(workload_find("adamw_step"), &workload_spec_adamw_step);
+	assert_ptr_equal(workload_find("training_step"), &workload_spec_training_step);
+	assert_int_equal(workload_param_index(&workload_spec_training_step, "rank"), 4);
+	assert_int_equal(workload_param_index(&workload_spec_adamw_step, "cols"), 1);
+	assert_string_equal(workload_spec_lora_backward.input_names[4], "targets");
+	assert_null(workload_spec_lora_backward.input_names[5]);
+	assert_string_equal(workload_spec_adamw_step.input_names[3], "v");
 }
 
 static void test_plan_counts(void **state)
@@ -64,7 +64,7 @@ static void test_plan_counts(void **state)
 	char err[MC_ERRLEN] = "";
 
 	(void)state;
-	assert_int_equal(workload_train_lora_backward.plan(lora, &p, err, sizeof(err)), 0);
+	assert_int_equal(workload_spec_lora_backward.plan(lora, &p, err, sizeof(err)), 0);
 	assert_int_equal(p.n_inputs, 5);
 	assert_int_equal(p.input_len[0], 6 * 16);
 	assert_int_equal(p.input_len[1], 16 * 8);
@@ -75,13 +75,13 @@ static void test_plan_counts(void **state)
 	assert_true(p.flops == bw_flops);
 	assert_true(p.bytes == 4.0 * (96 + 128 + 64 + 32 + 6 + 64 + 32));
 
-	assert_int_equal(workload_train_training_step.plan(lora, &p, err, sizeof(err)), 0);
+	assert_int_equal(workload_spec_training_step.plan(lora, &p, err, sizeof(err)), 0);
 	assert_int_equal(p.n_inputs, 5);
 	assert_int_equal(p.output_len, 16 * 4 + 4 * 8);
 	assert_true(p.flops == bw_flops + 16.0 * (64 + 32));
 	assert_true(p.bytes == 4.0 * (96 + 128 + 64 + 32 + 6 + 64 + 32));
 
-	assert_int_equal(workload_train_adamw_step.plan(adam, &p, err, sizeof(err)), 0);
+	assert_int_equal(workload_spec_adamw_step.plan(adam, &p, err, sizeof(err)), 0);
 	assert_int_equal(p.n_inputs, 4);
 	for (int i = 0; i < 4; i++)
 		assert_int_equal(p.input_len[i], 15);
@@ -100,32 +100,32 @@ static void test_plan_errors(void **state)
 	char err[MC_ERRLEN] = "";
 
 	(void)state;
-	assert_int_equal(workload_create(&workload_train_lora_backward, zero_rank,
+	assert_int_equal(workload_create(&workload_spec_lora_backward, zero_rank,
 					 1, &w, err, sizeof(err)), MC_EINVAL);
 	assert_null(w);
 	assert_non_null(strstr(err, "lora_backward"));
 	assert_non_null(strstr(err, "rank"));
 	assert_non_null(strstr(err, "got 0"));
 
-	assert_int_equal(workload_create(&workload_train_training_step, neg_seq,
+	assert_int_equal(workload_create(&workload_spec_training_step, neg_seq,
 					 1, &w, err, sizeof(err)), MC_EINVAL);
 	assert_non_null(strstr(err, "training_step"));
 	assert_non_null(strstr(err, "seq"));
 	assert_non_null(strstr(err, "-1"));
 
 	/* 2^40 tokens, and a 2^32-element W: refused before allocating */
-	assert_int_equal(workload_create(&workload_train_lora_backward, big_tokens,
+	assert_int_equal(workload_create(&workload_spec_lora_backward, big_tokens,
 					 1, &w, err, sizeof(err)), MC_EINVAL);
 	assert_non_null(strstr(err, "token count"));
-	assert_int_equal(workload_create(&workload_train_training_step, big_w,
+	assert_int_equal(workload_create(&workload_spec_training_step, big_w,
 					 1, &w, err, sizeof(err)), MC_EINVAL);
 	assert_non_null(strstr(err, "W would hold"));
 
-	assert_int_equal(workload_create(&workload_train_adamw_step, adam_zero,
+	assert_int_equal(workload_create(&workload_spec_adamw_step, adam_zero,
 					 1, &w, err, sizeof(err)), MC_EINVAL);
 	assert_non_null(strstr(err, "rows"));
 	/* 2^30 elements fit one buffer, but not the 3 x 2^30 output */
-	assert_int_equal(workload_create(&workload_train_adamw_step, adam_big,
+	assert_int_equal(workload_create(&workload_spec_adamw_step, adam_big,
 					 1, &w, err, sizeof(err)), MC_EINVAL);
 	assert_non_null(strstr(err, "[param | m | v]"));
 	assert_null(w);
@@ -168,7 +168,7 @@ static void test_gradients_finite_differences(void **state)
 	(void)state;
 	assert_non_null(work);
 	assert_non_null(cw);
-	workload_train_lora_backward.reference(w->params,
+	workload_spec_lora_backward.reference(w->params,
 					       (const float *const *)w->inputs, ref);
 	cpu_lora_backward(t, in, out, r, x, wt, a, b, tg, cw, cpu, cpu + na);
 	for (size_t i = 0; i < na + nb; i++)
@@ -215,11 +215,11 @@ static void test_one_class(void **state)
 	float got[3 + 1];
 
 	(void)state;
-	workload_train_lora_backward.reference(w->params,
+	workload_spec_lora_backward.reference(w->params,
 					       (const float *const *)w->inputs, got);
 	for (int i = 0; i < 4; i++)
 		assert_true(got[i] == 0.0f);
-	workload_train_training_step.reference(w->params,
+	workload_spec_training_step.reference(w->params,
 					       (const float *const *)w->inputs, got);
 	for (int i = 0; i < 4; i++) {
 		float p = i < 3 ? w->inputs[2][i] : w->inputs[3][0];

@@ -49,15 +49,16 @@ static void test_kernel_table(void **state)
 	const struct kernel_spec *const *k = workload_kernels();
 	static const char *const want[] = {
 		"softmax", "layernorm", "rmsnorm", "sgemm", "lora_forward",
-		"lora_backward", "adamw_step", "training_step"
+		"lora_backward", "adamw_step", "training_step",
+		"triad",
 	};
-	size_t n = 0;
+	size_t n = 0, n_want = sizeof(want) / sizeof(want[0]);
 
 	(void)state;
 	while (k[n])
 		n++;
-	assert_int_equal(n, 8);
-	for (size_t i = 0; i < 8; i++) {
+	assert_int_equal(n, n_want);
+	for (size_t i = 0; i < n_want; i++) {
 		assert_string_equal(k[i]->name, want[i]);
 		assert_ptr_equal(workload_find(want[i]), k[i]);
 		assert_non_null(k[i]->summary);
@@ -115,6 +116,67 @@ static void test_plan_counts(void **state)
 	assert_true(p.flops == 2.0 * 6 * 16 * 8 + 2.0 * 6 * 16 * 4 +
 			       2.0 * 6 * 4 * 8 + 2.0 * 6 * 8);
 	assert_true(p.bytes == 4.0 * (96 + 128 + 64 + 32 + 48));
+}
+
+static void assert_shape(const struct workload_shape *s, size_t n_dims,
+			 size_t d0, size_t d1, size_t d2)
+{
+	const size_t d[3] = { d0, d1, d2 };
+
+	assert_int_equal(s->n_dims, n_dims);
+	for (size_t i = 0; i < n_dims; i++)
+		assert_int_equal(s->dims[i], d[i]);
+}
+
+/* The shapes the peers build from: defined by the plan, and for every spec
+ * multiplying out to the buffer lengths (workload_create checks that). */
+static void test_plan_shapes(void **state)
+{
+	const struct kernel_spec *const *k = workload_kernels();
+	struct workload_plan p;
+	char err[MC_ERRLEN];
+	const long g[] = { 3, 5, 7 }, lora[] = { 2, 3, 16, 8, 4 };
+	const long ln[] = { 4, 6 };
+
+	(void)state;
+	assert_int_equal(workload_find("sgemm")->plan(g, &p, err, sizeof(err)), 0);
+	assert_shape(&p.input_shape[0], 2, 3, 7, 0);
+	assert_shape(&p.input_shape[1], 2, 7, 5, 0);
+	assert_shape(&p.output_shape, 2, 3, 5, 0);
+	assert_int_equal(workload_find("layernorm")->plan(ln, &p, err, sizeof(err)), 0);
+	assert_shape(&p.input_shape[0], 2, 4, 6, 0);
+	assert_shape(&p.input_shape[1], 1, 6, 0, 0);
+	assert_shape(&p.input_shape[2], 1, 6, 0, 0);
+	assert_shape(&p.output_shape, 2, 4, 6, 0);
+	assert_int_equal(workload_find("lora_forward")->plan(lora, &p, err, sizeof(err)), 0);
+	assert_shape(&p.input_shape[0], 3, 2, 3, 16);
+	assert_shape(&p.input_shape[3], 2, 4, 8, 0);
+	assert_shape(&p.output_shape, 3, 2, 3, 8);
+	assert_int_equal(workload_find("lora_backward")->plan(lora, &p, err, sizeof(err)), 0);
+	assert_shape(&p.input_shape[4], 2, 2, 3, 0);
+	assert_shape(&p.output_shape, 1, 16 * 4 + 4 * 8, 0, 0);
+	assert_int_equal(workload_find("adamw_step")->plan(ln, &p, err, sizeof(err)), 0);
+	assert_shape(&p.input_shape[3], 2, 4, 6, 0);
+	assert_shape(&p.output_shape, 1, 3 * 24, 0, 0);
+
+	for (size_t i = 0; k[i]; i++) {
+		long params[WORKLOAD_MAX_PARAMS];
+		struct workload *w = NULL;
+
+		for (size_t j = 0; j < WORKLOAD_MAX_PARAMS; j++)
+			params[j] = 2 + (long)j;
+		assert_int_equal(workload_create(k[i], params, 1, &w, err,
+						 sizeof(err)), 0);
+		for (size_t j = 0; j < w->plan.n_inputs; j++) {
+			size_t n = 1;
+
+			assert_true(w->plan.input_shape[j].n_dims >= 1);
+			for (size_t d = 0; d < w->plan.input_shape[j].n_dims; d++)
+				n *= w->plan.input_shape[j].dims[d];
+			assert_int_equal(n, w->plan.input_len[j]);
+		}
+		workload_destroy(w);
+	}
 }
 
 static void test_plan_errors(void **state)
@@ -464,6 +526,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kernel_table),
 		cmocka_unit_test(test_plan_counts),
+		cmocka_unit_test(test_plan_shapes),
 		cmocka_unit_test(test_plan_errors),
 		cmocka_unit_test(test_fill_pinned),
 		cmocka_unit_test(test_create_seeds_each_input),

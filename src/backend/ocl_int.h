@@ -1,0 +1,133 @@
+/*
+ * ocl_int.h - internals of the OpenCL backend shared by its files:
+ * backend_opencl.c (discovery, programs, the kernel table, timing,
+ * roofline, describe) and ocl_prepare.c (what each kernel's row does to
+ * prepare a workload: buffers, kernels, arguments, launches). Not for use
+ * outside src/backend/backend_opencl.c and src/backend/ocl_prepare.c.
+ */
+#ifndef MC_OCL_INT_H
+#define MC_OCL_INT_H
+#include <stddef.h>
+
+#include <CL/cl.h>
+#include <clblast_c.h>
+
+#include "workload.h"
+
+/* Per device, b->impl. */
+struct ocl_dev {
+	cl_platform_id platform;
+	cl_device_id device;
+	cl_context ctx;
+	cl_command_queue queue;
+	cl_program program;          /* built on first use, see ocl_program */
+	char dev_name[128];
+	cl_device_type type;
+	cl_uint compute_units;
+	size_t max_wg;
+	cl_ulong global_mem, local_mem, max_alloc;
+	int clblast_used;            /* CLBlast has kernels cached for us */
+	int clblast_probed;          /* clblast_note is valid */
+	char clblast_note[200];      /* "available" or why not */
+	int probed;                  /* peak_* are valid */
+	double peak_gflops, peak_gbps;
+};
+
+/* One kernel launch of an iteration. */
+struct ocl_launch {
+	const char *name;
+	cl_kernel kernel;
+	cl_uint dim;
+	size_t global[2], local[2];
+};
+
+/* Per prepared workload. */
+struct ocl_state {
+	int use_clblast;
+	cl_mem in[WORKLOAD_MAX_BUFS];
+	cl_mem out;
+	size_t out_len;
+	cl_mem tmp[2];               /* unfused LoRA: x.A and (x.A).B */
+	struct ocl_launch launch[4];
+	size_t n_launch;
+	cl_kernel stamp;             /* CLBlast variant: marker kernel */
+	size_t m, n, k;              /* sgemm sizes, for CLBlast */
+};
+
+/* A kernel of this backend: one row of ocl_kernels (see there). */
+struct ocl_kernel {
+	const char *name;              /* the spec's name */
+	/* Variants measured separately, NULL-terminated, the first being
+	 * what no variant means; NULL when there is just "". */
+	const char *const *variants;
+	/* Sets s up for w (uploads, kernels, arguments, launches) in variant
+	 * (one of variants, or NULL or "" for the first). */
+	int (*prepare)(struct ocl_dev *d, const struct ocl_kernel *k,
+		       const struct workload *w, const char *variant,
+		       struct ocl_state *s, char *err, size_t n_err);
+	const char *cl_name;           /* the OpenCL kernel, for prepares
+					* that launch one named by the row
+					* (NULL for those that choose) */
+};
+
+/* Sets the arguments of k from a list of (size, pointer) pairs. */
+struct ocl_arg {
+	size_t size;
+	const void *value;
+};
+
+/* Name of an OpenCL status code ("CL_OUT_OF_RESOURCES"). Static storage. */
+const char *ocl_errstr(cl_int rc);
+/* Creates kernel name from d's program (built on first use) into *out_k,
+ * owned by the caller (clReleaseKernel). MC_EBUILD when the program does
+ * not build or lacks the kernel. */
+int ocl_kernel(struct ocl_dev *d, const char *name, cl_kernel *out_k,
+	       char *err, size_t n_err);
+/* Largest work-group size d allows for k. */
+size_t ocl_kernel_wg(struct ocl_dev *d, cl_kernel k);
+/* Sets the n_args arguments of k (called kname in errors). MC_EINVAL. */
+int ocl_set_args(struct ocl_dev *d, cl_kernel k, const char *kname,
+		 const struct ocl_arg *args, cl_uint n_args,
+		 char *err, size_t n_err);
+
+/*
+ * The prepares of the kernel table's rows (ocl_prepare.c), the signature
+ * of struct ocl_kernel's prepare. Each fills s (buffers, launches, the
+ * CLBlast flag) and returns 0, or a negative code with a sentence in err;
+ * on failure s may hold part of what it made, which the caller frees.
+ *  - softmax, layernorm, rmsnorm: the row's cl_name (mc_softmax ...), one
+ *    work-group per row;
+ *  - elementwise: the row's cl_name over the n floats of every input and
+ *    the output, arguments (inputs..., output, int n);
+ *  - sgemm: the own tiled kernel, or CLBlast for variant "clblast";
+ *  - lora: the fused kernel, or four launches for variant "unfused".
+ */
+int ocl_prepare_softmax(struct ocl_dev *d, const struct ocl_kernel *k,
+			const struct workload *w, const char *variant,
+			struct ocl_state *s, char *err, size_t n_err);
+int ocl_prepare_layernorm(struct ocl_dev *d, const struct ocl_kernel *k,
+			  const struct workload *w, const char *variant,
+			  struct ocl_state *s, char *err, size_t n_err);
+int ocl_prepare_rmsnorm(struct ocl_dev *d, const struct ocl_kernel *k,
+			const struct workload *w, const char *variant,
+			struct ocl_state *s, char *err, size_t n_err);
+int ocl_prepare_elementwise(struct ocl_dev *d, const struct ocl_kernel *k,
+			    const struct workload *w, const char *variant,
+			    struct ocl_state *s, char *err, size_t n_err);
+int ocl_prepare_sgemm(struct ocl_dev *d, const struct ocl_kernel *k,
+		      const struct workload *w, const char *variant,
+		      struct ocl_state *s, char *err, size_t n_err);
+int ocl_prepare_lora(struct ocl_dev *d, const struct ocl_kernel *k,
+		     const struct workload *w, const char *variant,
+		     struct ocl_state *s, char *err, size_t n_err);
+
+/* The CLBlast SGEMM of a prepared sgemm state s (m, n, k, in[0], in[1],
+ * out), enqueued on d's queue with its event in *ev (may stay NULL). */
+CLBlastStatusCode ocl_clblast_sgemm(struct ocl_dev *d, struct ocl_state *s,
+				    cl_event *ev);
+/* One CLBlast call of s, waited for; MC_ENOTSUP with a sentence when
+ * CLBlast cannot serve the device. Marks d as having used CLBlast. */
+int ocl_clblast_try(struct ocl_dev *d, struct ocl_state *s,
+		    char *err, size_t n_err);
+
+#endif
