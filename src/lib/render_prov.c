@@ -4,7 +4,7 @@
  * and the results those runs rejected. Rendered after the rest of the
  * document, since they cover every run used anywhere in it.
  */
-#include "render_int.h"
+#include "render_dir.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -480,17 +480,27 @@ static void prov_methodology(struct render *r, struct sbuf *s, const struct repo
 	sbuf_add(s, ".\n\n");
 }
 
-int render_provenance(struct render *r, const struct tmpl_node *node, struct sbuf *s)
+int render_provenance_parse(struct render *r, const struct tmpl_node *node,
+			    const struct render_scope *sc, union render_args *out)
 {
 	const char *h = tmpl_get(node, "heading", NULL);
-	const struct report_run **runs = NULL;
-	int level = 3, rc;
 
+	(void)sc;
+	out->provenance.node = node;
+	out->provenance.level = 3;
 	if (h) {
 		if (strlen(h) != 1 || h[0] < '1' || h[0] > '6')
 			return render_error(r, node, "heading", "heading must be a level from 1 to 6");
-		level = h[0] - '0';
+		out->provenance.level = h[0] - '0';
 	}
+	return 0;
+}
+
+int render_provenance_emit(struct render *r, const union render_args *a, struct sbuf *s)
+{
+	const struct report_run **runs = NULL;
+	int level = a->provenance.level, rc;
+
 	if (!r->n_used) {
 		sbuf_add(s, "No run's data is shown, so there is no provenance to give.\n");
 		return 0;
@@ -506,15 +516,23 @@ int render_provenance(struct render *r, const struct tmpl_node *node, struct sbu
 	return rc;
 }
 
-int render_rejected(struct render *r, const struct tmpl_node *node, struct sbuf *s)
+int render_rejected_parse(struct render *r, const struct tmpl_node *node,
+			  const struct render_scope *sc, union render_args *out)
 {
-	const char *suite = tmpl_get(node, "suite", NULL);
+	out->rejected.node = node;
+	out->rejected.suite = NULL;
+	if (tmpl_get(node, "suite", NULL))
+		return render_suite(r, node, sc, &out->rejected.suite);
+	return 0;
+}
+
+int render_rejected_emit(struct render *r, const union render_args *a, struct sbuf *s)
+{
+	const char *suite = a->rejected.suite;
 	const struct report_run **runs = NULL;
 	size_t shown = 0;
 	int rc;
 
-	if (suite && (rc = render_suite(r, node, &suite)) != 0)
-		return rc;
 	if ((rc = render_used_runs(r, &runs)) != 0)
 		return rc;
 	for (size_t i = 0; i < r->n_used; i++) {
