@@ -61,7 +61,7 @@ static const struct render_directive render_directives[] = {
 	    L("suite", "cols", "bench", "metric", "x", "last", "clock", "variant", "name",
 	      "log"), L("suite") },
 	  render_chart_parse, render_chart_run, NULL, NULL },
-	{ { "provenance", TMPL_OWN_LINE, NULL, L("heading"), NULL },
+	{ { "provenance", TMPL_OWN_LINE, NULL, L("heading", "names"), NULL },
 	  render_provenance_parse, NULL, render_provenance_emit, NULL },
 	{ { "rejected", TMPL_OWN_LINE, NULL, L("suite"), NULL },
 	  render_rejected_parse, NULL, render_rejected_emit, NULL },

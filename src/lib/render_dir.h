@@ -87,6 +87,8 @@ struct render_chart_args {
 struct render_provenance_args {
 	const struct tmpl_node *node;
 	int level;                    /* heading level */
+	int names;                    /* names=no: machines by number, not hostname
+				       * and fingerprint */
 };
 
 struct render_rejected_args {
