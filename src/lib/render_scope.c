@@ -234,8 +234,6 @@ int render_select_enter(struct render *r, const union render_args *args,
 
 /* ---------------------------------------------------------------- each */
 
-static const char *const each_words[] = { "machine", "suite", NULL };
-
 static enum render_each_what each_what(const struct tmpl_node *node)
 {
 	return strcmp(node->word ? node->word : "", "suite") == 0 ? RENDER_EACH_SUITE :
@@ -247,7 +245,6 @@ int render_each_parse(struct render *r, const struct tmpl_node *node,
 {
 	(void)r;
 	(void)sc;
-	(void)each_words;
 	out->each.node = node;
 	out->each.what = each_what(node);
 	return 0;
