@@ -295,6 +295,7 @@ int render_chart_parse(struct render *r, const struct tmpl_node *node,
 	a->cols = tmpl_get(node, "cols", NULL);
 	a->name = tmpl_get(node, "name", NULL);
 	a->variant = render_variant(node);
+	a->any_suite = strcmp(tmpl_get(node, "suite", NULL), "*") == 0;
 	if ((rc = render_suite(r, node, sc, &a->suite)) || (rc = render_clock(r, node, &a->clock)) ||
 	    (rc = render_metric(r, node, RENDER_TIME, 0xdf, &a->metric)) ||
 	    (rc = render_choice(r, node, "log", logs, 2, &a->logv)))
@@ -376,6 +377,16 @@ int render_chart_run(struct render *r, const union render_args *args,
 		 r->o->charts_link ? r->o->charts_link : RENDER_DEFAULT_CHARTS, file);
 	rc = bars ? chart_add_bars(r->charts, path, &ax, rows, n_rows, ser, n_cols, r->err, r->n_err) :
 		chart_add_lines(r->charts, path, &ax, ser, n_cols, r->err, r->n_err);
+	if (rc == MC_EINVAL && a->any_suite) {
+		/* A template written for any db ({{each suite}}) cannot know that
+		 * a suite has no ok result here: it says so instead of failing. */
+		free(r->chart_files[--r->n_chart_files]);
+		sbuf_add(&r->body, "No ");
+		mdesc_text(&r->body, suite);
+		sbuf_add(&r->body, " result in this selection is ok, so there is nothing to chart.\n");
+		rc = 0;
+		goto out;
+	}
 	if (rc) {
 		if (rc == MC_EINVAL)
 			rc = render_error(r, node, NULL, "nothing to draw: no ok result in the selection");

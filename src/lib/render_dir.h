@@ -82,6 +82,7 @@ struct render_chart_args {
 	enum render_metric metric;
 	int logv;                     /* 0 no, 1 yes, 2 auto */
 	size_t last;                  /* history: runs shown */
+	int any_suite;                /* suite=*: no ok result is a sentence, not an error */
 };
 
 struct render_provenance_args {

@@ -362,6 +362,17 @@ static void test_each_and_select(void **state)
 	assert_null(strstr(out.doc, "bench-b"));
 	assert_null(strstr(out.doc, "beefbeef"));
 	render_out_free(&out);
+	/* A chart of a suite with no ok result: an error where the template
+	 * names the suite, a sentence where it is any suite of the db. */
+	expect_error(st, "{{chart bars suite=matmul cols=ref bench=\"sgemm/m=1024*\"}}\n",
+		     MC_EINVAL, "t.md.in:1:1: nothing to draw");
+	assert_int_equal(render_text(st, "{{select cores=8}}\n{{each suite}}\n"
+				     "{{chart bars suite=* cols=ref bench=\"*1024*\"}}\n{{end}}\n{{end}}\n",
+				     &out, err), 0);
+	assert_non_null(strstr(out.doc, "![bars chart: median time of layer\\_ops](reports/bars-layer_ops.svg)"));
+	assert_non_null(strstr(out.doc, "No matmul result in this selection is ok, so there is "
+			       "nothing to chart.\n"));
+	render_out_free(&out);
 	expect_error(st, "{{table suite=*}}\n", MC_EINVAL,
 		     "t.md.in:1:9: suite=* names the suite of an enclosing {{each suite}}");
 	expect_error(st, "{{this suite}}\n", MC_EINVAL, "t.md.in:1:1: {{this suite}} names the suite");
@@ -415,6 +426,18 @@ static void test_charts(void **state)
 	}
 	render_out_free(&a);
 	render_out_free(&b);
+	store_close(st);
+	/* A suite with nothing to chart under {{each suite}} lists no chart
+	 * file (check would look for it). */
+	write_file("e.md.in", "{{select cores=8}}\n{{each suite}}\n"
+		   "{{chart bars suite=* cols=ref bench=\"*1024*\"}}\n{{end}}\n{{end}}\n");
+	st = fixture_db("fixture.sqlite", "basic.sql", NULL);
+	if (render(st, "e.md.in", "fixture.sqlite", 0, "three", &a, err))
+		fail_msg("render: %s", err);
+	assert_int_equal(a.n_charts, 1);
+	assert_string_equal(a.charts[0], "bars-layer_ops.svg");
+	assert_int_equal(access("three/bars-layer_ops.svg", R_OK), 0);
+	render_out_free(&a);
 	store_close(st);
 }
 
