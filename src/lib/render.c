@@ -218,7 +218,7 @@ void render_command(const struct render_opts *o, char *out, size_t n_out)
 	sbuf_release(&s);
 }
 
-static void render_header(struct render *r, struct sbuf *s, const struct report_run **runs)
+static void render_header(struct render *r, struct sbuf *s, const struct store_run **runs)
 {
 	char cmd[1024];
 
@@ -251,7 +251,7 @@ static void render_header(struct render *r, struct sbuf *s, const struct report_
  * they are rendered last and spliced in where their directive stood. */
 static int render_assemble(struct render *r, struct sbuf *doc)
 {
-	const struct report_run **runs = NULL;
+	const struct store_run **runs = NULL;
 	size_t from = 0;
 	int rc;
 
@@ -298,7 +298,7 @@ static int render_mkdirs(const char *dir, char *err, size_t n_err)
 	return 0;
 }
 
-int render_document(sqlite3 *db, const struct render_opts *o, struct render_out *out,
+int render_document(struct store *st, const struct render_opts *o, struct render_out *out,
 		    char *err, size_t n_err)
 {
 	struct tmpl_spec specs[RENDER_N_DIRECTIVES + 1];
@@ -315,13 +315,13 @@ int render_document(sqlite3 *db, const struct render_opts *o, struct render_out 
 	memset(&specs[RENDER_N_DIRECTIVES], 0, sizeof(specs[0]));
 	r.specs = specs;
 	r.o = o;
-	r.db = db;
+	r.st = st;
 	r.err = err;
 	r.n_err = n_err;
 	if ((rc = render_load(o, specs, &r.t, err, n_err)) ||
-	    (rc = report_open(db, &r.rp, err, n_err)) ||
+	    (rc = store_report_open(st, &r.rp, err, n_err)) ||
 	    (rc = chart_batch_new(&r.charts, err, n_err)) ||
-	    (rc = report_default_machine(r.rp, &r.default_machine, err, n_err)))
+	    (rc = store_report_default_machine(r.rp, &r.default_machine, err, n_err)))
 		goto out;
 	rc = render_range(&r, 0, r.t->n_nodes, &top);
 	if (rc == MC_ECLAIM) {
@@ -369,7 +369,7 @@ out:
 	free(r.used);
 	free(r.deferred);
 	chart_batch_free(r.charts);
-	report_close(r.rp);
+	store_report_close(r.rp);
 	tmpl_free(r.t);
 	return rc;
 }

@@ -15,7 +15,7 @@
 #ifndef MC_RENDER_H
 #define MC_RENDER_H
 #include <stddef.h>
-#include <sqlite3.h>
+#include "store.h"
 
 struct render_opts {
 	const char *template_path;  /* template file to read; NULL: the built-in one */
@@ -58,7 +58,7 @@ void render_command(const struct render_opts *o, char *out, size_t n_out);
  *   MC_EDB, MC_ENOMEM
  * On error out->doc is NULL; release *out with render_out_free in every
  * case. */
-int render_document(sqlite3 *db, const struct render_opts *o, struct render_out *out,
+int render_document(struct store *st, const struct render_opts *o, struct render_out *out,
 		    char *err, size_t n_err);
 
 void render_out_free(struct render_out *out);   /* accepts a zeroed struct */

@@ -138,19 +138,19 @@ static int chart_data_alloc(struct chart_data *d, size_t n, int with_x, int with
 		MC_ENOMEM;
 }
 
-static void chart_point(struct chart_data *d, size_t k, const struct report_result *res,
-			const struct report_device *dev, enum render_metric m)
+static void chart_point(struct chart_data *d, size_t k, const struct store_result *res,
+			const struct store_device *dev, enum render_metric m)
 {
 	d->y[k] = render_value(res, dev, m);
 	d->lo[k] = d->hi[k] = NAN;
 	if (m == RENDER_TIME && isfinite(d->y[k])) {
-		d->lo[k] = res->ci_lo_ns;
-		d->hi[k] = res->ci_hi_ns;
+		d->lo[k] = res->stats.ci_lo;
+		d->hi[k] = res->stats.ci_hi;
 	}
 }
 
 /* The numeric value of parameter x in a result's params JSON. */
-static int chart_param(const struct report_result *res, const char *x, double *out)
+static int chart_param(const struct store_result *res, const char *x, double *out)
 {
 	cJSON *p = cJSON_Parse(res->params), *v;
 	int ok;
@@ -216,20 +216,20 @@ static int chart_collect(struct render *r, const struct render_chart_args *a,
 		struct render_col *c = &cols[i];
 
 		if (strcmp(kind, "history") == 0) {
-			const struct report_point *pts;
+			const struct store_report_point *pts;
 			size_t n_pts;
 
-			if ((rc = report_history(r->rp, c->machine_id, suite, bench, c->backend,
+			if ((rc = store_report_history(r->rp, c->machine_id, suite, bench, c->backend,
 						 c->variant, c->clock, a->last, &pts, &n_pts,
 						 r->err, r->n_err)) != 0)
 				return rc;
 			if (chart_data_alloc(&d[i], n_pts, 0, 1))
 				return err_set(r->err, r->n_err, MC_ENOMEM, "out of memory.");
 			for (size_t k = 0; k < n_pts; k++) {
-				const struct report_device *dev = NULL;
+				const struct store_device *dev = NULL;
 
 				if (m != RENDER_TIME &&
-				    (rc = report_device(r->rp, pts[k].run->id, c->backend, &dev,
+				    (rc = store_report_device(r->rp, pts[k].run->id, c->backend, &dev,
 							r->err, r->n_err)) != 0)
 					return rc;
 				d[i].xtime[k] = pts[k].run->started_at;
@@ -244,7 +244,7 @@ static int chart_collect(struct render *r, const struct render_chart_args *a,
 			return err_set(r->err, r->n_err, MC_ENOMEM, "out of memory.");
 		n[i] = 0;
 		for (size_t k = 0; k < n_rows; k++) {
-			const struct report_result *res = render_find(c, rows[k]);
+			const struct store_result *res = render_find(c, rows[k]);
 			size_t at = n[i];
 
 			if (x) {

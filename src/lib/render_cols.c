@@ -17,12 +17,12 @@
 int render_machine(struct render *r, const struct tmpl_node *node, const char *key,
 		   const char *name, int64_t *ids, size_t *n_ids)
 {
-	const struct report_machine *ms;
+	const struct store_machine *ms;
 	struct sbuf s = SBUF_INIT;
 	size_t n_ms, found = 0, len = strlen(name);
 	int rc;
 
-	if ((rc = report_machines(r->rp, &ms, &n_ms, r->err, r->n_err)) != 0)
+	if ((rc = store_report_machines(r->rp, &ms, &n_ms, r->err, r->n_err)) != 0)
 		return rc;
 	for (size_t i = 0; i < n_ms; i++) {
 		int hit = strcmp(name, "*") == 0 || strcmp(ms[i].hostname, name) == 0 ||
@@ -105,8 +105,8 @@ static int render_backend_cmp(const void *a, const void *b)
 
 static int render_result_cmp(const void *a, const void *b)
 {
-	return strcmp((*(const struct report_result *const *)a)->benchmark,
-		      (*(const struct report_result *const *)b)->benchmark);
+	return strcmp((*(const struct store_result *const *)a)->benchmark,
+		      (*(const struct store_result *const *)b)->benchmark);
 }
 
 void render_cols_free(struct render_col *cols, size_t n)
@@ -118,14 +118,14 @@ void render_cols_free(struct render_col *cols, size_t n)
 
 static int render_col_load(struct render *r, struct render_col *c, const char *suite)
 {
-	const struct report_result *res;
+	const struct store_result *res;
 	size_t n;
 	int rc;
 
-	if ((rc = report_results(r->rp, c->run->id, suite, c->backend, c->variant, c->clock,
+	if ((rc = store_report_results(r->rp, c->run->id, suite, c->backend, c->variant, c->clock,
 				 &res, &n, r->err, r->n_err)) != 0)
 		return rc;
-	if ((rc = report_device(r->rp, c->run->id, c->backend, &c->dev, r->err, r->n_err)) != 0)
+	if ((rc = store_report_device(r->rp, c->run->id, c->backend, &c->dev, r->err, r->n_err)) != 0)
 		return rc;
 	c->by_bench = malloc((n ? n : 1) * sizeof(*c->by_bench));
 	if (!c->by_bench)
@@ -162,7 +162,7 @@ static int render_no_column(struct render *r, const struct tmpl_node *node, cons
 	int rc;
 
 	for (size_t i = 0; i < n_mids; i++) {
-		const struct report_machine *m = report_machine(r->rp, mids[i]);
+		const struct store_machine *m = store_report_machine(r->rp, mids[i]);
 
 		sbuf_addf(&s, "%s%s", i ? ", " : "", m ? m->hostname : "?");
 	}
@@ -205,7 +205,7 @@ static int render_add_col(struct render *r, struct render_col **cols, size_t *n,
 	c->clock = clock;
 	c->machine_id = machine_id;
 	(*n)++;
-	if (!(c->run = report_run(r->rp, run_id, r->err, r->n_err)))
+	if (!(c->run = store_report_run(r->rp, run_id, r->err, r->n_err)))
 		return MC_EDB;
 	return render_col_load(r, c, suite);
 }
@@ -224,7 +224,7 @@ int render_cols(struct render *r, const struct tmpl_node *node, const char *key,
 
 	*out = NULL;
 	*out_n = 0;
-	if ((rc = report_backends(r->rp, &backends, r->err, r->n_err)) != 0)
+	if ((rc = store_report_backends(r->rp, &backends, r->err, r->n_err)) != 0)
 		return rc;
 	items = strdup(spec ? spec : "*");
 	if (!items)
@@ -273,12 +273,12 @@ int render_cols(struct render *r, const struct tmpl_node *node, const char *key,
 				const char *const *variants;
 				int64_t run_id;
 
-				if ((rc = report_pick_run(r->rp, mids[m], suite, fam[b], sc->pin_run,
+				if ((rc = store_report_pick_run(r->rp, mids[m], suite, fam[b], sc->pin_run,
 							  sc->commit, &run_id, r->err, r->n_err)) != 0)
 					goto fail;
 				if (!run_id)
 					continue;
-				if ((rc = report_variants(r->rp, run_id, suite, fam[b], clock, &variants,
+				if ((rc = store_report_variants(r->rp, run_id, suite, fam[b], clock, &variants,
 							  r->err, r->n_err)) != 0)
 					goto fail;
 				for (size_t v = 0; variants[v]; v++) {
@@ -299,7 +299,7 @@ int render_cols(struct render *r, const struct tmpl_node *node, const char *key,
 	for (size_t i = 0; i < n; i++)
 		multi_machine |= cols[i].machine_id != cols[0].machine_id;
 	for (size_t i = 0; i < n; i++) {
-		const struct report_machine *m = report_machine(r->rp, cols[i].machine_id);
+		const struct store_machine *m = store_report_machine(r->rp, cols[i].machine_id);
 
 		snprintf(cols[i].label, sizeof(cols[i].label), "%s%s%s%s%s%s", cols[i].backend,
 			 *cols[i].variant ? " (" : "", cols[i].variant, *cols[i].variant ? ")" : "",
@@ -315,7 +315,7 @@ fail:
 	return rc;
 }
 
-const struct report_result *render_find(const struct render_col *c, const char *bench)
+const struct store_result *render_find(const struct render_col *c, const char *bench)
 {
 	size_t lo = 0, hi = c->n;
 
@@ -340,7 +340,7 @@ void render_label_pair(struct render *r, struct render_col *a, struct render_col
 	if (a->machine_id == b->machine_id)
 		return;
 	for (int i = 0; i < 2; i++) {
-		const struct report_machine *m = report_machine(r->rp, both[i]->machine_id);
+		const struct store_machine *m = store_report_machine(r->rp, both[i]->machine_id);
 		size_t len = strlen(both[i]->label);
 
 		if (m && !strstr(both[i]->label, " @ "))

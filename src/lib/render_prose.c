@@ -45,7 +45,7 @@ int render_value_run(struct render *r, const union render_args *args,
 	const struct tmpl_node *node = a->node;
 	const char *suite = a->suite, *clock = a->clock, *bench = a->bench;
 	const char *spread = a->spread;
-	const struct report_result *res;
+	const struct store_result *res;
 	struct render_col *c = NULL;
 	enum render_metric m = a->metric;
 	double v;
@@ -67,14 +67,14 @@ int render_value_run(struct render *r, const union render_args *args,
 	if (m == RENDER_TIME && isfinite(v) && spread && strcmp(spread, "ci") == 0) {
 		char lo[UNITS_LEN], hi[UNITS_LEN];
 
-		units_time_as(res->ci_lo_ns, v, lo, sizeof(lo));
-		units_time_as(res->ci_hi_ns, v, hi, sizeof(hi));
+		units_time_as(res->stats.ci_lo, v, lo, sizeof(lo));
+		units_time_as(res->stats.ci_hi, v, hi, sizeof(hi));
 		sbuf_addf(&r->body, " (95%% CI %s\xe2\x80\x93%s)", lo, hi);
 	} else if (m == RENDER_TIME && isfinite(v) && spread && strcmp(spread, "cv") == 0 &&
-		   res->mean_ns > 0) {
+		   res->stats.mean > 0) {
 		char cv[UNITS_LEN];
 
-		units_pct(100 * res->stddev_ns / res->mean_ns, cv, sizeof(cv));
+		units_pct(100 * res->stats.stddev / res->stats.mean, cv, sizeof(cv));
 		sbuf_addf(&r->body, " (CV %s%%)", cv);
 	}
 	render_note_open(r);
@@ -96,7 +96,7 @@ out:
  * *out_missing (NULL when all are there). */
 struct render_pair {
 	const char *bench;
-	const struct report_result *a, *b;
+	const struct store_result *a, *b;
 };
 
 static int render_pairs(struct render *r, const struct tmpl_node *node, const char *pattern,
@@ -148,7 +148,7 @@ static int render_pairs(struct render *r, const struct tmpl_node *node, const ch
 static void render_missing_text(struct sbuf *s, const struct render_pair *p,
 				const struct render_col *ca, const struct render_col *cb)
 {
-	const struct report_result *res = p->a;
+	const struct store_result *res = p->a;
 	const struct render_col *c = ca;
 
 	if (isfinite(render_value(p->a, NULL, RENDER_TIME))) {
@@ -228,7 +228,7 @@ int render_ratio_run(struct render *r, const union render_args *args,
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++)
-		log_sum += log(pairs[i].a->median_ns / pairs[i].b->median_ns);
+		log_sum += log(pairs[i].a->stats.median / pairs[i].b->stats.median);
 	render_ratio_text(&r->body, exp(log_sum / (double)n), 1, ca->label, cb->label);
 	if (n > 1) {
 		/* Insert the aggregate's wording inside the parenthesis. */
@@ -398,7 +398,7 @@ int render_claim_run(struct render *r, const union render_args *args,
 		goto out;
 	}
 	for (size_t i = 0; i < cl.n; i++) {
-		double ta = pairs[i].a->median_ns, tb = pairs[i].b->median_ns, v;
+		double ta = pairs[i].a->stats.median, tb = pairs[i].b->stats.median, v;
 		int worse;
 
 		if (faster)

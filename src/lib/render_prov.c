@@ -73,7 +73,7 @@ static void prov_heading(struct sbuf *s, int level, const char *title)
 
 /* The number of a machine in the order the runs list them (1, 2, ...),
  * shown instead of its hostname and fingerprint under names=no. */
-static size_t prov_machine_no(const struct report_run **runs, size_t n, int64_t machine_id)
+static size_t prov_machine_no(const struct store_run **runs, size_t n, int64_t machine_id)
 {
 	size_t no = 0;
 
@@ -89,7 +89,7 @@ static size_t prov_machine_no(const struct report_run **runs, size_t n, int64_t 
 	return 0;
 }
 
-static void prov_machines(struct render *r, struct sbuf *s, const struct report_run **runs,
+static void prov_machines(struct render *r, struct sbuf *s, const struct store_run **runs,
 			  int level, int names)
 {
 	prov_heading(s, level, "Machines");
@@ -100,7 +100,7 @@ static void prov_machines(struct render *r, struct sbuf *s, const struct report_
 		sbuf_add(s, "| Machine | CPU | Cores / threads | Memory | OS | Kernel |\n"
 			 "|:--|:--|--:|--:|:--|:--|\n");
 	for (size_t i = 0; i < r->n_used; i++) {
-		const struct report_machine *m = report_machine(r->rp, runs[i]->machine_id);
+		const struct store_machine *m = store_report_machine(r->rp, runs[i]->machine_id);
 		int seen = 0;
 
 		for (size_t k = 0; k < i; k++)
@@ -124,7 +124,7 @@ static void prov_machines(struct render *r, struct sbuf *s, const struct report_
 	sbuf_addc(s, '\n');
 }
 
-static void prov_run_rows(struct render *r, struct sbuf *s, const struct report_run **runs,
+static void prov_run_rows(struct render *r, struct sbuf *s, const struct store_run **runs,
 			  int level, int names)
 {
 	prov_heading(s, level, "Runs");
@@ -132,8 +132,8 @@ static void prov_run_rows(struct render *r, struct sbuf *s, const struct report_
 		 "Timer | Results (ok) | Samples per result |\n"
 		 "|:--|:--|:--|:--|:--|:--|:--|:--|--:|--:|\n");
 	for (size_t i = 0; i < r->n_used; i++) {
-		const struct report_run *run = runs[i];
-		const struct report_machine *m = report_machine(r->rp, run->machine_id);
+		const struct store_run *run = runs[i];
+		const struct store_machine *m = store_report_machine(r->rp, run->machine_id);
 		char res[UNITS_LEN];
 
 		sbuf_addf(s, "| `%s`%s |", run->uuid, run->quick ? " (quick)" : "");
@@ -165,20 +165,20 @@ static void prov_run_rows(struct render *r, struct sbuf *s, const struct report_
 	sbuf_addc(s, '\n');
 }
 
-static int prov_devices(struct render *r, struct sbuf *s, const struct report_run **runs,
+static int prov_devices(struct render *r, struct sbuf *s, const struct store_run **runs,
 			int level)
 {
 	int any = 0, rc;
 
 	prov_heading(s, level, "Devices and peers");
 	for (size_t i = 0; i < r->n_used; i++) {
-		const struct report_device *devs;
+		const struct store_device *devs;
 		size_t n;
 
-		if ((rc = report_devices(r->rp, runs[i]->id, &devs, &n, r->err, r->n_err)) != 0)
+		if ((rc = store_report_devices(r->rp, runs[i]->id, &devs, &n, r->err, r->n_err)) != 0)
 			return rc;
 		for (size_t k = 0; k < n; k++) {
-			const struct report_device *d = &devs[k];
+			const struct store_device *d = &devs[k];
 
 			if (!any++)
 				sbuf_add(s, "| Run | Backend | Kind | Name | Vendor | Version | Driver | "
@@ -368,7 +368,7 @@ static int prov_is_name_key(const char *key)
 	return strcmp(last, "hostname") == 0 || strcmp(last, "fingerprint") == 0;
 }
 
-static int prov_software(struct render *r, struct sbuf *s, const struct report_run **runs,
+static int prov_software(struct render *r, struct sbuf *s, const struct store_run **runs,
 			 int level, int names)
 {
 	struct prov_table t;
@@ -431,7 +431,7 @@ static void prov_range(struct sbuf *s, int64_t lo, int64_t hi)
 		sbuf_addf(s, "%lld to %lld", (long long)lo, (long long)hi);
 }
 
-static void prov_methodology(struct render *r, struct sbuf *s, const struct report_run **runs,
+static void prov_methodology(struct render *r, struct sbuf *s, const struct store_run **runs,
 			     int level)
 {
 	double res_lo = INFINITY, res_hi = 0, ovh_lo = INFINITY, ovh_hi = 0;
@@ -543,7 +543,7 @@ int render_provenance_parse(struct render *r, const struct tmpl_node *node,
 
 int render_provenance_emit(struct render *r, const union render_args *a, struct sbuf *s)
 {
-	const struct report_run **runs = NULL;
+	const struct store_run **runs = NULL;
 	int level = a->provenance.level, rc;
 
 	if (!r->n_used) {
@@ -574,17 +574,17 @@ int render_rejected_parse(struct render *r, const struct tmpl_node *node,
 int render_rejected_emit(struct render *r, const union render_args *a, struct sbuf *s)
 {
 	const char *suite = a->rejected.suite;
-	const struct report_run **runs = NULL;
+	const struct store_run **runs = NULL;
 	size_t shown = 0;
 	int rc;
 
 	if ((rc = render_used_runs(r, &runs)) != 0)
 		return rc;
 	for (size_t i = 0; i < r->n_used; i++) {
-		const struct report_result *res;
+		const struct store_result *res;
 		size_t n;
 
-		if ((rc = report_rejected(r->rp, runs[i]->id, &res, &n, r->err, r->n_err)) != 0)
+		if ((rc = store_report_rejected(r->rp, runs[i]->id, &res, &n, r->err, r->n_err)) != 0)
 			break;
 		for (size_t k = 0; k < n; k++) {
 			if (suite && strcmp(res[k].suite, suite) != 0)

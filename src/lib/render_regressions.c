@@ -1,6 +1,6 @@
 /*
  * render_regressions.c - the {{regressions}} directive: the level shifts
- * that `mcreport regressions` finds (history_regressions: change points
+ * that `mcreport regressions` finds (regressions_find: change points
  * over the per-run medians of every series with enough runs), for the
  * machines in scope, as a table with the commits to bisect. It reads the
  * same data and code as the command, so the document and the command
@@ -13,8 +13,10 @@
 #include <string.h>
 
 #include "err.h"
-#include "history.h"
+#include "fmt.h"
 #include "mdesc.h"
+#include "regressions.h"
+#include "store_history.h"
 #include "units.h"
 
 #define ARROW "\xe2\x86\x92"
@@ -28,11 +30,11 @@ static void regressions_commit(struct sbuf *s, const char *commit)
 		sbuf_add(s, "unknown");
 }
 
-static void regressions_row(struct sbuf *s, const struct history_shift *h)
+static void regressions_row(struct sbuf *s, const struct regressions_shift *h)
 {
 	char pct[UNITS_LEN], before[UNITS_LEN], after[UNITS_LEN];
 
-	history_fmt_pct(h->change_pct, pct, sizeof(pct));
+	fmt_pct(h->change_pct, pct, sizeof(pct));
 	units_time(h->before_ns, before, sizeof(before));
 	units_time(h->after_ns, after, sizeof(after));
 	sbuf_add(s, "| ");
@@ -49,7 +51,7 @@ static void regressions_row(struct sbuf *s, const struct history_shift *h)
 	sbuf_addf(s, " | %s | `%.8s` (", h->clock, h->run_uuid);
 	mdesc_text(s, h->started_at);
 	sbuf_addf(s, "), run %zu of %zu | %s %s | %s " ARROW " %s | ", h->index + 1,
-		  h->n_runs, pct, h->direction == HISTORY_SLOWER ? "slower" : "faster",
+		  h->n_runs, pct, h->direction == STATS_SLOWER ? "slower" : "faster",
 		  before, after);
 	regressions_commit(s, h->good_commit);
 	sbuf_add(s, " .. ");
@@ -58,13 +60,14 @@ static void regressions_row(struct sbuf *s, const struct history_shift *h)
 }
 
 /* The shifts of one machine (by fingerprint) appended to rows; counts. */
-static int regressions_machine(struct render *r, const struct render_regressions_args *a,
-			       const struct report_machine *m, struct sbuf *rows,
+static int regressions_machine(struct render *r, struct store_history *h,
+			       const struct render_regressions_args *a,
+			       const struct store_machine *m, struct sbuf *rows,
 			       size_t *n_shifts, size_t *n_series)
 {
 	const struct tmpl_node *node = a->node;
-	struct history_rq q = { 0 };
-	struct history_shift *sh = NULL;
+	struct regressions_query q = { 0 };
+	struct regressions_shift *sh = NULL;
 	size_t n = 0, series = 0;
 	char msg[MC_ERRLEN];
 	int rc;
@@ -73,7 +76,7 @@ static int regressions_machine(struct render *r, const struct render_regressions
 	q.since = a->since;
 	q.machine = m->fingerprint;
 	q.threshold_pct = a->threshold;
-	rc = history_regressions(r->db, &q, &sh, &n, &series, msg, sizeof(msg));
+	rc = regressions_find(h, &q, &sh, &n, &series, msg, sizeof(msg));
 	if (rc == MC_EINVAL)
 		return render_error(r, node, "since", "%s", msg);
 	if (rc)
@@ -84,7 +87,7 @@ static int regressions_machine(struct render *r, const struct render_regressions
 	}
 	*n_shifts += n;
 	*n_series += series;
-	history_shifts_free(sh, n);
+	regressions_free(sh, n);
 	return rc;
 }
 
@@ -97,7 +100,7 @@ int render_regressions_parse(struct render *r, const struct tmpl_node *node,
 	a->node = node;
 	a->backend = tmpl_get(node, "backend", NULL);
 	a->since = tmpl_get(node, "since", NULL);
-	return render_number(r, node, "threshold", HISTORY_THRESHOLD_PCT, &a->threshold);
+	return render_number(r, node, "threshold", STATS_THRESHOLD_PCT, &a->threshold);
 }
 
 int render_regressions_run(struct render *r, const union render_args *args,
@@ -107,22 +110,26 @@ int render_regressions_run(struct render *r, const union render_args *args,
 	struct sbuf *s = &r->body, rows = SBUF_INIT;
 	size_t n_shifts = 0, n_series = 0, n_machines = sc->n_machines;
 	const int64_t *ids = sc->n_machines ? sc->machines : &r->default_machine;
+	struct store_history *h = NULL;
 	double threshold = a->threshold;
 	int rc = 0;
 
+	/* One view for every machine: each query is prepared once. */
+	if ((rc = store_history_open(r->st, &h, r->err, r->n_err)))
+		return rc;
 	if (!n_machines && r->default_machine)
 		n_machines = 1;
 	for (size_t i = 0; i < n_machines && !rc; i++) {
-		const struct report_machine *m = report_machine(r->rp, ids[i]);
+		const struct store_machine *m = store_report_machine(r->rp, ids[i]);
 
 		if (m)
-			rc = regressions_machine(r, a, m, &rows, &n_shifts, &n_series);
+			rc = regressions_machine(r, h, a, m, &rows, &n_shifts, &n_series);
 	}
 	if (rc)
 		goto out;
 	if (!n_shifts) {
 		sbuf_addf(s, "No level shift of %g%% or more in the %zu series with at least "
-			  "%d complete runs.\n", threshold, n_series, HISTORY_MIN_RUNS);
+			  "%d complete runs.\n", threshold, n_series, REGRESSIONS_MIN_RUNS);
 	} else {
 		sbuf_addf(s, "| Benchmark | Backend | Clock | First run at the new level | "
 			  "Change | Level before " ARROW " after | Bisect between |\n"
@@ -132,11 +139,12 @@ int render_regressions_run(struct render *r, const union render_args *args,
 			  "medians between shifts; a shift needs at least two runs on each "
 			  "side, so one noisy run cannot make one (`mcreport regressions` "
 			  "gives the same list; docs/history.md).\n", n_shifts,
-			  n_shifts == 1 ? "" : "s", threshold, n_series, HISTORY_MIN_RUNS);
+			  n_shifts == 1 ? "" : "s", threshold, n_series, REGRESSIONS_MIN_RUNS);
 	}
 	if (sbuf_failed(&rows))
 		rc = err_set(r->err, r->n_err, MC_ENOMEM, "out of memory while rendering.");
 out:
+	store_history_close(h);
 	sbuf_release(&rows);
 	return rc;
 }

@@ -29,17 +29,17 @@ static int scope_machine_has(struct render *r, int64_t machine_id, const char *s
 	int rc;
 
 	*out = 0;
-	if ((rc = report_suites(r->rp, &suites, r->err, r->n_err)) ||
-	    (rc = report_backends(r->rp, &backends, r->err, r->n_err)))
+	if ((rc = store_report_suites(r->rp, &suites, r->err, r->n_err)) ||
+	    (rc = store_report_backends(r->rp, &backends, r->err, r->n_err)))
 		return rc;
 	if (suite)
 		suites = one;
 	for (size_t i = 0; suites[i] && !*out; i++) {
 		for (size_t b = 0; backends[b] && !*out; b++) {
-			const struct report_device *dev;
+			const struct store_device *dev;
 			int64_t run_id;
 
-			if ((rc = report_pick_run(r->rp, machine_id, suites[i], backends[b], 0, NULL,
+			if ((rc = store_report_pick_run(r->rp, machine_id, suites[i], backends[b], 0, NULL,
 						  &run_id, r->err, r->n_err)) != 0)
 				return rc;
 			if (!run_id)
@@ -48,7 +48,7 @@ static int scope_machine_has(struct render *r, int64_t machine_id, const char *s
 				*out = 1;
 				break;
 			}
-			if ((rc = report_device(r->rp, run_id, backends[b], &dev, r->err,
+			if ((rc = store_report_device(r->rp, run_id, backends[b], &dev, r->err,
 						r->n_err)) != 0)
 				return rc;
 			*out = dev && ((dev->name && fnmatch(dev_glob, dev->name, 0) == 0) ||
@@ -59,7 +59,7 @@ static int scope_machine_has(struct render *r, int64_t machine_id, const char *s
 }
 
 /* "AMD EPYC, 2 cores" and so on: what a machine is, without its names. */
-static void scope_describe(struct sbuf *s, const struct report_machine *m)
+static void scope_describe(struct sbuf *s, const struct store_machine *m)
 {
 	mdesc_text(s, m->cpu_model && *m->cpu_model ? m->cpu_model : "unknown CPU");
 	if (m->cores > 0)
@@ -80,12 +80,12 @@ static int select_describe(struct render *r, const struct render_select_args *a,
 			   struct render_scope *out)
 {
 	const struct tmpl_node *node = a->node;
-	const struct report_machine *ms;
+	const struct store_machine *ms;
 	const char *key = a->device ? "device" : a->cpu ? "cpu" : "cores";
 	size_t n_ms, kept = 0;
 	int rc;
 
-	if ((rc = report_machines(r->rp, &ms, &n_ms, r->err, r->n_err)) != 0)
+	if ((rc = store_report_machines(r->rp, &ms, &n_ms, r->err, r->n_err)) != 0)
 		return rc;
 	if (!a->machine) {
 		out->n_machines = 0;
@@ -93,7 +93,7 @@ static int select_describe(struct render *r, const struct render_select_args *a,
 			out->machines[out->n_machines++] = ms[i].id;
 	}
 	for (size_t k = 0; k < out->n_machines; k++) {
-		const struct report_machine *m = report_machine(r->rp, out->machines[k]);
+		const struct store_machine *m = store_report_machine(r->rp, out->machines[k]);
 		int hit = m != NULL;
 
 		if (hit && a->cpu)
@@ -182,16 +182,13 @@ static int select_scope(struct render *r, const struct render_select_args *a,
 					    machine);
 	}
 	if (run) {
-		const struct report_run *rn;
+		const struct store_run *rn;
+		int64_t run_id;
 
-		if ((rc = report_find_run(r->rp, run, &rn, r->err, r->n_err)) != 0)
+		if ((rc = store_run_resolve(r->st, run, 0, &run_id, r->err, r->n_err)) != 0)
 			return rc == MC_EINVAL ? render_error(r, node, "run", "%s", r->err) : rc;
-		if (!rn)
-			return render_error(r, node, "run", "no run '%s' in the db", run);
-		if (strcmp(rn->status, "complete") != 0)
-			return render_error(r, node, "run",
-					    "run %.8s is %s, not complete: only complete runs are reported",
-					    rn->uuid, rn->status);
+		if (!(rn = store_report_run(r->rp, run_id, r->err, r->n_err)))
+			return MC_EDB;
 		out->pin_run = rn->id;
 		out->machines[0] = rn->machine_id;
 		out->n_machines = 1;
@@ -199,7 +196,7 @@ static int select_scope(struct render *r, const struct render_select_args *a,
 	if (commit) {
 		int found;
 
-		if ((rc = report_has_commit(r->rp, commit, &found, r->err, r->n_err)) != 0)
+		if ((rc = store_report_has_commit(r->rp, commit, &found, r->err, r->n_err)) != 0)
 			return rc;
 		if (!found)
 			return render_error(r, node, "commit",
@@ -254,12 +251,12 @@ int render_each_parse(struct render *r, const struct tmpl_node *node,
 static int each_machines(struct render *r, const struct render_scope *outer,
 			 struct render_scope *out, size_t *out_n)
 {
-	const struct report_machine *ms;
+	const struct store_machine *ms;
 	size_t n_ms;
 	int rc, has;
 
 	*out_n = 0;
-	if ((rc = report_machines(r->rp, &ms, &n_ms, r->err, r->n_err)) != 0)
+	if ((rc = store_report_machines(r->rp, &ms, &n_ms, r->err, r->n_err)) != 0)
 		return rc;
 	for (size_t i = 0; i < n_ms; i++) {
 		int in = !outer->n_machines;
@@ -311,7 +308,7 @@ int render_each_enter(struct render *r, const union render_args *args,
 		      const struct render_scope *outer, struct render_scope **out_scopes,
 		      size_t *out_n)
 {
-	const struct report_machine *ms;
+	const struct store_machine *ms;
 	const char *const *suites;
 	struct render_scope *scopes;
 	size_t n_ms, n_suites = 0, max;
@@ -319,8 +316,8 @@ int render_each_enter(struct render *r, const union render_args *args,
 
 	*out_scopes = NULL;
 	*out_n = 0;
-	if ((rc = report_machines(r->rp, &ms, &n_ms, r->err, r->n_err)) ||
-	    (rc = report_suites(r->rp, &suites, r->err, r->n_err)))
+	if ((rc = store_report_machines(r->rp, &ms, &n_ms, r->err, r->n_err)) ||
+	    (rc = store_report_suites(r->rp, &suites, r->err, r->n_err)))
 		return rc;
 	while (suites[n_suites])
 		n_suites++;
@@ -367,14 +364,14 @@ int render_this_run(struct render *r, const union render_args *args,
 		    const struct render_scope *sc)
 {
 	const struct render_this_args *a = &args->this_;
-	const struct report_machine *m;
+	const struct store_machine *m;
 
 	(void)sc;
 	if (a->what == RENDER_EACH_SUITE) {
 		mdesc_text(&r->body, a->suite);
 		return 0;
 	}
-	if (!(m = report_machine(r->rp, a->machine)))
+	if (!(m = store_report_machine(r->rp, a->machine)))
 		return err_set(r->err, r->n_err, MC_EDB, "machine %lld vanished from the db.",
 			       (long long)a->machine);
 	scope_describe(&r->body, m);

@@ -26,14 +26,14 @@
 
 /* An ok result of a column with its parsed params. */
 struct suspicious_point {
-	const struct report_result *res;
+	const struct store_result *res;
 	cJSON *params;               /* NULL: not a JSON object, never paired */
 };
 
 static int suspicious_point_cmp(const void *a, const void *b)
 {
-	const struct report_result *x = ((const struct suspicious_point *)a)->res;
-	const struct report_result *y = ((const struct suspicious_point *)b)->res;
+	const struct store_result *x = ((const struct suspicious_point *)a)->res;
+	const struct store_result *y = ((const struct suspicious_point *)b)->res;
 	int d = strcmp(x->kernel, y->kernel);
 
 	if (!d)
@@ -66,7 +66,7 @@ static const char *suspicious_one_diff(const cJSON *a, const cJSON *b)
 
 /* The work of a pair: FLOPs when both count some, else compulsory bytes
  * when both count some. 0 when the pair has no common measure of work. */
-static int suspicious_work(const struct report_result *a, const struct report_result *b,
+static int suspicious_work(const struct store_result *a, const struct store_result *b,
 			   double *out_a, double *out_b)
 {
 	if (a->flops > 0 && b->flops > 0) {
@@ -150,7 +150,7 @@ static int suspicious_col(struct render *r, const char *suite, const struct rend
 	if (!pts)
 		return err_set(r->err, r->n_err, MC_ENOMEM, "out of memory while rendering.");
 	for (size_t i = 0; i < c->n; i++) {
-		const struct report_result *res = c->by_bench[i];
+		const struct store_result *res = c->by_bench[i];
 		cJSON *p;
 
 		if (!isfinite(render_value(res, NULL, RENDER_TIME)))
@@ -182,7 +182,7 @@ static int suspicious_col(struct render *r, const char *suite, const struct rend
 			} else {
 				w = wb / wa;
 			}
-			t = b->res->median_ns / a->res->median_ns;
+			t = b->res->stats.median / a->res->stats.median;
 			if (!(w >= SUSPICIOUS_MIN_WORK) || !(t < SUSPICIOUS_MAX_TIME))
 				continue;
 			if ((rc = suspicious_row(rows, suite, c, a, b, key, w, t)) != 0) {
@@ -264,7 +264,7 @@ int render_suspicious_run(struct render *r, const union render_args *a,
 	if (suite) {
 		one[0] = suite;
 		suites = one;
-	} else if ((rc = report_suites(r->rp, &suites, r->err, r->n_err)) != 0) {
+	} else if ((rc = store_report_suites(r->rp, &suites, r->err, r->n_err)) != 0) {
 		return rc;
 	}
 	for (size_t i = 0; suites[i] && !rc; i++)

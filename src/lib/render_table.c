@@ -45,7 +45,7 @@ struct table {
 };
 
 /* Time with its spread: "1.23 ms [1.20–1.25]" / "1.23 ms ±1.5%". */
-static void table_time(struct sbuf *s, const struct report_result *res,
+static void table_time(struct sbuf *s, const struct store_result *res,
 		       enum table_spread spread)
 {
 	double t = render_value(res, NULL, RENDER_TIME);
@@ -60,12 +60,12 @@ static void table_time(struct sbuf *s, const struct report_result *res,
 		return;
 	}
 	render_value_text(s, t, RENDER_TIME);
-	if (spread == SPREAD_CI && isfinite(res->ci_lo_ns) && isfinite(res->ci_hi_ns)) {
-		units_time_as(res->ci_lo_ns, t, lo, sizeof(lo));
-		units_time_as(res->ci_hi_ns, t, hi, sizeof(hi));
+	if (spread == SPREAD_CI && isfinite(res->stats.ci_lo) && isfinite(res->stats.ci_hi)) {
+		units_time_as(res->stats.ci_lo, t, lo, sizeof(lo));
+		units_time_as(res->stats.ci_hi, t, hi, sizeof(hi));
 		sbuf_addf(s, " [%s" EN_DASH "%s]", lo, hi);
-	} else if (spread == SPREAD_CV && res->mean_ns > 0 && isfinite(res->stddev_ns)) {
-		units_pct(100 * res->stddev_ns / res->mean_ns, lo, sizeof(lo));
+	} else if (spread == SPREAD_CV && res->stats.mean > 0 && isfinite(res->stats.stddev)) {
+		units_pct(100 * res->stats.stddev / res->stats.mean, lo, sizeof(lo));
 		sbuf_addf(s, " \xc2\xb1%s%%", lo);
 	}
 }
@@ -73,8 +73,8 @@ static void table_time(struct sbuf *s, const struct report_result *res,
 /* GB/s or GFLOP/s for auto: GFLOP/s when the benchmark's arithmetic
  * intensity lies above the device's ridge point (10 flop/byte without
  * measured peaks). */
-static enum render_metric table_auto_metric(const struct report_result *res,
-					    const struct report_device *dev)
+static enum render_metric table_auto_metric(const struct store_result *res,
+					    const struct store_device *dev)
 {
 	double ridge = 10;
 
@@ -88,8 +88,8 @@ static enum render_metric table_auto_metric(const struct report_result *res,
 /* Throughput with the share of the device's measured peak: "45.1 GB/s (62%)",
  * with peak == PEAK_BEST also at the best sample: "45.1 GB/s (62%; best 71%)";
  * without the unit when the column header gives it. */
-static void table_rate(struct sbuf *s, const struct report_result *res,
-		       const struct report_device *dev, enum render_metric m, int peak,
+static void table_rate(struct sbuf *s, const struct store_result *res,
+		       const struct store_device *dev, enum render_metric m, int peak,
 		       int with_unit)
 {
 	double v, pct;
@@ -399,7 +399,7 @@ int render_table_run(struct render *r, const union render_args *args,
 		sbuf_add(s, " |");
 		for (size_t i = 0; i < tb.n_cols; i++) {
 			const struct render_col *c = &tb.cols[i];
-			const struct report_result *res = render_find(c, tb.rows[k]);
+			const struct store_result *res = render_find(c, tb.rows[k]);
 
 			sbuf_addc(s, ' ');
 			if (tb.metric == RENDER_TIME)
@@ -426,8 +426,8 @@ int render_table_run(struct render *r, const union render_args *args,
 		for (size_t i = 0; i < tb.n_ratios; i++) {
 			const struct render_col *ca = &tb.ratio_cols[tb.ratios[i].a];
 			const struct render_col *cb = &tb.ratio_cols[tb.ratios[i].b];
-			const struct report_result *ra = render_find(ca, tb.rows[k]);
-			const struct report_result *rb = render_find(cb, tb.rows[k]);
+			const struct store_result *ra = render_find(ca, tb.rows[k]);
+			const struct store_result *rb = render_find(cb, tb.rows[k]);
 			double ta = render_value(ra, NULL, RENDER_TIME);
 			double tbv = render_value(rb, NULL, RENDER_TIME);
 

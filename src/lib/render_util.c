@@ -87,7 +87,7 @@ int render_use_run(struct render *r, int64_t run_id)
 }
 
 int render_use_cell(struct render *r, const struct render_col *c,
-		    const struct report_result *res)
+		    const struct store_result *res)
 {
 	if (res && strcmp(res->status, "ok") == 0) {
 		if (!r->min_samples || res->n_samples < r->min_samples)
@@ -134,7 +134,7 @@ int render_suite(struct render *r, const struct tmpl_node *node,
 		return 0;
 	}
 	*out = suite;
-	if ((rc = report_suites(r->rp, &suites, r->err, r->n_err)) != 0)
+	if ((rc = store_report_suites(r->rp, &suites, r->err, r->n_err)) != 0)
 		return rc;
 	for (size_t i = 0; suites[i]; i++)
 		if (strcmp(suites[i], suite) == 0)
@@ -256,7 +256,7 @@ int render_number(struct render *r, const struct tmpl_node *node, const char *ke
 int render_known_bench(struct render *r, const struct tmpl_node *node,
 			      const char *suite, const char *bench)
 {
-	int found, rc = report_has_benchmark(r->rp, suite, bench, &found, r->err, r->n_err);
+	int found, rc = store_report_has_benchmark(r->rp, suite, bench, &found, r->err, r->n_err);
 
 	if (rc)
 		return rc;
@@ -352,7 +352,7 @@ int render_rows(struct render *r, const struct tmpl_node *node, const char *patt
 
 /* ---------------------------------------------------------------- numbers */
 
-double render_value(const struct report_result *res, const struct report_device *dev,
+double render_value(const struct store_result *res, const struct store_device *dev,
 		    enum render_metric m)
 {
 	double t;
@@ -361,7 +361,7 @@ double render_value(const struct report_result *res, const struct report_device 
 		return NAN;
 	if (m == RENDER_SAMPLES)
 		return (double)res->n_samples;
-	t = render_metric_is_best(m) ? res->min_ns : res->median_ns;
+	t = render_metric_is_best(m) ? res->stats.min : res->stats.median;
 	if (!(t > 0))
 		return NAN;
 	switch (m) {
@@ -473,7 +473,7 @@ void render_sources(struct sbuf *s, const struct render_col *cols, size_t n_cols
 				sbuf_add(s, ", ");
 			mdesc_text(s, cols[k].label);
 			for (size_t j = 0; j < n_rows; j++) {
-				const struct report_result *res = render_find(&cols[k], rows[j]);
+				const struct store_result *res = render_find(&cols[k], rows[j]);
 
 				if (!res || strcmp(res->status, "ok") != 0)
 					continue;
@@ -504,7 +504,7 @@ void render_note_open(struct render *r)
 }
 
 void render_note_cell(struct sbuf *s, const struct render_col *c,
-			     const struct report_result *res, enum render_metric m)
+			     const struct store_result *res, enum render_metric m)
 {
 	mdesc_text(s, c->label);
 	sbuf_addf(s, " from run `%.8s` (", c->run->uuid);
@@ -519,21 +519,21 @@ void render_note_cell(struct sbuf *s, const struct render_col *c,
 
 static int render_run_cmp(const void *a, const void *b)
 {
-	const struct report_run *x = *(const struct report_run *const *)a;
-	const struct report_run *y = *(const struct report_run *const *)b;
+	const struct store_run *x = *(const struct store_run *const *)a;
+	const struct store_run *y = *(const struct store_run *const *)b;
 	int d = strcmp(x->started_at, y->started_at);
 
 	return d ? d : x->id < y->id ? -1 : x->id > y->id;
 }
 
-int render_used_runs(struct render *r, const struct report_run ***out)
+int render_used_runs(struct render *r, const struct store_run ***out)
 {
-	const struct report_run **runs = malloc((r->n_used ? r->n_used : 1) * sizeof(*runs));
+	const struct store_run **runs = malloc((r->n_used ? r->n_used : 1) * sizeof(*runs));
 
 	if (!runs)
 		return render_oom(r);
 	for (size_t i = 0; i < r->n_used; i++) {
-		if (!(runs[i] = report_run(r->rp, r->used[i], r->err, r->n_err))) {
+		if (!(runs[i] = store_report_run(r->rp, r->used[i], r->err, r->n_err))) {
 			free(runs);
 			return MC_EDB;
 		}

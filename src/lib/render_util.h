@@ -14,7 +14,7 @@
 
 #include "chart.h"
 #include "render.h"
-#include "report.h"
+#include "store_report.h"
 #include "sbuf.h"
 #include "tmpl.h"
 
@@ -36,9 +36,9 @@ struct render_scope {
 struct render_col {
 	const char *backend, *variant, *clock;   /* owned by the report / template */
 	int64_t machine_id;
-	const struct report_run *run;
-	const struct report_device *dev;         /* NULL: no device row */
-	const struct report_result **by_bench;   /* sorted by benchmark name */
+	const struct store_run *run;
+	const struct store_device *dev;         /* NULL: no device row */
+	const struct store_result **by_bench;   /* sorted by benchmark name */
 	size_t n;
 	char label[192];                         /* for display, not escaped */
 };
@@ -62,10 +62,10 @@ struct render_deferred;   /* the engine's (render.c) */
 
 struct render {
 	const struct render_opts *o;
-	sqlite3 *db;                  /* read only; for the history queries */
+	struct store *st;             /* read only */
 	struct tmpl *t;
 	const struct tmpl_spec *specs; /* the vocabulary t was parsed with (render.c) */
-	struct report *rp;
+	struct store_report *rp;
 	struct chart_batch *charts;
 	struct sbuf body, notes, problems;
 	size_t n_notes, n_problems;
@@ -98,10 +98,10 @@ int render_oom(struct render *r);
 /* Marks a run as used (listed in the header and provenance). */
 int render_use_run(struct render *r, int64_t run_id);
 /* The runs used, oldest first (free the array, not the runs). */
-int render_used_runs(struct render *r, const struct report_run ***out);
+int render_used_runs(struct render *r, const struct store_run ***out);
 /* Marks a column's cell as shown: its run, sample counts and clock. */
 int render_use_cell(struct render *r, const struct render_col *c,
-		    const struct report_result *res);
+		    const struct store_result *res);
 
 /* The suite argument, checked against the db; "*" is the suite of the
  * enclosing {{each suite}} (an error outside one). */
@@ -163,7 +163,7 @@ int render_machine(struct render *r, const struct tmpl_node *node, const char *k
 void render_label_pair(struct render *r, struct render_col *a, struct render_col *b);
 
 /* The result of a column for a benchmark, or NULL. */
-const struct report_result *render_find(const struct render_col *c, const char *bench);
+const struct store_result *render_find(const struct render_col *c, const char *bench);
 
 /* Benchmarks of the columns (union) matching the glob pattern (NULL: all),
  * in natural order ("rows=64" before "rows=1024"). Free the array (not the
@@ -176,7 +176,7 @@ int render_rows(struct render *r, const struct tmpl_node *node, const char *patt
 int render_natural_cmp(const char *a, const char *b);
 
 /* The metric's value for a result ('ok' only; NaN when it has none). */
-double render_value(const struct report_result *res, const struct report_device *dev,
+double render_value(const struct store_result *res, const struct store_device *dev,
 		    enum render_metric m);
 /* Appends a value of metric m with its unit: "1.23 ms", "45.1 GB/s",
  * "62% of peak", "10 samples". */
@@ -195,7 +195,7 @@ void render_note_open(struct render *r);
  * footnote; "best of" when the value came from the fastest sample (m a
  * *_BEST_PCT). */
 void render_note_cell(struct sbuf *s, const struct render_col *c,
-		      const struct report_result *res, enum render_metric m);
+		      const struct store_result *res, enum render_metric m);
 
 /* Appends s as `code` when it can be, else as escaped text. */
 void render_code(struct sbuf *s, const char *text);

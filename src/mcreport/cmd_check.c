@@ -13,7 +13,7 @@
 
 #include "cmd.h"
 #include "err.h"
-#include "export.h"
+#include "store_export.h"
 #include "linediff.h"
 #include "render.h"
 #include "sbuf.h"
@@ -145,7 +145,7 @@ static int check_rebuild_db(const char *db_path, const char *doc_file)
 	for (size_t i = 0; i < g.gl_pathc && !rc; i++) {
 		int imported = 0;
 
-		if (export_import_file(st, g.gl_pathv[i], &imported, NULL, err, sizeof(err)) != 0) {
+		if (store_import_file(st, g.gl_pathv[i], &imported, NULL, err, sizeof(err)) != 0) {
 			fprintf(stderr, "mcreport check: cannot rebuild %s: %s\n", db_path, err);
 			rc = 1;
 		}
@@ -204,7 +204,7 @@ int cmd_check(int argc, char **argv, struct cmd_ctx *ctx)
 	}
 	rc = store_open(db_path, STORE_READ, &st, err, sizeof(err));
 	if (rc == 0)
-		rc = render_document(store_db(st), &o.r, &out, err, sizeof(err));
+		rc = render_document(st, &o.r, &out, err, sizeof(err));
 	if (rc) {
 		if (rc == MC_ECLAIM && out.problems)
 			fputs(out.problems, stderr);

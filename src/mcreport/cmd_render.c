@@ -93,7 +93,7 @@ int cmd_render(int argc, char **argv, struct cmd_ctx *ctx)
 		return 2;
 	rc = store_open(ctx->db_path, STORE_READ, &st, err, sizeof(err));
 	if (rc == 0)
-		rc = render_document(store_db(st), &o.r, &out, err, sizeof(err));
+		rc = render_document(st, &o.r, &out, err, sizeof(err));
 	if (rc == MC_ECLAIM && out.problems)
 		fputs(out.problems, stderr);
 	if (rc) {

@@ -90,7 +90,7 @@ static int render(struct store *st, const char *tmpl, const char *db_label, int 
 {
 	struct render_opts o = { tmpl, db_label, "reports", charts_out, no_charts, NULL };
 
-	return render_document(store_db(st), &o, out, err, MC_ERRLEN);
+	return render_document(st, &o, out, err, MC_ERRLEN);
 }
 
 /* Compares doc with the golden file, or rewrites it when asked to. */
