@@ -54,7 +54,8 @@ endif
 LIB_SRC  := $(wildcard src/lib/*.c src/backend/*.c kernels/ref/*.c kernels/cpu/*.c)
 MIG_SQL  := $(sort $(wildcard db/migrations/*.sql))
 CL_SRC   := $(sort $(wildcard kernels/opencl/*.cl))
-GEN_SRC  := $(BUILD)/gen/migrations.c $(BUILD)/gen/clsource.c
+TMPL_SRC := templates/default.md.in
+GEN_SRC  := $(BUILD)/gen/migrations.c $(BUILD)/gen/clsource.c $(BUILD)/gen/templates.c
 LIB_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC)) $(GEN_SRC:.c=.o)
 BENCH_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard src/mcbench/*.c))
 REPORT_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard src/mcreport/*.c))
@@ -85,14 +86,18 @@ $(BUILD)/%.o: %.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-# Migrations and OpenCL sources are compiled into the binaries so an installed
-# mcbench needs no data files to open a db or build its kernels.
+# Migrations, OpenCL sources and the default template are compiled into the
+# binaries so an installed mcbench needs no data files to open a db or build
+# its kernels, and `mcreport` renders any db without a template file.
 $(BUILD)/gen/migrations.c: $(MIG_SQL) scripts/embed.sh
 	@mkdir -p $(@D)
 	$(Q)sh scripts/embed.sh migrations $(MIG_SQL) > $@
 $(BUILD)/gen/clsource.c: $(CL_SRC) scripts/embed.sh
 	@mkdir -p $(@D)
 	$(Q)sh scripts/embed.sh clsource $(CL_SRC) > $@
+$(BUILD)/gen/templates.c: $(TMPL_SRC) scripts/embed.sh
+	@mkdir -p $(@D)
+	$(Q)sh scripts/embed.sh templates $(TMPL_SRC) > $@
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -123,7 +128,8 @@ publish: all
 doc: all
 	$(Q)rm -f $(DOC_DB) $(DOC_DB)-wal $(DOC_DB)-shm
 	$(Q)./bin/mcbench import --db $(DOC_DB) db/runs/*.json >/dev/null
-	$(Q)./bin/mcreport --db $(DOC_DB) > BENCHMARKS.md.tmp && mv BENCHMARKS.md.tmp BENCHMARKS.md
+	$(Q)./bin/mcreport --db $(DOC_DB) --template templates/BENCHMARKS.md.in > BENCHMARKS.md.tmp && \
+	    mv BENCHMARKS.md.tmp BENCHMARKS.md
 	@echo "BENCHMARKS.md rendered from $$(ls db/runs/*.json | wc -l) run(s) in db/runs/"
 
 # ---------------------------------------------------------------- tests

@@ -3,7 +3,8 @@
  *
  * The db migrations (db/migrations/NNNN_*.sql) and the OpenCL kernel sources
  * (kernels/opencl/NAME.cl) are embedded so that an installed binary needs no
- * data files. Both tables are sorted by file name and end with a NULL name.
+ * data files; so is mcreport's default template (templates/default.md.in).
+ * The tables are sorted by file name and end with a NULL name.
  */
 #ifndef MC_EMBED_H
 #define MC_EMBED_H
@@ -18,5 +19,7 @@ extern const struct embed_file migrations[];
 extern const size_t migrations_count;
 extern const struct embed_file clsource[];
 extern const size_t clsource_count;
+extern const struct embed_file templates[];
+extern const size_t templates_count;
 
 #endif

@@ -17,10 +17,8 @@
 #include <stddef.h>
 #include "store.h"
 
-struct store;
-
 struct render_opts {
-	const char *template_path;  /* template file to read */
+	const char *template_path;  /* template file to read; NULL: the built-in one */
 	const char *db_label;       /* db path as written in the header */
 	const char *charts_link;    /* directory charts are linked under, relative to the document */
 	const char *charts_out;     /* directory SVG files are written to; NULL: charts_link */
@@ -37,13 +35,17 @@ struct render_out {
 				     * "FILE:LINE:COL: ..." line each; NULL if none */
 };
 
+/* The built-in template (templates/default.md.in, compiled in): shows
+ * whatever the db holds, per machine and suite, naming no machine. */
+#define RENDER_BUILTIN_TEMPLATE "default.md.in"
+
 /* The directory charts are linked under when none is given. */
 #define RENDER_DEFAULT_CHARTS "reports"
 
 /* The command line that reproduces a render with o, as the header shows it. */
 void render_command(const struct render_opts *o, char *out, size_t n_out);
 
-/* Renders o->template_path against st (read only; not owned). On success
+/* Renders o->template_path (the built-in template when NULL) against db (read only; not owned). On success
  * *out owns the document and chart names (render_out_free), and the charts
  * are written under o->charts_out (created when missing) unless
  * o->no_charts. Errors:

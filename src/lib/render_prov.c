@@ -4,7 +4,7 @@
  * and the results those runs rejected. Rendered after the rest of the
  * document, since they cover every run used anywhere in it.
  */
-#include "render_int.h"
+#include "render_dir.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -71,12 +71,34 @@ static void prov_heading(struct sbuf *s, int level, const char *title)
 	sbuf_addf(s, "%.*s %s\n\n", level, "######", title);
 }
 
+/* The number of a machine in the order the runs list them (1, 2, ...),
+ * shown instead of its hostname and fingerprint under names=no. */
+static size_t prov_machine_no(const struct store_run **runs, size_t n, int64_t machine_id)
+{
+	size_t no = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int seen = 0;
+
+		for (size_t k = 0; k < i; k++)
+			seen |= runs[k]->machine_id == runs[i]->machine_id;
+		no += !seen;
+		if (runs[i]->machine_id == machine_id)
+			return no;
+	}
+	return 0;
+}
+
 static void prov_machines(struct render *r, struct sbuf *s, const struct store_run **runs,
-			  int level)
+			  int level, int names)
 {
 	prov_heading(s, level, "Machines");
-	sbuf_add(s, "| Machine | Fingerprint | CPU | Cores / threads | Memory | OS | Kernel |\n"
-		 "|:--|:--|:--|--:|--:|:--|:--|\n");
+	if (names)
+		sbuf_add(s, "| Machine | Fingerprint | CPU | Cores / threads | Memory | OS | Kernel |\n"
+			 "|:--|:--|:--|--:|--:|:--|:--|\n");
+	else
+		sbuf_add(s, "| Machine | CPU | Cores / threads | Memory | OS | Kernel |\n"
+			 "|:--|:--|--:|--:|:--|:--|\n");
 	for (size_t i = 0; i < r->n_used; i++) {
 		const struct store_machine *m = store_report_machine(r->rp, runs[i]->machine_id);
 		int seen = 0;
@@ -86,8 +108,12 @@ static void prov_machines(struct render *r, struct sbuf *s, const struct store_r
 		if (seen || !m)
 			continue;
 		sbuf_addc(s, '|');
-		prov_cell(s, m->hostname);
-		sbuf_addf(s, " `%.12s` |", m->fingerprint);
+		if (names) {
+			prov_cell(s, m->hostname);
+			sbuf_addf(s, " `%.12s` |", m->fingerprint);
+		} else {
+			sbuf_addf(s, " machine %zu |", prov_machine_no(runs, r->n_used, m->id));
+		}
 		prov_cell(s, m->cpu_model);
 		sbuf_addf(s, " %lld / %lld |", (long long)m->cores, (long long)m->threads);
 		prov_bytes(s, m->mem_bytes);
@@ -99,7 +125,7 @@ static void prov_machines(struct render *r, struct sbuf *s, const struct store_r
 }
 
 static void prov_run_rows(struct render *r, struct sbuf *s, const struct store_run **runs,
-			  int level)
+			  int level, int names)
 {
 	prov_heading(s, level, "Runs");
 	sbuf_add(s, "| Run | Machine | Started (UTC) | Ended (UTC) | Commit | Compiler | Flags | "
@@ -111,7 +137,11 @@ static void prov_run_rows(struct render *r, struct sbuf *s, const struct store_r
 		char res[UNITS_LEN];
 
 		sbuf_addf(s, "| `%s`%s |", run->uuid, run->quick ? " (quick)" : "");
-		prov_cell(s, m ? m->hostname : NULL);
+		if (names)
+			prov_cell(s, m ? m->hostname : NULL);
+		else
+			sbuf_addf(s, " machine %zu |",
+				  prov_machine_no(runs, r->n_used, run->machine_id));
 		prov_cell(s, run->started_at);
 		prov_cell(s, run->ended_at);
 		if (run->git_commit)
@@ -329,8 +359,17 @@ static void prov_flatten(struct prov_table *t, const cJSON *j, const char *prefi
 	}
 }
 
+/* Whether a provenance key names the machine (left out under names=no). */
+static int prov_is_name_key(const char *key)
+{
+	const char *last = strrchr(key, '.');
+
+	last = last ? last + 1 : key;
+	return strcmp(last, "hostname") == 0 || strcmp(last, "fingerprint") == 0;
+}
+
 static int prov_software(struct render *r, struct sbuf *s, const struct store_run **runs,
-			 int level)
+			 int level, int names)
 {
 	struct prov_table t;
 
@@ -360,6 +399,8 @@ static int prov_software(struct render *r, struct sbuf *s, const struct store_ru
 		for (size_t k = 0; k < t.keys[i].n_values; k++) {
 			const struct prov_value *v = &t.keys[i].values[k];
 
+			if (!names && prov_is_name_key(t.keys[i].key))
+				break;
 			sbuf_addc(s, '|');
 			if (k)   /* the same key, another value: leave the key cell blank */
 				sbuf_add(s, " |");
@@ -480,41 +521,63 @@ static void prov_methodology(struct render *r, struct sbuf *s, const struct stor
 	sbuf_add(s, ".\n\n");
 }
 
-int render_provenance(struct render *r, const struct tmpl_node *node, struct sbuf *s)
+int render_provenance_parse(struct render *r, const struct tmpl_node *node,
+			    const struct render_scope *sc, union render_args *out)
 {
+	static const char *const yes_no[] = { "no", "yes", NULL };
 	const char *h = tmpl_get(node, "heading", NULL);
-	const struct store_run **runs = NULL;
-	int level = 3, rc;
+	int rc;
 
+	(void)sc;
+	out->provenance.node = node;
+	out->provenance.level = 3;
+	if ((rc = render_choice(r, node, "names", yes_no, 1, &out->provenance.names)) != 0)
+		return rc;
 	if (h) {
 		if (strlen(h) != 1 || h[0] < '1' || h[0] > '6')
 			return render_error(r, node, "heading", "heading must be a level from 1 to 6");
-		level = h[0] - '0';
+		out->provenance.level = h[0] - '0';
 	}
+	return 0;
+}
+
+int render_provenance_emit(struct render *r, const union render_args *a, struct sbuf *s)
+{
+	const struct store_run **runs = NULL;
+	int level = a->provenance.level, rc;
+
 	if (!r->n_used) {
 		sbuf_add(s, "No run's data is shown, so there is no provenance to give.\n");
 		return 0;
 	}
 	if ((rc = render_used_runs(r, &runs)) != 0)
 		return rc;
-	prov_machines(r, s, runs, level);
-	prov_run_rows(r, s, runs, level);
+	prov_machines(r, s, runs, level, a->provenance.names);
+	prov_run_rows(r, s, runs, level, a->provenance.names);
 	if ((rc = prov_devices(r, s, runs, level)) == 0 &&
-	    (rc = prov_software(r, s, runs, level)) == 0)
+	    (rc = prov_software(r, s, runs, level, a->provenance.names)) == 0)
 		prov_methodology(r, s, runs, level);
 	free(runs);
 	return rc;
 }
 
-int render_rejected(struct render *r, const struct tmpl_node *node, struct sbuf *s)
+int render_rejected_parse(struct render *r, const struct tmpl_node *node,
+			  const struct render_scope *sc, union render_args *out)
 {
-	const char *suite = tmpl_get(node, "suite", NULL);
+	out->rejected.node = node;
+	out->rejected.suite = NULL;
+	if (tmpl_get(node, "suite", NULL))
+		return render_suite(r, node, sc, &out->rejected.suite);
+	return 0;
+}
+
+int render_rejected_emit(struct render *r, const union render_args *a, struct sbuf *s)
+{
+	const char *suite = a->rejected.suite;
 	const struct store_run **runs = NULL;
 	size_t shown = 0;
 	int rc;
 
-	if (suite && (rc = render_suite(r, node, &suite)) != 0)
-		return rc;
 	if ((rc = render_used_runs(r, &runs)) != 0)
 		return rc;
 	for (size_t i = 0; i < r->n_used; i++) {

@@ -6,7 +6,7 @@
  * same data and code as the command, so the document and the command
  * cannot disagree.
  */
-#include "render_int.h"
+#include "render_dir.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -61,20 +61,21 @@ static void regressions_row(struct sbuf *s, const struct regressions_shift *h)
 
 /* The shifts of one machine (by fingerprint) appended to rows; counts. */
 static int regressions_machine(struct render *r, struct store_history *h,
-			       const struct tmpl_node *node,
-			       const struct store_machine *m, double threshold,
-			       struct sbuf *rows, size_t *n_shifts, size_t *n_series)
+			       const struct render_regressions_args *a,
+			       const struct store_machine *m, struct sbuf *rows,
+			       size_t *n_shifts, size_t *n_series)
 {
+	const struct tmpl_node *node = a->node;
 	struct regressions_query q = { 0 };
 	struct regressions_shift *sh = NULL;
 	size_t n = 0, series = 0;
 	char msg[MC_ERRLEN];
 	int rc;
 
-	q.backend = tmpl_get(node, "backend", NULL);
-	q.since = tmpl_get(node, "since", NULL);
+	q.backend = a->backend;
+	q.since = a->since;
 	q.machine = m->fingerprint;
-	q.threshold_pct = threshold;
+	q.threshold_pct = a->threshold;
 	rc = regressions_find(h, &q, &sh, &n, &series, msg, sizeof(msg));
 	if (rc == MC_EINVAL)
 		return render_error(r, node, "since", "%s", msg);
@@ -90,18 +91,29 @@ static int regressions_machine(struct render *r, struct store_history *h,
 	return rc;
 }
 
-int render_regressions(struct render *r, const struct tmpl_node *node,
-		       const struct render_scope *sc)
+int render_regressions_parse(struct render *r, const struct tmpl_node *node,
+			     const struct render_scope *sc, union render_args *out)
 {
+	struct render_regressions_args *a = &out->regressions;
+
+	(void)sc;
+	a->node = node;
+	a->backend = tmpl_get(node, "backend", NULL);
+	a->since = tmpl_get(node, "since", NULL);
+	return render_number(r, node, "threshold", STATS_THRESHOLD_PCT, &a->threshold);
+}
+
+int render_regressions_run(struct render *r, const union render_args *args,
+			   const struct render_scope *sc)
+{
+	const struct render_regressions_args *a = &args->regressions;
 	struct sbuf *s = &r->body, rows = SBUF_INIT;
 	size_t n_shifts = 0, n_series = 0, n_machines = sc->n_machines;
 	const int64_t *ids = sc->n_machines ? sc->machines : &r->default_machine;
 	struct store_history *h = NULL;
-	double threshold;
+	double threshold = a->threshold;
 	int rc = 0;
 
-	if ((rc = render_number(r, node, "threshold", STATS_THRESHOLD_PCT, &threshold)))
-		return rc;
 	/* One view for every machine: each query is prepared once. */
 	if ((rc = store_history_open(r->st, &h, r->err, r->n_err)))
 		return rc;
@@ -111,8 +123,7 @@ int render_regressions(struct render *r, const struct tmpl_node *node,
 		const struct store_machine *m = store_report_machine(r->rp, ids[i]);
 
 		if (m)
-			rc = regressions_machine(r, h, node, m, threshold, &rows,
-						 &n_shifts, &n_series);
+			rc = regressions_machine(r, h, a, m, &rows, &n_shifts, &n_series);
 	}
 	if (rc)
 		goto out;

@@ -7,7 +7,7 @@
  * legitimately; a cached answer, skipped work or a device that is not
  * waited for do it wrongly, and only a look tells which.
  */
-#include "render_int.h"
+#include "render_dir.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -240,10 +240,21 @@ out:
 	return rc;
 }
 
-int render_suspicious(struct render *r, const struct tmpl_node *node,
-		      const struct render_scope *sc)
+int render_suspicious_parse(struct render *r, const struct tmpl_node *node,
+			    const struct render_scope *sc, union render_args *out)
 {
-	const char *suite = tmpl_get(node, "suite", NULL);
+	out->suspicious.node = node;
+	out->suspicious.suite = NULL;
+	if (tmpl_get(node, "suite", NULL))
+		return render_suite(r, node, sc, &out->suspicious.suite);
+	return 0;
+}
+
+int render_suspicious_run(struct render *r, const union render_args *a,
+			  const struct render_scope *sc)
+{
+	const struct tmpl_node *node = a->suspicious.node;
+	const char *suite = a->suspicious.suite;
 	const char *const *suites, *one[2] = { NULL, NULL };
 	struct sbuf rows = SBUF_INIT, sources = SBUF_INIT;
 	struct sbuf *s = &r->body;
@@ -251,8 +262,7 @@ int render_suspicious(struct render *r, const struct tmpl_node *node,
 	int rc;
 
 	if (suite) {
-		if ((rc = render_suite(r, node, &one[0])) != 0)
-			return rc;
+		one[0] = suite;
 		suites = one;
 	} else if ((rc = store_report_suites(r->rp, &suites, r->err, r->n_err)) != 0) {
 		return rc;

@@ -5,6 +5,7 @@
  * temporary directory and compared there; nothing is written to the repo.
  */
 #include <errno.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 
 #include "cmd.h"
 #include "err.h"
+#include "store_import.h"
 #include "linediff.h"
 #include "render.h"
 #include "sbuf.h"
@@ -112,6 +114,54 @@ static void check_header_opts(const struct sbuf *doc, char *buf, size_t n_buf,
 	}
 }
 
+/*
+ * The db a document names is a build product (make doc imports db/runs/
+ * into build/doc.sqlite), so a fresh clone lacks it. Rebuilds it the same
+ * way from the runs published beside the document (DIR/db/runs/NAME.json for
+ * DIR/FILE); when there are none, says in one line what to run. Returns 0
+ * when db_path now exists.
+ */
+static int check_rebuild_db(const char *db_path, const char *doc_file)
+{
+	char pattern[4200], err[MC_ERRLEN];
+	const char *slash = strrchr(doc_file, '/');
+	struct store *st = NULL;
+	glob_t g;
+	int rc = 0, total = 0;
+
+	snprintf(pattern, sizeof(pattern), "%.*sdb/runs/*.json",
+		 slash ? (int)(slash - doc_file + 1) : 0, doc_file);
+	if (glob(pattern, 0, NULL, &g) != 0) {
+		fprintf(stderr, "mcreport check: %s does not exist and there is no %s to rebuild "
+			"it from: run `make doc` where %s was published, or name a db with --db\n",
+			db_path, pattern, doc_file);
+		return 1;
+	}
+	if (store_open(db_path, STORE_WRITE, &st, err, sizeof(err)) != 0) {
+		fprintf(stderr, "mcreport check: cannot rebuild %s: %s\n", db_path, err);
+		rc = 1;
+		goto out;
+	}
+	for (size_t i = 0; i < g.gl_pathc && !rc; i++) {
+		int imported = 0;
+
+		if (store_import_file(st, g.gl_pathv[i], &imported, NULL, err, sizeof(err)) != 0) {
+			fprintf(stderr, "mcreport check: cannot rebuild %s: %s\n", db_path, err);
+			rc = 1;
+		}
+		total += imported;
+	}
+	if (!rc)
+		fprintf(stderr, "mcreport check: %s was missing; rebuilt it from the %d run(s) in "
+			"%s, as `make doc` does\n", db_path, total, pattern);
+out:
+	store_close(st);
+	globfree(&g);
+	if (rc)
+		unlink(db_path);   /* never leave a half-built db to be trusted later */
+	return rc;
+}
+
 int cmd_check(int argc, char **argv, struct cmd_ctx *ctx)
 {
 	struct cmd_render_opts o;
@@ -146,6 +196,11 @@ int cmd_check(int argc, char **argv, struct cmd_ctx *ctx)
 		}
 		have_tmp = 1;
 		o.r.charts_out = tmpdir;
+	}
+	if (h_db && !ctx->db_given && access(db_path, F_OK) != 0 &&
+	    check_rebuild_db(db_path, o.file) != 0) {
+		rc = MC_EIO;   /* check_rebuild_db said why, in one line */
+		goto out;
 	}
 	rc = store_open(db_path, STORE_READ, &st, err, sizeof(err));
 	if (rc == 0)

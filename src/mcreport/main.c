@@ -25,6 +25,8 @@ struct command {
 static const struct command commands[] = {
 	{ "render", "render the template to stdout (the default command)", cmd_render,
 	  "render [--db PATH] [--template FILE] [--charts DIR] [--no-charts]\n\n"
+	  "Without --template, renders the built-in template: every machine, suite and\n"
+	  "backend of the db, naming no machine and making no claim.\n"
 	  "Writes the Markdown to stdout and the charts (SVG) under DIR (default reports),\n"
 	  "linked by relative path. A claim that does not hold or lacks data prints nothing\n"
 	  "to stdout, names FILE:LINE:COL on stderr and exits 3; a bad template exits 2." },
@@ -32,7 +34,9 @@ static const struct command commands[] = {
 	  "check FILE [--db PATH] [--template FILE] [--charts DIR] [--no-charts]\n\n"
 	  "Renders as `render` would (charts into a temporary directory, compared with\n"
 	  "those under DIR) and compares. Exits 0 when FILE and the charts match, 1 with a\n"
-	  "short unified diff when they drifted; --no-charts skips the charts." },
+	  "short unified diff when they drifted; --no-charts skips the charts. Options not\n"
+	  "given are read from FILE's header; a missing db it names is rebuilt from the\n"
+	  "db/runs/*.json beside FILE, as make doc does." },
 	{ "export", "print runs as JSON (for mcbench import)", cmd_export,
 	  "export [--run ID|UUID | --all] [--incomplete] [--db PATH]\n\n"
 	  "--all (the default) prints every complete run, --incomplete adds the others;\n"
@@ -55,7 +59,8 @@ static void usage(FILE *out)
 	for (size_t i = 0; i < N_COMMANDS; i++)
 		fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\nWithout a command, mcreport renders: mcreport [--db PATH] "
-		"[--template FILE] [--charts DIR].\n"
+		"[--template FILE] [--charts DIR]\n(the built-in template when no --template "
+		"is given).\n"
 		"Every command takes --db PATH (default %s) and --help.\n"
 		"Exit status: 0 ok; 1 drift, db or i/o error; 2 usage or template error; "
 		"3 a claim does not hold.\n"

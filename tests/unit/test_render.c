@@ -3,7 +3,8 @@
  * (tests/fixtures/report/NAME.md, rebuilt with MCREPORT_UPDATE_GOLDEN=1),
  * determinism, claims that hold, fail or lack data, template errors with
  * their positions, escaping of hostile data, charts byte-identical across
- * renders, and the render time over 10,000 runs.
+ * renders, {{each}}/{{this}} and selection by what a machine is, and the
+ * render time over 10,000 runs.
  *
  * Fixture dbs are created through store_open (so the migrations apply),
  * then filled with the fixture SQL. Each test runs in a scratch directory.
@@ -27,6 +28,8 @@
 #include "store_int.h"   /* store_db(): the tests read the rows themselves */
 
 #define FIXTURES "tests/fixtures/report/"
+#define EN "\xe2\x80\x93"   /* en dash */
+#define EM "\xe2\x80\x94"   /* em dash */
 
 static char top[4096];
 
@@ -307,6 +310,84 @@ static void test_errors(void **state)
 	store_close(st);
 }
 
+/* Templates that name no machine: {{each}} over what the db holds, {{this}},
+ * machines selected by what they are, ratios to the fastest column, and a
+ * provenance that names no machine. */
+static void test_each_and_select(void **state)
+{
+	struct store *st = fixture_db("fixture.sqlite", "basic.sql", NULL);
+	struct render_out out;
+	char err[MC_ERRLEN];
+	const char *a, *b;
+
+	(void)state;
+	/* Machines in hostname order, each described, never named. */
+	assert_int_equal(render_text(st, "{{each machine}}[{{this machine}}]\n{{end}}", &out, err),
+			 0);
+	a = strstr(out.doc, "[Test CPU 9000 @ 3.00GHz, 8 cores (16 threads), 32 GiB, Debian GNU/Linux 12]");
+	b = strstr(out.doc, "[Other CPU 100, 4 cores, 8 GiB, Ubuntu 24.04]");
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_true(a < b);
+	assert_null(strstr(out.doc, "bench-a"));
+	render_out_free(&out);
+	/* Suites per machine: bench-b ran only layer_ops. */
+	assert_int_equal(render_text(st, "{{each machine}}{{each suite}}<{{this suite}}>{{end}}|"
+				     "{{end}}\n", &out, err), 0);
+	assert_non_null(strstr(out.doc, "<layer\\_ops><matmul>|<layer\\_ops>|\n"));
+	render_out_free(&out);
+	/* suite=* in a table reads the current suite; a column per backend and
+	 * one more per backend over the row's fastest. */
+	assert_int_equal(render_text(st, "{{select cpu=\"Test CPU*\" cores=8}}\n{{each suite}}\n"
+				     "{{table suite=* cols=ref,cpu ratio=best}}\n{{end}}\n{{end}}\n",
+				     &out, err), 0);
+	assert_non_null(strstr(out.doc, "| Benchmark | ref | cpu | ref / fastest (time) | "
+			       "cpu / fastest (time) |\n|:--|--:|--:|--:|--:|\n"
+			       "| layernorm/rows=64,cols=1024 |"));
+	assert_non_null(strstr(out.doc, "| softmax/rows=64,cols=1024 | 200 \xc2\xb5s [198" EN "202] | "
+			       "19.0 \xc2\xb5s [18.8" EN "19.2] | 11x | fastest |\n"));
+	/* The second suite's table; a row without a time on one side. */
+	assert_non_null(strstr(out.doc, "| sgemm/m=1024,n=1024,k=1024 | skipped | "
+			       "12.0 ms [11.8" EN "12.2] | " EM " | fastest |\n"));
+	assert_non_null(strstr(out.doc, "A ratio to the fastest is a backend's time over the "
+			       "fastest time of its row."));
+	render_out_free(&out);
+	/* By device: only bench-a's runs have an OpenCL device. */
+	assert_int_equal(render_text(st, "{{select device=\"pthread-*\"}}{{this machine}}{{end}}\n",
+				     &out, err), 0);
+	assert_non_null(strstr(out.doc, "Test CPU 9000"));
+	render_out_free(&out);
+	assert_int_equal(render_text(st, "{{select cores=4}}\n{{table suite=layer_ops}}\n{{end}}\n"
+				     "{{provenance names=no}}\n", &out, err), 0);
+	assert_non_null(strstr(out.doc, "| machine 1 | Other CPU 100 | 4 / 4 |"));
+	assert_null(strstr(out.doc, "bench-b"));
+	assert_null(strstr(out.doc, "beefbeef"));
+	render_out_free(&out);
+	/* A chart of a suite with no ok result: an error where the template
+	 * names the suite, a sentence where it is any suite of the db. */
+	expect_error(st, "{{chart bars suite=matmul cols=ref bench=\"sgemm/m=1024*\"}}\n",
+		     MC_EINVAL, "t.md.in:1:1: nothing to draw");
+	assert_int_equal(render_text(st, "{{select cores=8}}\n{{each suite}}\n"
+				     "{{chart bars suite=* cols=ref bench=\"*1024*\"}}\n{{end}}\n{{end}}\n",
+				     &out, err), 0);
+	assert_non_null(strstr(out.doc, "![bars chart: median time of layer\\_ops](reports/bars-layer_ops.svg)"));
+	assert_non_null(strstr(out.doc, "No matmul result in this selection is ok, so there is "
+			       "nothing to chart.\n"));
+	render_out_free(&out);
+	expect_error(st, "{{table suite=*}}\n", MC_EINVAL,
+		     "t.md.in:1:9: suite=* names the suite of an enclosing {{each suite}}");
+	expect_error(st, "{{this suite}}\n", MC_EINVAL, "t.md.in:1:1: {{this suite}} names the suite");
+	expect_error(st, "{{select machine=*}}{{this machine}}{{end}}\n", MC_EINVAL,
+		     "several are selected");
+	expect_error(st, "{{select cpu=\"Intel*\"}}{{end}}\n", MC_EINVAL,
+		     "t.md.in:1:10: no machine matches cpu='Intel*' (the db has: Test CPU 9000");
+	expect_error(st, "{{select cpu=\"Other*\" device=gpu}}{{end}}\n", MC_EINVAL,
+		     "no machine matches cpu='Other*' device='gpu'");
+	expect_error(st, "{{select cores=2.5}}{{end}}\n", MC_EINVAL, "cores must be a whole number");
+	expect_error(st, "{{each backend}}{{end}}\n", MC_EINVAL, "t.md.in:1:8:");
+	store_close(st);
+}
+
 /* Charts: drawn by one gnuplot process, byte-identical across renders. */
 static void test_charts(void **state)
 {
@@ -347,6 +428,18 @@ static void test_charts(void **state)
 	render_out_free(&a);
 	render_out_free(&b);
 	store_close(st);
+	/* A suite with nothing to chart under {{each suite}} lists no chart
+	 * file (check would look for it). */
+	write_file("e.md.in", "{{select cores=8}}\n{{each suite}}\n"
+		   "{{chart bars suite=* cols=ref bench=\"*1024*\"}}\n{{end}}\n{{end}}\n");
+	st = fixture_db("fixture.sqlite", "basic.sql", NULL);
+	if (render(st, "e.md.in", "fixture.sqlite", 0, "three", &a, err))
+		fail_msg("render: %s", err);
+	assert_int_equal(a.n_charts, 1);
+	assert_string_equal(a.charts[0], "bars-layer_ops.svg");
+	assert_int_equal(access("three/bars-layer_ops.svg", R_OK), 0);
+	render_out_free(&a);
+	store_close(st);
 }
 
 static void test_many_runs(void **state)
@@ -381,6 +474,7 @@ int main(void)
 		cmocka_unit_test(test_golden_evil),
 		cmocka_unit_test(test_claims),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_each_and_select),
 		cmocka_unit_test(test_charts),
 		cmocka_unit_test(test_many_runs),
 	};

@@ -1,12 +1,14 @@
 /*
- * render_int.h - internals shared by the files of the render module
- * (render.c: engine, prose directives and selection; render_table.c: tables
- * and charts; render_prov.c: provenance and rejected results;
- * render_suspicious.c: sweeps whose time stays flat). Not for use
- * outside src/lib/render*.c.
+ * render_util.h - the helpers every directive of the render module uses:
+ * errors at a template position, the bookkeeping of what the document
+ * shows, argument checks, column and row resolution, number wording and
+ * footnotes (render_util.c, render_cols.c). They sit below the directive
+ * files (render_dir.h) and never call into them or into the engine
+ * (render.c), so the module has no cycle: engine -> directives -> helpers.
+ * Not for use outside src/lib/render*.c.
  */
-#ifndef MC_RENDER_INT_H
-#define MC_RENDER_INT_H
+#ifndef MC_RENDER_UTIL_H
+#define MC_RENDER_UTIL_H
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,13 +20,16 @@
 
 #define RENDER_MAX_MACHINES 16
 
-/* What a {{select}} block chose; the outermost scope is all zeros (the
- * machine of the latest complete run, latest runs, any commit). */
+/* What the enclosing {{select}} and {{each}} blocks chose; the outermost
+ * scope is all zeros (the machine of the latest complete run, latest
+ * runs, any commit, no current suite). */
 struct render_scope {
 	int64_t machines[RENDER_MAX_MACHINES];
 	size_t n_machines;          /* 0: the default machine */
 	int64_t pin_run;            /* 0: none */
 	const char *commit;         /* prefix or NULL; owned by the template */
+	const char *suite;          /* {{each suite}}'s current one (suite=*), or NULL;
+				     * owned by the report */
 };
 
 /* One column of data: a backend of a machine, read from one run. */
@@ -53,15 +58,13 @@ int render_metric_is_pct(enum render_metric m);
 int render_metric_is_best(enum render_metric m);
 int render_metric_is_gbps_pct(enum render_metric m);
 
-struct render_deferred {
-	size_t node;     /* index in the template */
-	size_t at;       /* offset in the body where its output goes */
-};
+struct render_deferred;   /* the engine's (render.c) */
 
 struct render {
 	const struct render_opts *o;
 	struct store *st;             /* read only */
 	struct tmpl *t;
+	const struct tmpl_spec *specs; /* the vocabulary t was parsed with (render.c) */
 	struct store_report *rp;
 	struct chart_batch *charts;
 	struct sbuf body, notes, problems;
@@ -89,6 +92,9 @@ int render_error(struct render *r, const struct tmpl_node *node, const char *key
 int render_problem(struct render *r, const struct tmpl_node *node, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Sets the error buffer to "out of memory while rendering."; returns MC_ENOMEM. */
+int render_oom(struct render *r);
+
 /* Marks a run as used (listed in the header and provenance). */
 int render_use_run(struct render *r, int64_t run_id);
 /* The runs used, oldest first (free the array, not the runs). */
@@ -97,14 +103,35 @@ int render_used_runs(struct render *r, const struct store_run ***out);
 int render_use_cell(struct render *r, const struct render_col *c,
 		    const struct store_result *res);
 
-/* The suite argument, checked against the db. */
-int render_suite(struct render *r, const struct tmpl_node *node, const char **out);
+/* The suite argument, checked against the db; "*" is the suite of the
+ * enclosing {{each suite}} (an error outside one). */
+int render_suite(struct render *r, const struct tmpl_node *node,
+		 const struct render_scope *sc, const char **out);
 /* clock= (wall by default) and variant= ("" by default), checked. */
 int render_clock(struct render *r, const struct tmpl_node *node, const char **out);
 const char *render_variant(const struct tmpl_node *node);
 /* metric= (dflt when absent), checked; allowed is a mask of 1 << metric. */
 int render_metric(struct render *r, const struct tmpl_node *node, enum render_metric dflt,
 		  unsigned allowed, enum render_metric *out);
+
+/* The name of a metric as metric= spells it ("gbps_peak"). */
+const char *render_metric_name(enum render_metric m);
+
+/* Checks that suite has a benchmark named bench (error at bench=). */
+int render_known_bench(struct render *r, const struct tmpl_node *node, const char *suite,
+		       const char *bench);
+
+/* Whether a bench= pattern is a glob rather than one name. */
+int render_has_glob(const char *s);
+
+/* Appends up to max items of a NULL-terminated list, ", "-separated
+ * (", ..." when there are more; "none" when empty). */
+void render_join(struct sbuf *s, const char *const *list, size_t max);
+
+/* The argument key as an index in the NULL-terminated names (dflt when
+ * absent); an error listing them otherwise. */
+int render_choice(struct render *r, const struct tmpl_node *node, const char *key,
+		  const char *const *names, int dflt, int *out);
 
 /* A positive number argument key; dflt when absent. */
 int render_number(struct render *r, const struct tmpl_node *node, const char *key,
@@ -118,6 +145,18 @@ int render_cols(struct render *r, const struct tmpl_node *node, const char *key,
 		const char *variant, const char *clock, struct render_col **out,
 		size_t *out_n);
 void render_cols_free(struct render_col *cols, size_t n);
+
+/* The column of the argument key: exactly one backend must match. Free
+ * with render_cols_free(*out, 1). */
+int render_one_col(struct render *r, const struct tmpl_node *node, const char *key,
+		   const struct render_scope *sc, const char *suite, const char *variant,
+		   const char *clock, struct render_col **out);
+
+/* Resolves one machine name (hostname, fingerprint prefix or "*") and
+ * appends its ids to ids[*n_ids] (at most RENDER_MAX_MACHINES), errors at
+ * key. */
+int render_machine(struct render *r, const struct tmpl_node *node, const char *key,
+		   const char *name, int64_t *ids, size_t *n_ids);
 
 /* Two columns compared with each other: names their machines when they
  * differ, so "cpu / cpu" reads "cpu @ a / cpu @ b". */
@@ -149,20 +188,16 @@ void render_ratio_text(struct sbuf *s, double ta, double tb, const char *a_label
 /* Appends the "Source:" line of a table or chart: runs, dates, samples. */
 void render_sources(struct sbuf *s, const struct render_col *cols, size_t n_cols,
 		    const char *const *rows, size_t n_rows);
+/* Starts a footnote: appends its reference to the body and opens its
+ * definition in r->notes (the caller writes the text and the newline). */
+void render_note_open(struct render *r);
+/* "cpu from run `1a2b3c4d` (date, median of 10 samples, wall clock)" for a
+ * footnote; "best of" when the value came from the fastest sample (m a
+ * *_BEST_PCT). */
+void render_note_cell(struct sbuf *s, const struct render_col *c,
+		      const struct store_result *res, enum render_metric m);
+
 /* Appends s as `code` when it can be, else as escaped text. */
 void render_code(struct sbuf *s, const char *text);
-
-/* Directives in render_table.c, render_prov.c and render_suspicious.c. */
-int render_table(struct render *r, const struct tmpl_node *node, const struct render_scope *sc);
-int render_chart(struct render *r, const struct tmpl_node *node, const struct render_scope *sc);
-int render_provenance(struct render *r, const struct tmpl_node *node, struct sbuf *s);
-int render_rejected(struct render *r, const struct tmpl_node *node, struct sbuf *s);
-/* {{suspicious}}: pairs of benchmarks one parameter apart, same kernel and
- * column, whose work grows >= 8x while their median wall time grows < 1.5x;
- * a table of them (or one sentence when there is none) and their sources. */
-int render_regressions(struct render *r, const struct tmpl_node *node,
-		       const struct render_scope *sc);
-int render_suspicious(struct render *r, const struct tmpl_node *node,
-		      const struct render_scope *sc);
 
 #endif
