@@ -10,6 +10,11 @@
  * marker kernel enqueued just before it to the END of the call's event.
  * Only OpenCL 1.2 host API and OpenCL C 1.2 are used, so the same code
  * runs on PoCL and on vendor drivers.
+ *
+ * Each kernel is one row of ocl_kernels below (name, variants, prepare,
+ * OpenCL kernel). The other files of the backend, behind ocl_int.h:
+ * ocl_device.c finds the devices, ocl_prepare.c holds the rows' prepares,
+ * ocl_probe.c the roofline probes.
  */
 #include "backend_opencl.h"
 #include "ocl_int.h"
@@ -22,308 +27,15 @@
 #include <string.h>
 
 #include <CL/cl.h>
-#include <CL/cl_ext.h>
 #include <clblast_c.h>
 
 #include "embed.h"
 #include "err.h"
 #include "workload.h"
 
-#ifndef CL_PLATFORM_NOT_FOUND_KHR
-#define CL_PLATFORM_NOT_FOUND_KHR -1001
-#endif
-
 #define OCL_CHUNK 1024           /* iterations per batch of events in run() */
-#define OCL_PEAK_MIN_NS 50e6     /* a timed FMA launch lasts at least this */
-#define OCL_PEAK_REPS 3          /* timed FMA launches, best kept */
-#define OCL_PEAK_FLOP_PER_TRIP 512.0 /* of mc_peak_fma, see roofline.cl */
-#define OCL_TRIAD_REPS 5         /* timed triad launches, best kept */
-#define OCL_TRIAD_MAX_BYTES (256u << 20)
 #define OCL_BUILD_OPTIONS "-cl-std=CL1.2"
 
-
-const char *ocl_errstr(cl_int rc)
-{
-	switch (rc) {
-	case CL_SUCCESS: return "CL_SUCCESS";
-	case CL_DEVICE_NOT_FOUND: return "CL_DEVICE_NOT_FOUND";
-	case CL_DEVICE_NOT_AVAILABLE: return "CL_DEVICE_NOT_AVAILABLE";
-	case CL_COMPILER_NOT_AVAILABLE: return "CL_COMPILER_NOT_AVAILABLE";
-	case CL_MEM_OBJECT_ALLOCATION_FAILURE:
-		return "CL_MEM_OBJECT_ALLOCATION_FAILURE";
-	case CL_OUT_OF_RESOURCES: return "CL_OUT_OF_RESOURCES";
-	case CL_OUT_OF_HOST_MEMORY: return "CL_OUT_OF_HOST_MEMORY";
-	case CL_PROFILING_INFO_NOT_AVAILABLE:
-		return "CL_PROFILING_INFO_NOT_AVAILABLE";
-	case CL_BUILD_PROGRAM_FAILURE: return "CL_BUILD_PROGRAM_FAILURE";
-	case CL_EXEC_STATUS_ERROR_FOR_EVENTS_IN_WAIT_LIST:
-		return "CL_EXEC_STATUS_ERROR_FOR_EVENTS_IN_WAIT_LIST";
-	case CL_INVALID_VALUE: return "CL_INVALID_VALUE";
-	case CL_INVALID_PLATFORM: return "CL_INVALID_PLATFORM";
-	case CL_INVALID_DEVICE: return "CL_INVALID_DEVICE";
-	case CL_INVALID_CONTEXT: return "CL_INVALID_CONTEXT";
-	case CL_INVALID_COMMAND_QUEUE: return "CL_INVALID_COMMAND_QUEUE";
-	case CL_INVALID_MEM_OBJECT: return "CL_INVALID_MEM_OBJECT";
-	case CL_INVALID_BUILD_OPTIONS: return "CL_INVALID_BUILD_OPTIONS";
-	case CL_INVALID_PROGRAM: return "CL_INVALID_PROGRAM";
-	case CL_INVALID_PROGRAM_EXECUTABLE:
-		return "CL_INVALID_PROGRAM_EXECUTABLE";
-	case CL_INVALID_KERNEL_NAME: return "CL_INVALID_KERNEL_NAME";
-	case CL_INVALID_KERNEL: return "CL_INVALID_KERNEL";
-	case CL_INVALID_ARG_INDEX: return "CL_INVALID_ARG_INDEX";
-	case CL_INVALID_ARG_VALUE: return "CL_INVALID_ARG_VALUE";
-	case CL_INVALID_ARG_SIZE: return "CL_INVALID_ARG_SIZE";
-	case CL_INVALID_KERNEL_ARGS: return "CL_INVALID_KERNEL_ARGS";
-	case CL_INVALID_WORK_DIMENSION: return "CL_INVALID_WORK_DIMENSION";
-	case CL_INVALID_WORK_GROUP_SIZE: return "CL_INVALID_WORK_GROUP_SIZE";
-	case CL_INVALID_WORK_ITEM_SIZE: return "CL_INVALID_WORK_ITEM_SIZE";
-	case CL_INVALID_EVENT: return "CL_INVALID_EVENT";
-	case CL_INVALID_OPERATION: return "CL_INVALID_OPERATION";
-	case CL_INVALID_BUFFER_SIZE: return "CL_INVALID_BUFFER_SIZE";
-	case CL_INVALID_GLOBAL_WORK_SIZE: return "CL_INVALID_GLOBAL_WORK_SIZE";
-	case CL_PLATFORM_NOT_FOUND_KHR: return "CL_PLATFORM_NOT_FOUND_KHR";
-	}
-	return "an unknown OpenCL error";
-}
-
-/* ---------------------------------------------------------------- discovery */
-
-/* String device info into out, leading and trailing blanks removed (some
- * drivers pad names); "" when the query fails. */
-static void ocl_dev_str(cl_device_id dev, cl_device_info what, char *out,
-			size_t n_out)
-{
-	size_t len, i;
-
-	out[0] = 0;
-	if (clGetDeviceInfo(dev, what, n_out - 1, out, NULL) != CL_SUCCESS) {
-		out[0] = 0;
-		return;
-	}
-	out[n_out - 1] = 0;
-	len = strlen(out);
-	while (len > 0 && (out[len - 1] == ' ' || out[len - 1] == '\n'))
-		out[--len] = 0;
-	for (i = 0; out[i] == ' '; i++)
-		;
-	memmove(out, out + i, len - i + 1);
-}
-
-static void ocl_plat_str(cl_platform_id plat, cl_platform_info what,
-			 char *out, size_t n_out)
-{
-	out[0] = 0;
-	if (clGetPlatformInfo(plat, what, n_out - 1, out, NULL) != CL_SUCCESS)
-		out[0] = 0;
-	out[n_out - 1] = 0;
-}
-
-static int ocl_name_taken(struct backend *const *prev, size_t n_prev,
-			  const char *name)
-{
-	for (size_t i = 0; i < n_prev; i++)
-		if (strcmp(prev[i]->name, name) == 0)
-			return 1;
-	return 0;
-}
-
-static void ocl_destroy(struct backend *b);
-static const struct backend_ops ocl_ops;
-
-/* Makes the instance for dev; its name is unique among prev[0..n_prev). */
-static int ocl_instance_create(cl_platform_id plat, cl_device_id dev,
-			       struct backend *const *prev, size_t n_prev,
-			       struct backend **out_b, char *err, size_t n_err)
-{
-	cl_context_properties props[3] = {
-		CL_CONTEXT_PLATFORM, (cl_context_properties)plat, 0
-	};
-	struct backend *b = NULL;
-	struct ocl_dev *d = NULL;
-	cl_int rc;
-	int ret = 0;
-
-	b = calloc(1, sizeof(*b));
-	d = calloc(1, sizeof(*d));
-	if (!b || !d) {
-		ret = err_set(err, n_err, MC_ENOMEM,
-			      "opencl: out of memory creating an instance.");
-		goto out;
-	}
-	b->family = "opencl";
-	b->ops = &ocl_ops;
-	b->has_device_clock = 1;
-	b->impl = d;
-	d->platform = plat;
-	d->device = dev;
-	ocl_dev_str(dev, CL_DEVICE_NAME, d->dev_name, sizeof(d->dev_name));
-	if (!d->dev_name[0])
-		snprintf(d->dev_name, sizeof(d->dev_name), "unnamed device");
-	if (clGetDeviceInfo(dev, CL_DEVICE_TYPE, sizeof(d->type), &d->type,
-			    NULL) != CL_SUCCESS ||
-	    clGetDeviceInfo(dev, CL_DEVICE_MAX_COMPUTE_UNITS,
-			    sizeof(d->compute_units), &d->compute_units,
-			    NULL) != CL_SUCCESS ||
-	    clGetDeviceInfo(dev, CL_DEVICE_MAX_WORK_GROUP_SIZE,
-			    sizeof(d->max_wg), &d->max_wg, NULL) != CL_SUCCESS ||
-	    clGetDeviceInfo(dev, CL_DEVICE_GLOBAL_MEM_SIZE,
-			    sizeof(d->global_mem), &d->global_mem,
-			    NULL) != CL_SUCCESS ||
-	    clGetDeviceInfo(dev, CL_DEVICE_LOCAL_MEM_SIZE,
-			    sizeof(d->local_mem), &d->local_mem,
-			    NULL) != CL_SUCCESS ||
-	    clGetDeviceInfo(dev, CL_DEVICE_MAX_MEM_ALLOC_SIZE,
-			    sizeof(d->max_alloc), &d->max_alloc,
-			    NULL) != CL_SUCCESS) {
-		ret = err_set(err, n_err, MC_ENODEV,
-			      "opencl: device '%s' does not answer basic "
-			      "clGetDeviceInfo queries; it is skipped.",
-			      d->dev_name);
-		goto out;
-	}
-	if (d->compute_units == 0)
-		d->compute_units = 1;
-	if (d->max_wg == 0)
-		d->max_wg = 1;
-
-	d->ctx = clCreateContext(props, 1, &dev, NULL, NULL, &rc);
-	if (!d->ctx) {
-		ret = err_set(err, n_err, MC_ENODEV,
-			      "opencl: creating a context on device '%s' "
-			      "failed (%s); it is skipped.",
-			      d->dev_name, ocl_errstr(rc));
-		goto out;
-	}
-	d->queue = clCreateCommandQueue(d->ctx, dev, CL_QUEUE_PROFILING_ENABLE,
-					&rc);
-	if (!d->queue) {
-		ret = err_set(err, n_err, MC_ENODEV,
-			      "opencl: creating a profiling command queue on "
-			      "device '%s' failed (%s); it is skipped.",
-			      d->dev_name, ocl_errstr(rc));
-		goto out;
-	}
-
-	snprintf(b->name, sizeof(b->name), "opencl:%s", d->dev_name);
-	for (unsigned i = 2; ocl_name_taken(prev, n_prev, b->name); i++)
-		snprintf(b->name, sizeof(b->name), "opencl:%s#%u",
-			 d->dev_name, i);
-
-	*out_b = b;
-	b = NULL;
-	d = NULL;
-out:
-	if (b) {
-		b->impl = d;
-		ocl_destroy(b);
-	} else {
-		free(d);
-	}
-	return ret;
-}
-
-static int ocl_discover(struct backend **out, size_t max, size_t *out_n,
-			char *err, size_t n_err)
-{
-	cl_platform_id *plats = NULL;
-	cl_device_id *devs = NULL;
-	cl_uint n_plat = 0, n_dev;
-	char note[MC_ERRLEN] = "", pname[128];
-	cl_int rc;
-	int ret = 0;
-
-	*out_n = 0;
-	if (err && n_err > 0)
-		err[0] = 0;
-	rc = clGetPlatformIDs(0, NULL, &n_plat);
-	if (rc == CL_PLATFORM_NOT_FOUND_KHR ||
-	    (rc == CL_SUCCESS && n_plat == 0)) {
-		err_set(err, n_err, 0, "opencl: no OpenCL platform found (is "
-			"an ICD installed in /etc/OpenCL/vendors?).");
-		return 0;
-	}
-	if (rc != CL_SUCCESS) {
-		err_set(err, n_err, 0, "opencl: clGetPlatformIDs failed (%s); "
-			"the OpenCL backend is skipped.", ocl_errstr(rc));
-		return 0;
-	}
-	plats = calloc(n_plat, sizeof(*plats));
-	if (!plats) {
-		ret = err_set(err, n_err, MC_ENOMEM,
-			      "opencl: out of memory listing platforms.");
-		goto out;
-	}
-	rc = clGetPlatformIDs(n_plat, plats, NULL);
-	if (rc != CL_SUCCESS) {
-		err_set(err, n_err, 0, "opencl: clGetPlatformIDs failed (%s); "
-			"the OpenCL backend is skipped.", ocl_errstr(rc));
-		goto out;
-	}
-	for (cl_uint p = 0; p < n_plat; p++) {
-		ocl_plat_str(plats[p], CL_PLATFORM_NAME, pname, sizeof(pname));
-		n_dev = 0;
-		rc = clGetDeviceIDs(plats[p], CL_DEVICE_TYPE_ALL, 0, NULL,
-				    &n_dev);
-		if (rc == CL_DEVICE_NOT_FOUND || (rc == CL_SUCCESS && !n_dev))
-			continue;
-		if (rc != CL_SUCCESS) {
-			snprintf(note, sizeof(note), "opencl: listing the "
-				 "devices of platform '%s' failed (%s).",
-				 pname, ocl_errstr(rc));
-			continue;
-		}
-		devs = calloc(n_dev, sizeof(*devs));
-		if (!devs) {
-			ret = err_set(err, n_err, MC_ENOMEM,
-				      "opencl: out of memory listing devices.");
-			goto out;
-		}
-		rc = clGetDeviceIDs(plats[p], CL_DEVICE_TYPE_ALL, n_dev, devs,
-				    NULL);
-		if (rc != CL_SUCCESS) {
-			snprintf(note, sizeof(note), "opencl: listing the "
-				 "devices of platform '%s' failed (%s).",
-				 pname, ocl_errstr(rc));
-			n_dev = 0;
-		}
-		for (cl_uint i = 0; i < n_dev; i++) {
-			struct backend *b = NULL;
-
-			if (*out_n == max) {
-				snprintf(note, sizeof(note), "opencl: more "
-					 "devices than the %zu instance slots; "
-					 "the rest are skipped.", max);
-				break;
-			}
-			ret = ocl_instance_create(plats[p], devs[i], out,
-						  *out_n, &b, note,
-						  sizeof(note));
-			if (ret == MC_ENOMEM) {
-				err_set(err, n_err, ret, "%s", note);
-				goto out;
-			}
-			ret = 0;
-			if (b)
-				out[(*out_n)++] = b;
-		}
-		free(devs);
-		devs = NULL;
-	}
-	if (*out_n == 0 && !note[0])
-		snprintf(note, sizeof(note), "opencl: %u OpenCL platform(s) "
-			 "found but no device.", n_plat);
-	if (note[0])
-		err_set(err, n_err, 0, "%s", note);
-out:
-	if (ret < 0) {
-		for (size_t i = 0; i < *out_n; i++)
-			ocl_destroy(out[i]);
-		*out_n = 0;
-	}
-	free(devs);
-	free(plats);
-	return ret;
-}
 
 /* ---------------------------------------------------------------- programs */
 
@@ -611,9 +323,8 @@ out:
 
 /* ---------------------------------------------------------------- timing */
 
-static int ocl_event_time(struct ocl_dev *d, cl_event ev,
-			  cl_profiling_info what, cl_ulong *out_ns,
-			  char *err, size_t n_err)
+int ocl_event_time(struct ocl_dev *d, cl_event ev, cl_profiling_info what,
+		   cl_ulong *out_ns, char *err, size_t n_err)
 {
 	cl_int rc = clGetEventProfilingInfo(ev, what, sizeof(*out_ns), out_ns,
 					    NULL);
@@ -797,179 +508,6 @@ static void ocl_release(struct backend *b, void *state)
 }
 
 /* ---------------------------------------------------------------- roofline */
-
-/* Runs k once over global (local may be NULL) and returns its device time. */
-static int ocl_time_launch(struct ocl_dev *d, cl_kernel k, size_t global,
-			   const size_t *local, double *out_ns,
-			   char *err, size_t n_err)
-{
-	cl_event ev = NULL;
-	cl_ulong t0, t1;
-	cl_int rc;
-	int ret = 0;
-
-	rc = clEnqueueNDRangeKernel(d->queue, k, 1, NULL, &global, local, 0,
-				    NULL, &ev);
-	if (rc == CL_SUCCESS)
-		rc = clWaitForEvents(1, &ev);
-	if (rc != CL_SUCCESS) {
-		ret = err_set(err, n_err, MC_EIO, "opencl: a roofline probe "
-			      "kernel failed on device '%s' (%s).",
-			      d->dev_name, ocl_errstr(rc));
-		goto out;
-	}
-	if ((ret = ocl_event_time(d, ev, CL_PROFILING_COMMAND_START, &t0, err,
-				  n_err)) < 0 ||
-	    (ret = ocl_event_time(d, ev, CL_PROFILING_COMMAND_END, &t1, err,
-				  n_err)) < 0)
-		goto out;
-	*out_ns = t1 > t0 ? (double)(t1 - t0) : 0;
-out:
-	if (ev)
-		clReleaseEvent(ev);
-	return ret;
-}
-
-/* FP32 peak: mc_peak_fma over compute_units * max work-group size * 8
- * work-items, trip count grown until a launch lasts OCL_PEAK_MIN_NS, then
- * the best of OCL_PEAK_REPS such launches. */
-static int ocl_probe_fma(struct ocl_dev *d, double *out_gflops,
-			 char *err, size_t n_err)
-{
-	cl_kernel k = NULL;
-	cl_mem buf = NULL;
-	size_t local, global;
-	cl_int iters = 16, rc;
-	cl_float a = 0.999f, bias = 0.001f;
-	double ns, best = 0;
-	int ret, timed = 0;
-
-	if ((ret = ocl_kernel(d, "mc_peak_fma", &k, err, n_err)) < 0)
-		goto out;
-	local = ocl_kernel_wg(d, k);
-	if (local > 256)
-		local = 256;
-	global = (size_t)d->compute_units * d->max_wg * 8;
-	global = (global + local - 1) / local * local;
-	buf = clCreateBuffer(d->ctx, CL_MEM_WRITE_ONLY, global * sizeof(float),
-			     NULL, &rc);
-	if (!buf) {
-		ret = err_set(err, n_err, MC_ENOMEM, "opencl: allocating the "
-			      "FMA probe buffer on device '%s' failed (%s).",
-			      d->dev_name, ocl_errstr(rc));
-		goto out;
-	}
-	if ((ret = ocl_set_args(d, k, "mc_peak_fma", (const struct ocl_arg[]){
-			{ sizeof(cl_mem), &buf }, { sizeof(iters), &iters },
-			{ sizeof(a), &a }, { sizeof(bias), &bias } }, 4,
-				err, n_err)) < 0)
-		goto out;
-	for (int tries = 0; tries < 40 && timed < OCL_PEAK_REPS; tries++) {
-		if ((ret = ocl_time_launch(d, k, global, &local, &ns, err,
-					   n_err)) < 0)
-			goto out;
-		if (ns < OCL_PEAK_MIN_NS && iters < INT_MAX / 64) {
-			double f = ns > 0 ? 1.25 * OCL_PEAK_MIN_NS / ns : 64;
-
-			iters = (cl_int)(iters * (f > 64 ? 64 : f < 2 ? 2 : f));
-			rc = clSetKernelArg(k, 1, sizeof(iters), &iters);
-			if (rc != CL_SUCCESS) {
-				ret = err_set(err, n_err, MC_EIO, "opencl: "
-					      "setting the FMA probe trip "
-					      "count on device '%s' failed "
-					      "(%s).", d->dev_name,
-					      ocl_errstr(rc));
-				goto out;
-			}
-			continue;
-		}
-		timed++;
-		if (ns > 0 && (double)global * iters * OCL_PEAK_FLOP_PER_TRIP / ns > best)
-			best = (double)global * iters * OCL_PEAK_FLOP_PER_TRIP / ns;
-	}
-	if (!(best > 0) || !isfinite(best)) {
-		ret = err_set(err, n_err, MC_EIO, "opencl: the FMA probe on "
-			      "device '%s' gave no usable timing.", d->dev_name);
-		goto out;
-	}
-	*out_gflops = best;     /* FLOP per ns is GFLOP/s */
-out:
-	if (buf)
-		clReleaseMemObject(buf);
-	if (k)
-		clReleaseKernel(k);
-	return ret;
-}
-
-/* Triad bandwidth: a = b + s*c over three buffers of min(256 MiB,
- * global_mem / 8, max alloc) each, 12 bytes per element, best of
- * OCL_TRIAD_REPS launches after one warm-up. */
-static int ocl_probe_triad(struct ocl_dev *d, double *out_gbps,
-			   char *err, size_t n_err)
-{
-	cl_kernel k = NULL;
-	cl_mem buf[3] = { NULL, NULL, NULL };
-	const cl_float fill[3] = { 0.0f, 1.0f, 2.0f }, scale = 3.0f;
-	size_t bytes = OCL_TRIAD_MAX_BYTES, n;
-	double ns, best_ns = 0;
-	cl_int rc;
-	int ret;
-
-	if (bytes > d->global_mem / 8)
-		bytes = (size_t)(d->global_mem / 8);
-	if (bytes > d->max_alloc)
-		bytes = (size_t)d->max_alloc;
-	bytes &= ~(size_t)0xffff;
-	if (bytes == 0) {
-		return err_set(err, n_err, MC_ENOTSUP, "opencl: device '%s' "
-			       "has too little memory for the triad probe.",
-			       d->dev_name);
-	}
-	n = bytes / sizeof(float);
-	if ((ret = ocl_kernel(d, "mc_triad", &k, err, n_err)) < 0)
-		goto out;
-	for (int i = 0; i < 3; i++) {
-		buf[i] = clCreateBuffer(d->ctx, CL_MEM_READ_WRITE, bytes, NULL,
-					&rc);
-		if (rc == CL_SUCCESS)
-			rc = clEnqueueFillBuffer(d->queue, buf[i], &fill[i],
-						 sizeof(fill[i]), 0, bytes, 0,
-						 NULL, NULL);
-		if (rc != CL_SUCCESS) {
-			ret = err_set(err, n_err, MC_ENOMEM, "opencl: "
-				      "preparing the %zu-byte triad buffers on "
-				      "device '%s' failed (%s).", bytes,
-				      d->dev_name, ocl_errstr(rc));
-			goto out;
-		}
-	}
-	if ((ret = ocl_set_args(d, k, "mc_triad", (const struct ocl_arg[]){
-			{ sizeof(cl_mem), &buf[0] }, { sizeof(cl_mem), &buf[1] },
-			{ sizeof(cl_mem), &buf[2] }, { sizeof(scale), &scale } },
-				4, err, n_err)) < 0)
-		goto out;
-	for (int i = 0; i <= OCL_TRIAD_REPS; i++) {
-		if ((ret = ocl_time_launch(d, k, n / 4, NULL, &ns, err,
-					   n_err)) < 0)
-			goto out;
-		if (i > 0 && ns > 0 && (best_ns == 0 || ns < best_ns))
-			best_ns = ns;
-	}
-	if (!(best_ns > 0)) {
-		ret = err_set(err, n_err, MC_EIO, "opencl: the triad probe on "
-			      "device '%s' gave no usable timing.", d->dev_name);
-		goto out;
-	}
-	*out_gbps = 12.0 * (double)n / best_ns;
-out:
-	for (int i = 0; i < 3; i++)
-		if (buf[i])
-			clReleaseMemObject(buf[i]);
-	if (k)
-		clReleaseKernel(k);
-	return ret;
-}
-
 static int ocl_roofline(struct backend *b, double *out_gflops,
 			double *out_gbps, char *err, size_t n_err)
 {
@@ -1082,7 +620,7 @@ static void ocl_describe(struct backend *b, cJSON *obj)
 
 /* ---------------------------------------------------------------- family */
 
-static void ocl_destroy(struct backend *b)
+void ocl_destroy(struct backend *b)
 {
 	struct ocl_dev *d;
 
@@ -1123,7 +661,7 @@ int backend_opencl_build_test(struct backend *b, const char *source,
 	return ret;
 }
 
-static const struct backend_ops ocl_ops = {
+const struct backend_ops ocl_ops = {
 	.supports = ocl_supports,
 	.variants = ocl_variants,
 	.prepare = ocl_prepare,

@@ -1,9 +1,9 @@
 /*
  * ocl_int.h - internals of the OpenCL backend shared by its files:
- * backend_opencl.c (discovery, programs, the kernel table, timing,
- * roofline, describe) and ocl_prepare.c (what each kernel's row does to
- * prepare a workload: buffers, kernels, arguments, launches). Not for use
- * outside src/backend/backend_opencl.c and src/backend/ocl_prepare.c.
+ * backend_opencl.c (the ops: programs, the kernel table, timing, describe),
+ * ocl_device.c (discovery), ocl_prepare.c (what each kernel's row does to
+ * prepare a workload: buffers, kernels, arguments, launches) and
+ * ocl_probe.c (the roofline probes). Not for use outside those files.
  */
 #ifndef MC_OCL_INT_H
 #define MC_OCL_INT_H
@@ -12,6 +12,7 @@
 #include <CL/cl.h>
 #include <clblast_c.h>
 
+#include "backend.h"
 #include "workload.h"
 
 /* Per device, b->impl. */
@@ -76,8 +77,36 @@ struct ocl_arg {
 	const void *value;
 };
 
+/* The instances' ops (backend_opencl.c); ocl_destroy frees an instance
+ * and what its ocl_dev holds, and accepts NULL. */
+extern const struct backend_ops ocl_ops;
+void ocl_destroy(struct backend *b);
+
+/* ocl_device.c. The family's discover: one instance per device of every
+ * platform (see struct backend_family). */
+int ocl_discover(struct backend **out, size_t max, size_t *out_n,
+		 char *err, size_t n_err);
 /* Name of an OpenCL status code ("CL_OUT_OF_RESOURCES"). Static storage. */
 const char *ocl_errstr(cl_int rc);
+/* String device / platform info into out, trimmed; "" when the query
+ * fails. */
+void ocl_dev_str(cl_device_id dev, cl_device_info what, char *out,
+		 size_t n_out);
+void ocl_plat_str(cl_platform_id plat, cl_platform_info what, char *out,
+		  size_t n_out);
+
+/* ocl_probe.c. The FP32 FMA peak in GFLOP/s and the triad bandwidth in
+ * GB/s of d, each the best of a few timed launches. MC_ENOMEM, MC_EIO,
+ * MC_ENOTSUP (too little memory), MC_EBUILD. */
+int ocl_probe_fma(struct ocl_dev *d, double *out_gflops, char *err,
+		  size_t n_err);
+int ocl_probe_triad(struct ocl_dev *d, double *out_gbps, char *err,
+		    size_t n_err);
+
+/* backend_opencl.c. */
+/* The profiling timestamp what of ev into *out_ns. MC_EIO. */
+int ocl_event_time(struct ocl_dev *d, cl_event ev, cl_profiling_info what,
+		   cl_ulong *out_ns, char *err, size_t n_err);
 /* Creates kernel name from d's program (built on first use) into *out_k,
  * owned by the caller (clReleaseKernel). MC_EBUILD when the program does
  * not build or lacks the kernel. */
