@@ -38,9 +38,10 @@ static const struct command commands[] = {
 	  "given are read from FILE's header; a missing db it names is rebuilt from the\n"
 	  "db/runs/*.json beside FILE, as make doc does." },
 	{ "export", "print runs as JSON (for mcbench import)", cmd_export,
-	  "export [--run ID|UUID | --all] [--incomplete] [--db PATH]\n\n"
+	  "export [--run REF | --all] [--incomplete] [--db PATH]\n\n"
 	  "--all (the default) prints every complete run, --incomplete adds the others;\n"
-	  "--run prints one run by numeric id or uuid, whatever its status." },
+	  "--run prints one run, whatever its status: REF is a numeric id, a uuid, a\n"
+	  "unique uuid prefix (4 characters or more), or a git commit (prefix)." },
 	{ "history", "a benchmark's complete runs over time", cmd_history,
 	  "history BENCH [--backend NAME] [--machine HOST] [--clock wall|device] [--json]\n"
 	  "        [--chart FILE.svg] [--db PATH]" },
