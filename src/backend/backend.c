@@ -167,6 +167,8 @@ int backend_discover_all(const char *const *only, size_t n_only,
 			add_note(notes, n_notes, families[f]->name, ferr);
 			continue;
 		}
+		if (ferr[0])   /* instances, and a device it could not use */
+			add_note(notes, n_notes, families[f]->name, ferr);
 		grown = realloc(list, (n + n_found) * sizeof(*list));
 		if (!grown) {
 			for (size_t k = 0; k < n_found; k++)

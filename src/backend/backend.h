@@ -44,6 +44,10 @@ struct backend_ops {
 	 * global_mem, local_mem, kind, and anything else) to obj. */
 	void (*describe)(struct backend *b, cJSON *obj);
 	void (*destroy)(struct backend *b);
+	/* Self-timed backends with a device clock only (NULL otherwise): the
+	 * device's own ns for the iterations of the last run() on state, or
+	 * -1 when that call reported none. */
+	double (*self_device_ns)(struct backend *b, void *state);
 };
 
 struct backend {
@@ -54,7 +58,8 @@ struct backend {
 	/* The time must be taken inside the backend (a peer adapter timing its
 	 * own loop in its own process): run() returns the elapsed ns of the n
 	 * iterations in *out_device_ns and the runner uses that as the wall
-	 * time, so pipe round trips are not charged to the peer. */
+	 * time, so pipe round trips are not charged to the peer. With
+	 * has_device_clock too, ops->self_device_ns gives the device time. */
 	int self_timed;
 	void *impl;                 /* backend-private */
 };
@@ -63,7 +68,9 @@ struct backend_family {
 	const char *name;
 	const char *summary;
 	/* Appends up to max instances to out[], sets *out_n. Finding no device
-	 * is not an error (0 instances, a reason in err); a broken driver is. */
+	 * is not an error (0 instances, a reason in err); a broken driver is.
+	 * A family that found instances may still leave a note in err (a
+	 * device it saw but cannot use); it goes to the run's notes. */
 	int (*discover)(struct backend **out, size_t max, size_t *out_n,
 			char *err, size_t n_err);
 };

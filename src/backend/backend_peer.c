@@ -1,7 +1,12 @@
 /*
  * backend_peer.c - the "mlx" and "torch" backends: peer frameworks (MLX and
- * PyTorch on the CPU) measured through the same runner as every other
- * backend.
+ * PyTorch, on the CPU and on every other device the framework sees, e.g.
+ * CUDA) measured through the same runner as every other backend.
+ *
+ * Each family has an instance on the CPU, named after the family ("torch"),
+ * and one per device that the CPU adapter's hello lists ("devices"), named
+ * the way OpenCL devices are: "torch:cuda:NVIDIA H200". A listed device
+ * whose own adapter cannot start is left out with a note, never invented.
  *
  * Each family starts one persistent Python adapter (suites/peers/peer.py,
  * see its header for the protocol) and talks to it over two pipes, one JSON
@@ -11,9 +16,13 @@
  * directory, never regenerated on the Python side; the adapter reports the
  * shapes it built and they are checked against the workload's plan. The
  * adapter times its own loop (perf_counter_ns around n iterations, each one
- * forced to completion), so the instance is self_timed: pipe round trips
- * are not charged to the peer, and the runner still checks that the
- * reported time fits inside its own wall clock.
+ * forced to completion, and on a GPU the wait for the device), so the
+ * instance is self_timed: pipe round trips are not charged to the peer, and
+ * the runner still checks that the reported time fits inside its own wall
+ * clock. A device instance whose adapter reports "device_clock" (torch on
+ * CUDA: events around the loop) also has a device clock. Its roofline is
+ * the adapter's (the framework's fp32 GEMM and triad on the device), the
+ * CPU instance's mcbench's own CPU probes.
  *
  * Finding no interpreter, no adapter or no importable package is not an
  * error: the family then has no instance and a note says why.
@@ -64,11 +73,13 @@ struct peer {
 	char dir[PATH_MAX];        /* private temporary directory */
 	char python[PATH_MAX];
 	char adapter[PATH_MAX];
+	char device[16];           /* "" on the CPU, else --device's value */
 	cJSON *hello;              /* the adapter's hello reply */
 };
 
 struct peer_state {
 	size_t output_len;
+	double device_ns;          /* of the last run; -1 when none */
 };
 
 /* ------------------------------------------------------------ finding */
@@ -192,6 +203,7 @@ static int peer_start(struct peer *p, char *err, size_t n_err)
 
 	if ((rc = peer_proc_spawn(p->proc, err, n_err)))
 		return rc;
+	/* a device's adapter must say it runs there */
 	rc = peer_proc_call(p->proc, peer_proc_request("hello"), &reply, "hello", err, n_err);
 	if (rc) {
 		v = cJSON_GetObjectItemCaseSensitive(reply, "unavailable");
@@ -211,6 +223,14 @@ static int peer_start(struct peer *p, char *err, size_t n_err)
 		rc = err_set(err, n_err, MC_EINVAL, "%s: the adapter %s answered "
 			     "hello without peer \"%s\", a version and a kernel list",
 			     p->kind->family, p->adapter, p->kind->family);
+		goto fail;
+	}
+	v = cJSON_GetObjectItemCaseSensitive(reply, "device");
+	if (p->device[0] && (!cJSON_IsString(v) || strcmp(v->valuestring, p->device))) {
+		rc = err_set(err, n_err, MC_EINVAL, "%s: the adapter %s was asked "
+			     "for device %s but its hello names %s", p->kind->family,
+			     p->adapter, p->device,
+			     cJSON_IsString(v) ? v->valuestring : "none");
 		goto fail;
 	}
 	cJSON_Delete(p->hello);
@@ -444,6 +464,7 @@ static int peer_prepare(struct backend *b, const struct workload *w,
 	if (!(s = calloc(1, sizeof(*s))))
 		goto nomem;
 	s->output_len = w->plan.output_len;
+	s->device_ns = -1;
 	*out_state = s;
 	goto out;
 nomem:
@@ -461,12 +482,13 @@ static int peer_run(struct backend *b, void *state, uint64_t n_iters,
 		    double *out_device_ns, char *err, size_t n_err)
 {
 	struct peer *p = b->impl;
+	struct peer_state *s = state;
 	cJSON *req = peer_proc_request("run"), *reply = NULL;
-	const cJSON *ns;
+	const cJSON *ns, *dev;
 	int rc;
 
-	(void)state;
 	*out_device_ns = -1;
+	s->device_ns = -1;
 	if (req && !cJSON_AddNumberToObject(req, "n", (double)n_iters)) {
 		cJSON_Delete(req);
 		req = NULL;
@@ -481,9 +503,20 @@ static int peer_run(struct backend *b, void *state, uint64_t n_iters,
 		goto out;
 	}
 	*out_device_ns = ns->valuedouble;
+	dev = cJSON_GetObjectItemCaseSensitive(reply, "device_ns");
+	if (cJSON_IsNumber(dev) && dev->valuedouble >= 0)
+		s->device_ns = dev->valuedouble;
 out:
 	cJSON_Delete(reply);
 	return rc;
+}
+
+static double peer_self_device_ns(struct backend *b, void *state)
+{
+	struct peer_state *s = state;
+
+	(void)b;
+	return s ? s->device_ns : -1;
 }
 
 static int peer_output(struct backend *b, void *state, float *out,
@@ -543,12 +576,37 @@ static void peer_release(struct backend *b, void *state)
 	free(state);
 }
 
+/* The CPU instance runs on this CPU: its probes bound it too. A device
+ * instance asks its adapter, which measures the device through the
+ * framework (see peer.py's roofline). */
 static int peer_roofline(struct backend *b, double *out_gflops, double *out_gbps,
 			 char *err, size_t n_err)
 {
-	/* the peers run on this CPU: its probes bound them too */
-	(void)b;
-	return cpu_roofline(out_gflops, out_gbps, err, n_err);
+	struct peer *p = b->impl;
+	cJSON *reply = NULL;
+	const cJSON *g, *bw;
+	int rc;
+
+	if (!p->device[0])
+		return cpu_roofline(out_gflops, out_gbps, err, n_err);
+	*out_gflops = *out_gbps = -1;
+	rc = peer_proc_call(p->proc, peer_proc_request("roofline"), &reply,
+			    "roofline", err, n_err);
+	if (rc)
+		goto out;
+	g = cJSON_GetObjectItemCaseSensitive(reply, "gflops");
+	bw = cJSON_GetObjectItemCaseSensitive(reply, "gbps");
+	if (!cJSON_IsNumber(g) || !cJSON_IsNumber(bw) || !(g->valuedouble > 0) ||
+	    !(bw->valuedouble > 0)) {
+		rc = err_set(err, n_err, MC_EINVAL, "%s: the adapter's roofline "
+			     "reply has no positive \"gflops\" and \"gbps\"", b->name);
+		goto out;
+	}
+	*out_gflops = g->valuedouble;
+	*out_gbps = bw->valuedouble;
+out:
+	cJSON_Delete(reply);
+	return rc;
 }
 
 static void peer_describe(struct backend *b, cJSON *obj)
@@ -557,6 +615,8 @@ static void peer_describe(struct backend *b, cJSON *obj)
 	const char *version = hello_str(p, "version");
 	const char *python = hello_str(p, "python"), *numpy = hello_str(p, "numpy");
 	const char *device = hello_str(p, "device");
+	const char *dev_name = hello_str(p, "device_name");
+	const char *precision = hello_str(p, "precision");
 	const cJSON *threads = cJSON_GetObjectItemCaseSensitive(p->hello, "threads");
 	const cJSON *settings = cJSON_GetObjectItemCaseSensitive(p->hello,
 								 "thread_settings");
@@ -566,7 +626,8 @@ static void peer_describe(struct backend *b, cJSON *obj)
 	cpu_info_read(&ci);
 	cJSON_AddStringToObject(obj, "kind", "peer");
 	snprintf(text, sizeof(text), "%s %s (%s)", p->kind->label,
-		 version ? version : "?", device && strcmp(device, "cpu") ? device : "CPU");
+		 version ? version : "?", !p->device[0] ? "CPU" :
+		 dev_name ? dev_name : device ? device : "?");
 	cJSON_AddStringToObject(obj, "name", text);
 	cJSON_AddStringToObject(obj, "vendor", ci.vendor);
 	cJSON_AddStringToObject(obj, "version", version ? version : "unknown");
@@ -587,6 +648,15 @@ static void peer_describe(struct backend *b, cJSON *obj)
 	if (settings)
 		cJSON_AddItemToObject(obj, "thread_settings",
 				      cJSON_Duplicate(settings, 1));
+	cJSON_AddStringToObject(obj, "device", p->device[0] ? p->device : "cpu");
+	if (p->device[0] && dev_name)
+		cJSON_AddStringToObject(obj, "device_name", dev_name);
+	if (precision)
+		cJSON_AddStringToObject(obj, "precision", precision);
+	if (p->device[0])
+		cJSON_AddStringToObject(obj, "roofline", "the adapter's: the "
+					"framework's fp32 GEMM (no TF32) and triad "
+					"on the device");
 	cJSON_AddStringToObject(obj, "interpreter", p->python);
 	cJSON_AddStringToObject(obj, "adapter", p->adapter);
 }
@@ -634,6 +704,7 @@ static const struct backend_ops peer_ops = {
 	.run = peer_run,
 	.output = peer_output,
 	.release = peer_release,
+	.self_device_ns = peer_self_device_ns,
 	.roofline = peer_roofline,
 	.describe = peer_describe,
 	.destroy = peer_destroy,
@@ -647,29 +718,32 @@ static int peer_timeout(void)
 	return v > 0 && v < INT_MAX / 1000 ? (int)v : PEER_TIMEOUT_S;
 }
 
-/* One instance named after the family, or none with the reason in err. */
-static int peer_discover(const struct peer_kind *kind, struct backend **out,
-			 size_t max, size_t *out_n, char *err, size_t n_err)
+/* Makes one instance of kind on device ("" for the CPU): its own temporary
+ * directory and adapter process, greeted. *out NULL with the reason in err
+ * (a sentence beginning "skipped: ") when it cannot run; nonzero only when
+ * out of memory. */
+static int peer_make(const struct peer_kind *kind, const char *device,
+		     struct backend **out, char *err, size_t n_err)
 {
 	struct peer *p = NULL;
 	struct backend *b = NULL;
 	const char *tmp = getenv("TMPDIR");
 	int rc;
 
-	*out_n = 0;
-	if (max == 0)
-		return 0;
+	*out = NULL;
 	if (!(p = calloc(1, sizeof(*p))) || !(b = calloc(1, sizeof(*b)))) {
 		free(p);
 		return err_set(err, n_err, MC_ENOMEM, "%s: out of memory creating "
 			       "the backend", kind->family);
 	}
 	p->kind = kind;
+	snprintf(p->device, sizeof(p->device), "%s", device);
 	if (find_python(p->python, sizeof(p->python), err, n_err) ||
 	    find_adapter(p->adapter, sizeof(p->adapter), err, n_err))
 		goto skip;
-	snprintf(p->dir, sizeof(p->dir), "%s/mcbench-%s-XXXXXX",
-		 tmp && *tmp ? tmp : "/tmp", kind->family);
+	snprintf(p->dir, sizeof(p->dir), "%s/mcbench-%s%s%s-XXXXXX",
+		 tmp && *tmp ? tmp : "/tmp", kind->family, device[0] ? "-" : "",
+		 device);
 	if (!mkdtemp(p->dir)) {
 		err_set(err, n_err, MC_EIO, "skipped: cannot create a temporary "
 			"directory %s: %s", p->dir, strerror(errno));
@@ -677,10 +751,11 @@ static int peer_discover(const struct peer_kind *kind, struct backend **out,
 		goto skip;
 	}
 	if ((rc = peer_proc_create(kind->family, p->python, p->adapter, p->dir,
-				   peer_timeout(), &p->proc, err, n_err))) {
+				   peer_timeout(), &p->proc, err, n_err)) ||
+	    (rc = peer_proc_set_device(p->proc, device, err, n_err))) {
 		peer_free(p);
 		free(b);
-		return rc;
+		return rc == MC_ENOMEM ? rc : 0;
 	}
 	rc = peer_start(p, err, n_err);
 	if (rc) {
@@ -698,18 +773,70 @@ static int peer_discover(const struct peer_kind *kind, struct backend **out,
 		}
 		goto skip;
 	}
-	snprintf(b->name, sizeof(b->name), "%s", kind->family);
+	if (device[0]) {
+		const char *name = hello_str(p, "device_name");
+
+		snprintf(b->name, sizeof(b->name), "%s:%s:%s", kind->family,
+			 device, name && *name ? name : device);
+	} else {
+		snprintf(b->name, sizeof(b->name), "%s", kind->family);
+	}
 	b->family = kind->family;
 	b->ops = &peer_ops;
-	b->has_device_clock = 0;
+	b->has_device_clock = device[0] &&
+		cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p->hello, "device_clock"));
 	b->self_timed = 1;
 	b->impl = p;
-	out[0] = b;
-	*out_n = 1;
+	*out = b;
 	return 0;
 skip:
 	peer_free(p);
 	free(b);
+	return 0;
+}
+
+/* The CPU instance named after the family, then one per device its hello
+ * lists; none with the reason in err. A listed device that cannot run is
+ * left out, and err says why (a note of the run). */
+static int peer_discover(const struct peer_kind *kind, struct backend **out,
+			 size_t max, size_t *out_n, char *err, size_t n_err)
+{
+	const cJSON *devs, *d;
+	size_t len = 0;
+	int rc;
+
+	*out_n = 0;
+	if (max == 0)
+		return 0;
+	if ((rc = peer_make(kind, "", &out[0], err, n_err)) || !out[0])
+		return rc;
+	*out_n = 1;
+	if (err && n_err)
+		err[0] = '\0';
+	devs = cJSON_GetObjectItemCaseSensitive(
+		((struct peer *)out[0]->impl)->hello, "devices");
+	cJSON_ArrayForEach(d, devs) {
+		const cJSON *dev = cJSON_GetObjectItemCaseSensitive(d, "device");
+		char why[MC_ERRLEN] = "";
+
+		if (*out_n >= max || !cJSON_IsString(dev) || !*dev->valuestring ||
+		    strcmp(dev->valuestring, "cpu") == 0)
+			continue;
+		if ((rc = peer_make(kind, dev->valuestring, &out[*out_n], why,
+				    sizeof(why))))
+			return rc;
+		if (out[*out_n]) {
+			(*out_n)++;
+		} else if (err && len + 1 < n_err) {
+			/* "skipped: ..." of this device, one line per device */
+			len += (size_t)snprintf(err + len, n_err - len, "%s%s:%s %s",
+						len ? "; " : "", kind->family,
+						dev->valuestring,
+						why[0] ? why : "skipped");
+			if (len >= n_err)
+				len = n_err - 1;
+		}
+	}
 	return 0;
 }
 
@@ -727,12 +854,13 @@ static int torch_discover(struct backend **out, size_t max, size_t *out_n,
 
 const struct backend_family backend_mlx = {
 	.name = "mlx",
-	.summary = "MLX on the CPU (PyPI mlx[cpu]) through suites/peers/peer.py",
+	.summary = "MLX on the CPU (PyPI mlx[cpu]) and on CUDA (mlx[cuda13]) through "
+		   "suites/peers/peer.py",
 	.discover = mlx_discover,
 };
 
 const struct backend_family backend_torch = {
 	.name = "torch",
-	.summary = "PyTorch on the CPU through suites/peers/peer.py",
+	.summary = "PyTorch on the CPU and on CUDA through suites/peers/peer.py",
 	.discover = torch_discover,
 };

@@ -1,6 +1,7 @@
 /*
  * peer_proc.c - the child-process protocol of the peer backends: one
- * persistent adapter process (`python adapter --peer name`), two pipes, one
+ * persistent adapter process (`python adapter --peer name [--device d]`),
+ * two pipes, one
  * JSON object per line each way, a time limit per reply, the last line of
  * its stderr in the errors, and a stop that always reaps it.
  *
@@ -32,6 +33,7 @@ struct peer_proc {
 	char python[PATH_MAX];
 	char adapter[PATH_MAX];
 	char dir[PATH_MAX];        /* holds stderr.log */
+	char device[16];           /* --device's value; "" for none */
 	pid_t pid;                 /* -1 when no adapter is running */
 	int to_fd, from_fd;        /* pipe ends; -1 when closed */
 	char *rbuf;                /* bytes read, not yet consumed */
@@ -57,6 +59,19 @@ int peer_proc_create(const char *name, const char *python, const char *adapter,
 	p->to_fd = p->from_fd = -1;
 	p->timeout_s = timeout_s;
 	*out = p;
+	return 0;
+}
+
+int peer_proc_set_device(struct peer_proc *p, const char *device,
+			 char *err, size_t n_err)
+{
+	if (!device)
+		device = "";
+	if (strlen(device) >= sizeof(p->device))
+		return err_set(err, n_err, MC_EINVAL, "%s: device name '%s' is "
+			       "longer than %zu characters", p->name, device,
+			       sizeof(p->device) - 1);
+	snprintf(p->device, sizeof(p->device), "%s", device);
 	return 0;
 }
 
@@ -209,7 +224,8 @@ int peer_proc_spawn(struct peer_proc *p, char *err, size_t n_err)
 {
 	int to_child[2] = { -1, -1 }, from_child[2] = { -1, -1 }, errfd = -1;
 	char errpath[PATH_MAX + 16], opt[] = "--peer", fam[sizeof(p->name)];
-	char *argv[5];
+	char dopt[] = "--device", dev[sizeof(p->device)];
+	char *argv[7];
 	pid_t pid;
 	int rc = 0;
 
@@ -219,6 +235,12 @@ int peer_proc_spawn(struct peer_proc *p, char *err, size_t n_err)
 	argv[2] = opt;
 	argv[3] = fam;
 	argv[4] = NULL;
+	if (p->device[0]) {
+		snprintf(dev, sizeof(dev), "%s", p->device);
+		argv[4] = dopt;
+		argv[5] = dev;
+		argv[6] = NULL;
+	}
 	peer_proc_path(p->dir, "stderr.log", errpath, sizeof(errpath));
 	errfd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (errfd < 0 || pipe2(to_child, O_CLOEXEC) || pipe2(from_child, O_CLOEXEC)) {

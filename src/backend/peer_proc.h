@@ -21,6 +21,11 @@ struct peer_proc;
 int peer_proc_create(const char *name, const char *python, const char *adapter,
 		     const char *dir, int timeout_s, struct peer_proc **out,
 		     char *err, size_t n_err);
+/* Starts the adapter with `--device device` too (a device other than the
+ * CPU, e.g. "cuda"), from the next spawn on; NULL or "" for none. The
+ * string is copied; a name longer than 15 characters is MC_EINVAL. */
+int peer_proc_set_device(struct peer_proc *p, const char *device,
+			 char *err, size_t n_err);
 /* Stops the adapter if running (asking first, see peer_proc_stop) and
  * frees p. Accepts NULL. */
 void peer_proc_destroy(struct peer_proc *p);

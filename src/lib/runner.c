@@ -106,7 +106,8 @@ static int timed_run(struct backend *be, void *state, uint64_t n,
 				       "%s reported %.0f ns for a call that took %.0f ns",
 				       be->name, *out_dev, *out_wall);
 		*out_wall = *out_dev;
-		*out_dev = -1;
+		*out_dev = be->has_device_clock && be->ops->self_device_ns ?
+			   be->ops->self_device_ns(be, state) : -1;
 	}
 	return rc;
 }

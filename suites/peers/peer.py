@@ -1,21 +1,35 @@
 #!/usr/bin/env python3
 """peer.py - the mcbench peer adapter: runs mcbench's workloads on a peer
-framework (MLX or PyTorch, on the CPU) for src/backend/backend_peer.c.
+framework (MLX or PyTorch, on the CPU or on a CUDA GPU) for
+src/backend/backend_peer.c.
 
-Started once per peer as `python3 peer.py --peer mlx|torch` and kept running;
-it speaks one JSON object per line on stdin/stdout:
+Started once per peer and device as `python3 peer.py --peer mlx|torch
+[--device cpu|cuda]` and kept running; it speaks one JSON object per line on
+stdin/stdout:
 
   {"op":"hello"}    -> {"ok":true,"peer":"mlx","version":...,"python":...,
                         "numpy":...,"threads":N|null,"thread_settings":{...},
-                        "device":"cpu","kernels":[...]}
+                        "device":"cpu","device_name":...,"precision":"fp32",
+                        "device_clock":false,"kernels":[...],
+                        "devices":[{"device":"cuda","name":"NVIDIA H200"}]}
+                       ("devices": the other devices this framework sees
+                       here, each run by its own process with --device)
   {"op":"prepare","kernel":K,"params":{...},"variant":"",
    "inputs":[{"name":"x","len":N,"shape":[...],"path":P},...],
    "output_len":M,"output_shape":[...]}
                     -> {"ok":true,"shapes":{"x":[...],...,"output":[...]}}
                        (an output of several results laid end to end, e.g.
                        [dA | dB], is "output":[total] plus "output_parts")
-  {"op":"run","n":N} -> {"ok":true,"ns":T}  (T: perf_counter_ns around the loop)
+  {"op":"run","n":N} -> {"ok":true,"ns":T[,"device_ns":D]}  (T: perf_counter_ns
+                       around the loop and the wait for the device; D, with
+                       "device_clock":true, the device's own time between
+                       events recorded before the first and after the last
+                       iteration: torch.cuda.Event)
   {"op":"output","path":P} -> {"ok":true}  (last output written as float32 LE)
+  {"op":"roofline"} -> {"ok":true,"gflops":G,"gbps":B}  (a device other than
+                       the CPU: the best of several fp32 GEMMs of 8192^3,
+                       TF32 off, and of triads over 2^28 floats, 12 bytes
+                       each, through the framework on random data)
   {"op":"release"}  -> {"ok":true}
   {"op":"quit"}     -> {"ok":true}, then exit
   any failure       -> {"ok":false,"error":"..."}; "unsupported kernel: ..."
@@ -27,7 +41,16 @@ wrote; they are never regenerated here. The shapes reported are the shapes
 actually built, and mcbench checks them against the workload. Each timed
 iteration computes the whole workload with the framework's idiomatic ops and
 forces its evaluation (MLX is lazy: mx.eval on every iteration's output, not
-once after the loop). mcbench validates the output before and after timing.
+once after the loop); on a GPU the loop ends when the device has finished
+(mx.eval waits for the GPU; torch.cuda.synchronize after the loop, as
+OpenCL's clFinish). mcbench validates the output before and after timing.
+
+Precision: the workloads are fp32. On CUDA both frameworks may multiply fp32
+matrices on TF32 tensor cores (10-bit mantissa): torch when allow_tf32 is on,
+MLX by default (MLX_ENABLE_TF32). The adapter turns both off before any work
+(torch.backends.*.allow_tf32 = False, float32_matmul_precision "highest";
+MLX_ENABLE_TF32=0 before mlx is imported) and reports what is set in
+thread_settings["precision"] and "precision": "fp32".
 
 The names, order and shapes of the inputs come in the request, from the
 workload's plan (src/lib/workload.c, src/lib/workload_train.c); each
@@ -123,8 +146,12 @@ def import_or_skip(name):
 class Peer:
     """What every peer shares: reading inputs, the prepared callable."""
     name = ""
+    DEVICES = ("cpu",)
 
-    def __init__(self):
+    def __init__(self, device="cpu"):
+        if device not in self.DEVICES:
+            raise Unavailable(f"{self.name} has no device {device!r} in this adapter")
+        self.device = device
         self.np = import_or_skip("numpy")
         self.fn = None
         self.last = None
@@ -139,11 +166,61 @@ class Peer:
 
     def hello(self):
         np = self.np
+        settings = self.thread_settings()
+        settings["precision"] = self.precision_settings()
         return {"ok": True, "peer": self.name, "version": self.version(),
                 "python": platform.python_version(), "numpy": np.__version__,
                 "threads": self.threads(),
-                "thread_settings": self.thread_settings(),
-                "device": "cpu", "kernels": self.kernels()}
+                "thread_settings": settings,
+                "device": self.device, "device_name": self.device_name(),
+                "precision": "fp32", "device_clock": self.device_clock(),
+                "devices": self.other_devices() if self.device == "cpu" else [],
+                "kernels": self.kernels()}
+
+    def device_clock(self):
+        return False
+
+    # The device's roofline through the framework: no FMA loop can be
+    # written in these frameworks, so the FLOP/s ceiling is their own fp32
+    # GEMM at a size that fills the chip (a lower bound of the FMA peak,
+    # which the plausibility check may then hold against the peer's own
+    # GEMM at 110%), and the bandwidth that of a triad beyond any cache.
+    ROOF_N = 8192
+    ROOF_TRIAD = 1 << 28
+    ROOF_REPS = 8
+
+    def roofline(self):
+        if self.device == "cpu":
+            raise ValueError("roofline: the CPU instance uses mcbench's own "
+                             "CPU probes")
+        n, m = self.ROOF_N, self.ROOF_TRIAD
+        gemm = self.best_ns(*self.roof_gemm(n))
+        triad = self.best_ns(*self.roof_triad(m))
+        return {"ok": True, "gflops": 2.0 * n * n * n / gemm,
+                "gbps": 12.0 * m / triad}
+
+    def best_ns(self, fn, done):
+        fn()
+        done()
+        best = None
+        for _ in range(self.ROOF_REPS):
+            t0 = time.perf_counter_ns()
+            fn()
+            done()
+            t = time.perf_counter_ns() - t0
+            best = t if best is None or t < best else best
+        return float(max(best, 1))
+
+    def precision_settings(self):
+        return {}
+
+    def device_name(self):
+        return "cpu"
+
+    def other_devices(self):
+        """The non-CPU devices this framework can use here, each
+        {"device": ..., "name": ...}; an error seeing them is no device."""
+        return []
 
     def env_settings(self):
         return {k: os.environ.get(k) for k in THREAD_ENV}
@@ -208,13 +285,68 @@ class MLX(Peer):
     user's loop would evaluate (the output, and for training the optimizer
     state and the loss), inside the timed loop."""
     name = "mlx"
+    DEVICES = ("cpu", "cuda")
 
-    def __init__(self):
-        super().__init__()
+    def __init__(self, device="cpu"):
+        # MLX multiplies fp32 matrices on TF32 tensor cores unless this is
+        # 0 when mlx loads; the workloads are fp32
+        os.environ["MLX_ENABLE_TF32"] = "0"
+        super().__init__(device)
         self.mx = import_or_skip("mlx.core")
         self.nn = import_or_skip("mlx.nn")
         self.optim = import_or_skip("mlx.optimizers")
-        self.mx.set_default_device(self.mx.cpu)
+        if device == "cuda":
+            if not self.has_cuda():
+                raise Unavailable("mlx sees no CUDA device (mlx-cuda not "
+                                  "installed, or no GPU)")
+            self.mx.set_default_device(self.mx.gpu)
+        else:
+            self.mx.set_default_device(self.mx.cpu)
+
+    def has_cuda(self):
+        mx = self.mx
+        try:
+            return bool(mx.cuda.is_available()) and bool(mx.is_available(mx.gpu))
+        except Exception:
+            return False
+
+    def device_name(self):
+        if self.device == "cpu":
+            return "cpu"
+        try:
+            return str(self.mx.device_info(self.mx.gpu).get("device_name") or "GPU")
+        except Exception:
+            return "GPU"
+
+    def other_devices(self):
+        if not self.has_cuda():
+            return []
+        try:
+            name = str(self.mx.device_info(self.mx.gpu).get("device_name") or "GPU")
+        except Exception:
+            name = "GPU"
+        return [{"device": "cuda", "name": name}]
+
+    def roof_gemm(self, n):
+        mx = self.mx
+        a = mx.random.normal((n, n))
+        b = mx.random.normal((n, n))
+        mx.eval(a, b)
+        box = []
+        return (lambda: box.append(a @ b)), (lambda: (mx.eval(box[-1]), box.clear()))
+
+    def roof_triad(self, m):
+        mx = self.mx
+        b = mx.random.uniform(shape=(m,))
+        c = mx.random.uniform(shape=(m,))
+        mx.eval(b, c)
+        box = []
+        return (lambda: box.append(b + 3.0 * c)), (lambda: (mx.eval(box[-1]), box.clear()))
+
+    def precision_settings(self):
+        return {"MLX_ENABLE_TF32": os.environ.get("MLX_ENABLE_TF32"),
+                "matmul": "fp32" if os.environ.get("MLX_ENABLE_TF32") == "0"
+                          else "tf32 where the device has it"}
 
     def version(self):
         return self.mx.__version__
@@ -225,10 +357,12 @@ class MLX(Peer):
     def thread_settings(self):
         s = {"mlx": "no CPU thread setting is exposed by mlx",
              "default_device": str(self.mx.default_device()),
+             "device": self.device,
              "loaded_libraries": loaded_libraries(),
              "env": self.env_settings()}
         try:
-            s["device_info"] = {k: str(v) for k, v in self.mx.device_info().items()}
+            s["device_info"] = {k: str(v) for k, v in self.mx.device_info(
+                self.mx.default_device()).items()}
         except Exception:
             pass
         return s
@@ -352,12 +486,75 @@ class Torch(Peer):
     Inference kernels run under torch.no_grad(); the training kernels use
     autograd and torch.optim.AdamW as a training loop does."""
     name = "torch"
+    DEVICES = ("cpu", "cuda")
 
-    def __init__(self):
-        super().__init__()
+    def __init__(self, device="cpu"):
+        super().__init__(device)
         self.torch = import_or_skip("torch")
         self.F = self.torch.nn.functional
         self.grad_enabled = False
+        torch = self.torch
+        if device == "cuda":
+            if not self.has_cuda():
+                raise Unavailable("torch sees no CUDA device "
+                                  "(torch.cuda.is_available() is False)")
+            # fp32 work in fp32: no TF32 tensor cores for matmul or cuDNN
+            torch.backends.cuda.matmul.allow_tf32 = False
+            torch.backends.cudnn.allow_tf32 = False
+            torch.set_float32_matmul_precision("highest")
+            self.dev = torch.device("cuda", 0)
+        else:
+            self.dev = torch.device("cpu")
+
+    def has_cuda(self):
+        try:
+            return bool(self.torch.cuda.is_available())
+        except Exception:
+            return False
+
+    def device_name(self):
+        if self.device == "cpu":
+            return "cpu"
+        return self.torch.cuda.get_device_name(0)
+
+    def other_devices(self):
+        if not self.has_cuda():
+            return []
+        try:
+            return [{"device": "cuda", "name": self.torch.cuda.get_device_name(0)}]
+        except Exception:
+            return []
+
+    def device_clock(self):
+        return self.device == "cuda"
+
+    def roof_gemm(self, n):
+        torch = self.torch
+        g = torch.Generator(device=self.dev).manual_seed(1)
+        a = torch.randn(n, n, device=self.dev, generator=g)
+        b = torch.randn(n, n, device=self.dev, generator=g)
+        c = torch.empty(n, n, device=self.dev)
+        return (lambda: torch.matmul(a, b, out=c)), torch.cuda.synchronize
+
+    def roof_triad(self, m):
+        torch = self.torch
+        g = torch.Generator(device=self.dev).manual_seed(2)
+        b = torch.rand(m, device=self.dev, generator=g)
+        c = torch.rand(m, device=self.dev, generator=g)
+        a = torch.empty(m, device=self.dev)
+        return (lambda: torch.add(b, c, alpha=3.0, out=a)), torch.cuda.synchronize
+
+    def precision_settings(self):
+        torch = self.torch
+        s = {"float32_matmul_precision": torch.get_float32_matmul_precision()}
+        if self.device == "cuda":
+            s["cuda.matmul.allow_tf32"] = bool(torch.backends.cuda.matmul.allow_tf32)
+            s["cudnn.allow_tf32"] = bool(torch.backends.cudnn.allow_tf32)
+            s["cuda.matmul.allow_fp16_reduced_precision_reduction"] = bool(
+                torch.backends.cuda.matmul.allow_fp16_reduced_precision_reduction)
+            s["cuda"] = torch.version.cuda
+            s["cudnn"] = torch.backends.cudnn.version()
+        return s
 
     def version(self):
         return self.torch.__version__
@@ -367,7 +564,8 @@ class Torch(Peer):
 
     def thread_settings(self):
         torch = self.torch
-        s = {"torch.get_num_threads": torch.get_num_threads(),
+        s = {"device": self.device,
+             "torch.get_num_threads": torch.get_num_threads(),
              "torch.get_num_interop_threads": torch.get_num_interop_threads(),
              "mkl": bool(torch.backends.mkl.is_available()),
              "mkldnn": bool(torch.backends.mkldnn.is_available()),
@@ -385,7 +583,13 @@ class Torch(Peer):
         return k
 
     def to_framework(self, arrays):
-        return [self.torch.from_numpy(a) for a in arrays]
+        ts = [self.torch.from_numpy(a).to(self.dev) for a in arrays]
+        self.sync()   # the copy is not part of any iteration
+        return ts
+
+    def sync(self):
+        if self.device == "cuda":
+            self.torch.cuda.synchronize()
 
     def release(self):
         super().release()
@@ -425,7 +629,7 @@ class Torch(Peer):
         torch, F = self.torch, self.F
         x, w, a0, b0, _ = t
         s, n_out = lora_alpha_over_rank(p), p["out"]
-        classes = torch.from_numpy(self.classes(p).reshape(-1))
+        classes = torch.from_numpy(self.classes(p).reshape(-1)).to(self.dev)
         a = a0.clone().requires_grad_()
         b = b0.clone().requires_grad_()
         self.grad_enabled = True
@@ -465,7 +669,7 @@ class Torch(Peer):
         param.grad = grad
         opt = self.adamw([param])
         st = opt.state[param]
-        st["step"] = torch.tensor(0.0)
+        st["step"] = torch.tensor(0.0)   # on the CPU, as AdamW keeps it
         st["exp_avg"] = m0.clone()
         st["exp_avg_sq"] = torch.empty_like(v_seed)
 
@@ -501,15 +705,32 @@ class Torch(Peer):
         return [o.shape for o in (out if isinstance(out, tuple) else (out,))]
 
     def run(self, n):
-        fn = self.fn
+        fn, torch = self.fn, self.torch
         out = None
-        with self.torch.set_grad_enabled(self.grad_enabled):
+        if self.device == "cpu":
+            with torch.set_grad_enabled(self.grad_enabled):
+                t0 = time.perf_counter_ns()
+                for _ in range(n):
+                    out = fn()   # eager on the CPU: done when it returns
+                t1 = time.perf_counter_ns()
+            self.last = out
+            return t1 - t0
+        # CUDA: ops are queued; the call ends when the device has finished
+        # (as OpenCL's clFinish), and the events give the device's time
+        # from before the first iteration to after the last
+        start = torch.cuda.Event(enable_timing=True)
+        end = torch.cuda.Event(enable_timing=True)
+        torch.cuda.synchronize()
+        with torch.set_grad_enabled(self.grad_enabled):
             t0 = time.perf_counter_ns()
+            start.record()
             for _ in range(n):
-                out = fn()   # eager on the CPU: done when it returns
+                out = fn()
+            end.record()
+            torch.cuda.synchronize()
             t1 = time.perf_counter_ns()
         self.last = out
-        return t1 - t0
+        return t1 - t0, start.elapsed_time(end) * 1e6
 
     def to_numpy(self, out):
         return out.detach().cpu().numpy()
@@ -522,7 +743,7 @@ def handle(state, req):
     op = req.get("op")
     if op == "hello":
         if state.get("peer") is None:
-            state["peer"] = PEERS[state["name"]]()
+            state["peer"] = PEERS[state["name"]](state["device"])
         return state["peer"].hello()
     if op == "quit":
         return {"ok": True}
@@ -537,9 +758,14 @@ def handle(state, req):
             raise ValueError(f"run: n must be a positive integer, got {n!r}")
         if peer.fn is None:
             raise ValueError("run before prepare")
-        return {"ok": True, "ns": peer.run(n)}
+        t = peer.run(n)
+        if isinstance(t, tuple):
+            return {"ok": True, "ns": t[0], "device_ns": t[1]}
+        return {"ok": True, "ns": t}
     if op == "output":
         return peer.output(req)
+    if op == "roofline":
+        return peer.roofline()
     if op == "release":
         peer.release()
         return {"ok": True}
@@ -547,15 +773,21 @@ def handle(state, req):
 
 
 def main():
-    if len(sys.argv) != 3 or sys.argv[1] != "--peer" or sys.argv[2] not in PEERS:
-        sys.stderr.write(f"usage: peer.py --peer {'|'.join(sorted(PEERS))}\n")
+    args = sys.argv[1:]
+    device = "cpu"
+    if len(args) == 4 and args[2] == "--device":
+        device = args[3]
+        args = args[:2]
+    if len(args) != 2 or args[0] != "--peer" or args[1] not in PEERS:
+        sys.stderr.write(f"usage: peer.py --peer {'|'.join(sorted(PEERS))} "
+                         "[--device cpu|cuda]\n")
         return 2
     # The protocol owns the original stdout; anything a library prints goes
     # to stderr instead of corrupting a reply.
     proto_out = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)
     sys.stdout = sys.stderr
-    state = {"name": sys.argv[2], "peer": None}
+    state = {"name": args[1], "device": device, "peer": None}
     for line in sys.stdin:
         if not line.strip():
             continue

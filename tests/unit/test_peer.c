@@ -398,6 +398,80 @@ static void test_unsupported_kernel_is_skipped(void **state)
 	be->ops->destroy(be);
 }
 
+/* A device the framework sees is an instance of its own, named like an
+ * OpenCL device, with the device clock its adapter reports: the runner
+ * stores a wall row and a device row, both timed, from the same calls. */
+static void test_device_is_an_instance_with_a_device_clock(void **state)
+{
+	struct fixture *fx = *state;
+	struct backend *b[4] = { NULL };
+	char err[MC_ERRLEN] = "", variant[16];
+	struct runner_peaks peaks = { 1.0, 1.0, 1 << 20 };
+	struct runner_outcome o;
+	double gflops = 0, gbps = 0;
+	sqlite3_stmt *q = NULL;
+	size_t n = 0;
+	int rows = 0;
+
+	set_mode("gpu");
+	assert_int_equal(backend_torch.discover(b, 4, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(err, "");
+	assert_string_equal(b[0]->name, "torch");
+	assert_int_equal(b[0]->has_device_clock, 0);
+	assert_string_equal(b[1]->name, "torch:cuda:Fake GPU");
+	assert_string_equal(b[1]->family, "torch");
+	assert_int_equal(b[1]->self_timed, 1);
+	assert_int_equal(b[1]->has_device_clock, 1);
+	/* the device's roofline is the adapter's, not the CPU's probes */
+	assert_int_equal(b[1]->ops->roofline(b[1], &gflops, &gbps, err, sizeof(err)), 0);
+	assert_true(gflops == 1.0 && gbps == 1.0);
+	snprintf(variant, sizeof(variant), "m%d", fx->n_measured++);
+	fx->suite.name = variant;
+	assert_int_equal(runner_measure(fx->st, fx->run_id, &fx->suite, &fx->bench,
+					fx->w, fx->ref, b[1], "", &peaks, 2, &o, err,
+					sizeof(err)), 0);
+	if (strcmp(o.status, "ok") != 0)
+		fail_msg("status %s: %s", o.status, o.message);
+	assert_int_equal(sqlite3_prepare_v2(store_db(fx->st),
+		"SELECT r.clock, r.backend, r.median_ns, (SELECT count(*) FROM sample s "
+		"WHERE s.result_id = r.id) FROM result r WHERE r.suite = ?1 "
+		"ORDER BY r.clock DESC", -1, &q, NULL), SQLITE_OK);
+	sqlite3_bind_text(q, 1, variant, -1, SQLITE_TRANSIENT);
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		assert_string_equal((const char *)sqlite3_column_text(q, 1),
+				    "torch:cuda:Fake GPU");
+		assert_string_equal((const char *)sqlite3_column_text(q, 0),
+				    rows == 0 ? "wall" : "device");
+		assert_true(sqlite3_column_double(q, 2) > 0);
+		assert_int_equal(sqlite3_column_int(q, 3), 5);
+		rows++;
+	}
+	sqlite3_finalize(q);
+	assert_int_equal(rows, 2);
+	b[0]->ops->destroy(b[0]);
+	b[1]->ops->destroy(b[1]);
+}
+
+/* A device listed by the CPU adapter whose own adapter cannot use it is
+ * left out, never invented; the CPU instance stays and a note says why. */
+static void test_unusable_device_is_a_note(void **state)
+{
+	struct backend **bs = NULL;
+	const char *only[] = { "mlx" };
+	char notes[512] = "", err[MC_ERRLEN] = "";
+	size_t n = 0;
+
+	(void)state;
+	set_mode("gpu_broken");
+	assert_int_equal(backend_discover_all(only, 1, &bs, &n, notes, sizeof(notes),
+					      err, sizeof(err)), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(bs[0]->name, "mlx");
+	assert_string_equal(notes, "mlx:cuda skipped: mlx sees no CUDA device");
+	backend_free_all(bs, n);
+}
+
 static void test_describe(void **state)
 {
 	struct backend *be = discover(&backend_mlx, "good");
@@ -433,6 +507,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_write_to_dead_adapter_is_an_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clock_that_lies_is_caught, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unsupported_kernel_is_skipped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_device_is_an_instance_with_a_device_clock,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unusable_device_is_a_note, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_describe, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
