@@ -1,0 +1,71 @@
+#!/bin/sh
+# gpu-pack.sh [DIR] - builds mcbench here and packs what a GPU host needs to
+# run it into DIR (default .gpu-pack, git-ignored); docs/gpu-host.md says how
+# to carry it and run it there with scripts/gpu-run.sh (copied into DIR).
+#
+# DIR/mcbench.tar.xz   bin/mcbench, bin/mcreport, suites/ (peer.py too), the
+#                      commit built (git-commit: hash and dirty flag) and
+#                      the shared libraries the binaries load (ldd), except
+#                      glibc's and the compiler runtime's, which the host's
+#                      newer ones serve
+# DIR/gpu-run.sh       the script to run there
+# DIR/mlx-*.whl        with WHEELS=dir holding mlx-V-*.whl and
+# DIR/mlx-cuda.tar.xz.part-*   mlx_cuda_13-V-*.whl: the small mlx wheel as
+# DIR/mlx-cuda.sha256  it is, and the large CUDA one unzipped, tar | xz -9e,
+#                      split into parts of PART_BYTES (default 38000000) so
+#                      that each fits one device call beside the rest; the
+#                      sha256 of the whole lets gpu-run.sh know when every
+#                      part is there. Reused when the wheel did not change
+#                      (xz -9e of it takes minutes).
+set -eu
+dir=${1:-.gpu-pack}
+wheels=${WHEELS:-.whl}
+part_bytes=${PART_BYTES:-38000000}
+
+make -j2 all >/dev/null
+mkdir -p "$dir"
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT INT TERM
+
+# ------------------------------------------------ mcbench and its libraries
+mkdir -p "$stage/mcbench/bin" "$stage/mcbench/lib"
+cp bin/mcbench bin/mcreport "$stage/mcbench/bin/"
+cp -R suites "$stage/mcbench/"
+# the commit built, for the run's record (MCBENCH_GIT_COMMIT there)
+if c=$(git rev-parse HEAD 2>/dev/null); then
+    d=0
+    [ -z "$(git status --porcelain --untracked-files=no)" ] || d=1
+    echo "$c $d" > "$stage/mcbench/git-commit"
+fi
+ldd bin/mcbench bin/mcreport | awk '$2 == "=>" && $3 ~ /^\// { print $1, $3 }' |
+sort -u | while read -r name path; do
+    case $name in
+    libc.so.*|libm.so.*|libpthread.so.*|libdl.so.*|librt.so.*|ld-linux*|\
+    libstdc++.so.*|libgcc_s.so.*) continue ;;
+    esac
+    cp -L "$path" "$stage/mcbench/lib/$name"
+done
+tar -C "$stage" -cf - mcbench | xz -9 > "$dir/mcbench.tar.xz"
+cp scripts/gpu-run.sh "$dir/gpu-run.sh"
+
+# ------------------------------------------------------------ mlx for CUDA
+small=$(ls "$wheels"/mlx-[0-9]*.whl 2>/dev/null | head -n 1 || true)
+cuda=$(ls "$wheels"/mlx_cuda_13-*.whl 2>/dev/null | head -n 1 || true)
+if [ -n "$small" ] && [ -n "$cuda" ]; then
+    rm -f "$dir"/mlx-[0-9]*.whl
+    cp "$small" "$dir/"
+    stamp=$(sha256sum "$cuda" | cut -d' ' -f1)
+    if [ "$(cat "$dir/mlx-cuda.wheel-sha256" 2>/dev/null)" != "$stamp" ] ||
+       ! ls "$dir"/mlx-cuda.tar.xz.part-* >/dev/null 2>&1; then
+        rm -f "$dir"/mlx-cuda.tar.xz.part-* "$dir/mlx-cuda.sha256"
+        mkdir "$stage/mlxc"
+        python3 -m zipfile -e "$cuda" "$stage/mlxc"
+        tar -C "$stage/mlxc" -cf - . | xz -9e > "$stage/mlx-cuda.tar.xz"
+        (cd "$stage" && sha256sum mlx-cuda.tar.xz | cut -d' ' -f1) > "$dir/mlx-cuda.sha256"
+        split -b "$part_bytes" "$stage/mlx-cuda.tar.xz" "$dir/mlx-cuda.tar.xz.part-"
+        echo "$stamp" > "$dir/mlx-cuda.wheel-sha256"
+    fi
+else
+    echo "gpu-pack: no mlx and mlx_cuda_13 wheels in $wheels: mlx on CUDA is not packed" >&2
+fi
+ls -l "$dir" | sed 's/^/gpu-pack: /'
