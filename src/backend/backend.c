@@ -2,8 +2,9 @@
  * backend.c - the table of backend families and discovery across them.
  *
  * Filtering (the --backend option): each entry of `only` is a family name
- * ("opencl": every instance of it) or a full instance name ("opencl:NVIDIA
- * H100 80GB HBM3": that instance). Only the families an entry refers to are
+ * ("opencl": every instance of it), a full instance name ("opencl:NVIDIA
+ * H100 80GB HBM3": that instance) or the start of instance names up to a
+ * ':' ("torch:cuda": every instance of torch on CUDA). Only the families an entry refers to are
  * discovered, so asking for "cpu" never loads an OpenCL driver. An entry
  * that names no family is invalid input; an instance name that no
  * discovered instance carries is "no such device", since silently running
@@ -53,13 +54,20 @@ static int family_wanted(const struct backend_family *f,
 	return 0;
 }
 
+/* Nonzero when entry selects b: its family, its name, or the start of its
+ * name up to a ':'. */
+static int entry_selects(const char *entry, const struct backend *b)
+{
+	return strcmp(entry, b->family) == 0 || names_family(b->name, entry);
+}
+
 static int instance_wanted(const struct backend *b, const char *const *only,
 			   size_t n_only)
 {
 	if (n_only == 0)
 		return 1;
 	for (size_t i = 0; i < n_only; i++)
-		if (strcmp(only[i], b->family) == 0 || strcmp(only[i], b->name) == 0)
+		if (entry_selects(only[i], b))
 			return 1;
 	return 0;
 }
@@ -124,7 +132,7 @@ static int check_found(const char *const *only, size_t n_only,
 		if (!strchr(only[i], ':'))
 			continue;
 		for (size_t k = 0; k < n && !found; k++)
-			found = strcmp(bs[k]->name, only[i]) == 0;
+			found = entry_selects(only[i], bs[k]);
 		if (!found)
 			return err_set(err, n_err, MC_ENODEV,
 				       "No backend instance named '%s' on this "

@@ -379,6 +379,20 @@ static void backends_free(char **b)
 	free(b);
 }
 
+/* "mlx" (a family) or "mlx:cuda" (its instances on that device: a family,
+ * a colon and more). */
+static int names_known_family(const char *s)
+{
+	char fam[32];
+	size_t n = strcspn(s, ":");
+
+	if (n >= sizeof(fam) || (s[n] == ':' && !s[n + 1]))
+		return 0;
+	memcpy(fam, s, n);
+	fam[n] = '\0';
+	return in_list(known_families, fam);
+}
+
 static int parse_backends(const struct loader *L, const cJSON *arr, const char *jpath,
 			  char ***out)
 {
@@ -394,7 +408,7 @@ static int parse_backends(const struct loader *L, const cJSON *arr, const char *
 		return oom(L);
 	for (const cJSON *it = arr->child; it; it = it->next, n++) {
 		jpath_index(p, jpath, n);
-		if (!cJSON_IsString(it) || !in_list(known_families, it->valuestring)) {
+		if (!cJSON_IsString(it) || !names_known_family(it->valuestring)) {
 			join_names(known, sizeof(known), known_families);
 			if (cJSON_IsString(it))
 				fail(L, MC_EINVAL, p, "unknown backend family \"%s\" (known: %s)",
@@ -819,11 +833,19 @@ int suite_bench_allows(const struct suite_bench *b, const char *family)
 
 	if (!b->backends)
 		return 1;
-	/* An instance name ("opencl:NVIDIA ...") counts as its family. */
+	/* An instance name ("opencl:NVIDIA ...") counts as its family; an
+	 * entry "mlx:cuda" allows the instances whose name begins with it
+	 * ("mlx:cuda:NVIDIA H200"), not the family's others. */
 	n = strcspn(family, ":");
-	for (size_t i = 0; b->backends[i]; i++)
-		if (strlen(b->backends[i]) == n && strncmp(b->backends[i], family, n) == 0)
+	for (size_t i = 0; b->backends[i]; i++) {
+		size_t len = strlen(b->backends[i]);
+
+		if (len == n && strncmp(b->backends[i], family, n) == 0)
 			return 1;
+		if (len > n && strncmp(b->backends[i], family, len) == 0 &&
+		    (family[len] == ':' || family[len] == '\0'))
+			return 1;
+	}
 	return 0;
 }
 

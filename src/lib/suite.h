@@ -50,7 +50,9 @@ int suite_load(const char *path, int quick, struct suite **out,
 	       char *err, size_t n_err);
 void suite_free(struct suite *s);   /* accepts NULL */
 
-/* Nonzero when family may run b. */
+/* Nonzero when the backend instance family (or a family name) may run b:
+ * b lists its family, or a prefix of its name ending at a ':' ("mlx:cuda"
+ * for "mlx:cuda:NVIDIA H200"). */
 int suite_bench_allows(const struct suite_bench *b, const char *family);
 
 /* Directory holding suites: $MCBENCH_SUITES, else ./suites if it exists,

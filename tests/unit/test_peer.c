@@ -453,6 +453,27 @@ static void test_device_is_an_instance_with_a_device_clock(void **state)
 	b[1]->ops->destroy(b[1]);
 }
 
+/* --backend torch:cuda selects the family's CUDA instances alone. */
+static void test_select_by_device(void **state)
+{
+	struct backend **bs = NULL;
+	const char *only[] = { "torch:cuda" };
+	char notes[512] = "", err[MC_ERRLEN] = "";
+	size_t n = 0;
+
+	(void)state;
+	set_mode("gpu");
+	assert_int_equal(backend_discover_all(only, 1, &bs, &n, notes, sizeof(notes),
+					      err, sizeof(err)), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(bs[0]->name, "torch:cuda:Fake GPU");
+	backend_free_all(bs, n);
+	/* a device prefix that matches none is no such device */
+	only[0] = "torch:rocm";
+	assert_int_equal(backend_discover_all(only, 1, &bs, &n, notes, sizeof(notes),
+					      err, sizeof(err)), MC_ENODEV);
+}
+
 /* A device listed by the CPU adapter whose own adapter cannot use it is
  * left out, never invented; the CPU instance stays and a note says why. */
 static void test_unusable_device_is_a_note(void **state)
@@ -510,6 +531,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_device_is_an_instance_with_a_device_clock,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unusable_device_is_a_note, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_select_by_device, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_describe, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

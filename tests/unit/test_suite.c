@@ -307,10 +307,28 @@ static void test_plan_error(void **state)
 	assert_true(strlen(err) > strlen(want));
 }
 
+/* "mlx:cuda" in a benchmark's backends allows mlx's CUDA instances and
+ * not its CPU one; a plain family allows all of its instances. */
+static void test_backends_by_device(void **state)
+{
+	char *list[] = { (char *)"cpu", (char *)"mlx:cuda", NULL };
+	struct suite_bench b = { 0 };
+
+	(void)state;
+	b.backends = list;
+	assert_true(suite_bench_allows(&b, "cpu"));
+	assert_true(suite_bench_allows(&b, "mlx:cuda:NVIDIA H200"));
+	assert_true(suite_bench_allows(&b, "mlx:cuda"));
+	assert_false(suite_bench_allows(&b, "mlx"));
+	assert_false(suite_bench_allows(&b, "mlx:cudax:GPU"));
+	assert_false(suite_bench_allows(&b, "torch:cuda:NVIDIA H200"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_expansion_order),
+		cmocka_unit_test(test_backends_by_device),
 		cmocka_unit_test(test_quick),
 		cmocka_unit_test(test_shipped_layer_ops),
 		cmocka_unit_test(test_shipped_matmul),
