@@ -629,14 +629,35 @@ static void peer_describe(struct backend *b, cJSON *obj)
 		 version ? version : "?", !p->device[0] ? "CPU" :
 		 dev_name ? dev_name : device ? device : "?");
 	cJSON_AddStringToObject(obj, "name", text);
-	cJSON_AddStringToObject(obj, "vendor", ci.vendor);
+	{
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(p->hello, "device_facts"), "vendor");
+
+		cJSON_AddStringToObject(obj, "vendor", p->device[0] && cJSON_IsString(v) ?
+					v->valuestring : ci.vendor);
+	}
 	cJSON_AddStringToObject(obj, "version", version ? version : "unknown");
 	snprintf(text, sizeof(text), "Python %s, numpy %s", python ? python : "?",
 		 numpy ? numpy : "?");
 	cJSON_AddStringToObject(obj, "driver", text);
 	cJSON_AddStringToObject(obj, "cpu", ci.model);
-	cJSON_AddNumberToObject(obj, "compute_units", (double)ci.n_cpus);
-	cJSON_AddNumberToObject(obj, "global_mem", (double)ci.mem_total_bytes);
+	{
+		/* a device's own, where its adapter says; else this host's */
+		const cJSON *facts = cJSON_GetObjectItemCaseSensitive(p->hello,
+								      "device_facts");
+		const cJSON *cu = cJSON_GetObjectItemCaseSensitive(facts, "compute_units");
+		const cJSON *mem = cJSON_GetObjectItemCaseSensitive(facts, "global_mem");
+		const cJSON *cap = cJSON_GetObjectItemCaseSensitive(facts, "capability");
+
+		cJSON_AddNumberToObject(obj, "compute_units", p->device[0] &&
+					cJSON_IsNumber(cu) ? cu->valuedouble :
+					(double)ci.n_cpus);
+		cJSON_AddNumberToObject(obj, "global_mem", p->device[0] &&
+					cJSON_IsNumber(mem) ? mem->valuedouble :
+					(double)ci.mem_total_bytes);
+		if (p->device[0] && cJSON_IsString(cap))
+			cJSON_AddStringToObject(obj, "capability", cap->valuestring);
+	}
 	if (ci.cache_bytes > 0)
 		cJSON_AddNumberToObject(obj, "cache_bytes", (double)ci.cache_bytes);
 	if (python)

@@ -175,7 +175,13 @@ class Peer:
                 "device": self.device, "device_name": self.device_name(),
                 "precision": "fp32", "device_clock": self.device_clock(),
                 "devices": self.other_devices() if self.device == "cpu" else [],
+                "device_facts": self.device_facts(),
                 "kernels": self.kernels()}
+
+    def device_facts(self):
+        """compute_units and global_mem of a device other than the CPU,
+        where the framework says."""
+        return {}
 
     def device_clock(self):
         return False
@@ -317,6 +323,18 @@ class MLX(Peer):
             return str(self.mx.device_info(self.mx.gpu).get("device_name") or "GPU")
         except Exception:
             return "GPU"
+
+    def device_facts(self):
+        if self.device == "cpu":
+            return {}
+        try:
+            info = self.mx.device_info(self.mx.gpu)
+        except Exception:
+            return {}
+        f = {"vendor": "NVIDIA"}   # mlx's GPU backend on Linux is CUDA
+        if isinstance(info.get("memory_size"), int):
+            f["global_mem"] = info["memory_size"]
+        return f
 
     def other_devices(self):
         if not self.has_cuda():
@@ -527,6 +545,14 @@ class Torch(Peer):
 
     def device_clock(self):
         return self.device == "cuda"
+
+    def device_facts(self):
+        if self.device == "cpu":
+            return {}
+        pr = self.torch.cuda.get_device_properties(0)
+        return {"vendor": "NVIDIA", "compute_units": pr.multi_processor_count,
+                "global_mem": pr.total_memory,
+                "capability": f"{pr.major}.{pr.minor}"}
 
     def roof_gemm(self, n):
         torch = self.torch
