@@ -69,6 +69,8 @@ static const struct render_directive render_directives[] = {
 	  render_suspicious_parse, render_suspicious_run, NULL, NULL },
 	{ { "regressions", TMPL_OWN_LINE, NULL, L("backend", "since", "threshold"), NULL },
 	  render_regressions_parse, render_regressions_run, NULL, NULL },
+	{ { "settings", TMPL_OWN_LINE, NULL, L("suite", "cols"), L("suite") },
+	  render_settings_parse, render_settings_run, NULL, NULL },
 };
 
 #define RENDER_N_DIRECTIVES (sizeof(render_directives) / sizeof(render_directives[0]))

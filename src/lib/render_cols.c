@@ -232,8 +232,8 @@ int render_cols(struct render *r, const struct tmpl_node *node, const char *key,
 	for (item = strtok_r(items, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
 		int64_t mids[RENDER_MAX_MACHINES];
 		size_t n_mids = 0, before = n, n_fam = 0;
-		const char *machine, *fam[64];
-		char family[160];
+		const char *machine, *fam[64], *want = variant;
+		char family[160], *hash;
 		int optional;
 
 		while (*item == ' ')
@@ -242,6 +242,13 @@ int render_cols(struct render *r, const struct tmpl_node *node, const char *key,
 		optional = *item && item[strlen(item) - 1] == '?';
 		if (optional)
 			item[strlen(item) - 1] = '\0';
+		/* "opencl:dev#fused": that variant of this item alone, so a
+		 * claim or ratio can set one variant against a backend that
+		 * has none */
+		if ((hash = strrchr(item, '#')) != NULL) {
+			*hash = '\0';
+			want = hash + 1;
+		}
 		render_split_item(item, backends, family, sizeof(family), &machine);
 		if (!*family) {
 			rc = render_error(r, node, key, "empty backend name in '%s'", spec);
@@ -282,7 +289,7 @@ int render_cols(struct render *r, const struct tmpl_node *node, const char *key,
 							  r->err, r->n_err)) != 0)
 					goto fail;
 				for (size_t v = 0; variants[v]; v++) {
-					if (variant && strcmp(variant, variants[v]) != 0)
+					if (want && strcmp(want, variants[v]) != 0)
 						continue;
 					if ((rc = render_add_col(r, &cols, &n, &cap, mids[m], fam[b],
 								 variants[v], clock, run_id, suite)) != 0)
@@ -291,7 +298,7 @@ int render_cols(struct render *r, const struct tmpl_node *node, const char *key,
 			}
 		}
 		if (n == before && !optional) {
-			rc = render_no_column(r, node, key, family, suite, sc, mids, n_mids, variant,
+			rc = render_no_column(r, node, key, family, suite, sc, mids, n_mids, want,
 					      clock);
 			goto fail;
 		}

@@ -12,6 +12,7 @@
  *   render_prov.c        {{provenance}}, {{rejected}}
  *   render_suspicious.c  {{suspicious}}
  *   render_regressions.c {{regressions}}
+ *   render_settings.c    {{settings}}
  *
  * Every parser fills *out from node (strings stay owned by the template or
  * the report) and returns 0 or an error as render_error does; a handler
@@ -108,6 +109,12 @@ struct render_regressions_args {
 	double threshold;
 };
 
+/* {{settings suite= cols=}}: the recorded settings of the peer columns. */
+struct render_settings_args {
+	const struct tmpl_node *node;
+	const char *suite, *cols;
+};
+
 union render_args {
 	const struct tmpl_node *node;   /* first member of every struct */
 	struct render_select_args select;
@@ -122,6 +129,7 @@ union render_args {
 	struct render_rejected_args rejected;
 	struct render_suspicious_args suspicious;
 	struct render_regressions_args regressions;
+	struct render_settings_args settings;
 };
 
 /* Parsers: node's arguments into out, under scope sc. */
@@ -157,5 +165,10 @@ render_emit_fn render_provenance_emit, render_rejected_emit;
  * a table of them (or one sentence when there is none) and their sources. */
 render_parse_fn render_suspicious_parse, render_regressions_parse;
 render_run_fn render_suspicious_run, render_regressions_run;
+
+/* {{settings}}: each peer column's framework, device, precision, threads
+ * and loaded BLAS / backend libraries, one list item each. */
+render_parse_fn render_settings_parse;
+render_run_fn render_settings_run;
 
 #endif
