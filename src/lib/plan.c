@@ -30,7 +30,9 @@ const char *const *plan_variants(struct backend *be, const char *kernel)
 
 int plan_runnable(const struct suite_bench *b, struct backend *be)
 {
-	return suite_bench_allows(b, be->name) && be->ops->supports(be, b->spec->name);
+	/* the family, or the instance by a device prefix ("mlx:cuda") */
+	return (suite_bench_allows(b, be->family) || suite_bench_allows(b, be->name)) &&
+	       be->ops->supports(be, b->spec->name);
 }
 
 /* Walks the plan in order; counts when items is NULL, fills it otherwise. */

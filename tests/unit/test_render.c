@@ -388,6 +388,53 @@ static void test_each_and_select(void **state)
 	store_close(st);
 }
 
+/* {{settings}}: a peer column's recorded settings, its BLAS named for
+ * what it is; columns that are not peers are left out. */
+static void test_settings(void **state)
+{
+	struct store *st = fixture_db("fixture.sqlite", "basic.sql", NULL);
+	struct render_out out;
+	char err[MC_ERRLEN], *msg = NULL;
+	static const char sql[] =
+		"INSERT INTO device (run_id, backend, kind, name, version, compute_units, "
+		"peak_gflops, peak_gbps, info) VALUES (1, 'mlx', 'peer', 'MLX 9.9 (CPU)', '9.9', "
+		"16, 500, 40, '{\"device\":\"cpu\",\"precision\":\"fp32\",\"thread_settings\":"
+		"{\"precision\":{\"MLX_ENABLE_TF32\":\"0\"},\"loaded_libraries\":"
+		"[\"mlx_cpu.libs/libblas-x.so.3\",\"numpy.libs/libscipy_openblas64_-y.so\"]}}');"
+		"INSERT INTO result (run_id, suite, benchmark, kernel, params, backend, variant, "
+		"clock, status, flops, bytes, iters_per_sample, n_samples, min_ns, median_ns, "
+		"mean_ns, stddev_ns, mad_ns, ci_lo_ns, ci_hi_ns, q1_ns, q3_ns, n_mild, n_severe) "
+		"VALUES (1, 'layer_ops', 'softmax/rows=64,cols=1024', 'softmax', "
+		"'{\"cols\":1024,\"rows\":64}', 'mlx', '', 'wall', 'ok', 327680, 524288, 10, 10, "
+		"90000, 100000, 100000, 1000, 500, 99000, 101000, 99500, 100500, 0, 0);";
+
+	(void)state;
+	if (sqlite3_exec(store_db(st), sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s", msg);
+	assert_int_equal(render_text(st, "{{select cores=8}}\n{{settings suite=layer_ops "
+				     "cols=ref,cpu,mlx}}\n{{end}}\n", &out, err), 0);
+	assert_non_null(strstr(out.doc, "Settings of the peer frameworks above, as their runs "
+			       "recorded them:\n\n- `mlx`: MLX 9.9 (CPU) on the CPU (run `11111111`). "
+			       "Precision: fp32 (`MLX_ENABLE_TF32` `0`). Threads: not settable. "
+			       "Libraries loaded: reference BLAS (`mlx_cpu.libs/libblas-x.so.3`); "
+			       "OpenBLAS (`numpy.libs/libscipy_openblas64_-y.so`).\n"));
+	assert_null(strstr(out.doc, "- `cpu`"));
+	render_out_free(&out);
+	assert_int_equal(render_text(st, "{{select cores=8}}\n{{settings suite=layer_ops "
+				     "cols=ref,cpu}}\n{{end}}\n", &out, err), 0);
+	assert_non_null(strstr(out.doc, "No peer framework among these columns.\n"));
+	render_out_free(&out);
+	expect_error(st, "{{settings cols=mlx}}\n", MC_EINVAL, "t.md.in:1:1:");
+	/* an item may name its own variant ("" here); one it lacks is no column */
+	assert_int_equal(render_text(st, "{{select cores=8}}{{ratio a=\"mlx#\" b=cpu "
+				     "suite=layer_ops bench=\"softmax/rows=64,cols=1024\"}}{{end}}\n",
+				     &out, err), 0);
+	render_out_free(&out);
+	expect_error(st, "{{select cores=8}}{{ratio a=\"mlx#fused\" b=cpu suite=layer_ops}}"
+		     "{{end}}\n", MC_EINVAL, "variant 'fused'");
+	store_close(st);
+}
+
 /* Charts: drawn by one gnuplot process, byte-identical across renders. */
 static void test_charts(void **state)
 {
@@ -474,6 +521,7 @@ int main(void)
 		cmocka_unit_test(test_golden_evil),
 		cmocka_unit_test(test_claims),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_settings),
 		cmocka_unit_test(test_each_and_select),
 		cmocka_unit_test(test_charts),
 		cmocka_unit_test(test_many_runs),
