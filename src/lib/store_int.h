@@ -1,6 +1,7 @@
 /*
  * store_int.h - internals shared by the files of the store family
- * (store.c: open, migrations, writes; store_run.c: the run resolver;
+ * (store.c: open, migrations, statements, transactions; store_write.c:
+ * what a run writes; store_run.c: the run resolver;
  * store_report.c: what reports read; store_export.c / store_import.c:
  * runs as JSON and back). Not for use outside src/lib/store*.c, except by
  * white-box unit tests that check the rows themselves.
@@ -58,6 +59,36 @@ int store_fail(const char *path, sqlite3 *db, int rc, const char *what,
 /* Binds text, or NULL when text is NULL. The text must outlive the step
  * (SQLITE_STATIC). Returns the sqlite3_bind_* code. */
 int store_bind_text(sqlite3_stmt *s, int i, const char *text);
+
+/* Binds x, or NULL when unknown (NaN, infinite, or !known). Returns the
+ * sqlite3_bind_* code. */
+int store_bind_real(sqlite3_stmt *s, int i, double x, int known);
+
+/* Binds x, or NULL when !known. Returns the sqlite3_bind_* code. */
+int store_bind_int(sqlite3_stmt *s, int i, int64_t x, int known);
+
+/* Makes a cached statement ready for its next use (reset, bindings
+ * cleared). */
+void store_stmt_done(sqlite3_stmt *s);
+
+/* Steps s to completion (a write) and resets it either way. Errors: as
+ * store_fail(), with what. */
+int store_stmt_run(struct store *st, sqlite3_stmt *s, const char *what,
+		   char *err, size_t n_err);
+
+/* store_stmt_run() when bind_rc (the OR of the sqlite3_bind_* codes) is 0;
+ * otherwise resets s and fails with bind_rc, so a bind error is reported
+ * as the write that could not happen. */
+int store_stmt_write(struct store *st, sqlite3_stmt *s, int bind_rc,
+		     const char *what, char *err, size_t n_err);
+
+/* Opens a write transaction, or a savepoint inside the caller's one;
+ * *out_nested says which, for store_tx_end(). */
+int store_tx_begin(struct store *st, int *out_nested, char *err, size_t n_err);
+
+/* Commits when rc is 0, else rolls back (to the savepoint when nested);
+ * returns the first error, rc when nonzero. */
+int store_tx_end(struct store *st, int nested, int rc, char *err, size_t n_err);
 
 /* Exact JSON numbers, shared by export and import (store_export.c). */
 
