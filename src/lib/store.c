@@ -186,6 +186,16 @@ int store_tx_end(struct store *st, int nested, int rc, char *err, size_t n_err)
 	return rc;
 }
 
+double store_col_real(sqlite3_stmt *s, int i)
+{
+	return sqlite3_column_type(s, i) == SQLITE_NULL ? NAN : sqlite3_column_double(s, i);
+}
+
+int64_t store_col_int(sqlite3_stmt *s, int i, int64_t dflt)
+{
+	return sqlite3_column_type(s, i) == SQLITE_NULL ? dflt : sqlite3_column_int64(s, i);
+}
+
 /* mkdir -p of the directory part of path. */
 static int make_parent_dirs(const char *path, char *err, size_t n_err)
 {
