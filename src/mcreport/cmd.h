@@ -60,6 +60,45 @@ int cmd_json_key(cJSON *o, const char *suite, const char *bench, const char *bac
 		 const char *variant, const char *clock);
 int cmd_json_item(cJSON *o, const char *key, cJSON *item);
 
+/* cJSON_AddNumberToObject and friends return the item, or NULL when out
+ * of memory: a builder ORs the failures into bad and ends with
+ * `return cmd_json_done(root, bad);`, which deletes root and returns NULL
+ * when bad is nonzero, else returns root. */
+cJSON *cmd_json_done(cJSON *root, int bad);
+
+/* What history, compare and regressions share (cmd_query.c). */
+struct store;
+struct store_history;
+
+/* The options of cmd_query_opt(); a NULL member is an option the command
+ * does not take. --json sets *json; --backend and --machine point at
+ * their argument; --threshold reads a percentage above 0. */
+struct cmd_query_opts {
+	int *json;
+	const char **backend, **machine;
+	double *threshold_pct;
+};
+
+/* Takes argv[*i] (with its value, advancing *i) when it is one of the
+ * options o accepts. Returns 1 when taken, 0 when it is not one of them,
+ * -1 after printing a usage error as "mcreport NAME: ...". */
+int cmd_query_opt(const char *name, int argc, char **argv, int *i,
+		  const struct cmd_query_opts *o);
+
+/* Prints "mcreport NAME: unknown or incomplete option 'A' (see mcreport
+ * NAME --help)" (or "unexpected argument" when a is no option) and
+ * returns -1. */
+int cmd_query_bad_arg(const char *name, const char *a);
+
+/* A number in (lo, hi) from all of text into *out; -1 when it is not one. */
+int cmd_query_num(const char *text, double lo, double hi, double *out);
+
+/* Opens ctx's db read-only and the history queries over it. Returns 0, or
+ * -1 with err filled; either way the caller closes *out_h
+ * (store_history_close) and *out_st (store_close), which may be NULL. */
+int cmd_query_open(const struct cmd_ctx *ctx, struct store **out_st,
+		   struct store_history **out_h, char *err, size_t n_err);
+
 int cmd_render(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_check(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_export(int argc, char **argv, struct cmd_ctx *ctx);

@@ -30,35 +30,23 @@ struct compare_opts {
 	int json;
 };
 
-/* A number in (lo, hi) from text; -1 when it is not one. */
-static int parse_num(const char *text, double lo, double hi, double *out)
-{
-	char *end = NULL;
-	double v = strtod(text, &end);
-
-	if (end == text || *end || !isfinite(v) || v <= lo || v >= hi)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 static int parse_opts(int argc, char **argv, struct compare_opts *o)
 {
+	const struct cmd_query_opts common = {
+		.json = &o->json, .threshold_pct = &o->threshold_pct,
+	};
+
 	o->threshold_pct = STATS_THRESHOLD_PCT;
 	o->alpha = STATS_ALPHA;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
+		int taken = cmd_query_opt("compare", argc, argv, &i, &common);
 
-		if (strcmp(a, "--json") == 0) {
-			o->json = 1;
-		} else if (strcmp(a, "--threshold") == 0 && i + 1 < argc) {
-			if (parse_num(argv[++i], 0, 1e6, &o->threshold_pct)) {
-				fprintf(stderr, "mcreport compare: --threshold takes a percentage "
-					"above 0, not '%s'\n", argv[i]);
+		if (taken) {
+			if (taken < 0)
 				return -1;
-			}
 		} else if (strcmp(a, "--alpha") == 0 && i + 1 < argc) {
-			if (parse_num(argv[++i], 0, 1, &o->alpha)) {
+			if (cmd_query_num(argv[++i], 0, 1, &o->alpha)) {
 				fprintf(stderr, "mcreport compare: --alpha takes a level between "
 					"0 and 1, not '%s'\n", argv[i]);
 				return -1;
@@ -66,10 +54,7 @@ static int parse_opts(int argc, char **argv, struct compare_opts *o)
 		} else if (a[0] != '-' && o->n_refs < 2) {
 			o->ref[o->n_refs++] = a;
 		} else {
-			fprintf(stderr, "mcreport compare: %s '%s' (see mcreport compare "
-				"--help)\n", a[0] == '-' ? "unknown or incomplete option"
-				: "unexpected argument", a);
-			return -1;
+			return cmd_query_bad_arg("compare", a);
 		}
 	}
 	if (o->n_refs == 1) {
@@ -107,42 +92,34 @@ static int table(struct sbuf *out, const struct compare_result *c)
 		"benchmark", "backend", "clock", "A median", "B median", "change",
 		"95% CI", "floor", "p", "verdict",
 	};
-	enum { W = 256 };
-	char (*text)[COMPARE_COLS][W] = calloc(c->n_rows ? c->n_rows : 1, sizeof(*text));
-	const char **cells = calloc((c->n_rows + 1) * COMPARE_COLS, sizeof(*cells));
+	struct fmt_grid *g = fmt_grid_new(head, COMPARE_COLS, c->n_rows);
 
-	if (!text || !cells) {
-		free(text);
-		free(cells);
+	if (!g)
 		return MC_ENOMEM;
-	}
-	memcpy(cells, head, sizeof(head));
 	for (size_t i = 0; i < c->n_rows; i++) {
 		const struct compare_row *r = &c->rows[i];
+		char (*t)[FMT_CELL_LEN] = fmt_grid_row(g, i);
 		char lo[UNITS_LEN], hi[UNITS_LEN];
 
-		snprintf(text[i][0], W, "%s/%s%s%s%s", r->suite, r->benchmark,
+		snprintf(t[0], FMT_CELL_LEN, "%s/%s%s%s%s", r->suite, r->benchmark,
 			 *r->variant ? " [" : "", r->variant, *r->variant ? "]" : "");
-		snprintf(text[i][1], W, "%s", r->backend);
-		snprintf(text[i][2], W, "%s", r->clock);
-		units_time(r->median_a_ns, text[i][3], W);
-		units_time(r->median_b_ns, text[i][4], W);
-		fmt_pct(r->change.change_pct, text[i][5], W);
+		snprintf(t[1], FMT_CELL_LEN, "%s", r->backend);
+		snprintf(t[2], FMT_CELL_LEN, "%s", r->clock);
+		units_time(r->median_a_ns, t[3], FMT_CELL_LEN);
+		units_time(r->median_b_ns, t[4], FMT_CELL_LEN);
+		fmt_pct(r->change.change_pct, t[5], FMT_CELL_LEN);
 		fmt_pct(r->change.ci_lo_pct, lo, sizeof(lo));
 		fmt_pct(r->change.ci_hi_pct, hi, sizeof(hi));
 		if (isfinite(r->change.ci_lo_pct))
-			snprintf(text[i][6], W, "[%s, %s]", lo, hi);
+			snprintf(t[6], FMT_CELL_LEN, "[%s, %s]", lo, hi);
 		else
-			snprintf(text[i][6], W, "-");
-		snprintf(text[i][7], W, "%.3g%%", r->floor_pct);
-		fmt_p(r->change.p, text[i][8], W);
-		snprintf(text[i][9], W, "%s", stats_verdict_name(r->change.verdict));
-		for (size_t k = 0; k < COMPARE_COLS; k++)
-			cells[(i + 1) * COMPARE_COLS + k] = text[i][k];
+			snprintf(t[6], FMT_CELL_LEN, "-");
+		snprintf(t[7], FMT_CELL_LEN, "%.3g%%", r->floor_pct);
+		fmt_p(r->change.p, t[8], FMT_CELL_LEN);
+		snprintf(t[9], FMT_CELL_LEN, "%s", stats_verdict_name(r->change.verdict));
 	}
-	fmt_table(out, cells, c->n_rows + 1, COMPARE_COLS, "lllrrrrrrl");
-	free(cells);
-	free(text);
+	fmt_grid_emit(g, out, "lllrrrrrrl");
+	fmt_grid_free(g);
 	return 0;
 }
 
@@ -310,11 +287,7 @@ static cJSON *comparison_json(const struct compare_result *c)
 		bad |= !cJSON_AddNumberToObject(sum, "only_a", (double)c->n_only_a);
 		bad |= !cJSON_AddNumberToObject(sum, "only_b", (double)c->n_only_b);
 	}
-	if (bad) {
-		cJSON_Delete(root);
-		return NULL;
-	}
-	return root;
+	return cmd_json_done(root, bad);
 }
 
 /* One "WARNING: ..." line on stderr per way the runs differ. */
@@ -345,8 +318,7 @@ int cmd_compare(int argc, char **argv, struct cmd_ctx *ctx)
 
 	if (parse_opts(argc, argv, &o))
 		return 2;
-	if (store_open(ctx->db_path, STORE_READ, &st, err, sizeof(err)) ||
-	    store_history_open(st, &h, err, sizeof(err)))
+	if (cmd_query_open(ctx, &st, &h, err, sizeof(err)))
 		goto fail;
 	if (o.n_refs == 2) {
 		if (store_run_resolve(st, o.ref[0], STORE_RESOLVE_COMMIT, &a, err, sizeof(err)) ||

@@ -44,3 +44,11 @@ int cmd_json_item(cJSON *o, const char *key, cJSON *item)
 	cJSON_Delete(item);
 	return 1;
 }
+
+cJSON *cmd_json_done(cJSON *root, int bad)
+{
+	if (!bad)
+		return root;
+	cJSON_Delete(root);
+	return NULL;
+}
