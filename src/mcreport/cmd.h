@@ -70,25 +70,26 @@ cJSON *cmd_json_done(cJSON *root, int bad);
 struct store;
 struct store_history;
 
-/* The options of cmd_query_opt(); a NULL member is an option the command
- * does not take. --json sets *json; --backend and --machine point at
- * their argument; --threshold reads a percentage above 0. */
+/* The options of cmd_query_parse(); a NULL member is an option the
+ * command does not take. --json sets *json; --backend and --machine point
+ * at their argument; --threshold reads a percentage above 0. own, when
+ * not NULL, is offered every other argument argv[*i] (with arg): it
+ * returns 1 when it took it (advancing *i past a value it took too), 0
+ * when it is no argument of the command, -1 after printing a usage error. */
 struct cmd_query_opts {
 	int *json;
 	const char **backend, **machine;
 	double *threshold_pct;
+	int (*own)(int argc, char **argv, int *i, void *arg);
+	void *arg;
 };
 
-/* Takes argv[*i] (with its value, advancing *i) when it is one of the
- * options o accepts. Returns 1 when taken, 0 when it is not one of them,
- * -1 after printing a usage error as "mcreport NAME: ...". */
-int cmd_query_opt(const char *name, int argc, char **argv, int *i,
-		  const struct cmd_query_opts *o);
-
-/* Prints "mcreport NAME: unknown or incomplete option 'A' (see mcreport
- * NAME --help)" (or "unexpected argument" when a is no option) and
- * returns -1. */
-int cmd_query_bad_arg(const char *name, const char *a);
+/* Parses argv[1..argc) with o. Returns 0, or -1 after printing a usage
+ * error as "mcreport NAME: ..." (an argument nobody took reads "unknown
+ * or incomplete option 'A' (see mcreport NAME --help)", or "unexpected
+ * argument" when it is no option). */
+int cmd_query_parse(const char *name, int argc, char **argv,
+		    const struct cmd_query_opts *o);
 
 /* A number in (lo, hi) from all of text into *out; -1 when it is not one. */
 int cmd_query_num(const char *text, double lo, double hi, double *out);

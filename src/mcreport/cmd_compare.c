@@ -30,33 +30,37 @@ struct compare_opts {
 	int json;
 };
 
+/* The arguments of compare alone (cmd_query_opts.own). */
+static int own_arg(int argc, char **argv, int *i, void *arg)
+{
+	struct compare_opts *o = arg;
+	const char *a = argv[*i];
+
+	if (strcmp(a, "--alpha") == 0 && *i + 1 < argc) {
+		if (cmd_query_num(argv[++*i], 0, 1, &o->alpha)) {
+			fprintf(stderr, "mcreport compare: --alpha takes a level between "
+				"0 and 1, not '%s'\n", argv[*i]);
+			return -1;
+		}
+	} else if (a[0] != '-' && o->n_refs < 2) {
+		o->ref[o->n_refs++] = a;
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
 static int parse_opts(int argc, char **argv, struct compare_opts *o)
 {
-	const struct cmd_query_opts common = {
+	const struct cmd_query_opts opts = {
 		.json = &o->json, .threshold_pct = &o->threshold_pct,
+		.own = own_arg, .arg = o,
 	};
 
 	o->threshold_pct = STATS_THRESHOLD_PCT;
 	o->alpha = STATS_ALPHA;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		int taken = cmd_query_opt("compare", argc, argv, &i, &common);
-
-		if (taken) {
-			if (taken < 0)
-				return -1;
-		} else if (strcmp(a, "--alpha") == 0 && i + 1 < argc) {
-			if (cmd_query_num(argv[++i], 0, 1, &o->alpha)) {
-				fprintf(stderr, "mcreport compare: --alpha takes a level between "
-					"0 and 1, not '%s'\n", argv[i]);
-				return -1;
-			}
-		} else if (a[0] != '-' && o->n_refs < 2) {
-			o->ref[o->n_refs++] = a;
-		} else {
-			return cmd_query_bad_arg("compare", a);
-		}
-	}
+	if (cmd_query_parse("compare", argc, argv, &opts))
+		return -1;
 	if (o->n_refs == 1) {
 		fprintf(stderr, "mcreport compare: give two runs A B, or none for the "
 			"latest two (see mcreport compare --help)\n");

@@ -29,34 +29,38 @@ struct history_opts {
 	int json;
 };
 
+/* The arguments of history alone (cmd_query_opts.own). */
+static int own_arg(int argc, char **argv, int *i, void *arg)
+{
+	struct history_opts *o = arg;
+	const char *a = argv[*i];
+
+	if (strcmp(a, "--clock") == 0 && *i + 1 < argc) {
+		o->q.clock = argv[++*i];
+		if (strcmp(o->q.clock, "wall") && strcmp(o->q.clock, "device")) {
+			fprintf(stderr, "mcreport history: --clock takes wall or device, "
+				"not '%s'\n", o->q.clock);
+			return -1;
+		}
+	} else if (strcmp(a, "--chart") == 0 && *i + 1 < argc) {
+		o->chart = argv[++*i];
+	} else if (a[0] != '-' && !o->q.bench) {
+		o->q.bench = a;
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
 static int parse_opts(int argc, char **argv, struct history_opts *o)
 {
-	const struct cmd_query_opts common = {
+	const struct cmd_query_opts opts = {
 		.json = &o->json, .backend = &o->q.backend, .machine = &o->q.machine,
+		.own = own_arg, .arg = o,
 	};
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		int taken = cmd_query_opt("history", argc, argv, &i, &common);
-
-		if (taken) {
-			if (taken < 0)
-				return -1;
-		} else if (strcmp(a, "--clock") == 0 && i + 1 < argc) {
-			o->q.clock = argv[++i];
-			if (strcmp(o->q.clock, "wall") && strcmp(o->q.clock, "device")) {
-				fprintf(stderr, "mcreport history: --clock takes wall or device, "
-					"not '%s'\n", o->q.clock);
-				return -1;
-			}
-		} else if (strcmp(a, "--chart") == 0 && i + 1 < argc) {
-			o->chart = argv[++i];
-		} else if (a[0] != '-' && !o->q.bench) {
-			o->q.bench = a;
-		} else {
-			return cmd_query_bad_arg("history", a);
-		}
-	}
+	if (cmd_query_parse("history", argc, argv, &opts))
+		return -1;
 	if (!o->q.bench) {
 		fprintf(stderr, "mcreport history: no BENCH given (e.g. "
 			"softmax/rows=64,cols=1024; see mcreport history --help)\n");

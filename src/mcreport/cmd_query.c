@@ -24,8 +24,11 @@ int cmd_query_num(const char *text, double lo, double hi, double *out)
 	return 0;
 }
 
-int cmd_query_opt(const char *name, int argc, char **argv, int *i,
-		  const struct cmd_query_opts *o)
+/* Takes argv[*i] (with its value, advancing *i) when it is one of the
+ * options o accepts: 1 when taken, 0 when not one of them, -1 after a
+ * usage error. */
+static int common_opt(const char *name, int argc, char **argv, int *i,
+		      const struct cmd_query_opts *o)
 {
 	const char *a = argv[*i];
 	int has_value = *i + 1 < argc;
@@ -48,7 +51,7 @@ int cmd_query_opt(const char *name, int argc, char **argv, int *i,
 	return 1;
 }
 
-int cmd_query_bad_arg(const char *name, const char *a)
+static int bad_arg(const char *name, const char *a)
 {
 	fprintf(stderr, "mcreport %s: %s '%s' (see mcreport %s --help)\n", name,
 		a[0] == '-' ? "unknown or incomplete option" : "unexpected argument", a,
@@ -63,4 +66,20 @@ int cmd_query_open(const struct cmd_ctx *ctx, struct store **out_st,
 	if (store_open(ctx->db_path, STORE_READ, out_st, err, n_err))
 		return -1;
 	return store_history_open(*out_st, out_h, err, n_err) ? -1 : 0;
+}
+
+int cmd_query_parse(const char *name, int argc, char **argv,
+		    const struct cmd_query_opts *o)
+{
+	for (int i = 1; i < argc; i++) {
+		int taken = common_opt(name, argc, argv, &i, o);
+
+		if (!taken && o->own)
+			taken = o->own(argc, argv, &i, o->arg);
+		if (taken < 0)
+			return -1;
+		if (!taken)
+			return bad_arg(name, argv[i]);
+	}
+	return 0;
 }

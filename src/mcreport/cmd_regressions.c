@@ -27,28 +27,27 @@ struct regressions_opts {
 	int json;
 };
 
+/* The arguments of regressions alone (cmd_query_opts.own). */
+static int own_arg(int argc, char **argv, int *i, void *arg)
+{
+	struct regressions_opts *o = arg;
+
+	if (strcmp(argv[*i], "--since") == 0 && *i + 1 < argc) {
+		o->q.since = argv[++*i];
+		return 1;
+	}
+	return 0;
+}
+
 static int parse_opts(int argc, char **argv, struct regressions_opts *o)
 {
-	const struct cmd_query_opts common = {
+	const struct cmd_query_opts opts = {
 		.json = &o->json, .backend = &o->q.backend, .machine = &o->q.machine,
-		.threshold_pct = &o->q.threshold_pct,
+		.threshold_pct = &o->q.threshold_pct, .own = own_arg, .arg = o,
 	};
 
 	o->q.threshold_pct = STATS_THRESHOLD_PCT;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		int taken = cmd_query_opt("regressions", argc, argv, &i, &common);
-
-		if (taken) {
-			if (taken < 0)
-				return -1;
-		} else if (strcmp(a, "--since") == 0 && i + 1 < argc) {
-			o->q.since = argv[++i];
-		} else {
-			return cmd_query_bad_arg("regressions", a);
-		}
-	}
-	return 0;
+	return cmd_query_parse("regressions", argc, argv, &opts);
 }
 
 /* "good..bad" for git bisect, or why there is none. */
