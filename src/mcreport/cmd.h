@@ -66,6 +66,10 @@ int cmd_json_item(cJSON *o, const char *key, cJSON *item);
  * when bad is nonzero, else returns root. */
 cJSON *cmd_json_done(cJSON *root, int bad);
 
+/* Appends item (which may be NULL, a failed create) to arr and returns
+ * it, owned by arr; NULL, with item deleted, when either failed. */
+cJSON *cmd_json_push(cJSON *arr, cJSON *item);
+
 /* What history, compare and regressions share (cmd_query.c). */
 struct store;
 struct store_history;

@@ -172,11 +172,7 @@ static cJSON *run_json(const struct store_history_run *r)
 	bad |= cmd_json_str(o, "compiler", r->compiler);
 	bad |= cmd_json_str(o, "openblas_version", r->openblas_version);
 	bad |= !cJSON_AddNumberToObject(o, "rounds", r->rounds);
-	if (bad) {
-		cJSON_Delete(o);
-		return NULL;
-	}
-	return o;
+	return cmd_json_done(o, bad);
 }
 
 /* The warnings of c, one string each. */
@@ -193,21 +189,13 @@ static cJSON *warnings_json(const struct compare_result *c)
 		const char *nl = strchr(p, '\n');
 		size_t len = nl ? (size_t)(nl - p) : strlen(p);
 		char *line = strndup(p, len);
-		cJSON *s = line ? cJSON_CreateString(line) : NULL;
 
+		bad |= !cmd_json_push(arr, line ? cJSON_CreateString(line) : NULL);
 		free(line);
-		if (!s || !cJSON_AddItemToArray(arr, s)) {
-			cJSON_Delete(s);
-			bad = 1;
-		}
 		p += len + (nl ? 1 : 0);
 	}
 	sbuf_release(&w);
-	if (bad) {
-		cJSON_Delete(arr);
-		return NULL;
-	}
-	return arr;
+	return cmd_json_done(arr, bad);
 }
 
 static int rows_json(cJSON *arr, const struct compare_result *c)
@@ -216,12 +204,10 @@ static int rows_json(cJSON *arr, const struct compare_result *c)
 
 	for (size_t i = 0; !bad && i < c->n_rows; i++) {
 		const struct compare_row *r = &c->rows[i];
-		cJSON *o = cJSON_CreateObject();
+		cJSON *o = cmd_json_push(arr, cJSON_CreateObject());
 
-		if (!o || !cJSON_AddItemToArray(arr, o)) {
-			cJSON_Delete(o);
+		if (!o)
 			return 1;
-		}
 		bad |= cmd_json_key(o, r->suite, r->benchmark, r->backend, r->variant,
 				    r->clock);
 		bad |= !cJSON_AddNumberToObject(o, "n_a", (double)r->n_a);
@@ -244,12 +230,10 @@ static int noise_json(cJSON *arr, const struct compare_result *c)
 
 	for (size_t i = 0; !bad && i < c->n_noise; i++) {
 		const struct compare_noise *g = &c->noise[i];
-		cJSON *o = cJSON_CreateObject();
+		cJSON *o = cmd_json_push(arr, cJSON_CreateObject());
 
-		if (!o || !cJSON_AddItemToArray(arr, o)) {
-			cJSON_Delete(o);
+		if (!o)
 			return 1;
-		}
 		bad |= cmd_json_str(o, "backend", g->backend);
 		bad |= cmd_json_str(o, "clock", g->clock);
 		bad |= !cJSON_AddNumberToObject(o, "n", (double)g->n);

@@ -139,9 +139,8 @@ static cJSON *series_json(const struct series_query *q,
 		cJSON *r;
 
 		if (i == 0 || p->series != pts[i - 1].series) {
-			series = cJSON_CreateObject();
-			if (!series || !cJSON_AddItemToArray(arr, series)) {
-				cJSON_Delete(series);
+			series = cmd_json_push(arr, cJSON_CreateObject());
+			if (!series) {
 				bad = 1;
 				break;
 			}
@@ -155,9 +154,8 @@ static cJSON *series_json(const struct series_query *q,
 				break;
 			}
 		}
-		r = cJSON_CreateObject();
-		if (!r || !cJSON_AddItemToArray(runs, r)) {
-			cJSON_Delete(r);
+		r = cmd_json_push(runs, cJSON_CreateObject());
+		if (!r) {
 			bad = 1;
 			break;
 		}

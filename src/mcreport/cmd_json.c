@@ -52,3 +52,11 @@ cJSON *cmd_json_done(cJSON *root, int bad)
 	cJSON_Delete(root);
 	return NULL;
 }
+
+cJSON *cmd_json_push(cJSON *arr, cJSON *item)
+{
+	if (item && cJSON_AddItemToArray(arr, item))
+		return item;
+	cJSON_Delete(item);
+	return NULL;
+}

@@ -144,10 +144,9 @@ static cJSON *shifts_json(const struct regressions_query *q, size_t n_series,
 	bad |= !arr;
 	for (size_t i = 0; !bad && i < n; i++) {
 		const struct regressions_shift *s = &shifts[i];
-		cJSON *o = cJSON_CreateObject(), *bis;
+		cJSON *o = cmd_json_push(arr, cJSON_CreateObject()), *bis;
 
-		if (!o || !cJSON_AddItemToArray(arr, o)) {
-			cJSON_Delete(o);
+		if (!o) {
 			bad = 1;
 			break;
 		}
