@@ -2,8 +2,9 @@
  * store_import.c - exported runs back into a db (docs/export-format.md).
  *
  * Import validates the whole document into the store's own structs first,
- * so a malformed file writes nothing, then writes each run through store.c
- * in one transaction.
+ * so a malformed file writes nothing, then writes each run through
+ * store_write.c in one transaction. Reading the file and naming the JSON
+ * path at fault is jpath.c's, shared with the suite loader.
  */
 #include "store_import.h"
 
