@@ -11,6 +11,8 @@
 #ifndef MC_MCREPORT_CMD_H
 #define MC_MCREPORT_CMD_H
 
+#include <stdint.h>
+
 #include <cjson/cJSON.h>
 
 #include "render.h"
@@ -51,13 +53,16 @@ int cmd_print_sbuf(struct sbuf *out, int rc);
  * and returns nonzero when cJSON ran out of memory. cmd_json_str adds null
  * for a NULL v, cmd_json_num null for a value that is not finite,
  * cmd_json_dirty null for an unknown (-1) git_dirty, else a bool.
- * cmd_json_key adds "suite", "benchmark", "backend", "variant", "clock".
+ * cmd_json_key adds "suite", "benchmark", "backend", "variant", "clock";
+ * cmd_json_run a run's "run_id", "uuid", "started_at", "git_commit".
  * cmd_json_item adds item under key, or deletes it (item may be NULL). */
 int cmd_json_str(cJSON *o, const char *key, const char *v);
 int cmd_json_num(cJSON *o, const char *key, double v);
 int cmd_json_dirty(cJSON *o, const char *key, int dirty);
 int cmd_json_key(cJSON *o, const char *suite, const char *bench, const char *backend,
 		 const char *variant, const char *clock);
+int cmd_json_run(cJSON *o, int64_t run_id, const char *uuid, const char *started_at,
+		 const char *git_commit);
 int cmd_json_item(cJSON *o, const char *key, cJSON *item);
 
 /* cJSON_AddNumberToObject and friends return the item, or NULL when out

@@ -162,10 +162,7 @@ static cJSON *run_json(const struct store_history_run *r)
 
 	if (bad)
 		return NULL;
-	bad |= !cJSON_AddNumberToObject(o, "run_id", (double)r->id);
-	bad |= cmd_json_str(o, "uuid", r->uuid);
-	bad |= cmd_json_str(o, "started_at", r->started_at);
-	bad |= cmd_json_str(o, "git_commit", r->git_commit);
+	bad |= cmd_json_run(o, r->id, r->uuid, r->started_at, r->git_commit);
 	bad |= cmd_json_dirty(o, "git_dirty", r->git_dirty);
 	bad |= cmd_json_str(o, "hostname", r->hostname);
 	bad |= cmd_json_str(o, "fingerprint", r->fingerprint);

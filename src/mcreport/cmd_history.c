@@ -159,10 +159,7 @@ static cJSON *series_json(const struct series_query *q,
 			bad = 1;
 			break;
 		}
-		bad |= !cJSON_AddNumberToObject(r, "run_id", (double)p->run_id);
-		bad |= cmd_json_str(r, "uuid", p->run_uuid);
-		bad |= cmd_json_str(r, "started_at", p->started_at);
-		bad |= cmd_json_str(r, "git_commit", p->git_commit);
+		bad |= cmd_json_run(r, p->run_id, p->run_uuid, p->started_at, p->git_commit);
 		bad |= cmd_json_dirty(r, "git_dirty", p->git_dirty);
 		bad |= cmd_json_num(r, "median_ns", p->median_ns);
 		bad |= cmd_json_num(r, "ci_lo_ns", p->ci_lo_ns);

@@ -37,6 +37,18 @@ int cmd_json_key(cJSON *o, const char *suite, const char *bench, const char *bac
 	return bad;
 }
 
+int cmd_json_run(cJSON *o, int64_t run_id, const char *uuid, const char *started_at,
+		 const char *git_commit)
+{
+	int bad = 0;
+
+	bad |= !cJSON_AddNumberToObject(o, "run_id", (double)run_id);
+	bad |= cmd_json_str(o, "uuid", uuid);
+	bad |= cmd_json_str(o, "started_at", started_at);
+	bad |= cmd_json_str(o, "git_commit", git_commit);
+	return bad;
+}
+
 int cmd_json_item(cJSON *o, const char *key, cJSON *item)
 {
 	if (item && cJSON_AddItemToObject(o, key, item))

@@ -157,10 +157,7 @@ static cJSON *shifts_json(const struct regressions_query *q, size_t n_series,
 		bad |= cmd_json_str(o, "fingerprint", s->fingerprint);
 		bad |= !cJSON_AddNumberToObject(o, "n_runs", (double)s->n_runs);
 		bad |= !cJSON_AddNumberToObject(o, "index", (double)s->index);
-		bad |= !cJSON_AddNumberToObject(o, "run_id", (double)s->run_id);
-		bad |= cmd_json_str(o, "uuid", s->run_uuid);
-		bad |= cmd_json_str(o, "started_at", s->started_at);
-		bad |= cmd_json_str(o, "git_commit", s->git_commit);
+		bad |= cmd_json_run(o, s->run_id, s->run_uuid, s->started_at, s->git_commit);
 		bad |= cmd_json_num(o, "before_ns", s->before_ns);
 		bad |= cmd_json_num(o, "after_ns", s->after_ns);
 		bad |= cmd_json_num(o, "change_pct", s->change_pct);
