@@ -94,3 +94,48 @@ void fmt_table(struct sbuf *out, const char *const *cells, size_t n_rows,
 	}
 	free(width);
 }
+
+struct fmt_grid {
+	size_t n_cols, n_rows;
+	char (*text)[FMT_CELL_LEN];   /* n_rows * n_cols cells, row-major */
+	const char **cells;           /* (n_rows + 1) * n_cols, for fmt_table */
+};
+
+struct fmt_grid *fmt_grid_new(const char *const *head, size_t n_cols, size_t n_rows)
+{
+	struct fmt_grid *g = calloc(1, sizeof(*g));
+
+	if (!g)
+		return NULL;
+	g->n_cols = n_cols;
+	g->n_rows = n_rows;
+	g->text = calloc((n_rows ? n_rows : 1) * n_cols, sizeof(*g->text));
+	g->cells = calloc((n_rows + 1) * n_cols, sizeof(*g->cells));
+	if (!g->text || !g->cells) {
+		fmt_grid_free(g);
+		return NULL;
+	}
+	memcpy(g->cells, head, n_cols * sizeof(*g->cells));
+	for (size_t i = 0; i < n_rows * n_cols; i++)
+		g->cells[n_cols + i] = g->text[i];
+	return g;
+}
+
+char (*fmt_grid_row(struct fmt_grid *g, size_t i))[FMT_CELL_LEN]
+{
+	return &g->text[i * g->n_cols];
+}
+
+void fmt_grid_emit(const struct fmt_grid *g, struct sbuf *out, const char *align)
+{
+	fmt_table(out, g->cells, g->n_rows + 1, g->n_cols, align);
+}
+
+void fmt_grid_free(struct fmt_grid *g)
+{
+	if (!g)
+		return;
+	free(g->text);
+	free(g->cells);
+	free(g);
+}

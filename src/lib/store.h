@@ -13,8 +13,9 @@
  * the fields they insert) and the readers (store_report.h, which fill them
  * all). Fields under "Read only:" are ignored by the writers.
  *
- * The store family: store.h (this; store.c writes, store_run.c resolves run
- * references), store_report.h (report queries), store_export.h /
+ * The store family: store.h (this; store.c opens and migrates, store_write.c
+ * writes, store_run.c resolves run references), store_report.h (report
+ * queries: store_report.c, store_report_results.c), store_export.h /
  * store_import.h (JSON), store_int.h (private to them).
  */
 #ifndef MC_STORE_H

@@ -191,13 +191,69 @@ static const char sql_results[] =
 static const char sql_samples[] =
 	"SELECT ns FROM sample WHERE result_id = ?1 ORDER BY idx";
 
-/* The "run" and "machine" members from one row of sql_run. */
-static int build_run(struct builder *b, sqlite3_stmt *s, cJSON *doc)
+/* How a column becomes a JSON member (NULL is null for every kind). */
+enum col_kind { COL_TEXT, COL_REAL, COL_INT, COL_BOOL, COL_JSON };
+
+struct col_member {
+	const char *key;
+	int col;
+	enum col_kind kind;
+};
+
+#define N_MEMBERS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Adds members m[0..n) of obj from row s, in that order. */
+static int put_cols(struct builder *b, cJSON *obj, sqlite3_stmt *s,
+		    const struct col_member *m, size_t n)
 {
 	int rc = 0;
 
+	for (size_t i = 0; i < n; i++) {
+		cJSON *v = NULL;
+
+		switch (m[i].kind) {
+		case COL_TEXT: v = col_text(s, m[i].col); break;
+		case COL_REAL: v = col_real(s, m[i].col); break;
+		case COL_INT: v = col_int(s, m[i].col); break;
+		case COL_BOOL: v = col_bool(s, m[i].col); break;
+		case COL_JSON:
+			v = col_json(s, m[i].col, &rc);
+			if (!v)
+				return rc;
+			break;
+		}
+		put(b, obj, m[i].key, v);
+	}
+	return b->oom ? MC_ENOMEM : 0;
+}
+
+/* The "run" and "machine" members from one row of sql_run. */
+static int build_run(struct builder *b, sqlite3_stmt *s, cJSON *doc)
+{
+	static const struct col_member run_head[] = {
+		{ "uuid", 0, COL_TEXT }, { "started_at", 1, COL_TEXT },
+		{ "ended_at", 2, COL_TEXT }, { "status", 3, COL_TEXT },
+		{ "argv", 4, COL_TEXT }, { "git_commit", 5, COL_TEXT },
+		{ "git_dirty", 6, COL_BOOL }, { "compiler", 7, COL_TEXT },
+		{ "cflags", 8, COL_TEXT },
+	};
+	static const struct col_member timer_cols[] = {
+		{ "name", 9, COL_TEXT }, { "resolution_ns", 10, COL_REAL },
+		{ "overhead_ns", 11, COL_REAL },
+	};
+	static const struct col_member run_tail[] = {
+		{ "quick", 12, COL_BOOL }, { "rounds", 23, COL_INT },
+		{ "notes", 13, COL_TEXT }, { "provenance", 14, COL_JSON },
+	};
+	static const struct col_member machine_cols[] = {
+		{ "fingerprint", 15, COL_TEXT }, { "hostname", 16, COL_TEXT },
+		{ "cpu_model", 17, COL_TEXT }, { "cores", 18, COL_INT },
+		{ "threads", 19, COL_INT }, { "mem_bytes", 20, COL_INT },
+		{ "os", 21, COL_TEXT }, { "kernel", 22, COL_TEXT },
+	};
 	cJSON *run = cJSON_CreateObject(), *m = cJSON_CreateObject();
-	cJSON *timer = cJSON_CreateObject(), *prov;
+	cJSON *timer = cJSON_CreateObject();
+	int rc;
 
 	put(b, doc, "run", run);
 	put(b, doc, "machine", m);
@@ -205,102 +261,69 @@ static int build_run(struct builder *b, sqlite3_stmt *s, cJSON *doc)
 		cJSON_Delete(timer);
 		return MC_ENOMEM;
 	}
-	put(b, run, "uuid", col_text(s, 0));
-	put(b, run, "started_at", col_text(s, 1));
-	put(b, run, "ended_at", col_text(s, 2));
-	put(b, run, "status", col_text(s, 3));
-	put(b, run, "argv", col_text(s, 4));
-	put(b, run, "git_commit", col_text(s, 5));
-	put(b, run, "git_dirty", col_bool(s, 6));
-	put(b, run, "compiler", col_text(s, 7));
-	put(b, run, "cflags", col_text(s, 8));
-	put(b, timer, "name", col_text(s, 9));
-	put(b, timer, "resolution_ns", col_real(s, 10));
-	put(b, timer, "overhead_ns", col_real(s, 11));
+	put_cols(b, run, s, run_head, N_MEMBERS(run_head));
+	put_cols(b, timer, s, timer_cols, N_MEMBERS(timer_cols));
 	put(b, run, "timer", timer);
-	put(b, run, "quick", col_bool(s, 12));
-	put(b, run, "rounds", col_int(s, 23));
-	put(b, run, "notes", col_text(s, 13));
-	prov = col_json(s, 14, &rc);
-	if (!prov)
+	if ((rc = put_cols(b, run, s, run_tail, N_MEMBERS(run_tail))) != 0)
 		return rc;
-	put(b, run, "provenance", prov);
-	put(b, m, "fingerprint", col_text(s, 15));
-	put(b, m, "hostname", col_text(s, 16));
-	put(b, m, "cpu_model", col_text(s, 17));
-	put(b, m, "cores", col_int(s, 18));
-	put(b, m, "threads", col_int(s, 19));
-	put(b, m, "mem_bytes", col_int(s, 20));
-	put(b, m, "os", col_text(s, 21));
-	put(b, m, "kernel", col_text(s, 22));
-	return b->oom ? MC_ENOMEM : 0;
+	return put_cols(b, m, s, machine_cols, N_MEMBERS(machine_cols));
 }
 
 static int build_device(struct builder *b, sqlite3_stmt *s, cJSON *arr)
 {
-	int rc = 0;
-
-	static const char *const keys[] = {
-		"backend", "kind", "name", "vendor", "version", "driver",
+	static const struct col_member cols[] = {
+		{ "backend", 0, COL_TEXT }, { "kind", 1, COL_TEXT },
+		{ "name", 2, COL_TEXT }, { "vendor", 3, COL_TEXT },
+		{ "version", 4, COL_TEXT }, { "driver", 5, COL_TEXT },
+		{ "compute_units", 6, COL_INT }, { "global_mem", 7, COL_INT },
+		{ "local_mem", 8, COL_INT }, { "peak_gflops", 9, COL_REAL },
+		{ "peak_gbps", 10, COL_REAL }, { "info", 11, COL_JSON },
 	};
-	cJSON *d = cJSON_CreateObject(), *info;
+	cJSON *d = cJSON_CreateObject();
 
 	push(b, arr, d);
 	if (b->oom)
 		return MC_ENOMEM;
-	for (int i = 0; i < 6; i++)
-		put(b, d, keys[i], col_text(s, i));
-	put(b, d, "compute_units", col_int(s, 6));
-	put(b, d, "global_mem", col_int(s, 7));
-	put(b, d, "local_mem", col_int(s, 8));
-	put(b, d, "peak_gflops", col_real(s, 9));
-	put(b, d, "peak_gbps", col_real(s, 10));
-	info = col_json(s, 11, &rc);
-	if (!info)
-		return rc;
-	put(b, d, "info", info);
-	return b->oom ? MC_ENOMEM : 0;
+	return put_cols(b, d, s, cols, N_MEMBERS(cols));
 }
 
 static int build_result(struct builder *b, sqlite3_stmt *s, sqlite3_stmt *q,
 			cJSON *arr, int *out_sqlite)
 {
-	static const char *const text_keys[] = { "suite", "benchmark", "kernel" };
-	static const char *const text_keys2[] = {
-		"backend", "variant", "clock", "status", "message",
+	static const struct col_member cols[] = {
+		{ "suite", 1, COL_TEXT }, { "benchmark", 2, COL_TEXT },
+		{ "kernel", 3, COL_TEXT }, { "params", 4, COL_JSON },
+		{ "backend", 5, COL_TEXT }, { "variant", 6, COL_TEXT },
+		{ "clock", 7, COL_TEXT }, { "status", 8, COL_TEXT },
+		{ "message", 9, COL_TEXT }, { "flops", 10, COL_REAL },
+		{ "bytes", 11, COL_REAL }, { "iters_per_sample", 12, COL_INT },
+		{ "n_samples", 13, COL_INT },
 	};
-	static const char *const stat_keys[] = {
-		"min_ns", "median_ns", "mean_ns", "stddev_ns", "mad_ns",
-		"ci_lo_ns", "ci_hi_ns", "q1_ns", "q3_ns",
+	static const struct col_member stat_cols[] = {
+		{ "min_ns", 14, COL_REAL }, { "median_ns", 15, COL_REAL },
+		{ "mean_ns", 16, COL_REAL }, { "stddev_ns", 17, COL_REAL },
+		{ "mad_ns", 18, COL_REAL }, { "ci_lo_ns", 19, COL_REAL },
+		{ "ci_hi_ns", 20, COL_REAL }, { "q1_ns", 21, COL_REAL },
+		{ "q3_ns", 22, COL_REAL }, { "n_mild", 23, COL_INT },
+		{ "n_severe", 24, COL_INT },
 	};
-	cJSON *r = cJSON_CreateObject(), *stats, *samples, *params;
-	int rc = 0;
+	static const struct col_member err_cols[] = {
+		{ "max_abs_err", 25, COL_REAL }, { "max_rel_err", 26, COL_REAL },
+	};
+	cJSON *r = cJSON_CreateObject(), *stats, *samples;
+	int rc;
 
 	push(b, arr, r);
 	if (b->oom)
 		return MC_ENOMEM;
-	for (int i = 0; i < 3; i++)
-		put(b, r, text_keys[i], col_text(s, 1 + i));
-	params = col_json(s, 4, &rc);
-	if (!params)
+	if ((rc = put_cols(b, r, s, cols, N_MEMBERS(cols))) != 0)
 		return rc;
-	put(b, r, "params", params);
-	for (int i = 0; i < 5; i++)
-		put(b, r, text_keys2[i], col_text(s, 5 + i));
-	put(b, r, "flops", col_real(s, 10));
-	put(b, r, "bytes", col_real(s, 11));
-	put(b, r, "iters_per_sample", col_int(s, 12));
-	put(b, r, "n_samples", col_int(s, 13));
 	stats = cJSON_CreateObject();
 	put(b, r, "stats", stats);
 	if (b->oom)
 		return MC_ENOMEM;
-	for (int i = 0; i < 9; i++)
-		put(b, stats, stat_keys[i], col_real(s, 14 + i));
-	put(b, stats, "n_mild", col_int(s, 23));
-	put(b, stats, "n_severe", col_int(s, 24));
-	put(b, r, "max_abs_err", col_real(s, 25));
-	put(b, r, "max_rel_err", col_real(s, 26));
+	put_cols(b, stats, s, stat_cols, N_MEMBERS(stat_cols));
+	put_cols(b, r, s, err_cols, N_MEMBERS(err_cols));
 	samples = cJSON_CreateArray();
 	put(b, r, "samples_ns", samples);
 	if (b->oom)

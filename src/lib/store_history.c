@@ -184,12 +184,6 @@ static int col_str(sqlite3_stmt *s, int i, int nullable, char **out)
 	return *out ? 0 : -1;
 }
 
-static double col_real(sqlite3_stmt *s, int i)
-{
-	return sqlite3_column_type(s, i) == SQLITE_NULL ? NAN
-						       : sqlite3_column_double(s, i);
-}
-
 static int col_dirty(sqlite3_stmt *s, int i)
 {
 	if (sqlite3_column_type(s, i) == SQLITE_NULL)
@@ -245,9 +239,9 @@ static int fill_point(sqlite3_stmt *s, struct store_history_point *p)
 	bad |= col_str(s, 9, 0, &p->started_at);
 	bad |= col_str(s, 10, 1, &p->git_commit);
 	p->git_dirty = col_dirty(s, 11);
-	p->median_ns = col_real(s, 12);
-	p->ci_lo_ns = col_real(s, 13);
-	p->ci_hi_ns = col_real(s, 14);
+	p->median_ns = store_col_real(s, 12);
+	p->ci_lo_ns = store_col_real(s, 13);
+	p->ci_hi_ns = store_col_real(s, 14);
 	p->n_samples = sqlite3_column_int64(s, 15);
 	return bad;
 }
@@ -491,8 +485,8 @@ int store_history_pairs(struct store_history *h, int64_t run_a, int64_t run_b,
 		bad |= col_str(s, 4, 0, &p->backend);
 		bad |= col_str(s, 5, 0, &p->variant);
 		bad |= col_str(s, 6, 0, &p->clock);
-		p->median_a_ns = col_real(s, 7);
-		p->median_b_ns = col_real(s, 8);
+		p->median_a_ns = store_col_real(s, 7);
+		p->median_b_ns = store_col_real(s, 8);
 		if (bad) {
 			rc = err_set(err, n_err, MC_ENOMEM, "history: out of memory");
 			break;

@@ -2,8 +2,9 @@
  * store_import.c - exported runs back into a db (docs/export-format.md).
  *
  * Import validates the whole document into the store's own structs first,
- * so a malformed file writes nothing, then writes each run through store.c
- * in one transaction.
+ * so a malformed file writes nothing, then writes each run through
+ * store_write.c in one transaction. Reading the file and naming the JSON
+ * path at fault is jpath.c's, shared with the suite loader.
  */
 #include "store_import.h"
 
@@ -15,6 +16,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "jpath.h"
 #include "store_export.h"
 #include "store_int.h"
 
@@ -24,25 +26,25 @@
 /* Where in the document we are, e.g. "$.runs[0].results[3]". */
 struct imp {
 	const char *src;
-	char path[256];
+	char path[JPATH_LEN];
 	size_t len;
 	char *err;
 	size_t n_err;
 };
 
+/* Descends into member key (or, when key is NULL, element idx); returns
+ * the mark that path_pop() climbs back to. */
 static size_t path_push(struct imp *im, const char *key, long idx)
 {
 	size_t mark = im->len;
-	int n;
+	char next[JPATH_LEN];
 
 	if (key)
-		n = snprintf(im->path + im->len, sizeof(im->path) - im->len, ".%s", key);
+		jpath_key(next, im->path, key);
 	else
-		n = snprintf(im->path + im->len, sizeof(im->path) - im->len, "[%ld]", idx);
-	if (n > 0)
-		im->len += (size_t)n;
-	if (im->len >= sizeof(im->path))
-		im->len = sizeof(im->path) - 1;
+		jpath_index(next, im->path, (size_t)idx);
+	memcpy(im->path, next, sizeof(next));
+	im->len = strlen(im->path);
 	return mark;
 }
 
@@ -54,8 +56,7 @@ static void path_pop(struct imp *im, size_t mark)
 
 static int imp_fail(struct imp *im, const char *what)
 {
-	return err_set(im->err, im->n_err, MC_EINVAL, "%s: %s: %s", im->src,
-		       im->path, what);
+	return jpath_fail(im->err, im->n_err, MC_EINVAL, im->src, im->path, "%s", what);
 }
 
 enum jkind { J_STR, J_NUM, J_INT, J_BOOL, J_OBJ, J_ARR };
@@ -669,56 +670,12 @@ int store_import(struct store *st, const cJSON *doc, const char *source_name,
 	return rc;
 }
 
-/* Reads the whole file (or pipe) into a NUL-terminated buffer. */
-static int read_file(const char *path, char **out, size_t *out_len,
-		     char *err, size_t n_err)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL, *p;
-	size_t len = 0, cap = 0, n;
-
-	*out = NULL;
-	if (!f)
-		return err_set(err, n_err, MC_EIO, "%s: cannot open: %s", path,
-			       strerror(errno));
-	for (;;) {
-		if (cap - len < 4096) {
-			cap = cap ? 2 * cap : 65536;
-			p = realloc(buf, cap + 1);
-			if (!p) {
-				free(buf);
-				fclose(f);
-				return err_set(err, n_err, MC_ENOMEM,
-					       "%s: out of memory reading", path);
-			}
-			buf = p;
-		}
-		n = fread(buf + len, 1, cap - len, f);
-		len += n;
-		if (n == 0)
-			break;
-	}
-	if (ferror(f)) {
-		int e = errno;
-
-		free(buf);
-		fclose(f);
-		return err_set(err, n_err, MC_EIO, "%s: cannot read: %s", path,
-			       strerror(e));
-	}
-	fclose(f);
-	buf[len] = '\0';
-	*out = buf;
-	*out_len = len;
-	return 0;
-}
-
 int store_import_file(struct store *st, const char *path, int *out_imported,
 		       int *out_skipped, char *err, size_t n_err)
 {
 	const char *end = NULL;
 	char *buf = NULL;
-	size_t len = 0, line = 1, col = 1, off;
+	size_t len = 0, off;
 	cJSON *doc;
 	int rc;
 
@@ -726,7 +683,7 @@ int store_import_file(struct store *st, const char *path, int *out_imported,
 		*out_imported = 0;
 	if (out_skipped)
 		*out_skipped = 0;
-	rc = read_file(path, &buf, &len, err, n_err);
+	rc = jpath_read_file(path, 0, &buf, &len, err, n_err);
 	if (rc)
 		return rc;
 	off = strlen(buf);
@@ -737,17 +694,9 @@ int store_import_file(struct store *st, const char *path, int *out_imported,
 		off = end && end >= buf && end <= buf + len ? (size_t)(end - buf) : 0;
 	}
 	if (!doc) {
-		for (size_t i = 0; i < off; i++) {
-			if (buf[i] == '\n') {
-				line++;
-				col = 1;
-			} else {
-				col++;
-			}
-		}
-		rc = err_set(err, n_err, MC_EINVAL, "%s:%zu:%zu: %s", path, line, col,
-			     off < len && buf[off] == '\0' ? "NUL byte in JSON text" :
-			     "invalid JSON");
+		rc = jpath_parse_error(err, n_err, path, buf, len, off,
+				       off < len && buf[off] == '\0' ? "NUL byte in JSON text" :
+				       "invalid JSON");
 		free(buf);
 		return rc;
 	}

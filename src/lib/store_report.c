@@ -1,6 +1,8 @@
 /*
  * store_report.c - read-only queries of the mcbench store for reports (see
- * store_report.h).
+ * store_report.h): the handle, its arena, machines, the catalogs of suites
+ * and backends, and the choice of runs. What a chosen run holds (results,
+ * devices, history) is read by store_report_results.c.
  *
  * All statements are prepared at open, once per connection in the store's
  * statement cache (store_int.h), which owns them. Strings are copied into an
@@ -10,57 +12,46 @@
  */
 #include "store_report.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
 #include "store_int.h"
 
-enum {
-	Q_MACHINES, Q_DEFAULT_MACHINE, Q_NEXT_SUITE, Q_NEXT_BACKEND, Q_HAS_BENCH,
-	Q_PICK, Q_PIN_HAS, Q_RUN, Q_RUN_COUNTS, Q_HAS_COMMIT,
-	Q_RESULTS, Q_REJECTED, Q_DEVICE, Q_DEVICES, Q_HISTORY, Q_VARIANTS, Q_COUNT
-};
 
-/* Result columns, in the order rp_read_result expects them. */
-#define RESULT_COLS "id, run_id, suite, benchmark, kernel, params, backend, variant, " \
-	"clock, status, message, flops, bytes, iters_per_sample, n_samples, min_ns, " \
-	"median_ns, mean_ns, stddev_ns, ci_lo_ns, ci_hi_ns, mad_ns, q1_ns, q3_ns, " \
-	"n_mild, n_severe, max_abs_err, max_rel_err"
 #define DEVICE_COLS "backend, kind, name, vendor, version, driver, compute_units, " \
 	"global_mem, local_mem, peak_gflops, peak_gbps, info"
 
-static const char *const rp_sql[Q_COUNT] = {
-	[Q_MACHINES] = "SELECT id, fingerprint, hostname, cpu_model, os, kernel, cores, "
+static const char *const rp_sql[RQ_COUNT] = {
+	[RQ_MACHINES] = "SELECT id, fingerprint, hostname, cpu_model, os, kernel, cores, "
 		"threads, mem_bytes FROM machine ORDER BY hostname, id",
-	[Q_DEFAULT_MACHINE] = "SELECT machine_id FROM run WHERE status = 'complete' "
+	[RQ_DEFAULT_MACHINE] = "SELECT machine_id FROM run WHERE status = 'complete' "
 		"ORDER BY started_at DESC, id DESC LIMIT 1",
-	[Q_NEXT_SUITE] = "SELECT suite FROM result WHERE suite > ?1 ORDER BY suite LIMIT 1",
-	[Q_NEXT_BACKEND] = "SELECT backend FROM result WHERE backend > ?1 "
+	[RQ_NEXT_SUITE] = "SELECT suite FROM result WHERE suite > ?1 ORDER BY suite LIMIT 1",
+	[RQ_NEXT_BACKEND] = "SELECT backend FROM result WHERE backend > ?1 "
 		"ORDER BY backend LIMIT 1",
-	[Q_HAS_BENCH] = "SELECT 1 FROM result WHERE suite = ?1 AND benchmark = ?2 LIMIT 1",
-	[Q_PICK] = "SELECT r.id FROM run r WHERE r.machine_id = ?1 AND r.status = 'complete' "
+	[RQ_HAS_BENCH] = "SELECT 1 FROM result WHERE suite = ?1 AND benchmark = ?2 LIMIT 1",
+	[RQ_PICK] = "SELECT r.id FROM run r WHERE r.machine_id = ?1 AND r.status = 'complete' "
 		"AND (?4 IS NULL OR substr(r.git_commit, 1, length(?4)) = ?4) "
 		"AND EXISTS (SELECT 1 FROM result x WHERE x.run_id = r.id AND x.suite = ?2 "
 		"AND x.backend = ?3) ORDER BY r.started_at DESC, r.id DESC LIMIT 1",
-	[Q_PIN_HAS] = "SELECT 1 FROM result WHERE run_id = ?1 AND suite = ?2 AND backend = ?3 "
+	[RQ_PIN_HAS] = "SELECT 1 FROM result WHERE run_id = ?1 AND suite = ?2 AND backend = ?3 "
 		"LIMIT 1",
-	[Q_RUN] = "SELECT id, machine_id, uuid, started_at, ended_at, status, argv, "
+	[RQ_RUN] = "SELECT id, machine_id, uuid, started_at, ended_at, status, argv, "
 		"git_commit, git_dirty, compiler, cflags, timer_name, timer_resolution_ns, "
 		"timer_overhead_ns, quick, provenance, notes, rounds FROM run WHERE id = ?1",
-	[Q_RUN_COUNTS] = "SELECT count(*), coalesce(sum(status = 'ok'), 0), "
+	[RQ_RUN_COUNTS] = "SELECT count(*), coalesce(sum(status = 'ok'), 0), "
 		"min(CASE WHEN status = 'ok' THEN n_samples END), "
 		"max(CASE WHEN status = 'ok' THEN n_samples END) FROM result WHERE run_id = ?1",
-	[Q_HAS_COMMIT] = "SELECT 1 FROM run WHERE status = 'complete' AND "
+	[RQ_HAS_COMMIT] = "SELECT 1 FROM run WHERE status = 'complete' AND "
 		"substr(git_commit, 1, length(?1)) = ?1 LIMIT 1",
-	[Q_RESULTS] = "SELECT " RESULT_COLS " FROM result WHERE run_id = ?1 AND suite = ?2 "
+	[RQ_RESULTS] = "SELECT " STORE_RESULT_COLS " FROM result WHERE run_id = ?1 AND suite = ?2 "
 		"AND backend = ?3 AND variant = ?4 AND clock = ?5",
-	[Q_REJECTED] = "SELECT " RESULT_COLS " FROM result WHERE run_id = ?1 AND "
+	[RQ_REJECTED] = "SELECT " STORE_RESULT_COLS " FROM result WHERE run_id = ?1 AND "
 		"status <> 'ok' ORDER BY suite, benchmark, backend, variant, clock",
-	[Q_DEVICE] = "SELECT " DEVICE_COLS " FROM device WHERE run_id = ?1 AND backend = ?2",
-	[Q_DEVICES] = "SELECT " DEVICE_COLS " FROM device WHERE run_id = ?1 ORDER BY backend",
-	[Q_HISTORY] = "SELECT x.id, x.run_id, x.suite, x.benchmark, x.kernel, x.params, "
+	[RQ_DEVICE] = "SELECT " DEVICE_COLS " FROM device WHERE run_id = ?1 AND backend = ?2",
+	[RQ_DEVICES] = "SELECT " DEVICE_COLS " FROM device WHERE run_id = ?1 ORDER BY backend",
+	[RQ_HISTORY] = "SELECT x.id, x.run_id, x.suite, x.benchmark, x.kernel, x.params, "
 		"x.backend, x.variant, x.clock, x.status, x.message, x.flops, x.bytes, "
 		"x.iters_per_sample, x.n_samples, x.min_ns, x.median_ns, x.mean_ns, "
 		"x.stddev_ns, x.ci_lo_ns, x.ci_hi_ns, x.mad_ns, x.q1_ns, x.q3_ns, x.n_mild, "
@@ -69,45 +60,13 @@ static const char *const rp_sql[Q_COUNT] = {
 		"WHERE x.suite = ?2 AND x.benchmark = ?3 AND x.backend = ?4 AND x.clock = ?6 "
 		"AND x.variant = ?5 AND r.status = 'complete' AND r.machine_id = ?1 "
 		"ORDER BY r.started_at DESC, r.id DESC LIMIT ?7",
-	[Q_VARIANTS] = "SELECT DISTINCT variant FROM result WHERE run_id = ?1 AND suite = ?2 "
+	[RQ_VARIANTS] = "SELECT DISTINCT variant FROM result WHERE run_id = ?1 AND suite = ?2 "
 		"AND backend = ?3 AND clock = ?4 ORDER BY variant",
-};
-
-struct store_report_chunk {
-	struct store_report_chunk *next;
-	size_t used, size;
-	max_align_t data[];
-};
-
-struct store_report_pick {
-	int64_t machine_id, pin_run, run_id;
-	const char *suite, *backend, *commit;   /* arena copies */
-};
-
-struct store_report {
-	struct store *st;
-	sqlite3_stmt *q[Q_COUNT];        /* owned by st's statement cache */
-	struct store_report_chunk *arena;
-	/* Runs by id: open addressing, power-of-two size. */
-	struct store_run **runs;
-	size_t n_runs, cap_runs;
-	struct store_machine *machines;
-	size_t n_machines;
-	int machines_loaded;
-	const char **suites, **backends;   /* NULL until listed */
-	struct store_report_pick *picks;
-	size_t n_picks, cap_picks;
-	struct store_report_devs {
-		int64_t run_id;
-		const struct store_device *devs;
-		size_t n;
-	} *devcache;
-	size_t n_devcache;
 };
 
 /* ---------------------------------------------------------------- arena */
 
-static void *rp_alloc(struct store_report *rp, size_t n)
+void *store_report_alloc(struct store_report *rp, size_t n)
 {
 	struct store_report_chunk *c = rp->arena;
 	size_t align = sizeof(max_align_t), need = (n + align - 1) / align * align;
@@ -127,7 +86,7 @@ static void *rp_alloc(struct store_report *rp, size_t n)
 	return (char *)c->data + c->used - need;
 }
 
-static const char *rp_strdup(struct store_report *rp, const char *s, int *oom)
+const char *store_report_strdup(struct store_report *rp, const char *s, int *oom)
 {
 	size_t n;
 	char *d;
@@ -135,7 +94,7 @@ static const char *rp_strdup(struct store_report *rp, const char *s, int *oom)
 	if (!s)
 		return NULL;
 	n = strlen(s) + 1;
-	d = rp_alloc(rp, n);
+	d = store_report_alloc(rp, n);
 	if (!d) {
 		*oom = 1;
 		return NULL;
@@ -144,38 +103,25 @@ static const char *rp_strdup(struct store_report *rp, const char *s, int *oom)
 	return d;
 }
 
-/* Column i as an arena string (NULL stays NULL). */
-static const char *rp_col_str(struct store_report *rp, sqlite3_stmt *st, int i, int *oom)
+const char *store_report_col_str(struct store_report *rp, sqlite3_stmt *st, int i, int *oom)
 {
-	return rp_strdup(rp, (const char *)sqlite3_column_text(st, i), oom);
-}
-
-static double rp_col_real(sqlite3_stmt *st, int i)
-{
-	return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
-}
-
-static int64_t rp_col_int(sqlite3_stmt *st, int i, int64_t dflt)
-{
-	return sqlite3_column_type(st, i) == SQLITE_NULL ? dflt : sqlite3_column_int64(st, i);
+	return store_report_strdup(rp, (const char *)sqlite3_column_text(st, i), oom);
 }
 
 /* ---------------------------------------------------------------- errors */
 
-static int rp_db_error(struct store_report *rp, const char *what, char *err, size_t n_err)
+int store_report_db_error(struct store_report *rp, const char *what, char *err, size_t n_err)
 {
 	return err_set(err, n_err, MC_EDB, "cannot read %s from the db: %s.", what,
 		       sqlite3_errmsg(store_db(rp->st)));
 }
 
-static int rp_oom(char *err, size_t n_err)
+int store_report_oom(char *err, size_t n_err)
 {
 	return err_set(err, n_err, MC_ENOMEM, "out of memory while reading the db.");
 }
 
-/* Statement q, reset. Text is bound with store_bind_text (SQLITE_STATIC):
- * safe, since every statement is reset before the caller's strings go away. */
-static sqlite3_stmt *rp_stmt(struct store_report *rp, int q)
+sqlite3_stmt *store_report_stmt(struct store_report *rp, enum store_report_q q)
 {
 	sqlite3_stmt *st = rp->q[q];
 
@@ -195,13 +141,13 @@ int store_report_open(struct store *st, struct store_report **out, char *err,
 	*out = NULL;
 	rp = calloc(1, sizeof(*rp));
 	if (!rp)
-		return rp_oom(err, n_err);
+		return store_report_oom(err, n_err);
 	rp->st = st;
-	for (int i = 0; i < Q_COUNT; i++) {
+	for (int i = 0; i < RQ_COUNT; i++) {
 		int rc = store_stmt(st, rp_sql[i], &rp->q[i], scratch, sizeof(scratch));
 
 		if (rc) {
-			rc = rc == MC_ENOMEM ? rp_oom(err, n_err) :
+			rc = rc == MC_ENOMEM ? store_report_oom(err, n_err) :
 			     err_set(err, n_err, MC_EDB,
 				     "cannot prepare a report query (is this an mcbench db?): %s.",
 				     sqlite3_errmsg(store_db(st)));
@@ -218,7 +164,7 @@ void store_report_close(struct store_report *rp)
 	if (!rp)
 		return;
 	/* Leave no statement holding a read snapshot; the store finalises them. */
-	for (int i = 0; i < Q_COUNT; i++)
+	for (int i = 0; i < RQ_COUNT; i++)
 		sqlite3_reset(rp->q[i]);
 	while (rp->arena) {
 		struct store_report_chunk *next = rp->arena->next;
@@ -245,7 +191,7 @@ static int rp_load_machines(struct store_report *rp, char *err, size_t n_err)
 
 	if (rp->machines_loaded)
 		return 0;
-	st = rp_stmt(rp, Q_MACHINES);
+	st = store_report_stmt(rp, RQ_MACHINES);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_machine *m;
 
@@ -254,25 +200,25 @@ static int rp_load_machines(struct store_report *rp, char *err, size_t n_err)
 			struct store_machine *nm = realloc(rp->machines, ncap * sizeof(*nm));
 
 			if (!nm)
-				return rp_oom(err, n_err);
+				return store_report_oom(err, n_err);
 			rp->machines = nm;
 			cap = ncap;
 		}
 		m = &rp->machines[rp->n_machines++];
 		m->id = sqlite3_column_int64(st, 0);
-		m->fingerprint = rp_col_str(rp, st, 1, &oom);
-		m->hostname = rp_col_str(rp, st, 2, &oom);
-		m->cpu_model = rp_col_str(rp, st, 3, &oom);
-		m->os = rp_col_str(rp, st, 4, &oom);
-		m->kernel = rp_col_str(rp, st, 5, &oom);
+		m->fingerprint = store_report_col_str(rp, st, 1, &oom);
+		m->hostname = store_report_col_str(rp, st, 2, &oom);
+		m->cpu_model = store_report_col_str(rp, st, 3, &oom);
+		m->os = store_report_col_str(rp, st, 4, &oom);
+		m->kernel = store_report_col_str(rp, st, 5, &oom);
 		m->cores = sqlite3_column_int64(st, 6);
 		m->threads = sqlite3_column_int64(st, 7);
 		m->mem_bytes = sqlite3_column_int64(st, 8);
 	}
 	if (rc != SQLITE_DONE)
-		return rp_db_error(rp, "machines", err, n_err);
+		return store_report_db_error(rp, "machines", err, n_err);
 	if (oom)
-		return rp_oom(err, n_err);
+		return store_report_oom(err, n_err);
 	rp->machines_loaded = 1;
 	return 0;
 }
@@ -299,14 +245,14 @@ const struct store_machine *store_report_machine(struct store_report *rp, int64_
 
 int store_report_default_machine(struct store_report *rp, int64_t *out_id, char *err, size_t n_err)
 {
-	sqlite3_stmt *st = rp_stmt(rp, Q_DEFAULT_MACHINE);
+	sqlite3_stmt *st = store_report_stmt(rp, RQ_DEFAULT_MACHINE);
 	int rc = sqlite3_step(st);
 
 	*out_id = 0;
 	if (rc == SQLITE_ROW)
 		*out_id = sqlite3_column_int64(st, 0);
 	else if (rc != SQLITE_DONE)
-		return rp_db_error(rp, "the latest run", err, n_err);
+		return store_report_db_error(rp, "the latest run", err, n_err);
 	sqlite3_reset(st);
 	return 0;
 }
@@ -314,7 +260,7 @@ int store_report_default_machine(struct store_report *rp, int64_t *out_id, char 
 /* ---------------------------------------------------------------- catalogs */
 
 /* Distinct values of an indexed column, one index probe per value. */
-static int rp_distinct(struct store_report *rp, int q, const char ***out, char *err,
+static int rp_distinct(struct store_report *rp, enum store_report_q q, const char ***out, char *err,
 		       size_t n_err)
 {
 	const char **list = NULL, *last = "";
@@ -322,7 +268,7 @@ static int rp_distinct(struct store_report *rp, int q, const char ***out, char *
 	int oom = 0;
 
 	for (;;) {
-		sqlite3_stmt *st = rp_stmt(rp, q);
+		sqlite3_stmt *st = store_report_stmt(rp, q);
 		int rc;
 
 		store_bind_text(st, 1, last);
@@ -331,7 +277,7 @@ static int rp_distinct(struct store_report *rp, int q, const char ***out, char *
 			break;
 		if (rc != SQLITE_ROW) {
 			free(list);
-			return rp_db_error(rp, "the list of suites and backends", err, n_err);
+			return store_report_db_error(rp, "the list of suites and backends", err, n_err);
 		}
 		if (n + 1 >= cap) {
 			size_t ncap = cap ? cap * 2 : 16;
@@ -339,20 +285,20 @@ static int rp_distinct(struct store_report *rp, int q, const char ***out, char *
 
 			if (!nl) {
 				free(list);
-				return rp_oom(err, n_err);
+				return store_report_oom(err, n_err);
 			}
 			list = nl;
 			cap = ncap;
 		}
-		last = list[n++] = rp_col_str(rp, st, 0, &oom);
+		last = list[n++] = store_report_col_str(rp, st, 0, &oom);
 		if (oom || !last) {
 			free(list);
-			return rp_oom(err, n_err);
+			return store_report_oom(err, n_err);
 		}
 	}
 	sqlite3_reset(rp->q[q]);
 	if (!list && !(list = calloc(1, sizeof(*list))))
-		return rp_oom(err, n_err);
+		return store_report_oom(err, n_err);
 	list[n] = NULL;
 	*out = list;
 	return 0;
@@ -363,7 +309,7 @@ int store_report_suites(struct store_report *rp, const char *const **out, char *
 	int rc = 0;
 
 	if (!rp->suites)
-		rc = rp_distinct(rp, Q_NEXT_SUITE, &rp->suites, err, n_err);
+		rc = rp_distinct(rp, RQ_NEXT_SUITE, &rp->suites, err, n_err);
 	*out = rp->suites;
 	return rc;
 }
@@ -373,7 +319,7 @@ int store_report_backends(struct store_report *rp, const char *const **out, char
 	int rc = 0;
 
 	if (!rp->backends)
-		rc = rp_distinct(rp, Q_NEXT_BACKEND, &rp->backends, err, n_err);
+		rc = rp_distinct(rp, RQ_NEXT_BACKEND, &rp->backends, err, n_err);
 	*out = rp->backends;
 	return rc;
 }
@@ -381,7 +327,7 @@ int store_report_backends(struct store_report *rp, const char *const **out, char
 int store_report_has_benchmark(struct store_report *rp, const char *suite, const char *bench,
 			       int *out_found, char *err, size_t n_err)
 {
-	sqlite3_stmt *st = rp_stmt(rp, Q_HAS_BENCH);
+	sqlite3_stmt *st = store_report_stmt(rp, RQ_HAS_BENCH);
 	int rc;
 
 	store_bind_text(st, 1, suite);
@@ -390,7 +336,7 @@ int store_report_has_benchmark(struct store_report *rp, const char *suite, const
 	*out_found = rc == SQLITE_ROW;
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return rp_db_error(rp, "benchmarks", err, n_err);
+		return store_report_db_error(rp, "benchmarks", err, n_err);
 	return 0;
 }
 
@@ -458,54 +404,54 @@ static int rp_run_load(struct store_report *rp, int64_t run_id,
 	*out = run;
 	if (run)
 		return 0;
-	st = rp_stmt(rp, Q_RUN);
+	st = store_report_stmt(rp, RQ_RUN);
 	sqlite3_bind_int64(st, 1, run_id);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
 		sqlite3_reset(st);
-		return rc == SQLITE_DONE ? 0 : rp_db_error(rp, "a run", err, n_err);
+		return rc == SQLITE_DONE ? 0 : store_report_db_error(rp, "a run", err, n_err);
 	}
-	run = rp_alloc(rp, sizeof(*run));
+	run = store_report_alloc(rp, sizeof(*run));
 	if (!run) {
 		sqlite3_reset(st);
-		return rp_oom(err, n_err);
+		return store_report_oom(err, n_err);
 	}
 	memset(run, 0, sizeof(*run));
 	run->id = sqlite3_column_int64(st, 0);
 	run->machine_id = sqlite3_column_int64(st, 1);
-	run->uuid = rp_col_str(rp, st, 2, &oom);
-	run->started_at = rp_col_str(rp, st, 3, &oom);
-	run->ended_at = rp_col_str(rp, st, 4, &oom);
-	run->status = rp_col_str(rp, st, 5, &oom);
-	run->argv = rp_col_str(rp, st, 6, &oom);
-	run->git_commit = rp_col_str(rp, st, 7, &oom);
-	run->git_dirty = (int)rp_col_int(st, 8, -1);
-	run->compiler = rp_col_str(rp, st, 9, &oom);
-	run->cflags = rp_col_str(rp, st, 10, &oom);
-	run->timer_name = rp_col_str(rp, st, 11, &oom);
-	run->timer_resolution_ns = rp_col_real(st, 12);
-	run->timer_overhead_ns = rp_col_real(st, 13);
-	run->quick = (int)rp_col_int(st, 14, 0);
-	run->provenance = rp_col_str(rp, st, 15, &oom);
-	run->notes = rp_col_str(rp, st, 16, &oom);
-	run->rounds = (int)rp_col_int(st, 17, 1);
+	run->uuid = store_report_col_str(rp, st, 2, &oom);
+	run->started_at = store_report_col_str(rp, st, 3, &oom);
+	run->ended_at = store_report_col_str(rp, st, 4, &oom);
+	run->status = store_report_col_str(rp, st, 5, &oom);
+	run->argv = store_report_col_str(rp, st, 6, &oom);
+	run->git_commit = store_report_col_str(rp, st, 7, &oom);
+	run->git_dirty = (int)store_col_int(st, 8, -1);
+	run->compiler = store_report_col_str(rp, st, 9, &oom);
+	run->cflags = store_report_col_str(rp, st, 10, &oom);
+	run->timer_name = store_report_col_str(rp, st, 11, &oom);
+	run->timer_resolution_ns = store_col_real(st, 12);
+	run->timer_overhead_ns = store_col_real(st, 13);
+	run->quick = (int)store_col_int(st, 14, 0);
+	run->provenance = store_report_col_str(rp, st, 15, &oom);
+	run->notes = store_report_col_str(rp, st, 16, &oom);
+	run->rounds = (int)store_col_int(st, 17, 1);
 	sqlite3_reset(st);
-	st = rp_stmt(rp, Q_RUN_COUNTS);
+	st = store_report_stmt(rp, RQ_RUN_COUNTS);
 	sqlite3_bind_int64(st, 1, run_id);
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		sqlite3_reset(st);
-		return rp_db_error(rp, "a run's results", err, n_err);
+		return store_report_db_error(rp, "a run's results", err, n_err);
 	}
 	run->n_results = sqlite3_column_int64(st, 0);
 	run->n_ok = sqlite3_column_int64(st, 1);
-	run->min_samples = rp_col_int(st, 2, 0);
-	run->max_samples = rp_col_int(st, 3, 0);
+	run->min_samples = store_col_int(st, 2, 0);
+	run->max_samples = store_col_int(st, 3, 0);
 	sqlite3_reset(st);
 	m = store_report_machine(rp, run->machine_id);
 	if (m)
 		run->machine = *m;
 	if (oom || rp_runs_put(rp, run))
-		return rp_oom(err, n_err);
+		return store_report_oom(err, n_err);
 	*out = run;
 	return 0;
 }
@@ -525,7 +471,7 @@ const struct store_run *store_report_run(struct store_report *rp, int64_t run_id
 int store_report_has_commit(struct store_report *rp, const char *prefix, int *out_found,
 			    char *err, size_t n_err)
 {
-	sqlite3_stmt *st = rp_stmt(rp, Q_HAS_COMMIT);
+	sqlite3_stmt *st = store_report_stmt(rp, RQ_HAS_COMMIT);
 	int rc;
 
 	store_bind_text(st, 1, prefix);
@@ -533,7 +479,7 @@ int store_report_has_commit(struct store_report *rp, const char *prefix, int *ou
 	*out_found = rc == SQLITE_ROW;
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return rp_db_error(rp, "runs", err, n_err);
+		return store_report_db_error(rp, "runs", err, n_err);
 	return 0;
 }
 
@@ -561,12 +507,12 @@ int store_report_pick_run(struct store_report *rp, int64_t machine_id, const cha
 		}
 	}
 	if (pin_run) {
-		st = rp_stmt(rp, Q_PIN_HAS);
+		st = store_report_stmt(rp, RQ_PIN_HAS);
 		sqlite3_bind_int64(st, 1, pin_run);
 		store_bind_text(st, 2, suite);
 		store_bind_text(st, 3, backend);
 	} else {
-		st = rp_stmt(rp, Q_PICK);
+		st = store_report_stmt(rp, RQ_PICK);
 		sqlite3_bind_int64(st, 1, machine_id);
 		store_bind_text(st, 2, suite);
 		store_bind_text(st, 3, backend);
@@ -577,13 +523,13 @@ int store_report_pick_run(struct store_report *rp, int64_t machine_id, const cha
 		*out_run = pin_run ? pin_run : sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return rp_db_error(rp, "runs", err, n_err);
+		return store_report_db_error(rp, "runs", err, n_err);
 	if (rp->n_picks == rp->cap_picks) {
 		size_t ncap = rp->cap_picks ? rp->cap_picks * 2 : 16;
 		struct store_report_pick *np = realloc(rp->picks, ncap * sizeof(*np));
 
 		if (!np)
-			return rp_oom(err, n_err);
+			return store_report_oom(err, n_err);
 		rp->picks = np;
 		rp->cap_picks = ncap;
 	}
@@ -591,277 +537,12 @@ int store_report_pick_run(struct store_report *rp, int64_t machine_id, const cha
 	pk->machine_id = machine_id;
 	pk->pin_run = pin_run;
 	pk->run_id = *out_run;
-	pk->suite = rp_strdup(rp, suite, &oom);
-	pk->backend = rp_strdup(rp, backend, &oom);
-	pk->commit = rp_strdup(rp, commit, &oom);
+	pk->suite = store_report_strdup(rp, suite, &oom);
+	pk->backend = store_report_strdup(rp, backend, &oom);
+	pk->commit = store_report_strdup(rp, commit, &oom);
 	if (oom)
-		return rp_oom(err, n_err);
+		return store_report_oom(err, n_err);
 	rp->n_picks++;
 	return 0;
 }
 
-int store_report_variants(struct store_report *rp, int64_t run_id, const char *suite,
-			  const char *backend, const char *clock, const char *const **out,
-			  char *err, size_t n_err)
-{
-	sqlite3_stmt *st = rp_stmt(rp, Q_VARIANTS);
-	const char *tmp[32], **arr;
-	size_t n = 0;
-	int rc, oom = 0;
-
-	*out = NULL;
-	sqlite3_bind_int64(st, 1, run_id);
-	store_bind_text(st, 2, suite);
-	store_bind_text(st, 3, backend);
-	store_bind_text(st, 4, clock);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < sizeof(tmp) / sizeof(tmp[0]) - 1)
-		tmp[n++] = rp_col_str(rp, st, 0, &oom);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return rp_db_error(rp, "variants", err, n_err);
-	arr = oom ? NULL : rp_alloc(rp, (n + 1) * sizeof(*arr));
-	if (!arr)
-		return rp_oom(err, n_err);
-	memcpy(arr, tmp, n * sizeof(*arr));
-	arr[n] = NULL;
-	*out = arr;
-	return 0;
-}
-
-/* ---------------------------------------------------------------- results */
-
-static void rp_read_result(struct store_report *rp, sqlite3_stmt *st,
-			   struct store_result *r, int *oom)
-{
-	r->id = sqlite3_column_int64(st, 0);
-	r->run_id = sqlite3_column_int64(st, 1);
-	r->suite = rp_col_str(rp, st, 2, oom);
-	r->benchmark = rp_col_str(rp, st, 3, oom);
-	r->kernel = rp_col_str(rp, st, 4, oom);
-	r->params = rp_col_str(rp, st, 5, oom);
-	r->backend = rp_col_str(rp, st, 6, oom);
-	r->variant = rp_col_str(rp, st, 7, oom);
-	r->clock = rp_col_str(rp, st, 8, oom);
-	r->status = rp_col_str(rp, st, 9, oom);
-	r->message = rp_col_str(rp, st, 10, oom);
-	r->flops = rp_col_real(st, 11);
-	r->bytes = rp_col_real(st, 12);
-	r->iters_per_sample = rp_col_int(st, 13, 0);
-	r->n_samples = rp_col_int(st, 14, 0);
-	memset(&r->stats, 0, sizeof(r->stats));
-	r->stats.n = r->n_samples > 0 ? (size_t)r->n_samples : 0;
-	r->stats.min = rp_col_real(st, 15);
-	r->stats.median = rp_col_real(st, 16);
-	r->stats.mean = rp_col_real(st, 17);
-	r->stats.stddev = rp_col_real(st, 18);
-	r->stats.ci_lo = rp_col_real(st, 19);
-	r->stats.ci_hi = rp_col_real(st, 20);
-	r->stats.mad = rp_col_real(st, 21);
-	r->stats.q1 = rp_col_real(st, 22);
-	r->stats.q3 = rp_col_real(st, 23);
-	r->stats.max = NAN;   /* not stored */
-	r->stats.n_mild = (size_t)rp_col_int(st, 24, 0);
-	r->stats.n_severe = (size_t)rp_col_int(st, 25, 0);
-	r->max_abs_err = rp_col_real(st, 26);
-	r->max_rel_err = rp_col_real(st, 27);
-}
-
-/* Steps st to the end, collecting results into an arena array. */
-static int rp_collect(struct store_report *rp, sqlite3_stmt *st,
-		      const struct store_result **out, size_t *out_n,
-		      char *err, size_t n_err)
-{
-	struct store_result *tmp = NULL, *arr;
-	size_t n = 0, cap = 0;
-	int rc, oom = 0;
-
-	*out = NULL;
-	*out_n = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 32;
-			struct store_result *nt = realloc(tmp, ncap * sizeof(*nt));
-
-			if (!nt) {
-				oom = 1;
-				break;
-			}
-			tmp = nt;
-			cap = ncap;
-		}
-		rp_read_result(rp, st, &tmp[n++], &oom);
-	}
-	sqlite3_reset(st);
-	if (!oom && rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		free(tmp);
-		return rp_db_error(rp, "results", err, n_err);
-	}
-	arr = oom ? NULL : rp_alloc(rp, (n ? n : 1) * sizeof(*arr));
-	if (!arr) {
-		free(tmp);
-		return rp_oom(err, n_err);
-	}
-	if (n)
-		memcpy(arr, tmp, n * sizeof(*arr));
-	free(tmp);
-	*out = arr;
-	*out_n = n;
-	return 0;
-}
-
-int store_report_results(struct store_report *rp, int64_t run_id, const char *suite,
-			 const char *backend, const char *variant, const char *clock,
-			 const struct store_result **out, size_t *out_n,
-			 char *err, size_t n_err)
-{
-	sqlite3_stmt *st = rp_stmt(rp, Q_RESULTS);
-
-	sqlite3_bind_int64(st, 1, run_id);
-	store_bind_text(st, 2, suite);
-	store_bind_text(st, 3, backend);
-	store_bind_text(st, 4, variant);
-	store_bind_text(st, 5, clock);
-	return rp_collect(rp, st, out, out_n, err, n_err);
-}
-
-int store_report_rejected(struct store_report *rp, int64_t run_id, const struct store_result **out,
-			  size_t *out_n, char *err, size_t n_err)
-{
-	sqlite3_stmt *st = rp_stmt(rp, Q_REJECTED);
-
-	sqlite3_bind_int64(st, 1, run_id);
-	return rp_collect(rp, st, out, out_n, err, n_err);
-}
-
-/* ---------------------------------------------------------------- devices */
-
-static void rp_read_device(struct store_report *rp, sqlite3_stmt *st,
-			   struct store_device *d, int *oom)
-{
-	d->backend = rp_col_str(rp, st, 0, oom);
-	d->kind = rp_col_str(rp, st, 1, oom);
-	d->name = rp_col_str(rp, st, 2, oom);
-	d->vendor = rp_col_str(rp, st, 3, oom);
-	d->version = rp_col_str(rp, st, 4, oom);
-	d->driver = rp_col_str(rp, st, 5, oom);
-	d->compute_units = rp_col_int(st, 6, -1);
-	d->global_mem = rp_col_int(st, 7, -1);
-	d->local_mem = rp_col_int(st, 8, -1);
-	d->peak_gflops = rp_col_real(st, 9);
-	d->peak_gbps = rp_col_real(st, 10);
-	if (!(d->peak_gflops > 0))
-		d->peak_gflops = NAN;
-	if (!(d->peak_gbps > 0))
-		d->peak_gbps = NAN;
-	d->info = rp_col_str(rp, st, 11, oom);
-}
-
-int store_report_device(struct store_report *rp, int64_t run_id, const char *backend,
-			const struct store_device **out, char *err, size_t n_err)
-{
-	const struct store_device *all;
-	size_t n;
-	int rc = store_report_devices(rp, run_id, &all, &n, err, n_err);
-
-	*out = NULL;
-	for (size_t i = 0; !rc && i < n; i++)
-		if (strcmp(all[i].backend, backend) == 0)
-			*out = &all[i];
-	return rc;
-}
-
-int store_report_devices(struct store_report *rp, int64_t run_id, const struct store_device **out,
-			 size_t *out_n, char *err, size_t n_err)
-{
-	struct store_device *arr = NULL;
-	struct store_report_devs *dc;
-	sqlite3_stmt *st;
-	size_t n = 0, cap = 0;
-	int rc, oom = 0;
-
-	for (size_t i = 0; i < rp->n_devcache; i++) {
-		if (rp->devcache[i].run_id == run_id) {
-			*out = rp->devcache[i].devs;
-			*out_n = rp->devcache[i].n;
-			return 0;
-		}
-	}
-	*out = NULL;
-	*out_n = 0;
-	dc = realloc(rp->devcache, (rp->n_devcache + 1) * sizeof(*dc));
-	if (!dc)
-		return rp_oom(err, n_err);
-	rp->devcache = dc;
-	st = rp_stmt(rp, Q_DEVICES);
-	sqlite3_bind_int64(st, 1, run_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
-			/* Arena arrays cannot grow: copy into a larger one. */
-			size_t ncap = cap ? cap * 2 : 8;
-			struct store_device *na = rp_alloc(rp, ncap * sizeof(*na));
-
-			if (!na) {
-				oom = 1;
-				break;
-			}
-			if (n)
-				memcpy(na, arr, n * sizeof(*na));
-			arr = na;
-			cap = ncap;
-		}
-		rp_read_device(rp, st, &arr[n++], &oom);
-	}
-	sqlite3_reset(st);
-	if (oom)
-		return rp_oom(err, n_err);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return rp_db_error(rp, "devices", err, n_err);
-	dc[rp->n_devcache].run_id = run_id;
-	dc[rp->n_devcache].devs = arr;
-	dc[rp->n_devcache].n = n;
-	rp->n_devcache++;
-	*out = arr;
-	*out_n = n;
-	return 0;
-}
-
-/* ---------------------------------------------------------------- history */
-
-int store_report_history(struct store_report *rp, int64_t machine_id, const char *suite,
-			 const char *bench, const char *backend, const char *variant,
-			 const char *clock, size_t limit, const struct store_report_point **out,
-			 size_t *out_n, char *err, size_t n_err)
-{
-	sqlite3_stmt *st = rp_stmt(rp, Q_HISTORY);
-	const struct store_result *res;
-	struct store_report_point *pts;
-	size_t n;
-	int rc;
-
-	*out = NULL;
-	*out_n = 0;
-	sqlite3_bind_int64(st, 1, machine_id);
-	store_bind_text(st, 2, suite);
-	store_bind_text(st, 3, bench);
-	store_bind_text(st, 4, backend);
-	store_bind_text(st, 5, variant);
-	store_bind_text(st, 6, clock);
-	sqlite3_bind_int64(st, 7, (sqlite3_int64)limit);
-	if ((rc = rp_collect(rp, st, &res, &n, err, n_err)) != 0)
-		return rc;
-	pts = rp_alloc(rp, (n ? n : 1) * sizeof(*pts));
-	if (!pts)
-		return rp_oom(err, n_err);
-	for (size_t i = 0; i < n; i++) {
-		/* The query runs newest first; points go oldest first. */
-		struct store_report_point *pt = &pts[n - 1 - i];
-
-		pt->res = res[i];
-		pt->run = store_report_run(rp, res[i].run_id, err, n_err);
-		if (!pt->run)
-			return MC_EDB;
-	}
-	*out = pts;
-	*out_n = n;
-	return 0;
-}

@@ -6,30 +6,25 @@
  * less. Every error names the file and the JSON path at fault. Each grid is
  * expanded in the order of its kernel's param_names, the last parameter
  * varying fastest, and every combination is planned once here so that a bad
- * size is reported at load time rather than halfway through a run.
+ * size is reported at load time rather than halfway through a run. Reading
+ * the file and building JSON paths is jpath.c's, shared with the importer;
+ * finding suite files is suite_list.c's.
  */
 #include "suite.h"
 #include "err.h"
+#include "jpath.h"
 
-#include <dirent.h>
-#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <cjson/cJSON.h>
-
-#ifndef MC_DATADIR
-#define MC_DATADIR "/usr/local/share/mcbench"
-#endif
 
 #define SUITE_MAX_BYTES (16u << 20)
 #define SUITE_MAX_BENCHES 100000
 #define SUITE_MAX_INT 9007199254740992.0   /* 2^53: exact in a double */
-#define JPATH_LEN 256
 
 /* Families a suite may name; peers (mlx, torch) run outside this binary. */
 static const char *const known_families[] = {
@@ -81,65 +76,12 @@ static int fail(const struct loader *L, int code, const char *jpath,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (jpath)
-		return err_set(L->err, L->n_err, code, "%s: %s: %s", L->path, jpath, msg);
-	return err_set(L->err, L->n_err, code, "%s: %s", L->path, msg);
+	return jpath_fail(L->err, L->n_err, code, L->path, jpath, "%s", msg);
 }
 
 static int oom(const struct loader *L)
 {
 	return fail(L, MC_ENOMEM, NULL, "out of memory while loading the suite");
-}
-
-/* JSON paths are for messages: a path too long for JPATH_LEN is cut and
- * ends in "...", which still points the reader at the right place. */
-static void jpath_fit(char *out, int len)
-{
-	if (len < 0 || len >= JPATH_LEN)
-		memcpy(out + JPATH_LEN - 4, "...", 4);
-}
-
-/* s for a one-line message: quotes, backslashes and control bytes escaped
- * so that a stray newline in a key cannot split the error sentence. */
-static const char *printable(const char *s, char *out, size_t n)
-{
-	size_t j = 0;
-
-	for (; *s && j + 5 < n; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			j += (size_t)snprintf(out + j, n - j, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			j += (size_t)snprintf(out + j, n - j, "\\x%02x", c);
-		else
-			out[j++] = (char)c;
-	}
-	out[j] = '\0';
-	return out;
-}
-
-static void jpath_key(char *out, const char *base, const char *raw_key)
-{
-	char key[JPATH_LEN];
-	int plain;
-
-	printable(raw_key, key, sizeof(key));
-	plain = *key != '\0';
-
-	for (const char *c = key; *c; c++)
-		if (!(*c == '_' || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-		      (*c >= '0' && *c <= '9' && c != key)))
-			plain = 0;
-	if (plain)
-		jpath_fit(out, snprintf(out, JPATH_LEN, "%s.%s", base, key));
-	else
-		jpath_fit(out, snprintf(out, JPATH_LEN, "%s[\"%s\"]", base, key));
-}
-
-static void jpath_index(char *out, const char *base, size_t i)
-{
-	jpath_fit(out, snprintf(out, JPATH_LEN, "%s[%zu]", base, i));
 }
 
 /* "a, b, c" from a NULL-terminated list, into out. */
@@ -178,10 +120,10 @@ static int check_keys(const struct loader *L, const cJSON *obj, const char *jpat
 		if (b) {
 			join_names(known_b, sizeof(known_b), b);
 			return fail(L, MC_EINVAL, p, "unknown key \"%s\" (known: %s, %s)",
-				    printable(it->string, key, sizeof(key)), known, known_b);
+				    jpath_printable(it->string, key, sizeof(key)), known, known_b);
 		}
 		return fail(L, MC_EINVAL, p, "unknown key \"%s\" (known: %s)",
-			    printable(it->string, key, sizeof(key)), known);
+			    jpath_printable(it->string, key, sizeof(key)), known);
 	}
 	return 0;
 }
@@ -304,7 +246,7 @@ static int parse_grid(const struct loader *L, const cJSON *grid, const char *jpa
 			join_names(names, sizeof(names), spec->param_names);
 			return fail(L, MC_EINVAL, p,
 				    "kernel %s has no parameter \"%s\" (its parameters: %s)",
-				    spec->name, printable(it->string, key, sizeof(key)), names);
+				    spec->name, jpath_printable(it->string, key, sizeof(key)), names);
 		}
 		if (!cJSON_IsArray(it) || cJSON_GetArraySize(it) < 1)
 			return fail(L, MC_EINVAL, p, "expected a non-empty array of positive integers");
@@ -412,7 +354,7 @@ static int parse_backends(const struct loader *L, const cJSON *arr, const char *
 			join_names(known, sizeof(known), known_families);
 			if (cJSON_IsString(it))
 				fail(L, MC_EINVAL, p, "unknown backend family \"%s\" (known: %s)",
-				     printable(it->valuestring, name, sizeof(name)), known);
+				     jpath_printable(it->valuestring, name, sizeof(name)), known);
 			else
 				fail(L, MC_EINVAL, p, "expected a backend family name (known: %s)",
 				     known);
@@ -542,7 +484,7 @@ static int load_bench(const struct loader *L, struct builder *bd, size_t bi,
 			len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s",
 						i ? ", " : "", ks[i]->name);
 		rc = fail(L, MC_EINVAL, p, "unknown kernel \"%s\" (known: %s)",
-			  printable(it->valuestring, kname, sizeof(kname)), names);
+			  jpath_printable(it->valuestring, kname, sizeof(kname)), names);
 		goto out;
 	}
 	np = count_params(spec);
@@ -651,68 +593,6 @@ static int check_unique(const struct loader *L, const struct builder *bd)
 	return rc;
 }
 
-static int read_text(const struct loader *L, char **out, size_t *out_len)
-{
-	FILE *f = fopen(L->path, "rb");
-	char *buf = NULL;
-	size_t len = 0, cap = 0, got;
-
-	*out = NULL;
-	if (!f)
-		return fail(L, MC_EIO, NULL, "cannot open: %s", strerror(errno));
-	do {
-		if (cap - len < 4096) {
-			char *nb;
-
-			if (cap >= SUITE_MAX_BYTES) {
-				fclose(f);
-				free(buf);
-				return fail(L, MC_EINVAL, NULL, "larger than %u bytes",
-					    SUITE_MAX_BYTES);
-			}
-			cap = cap ? cap * 2 : 8192;
-			nb = realloc(buf, cap + 1);
-			if (!nb) {
-				fclose(f);
-				free(buf);
-				return oom(L);
-			}
-			buf = nb;
-		}
-		got = fread(buf + len, 1, cap - len, f);
-		len += got;
-	} while (got > 0);
-	if (ferror(f)) {
-		fclose(f);
-		free(buf);
-		return fail(L, MC_EIO, NULL, "read error");
-	}
-	fclose(f);
-	buf[len] = '\0';
-	*out = buf;
-	*out_len = len;
-	return 0;
-}
-
-static int parse_error(const struct loader *L, const char *text, size_t len,
-		       const char *at)
-{
-	size_t off = at && at >= text ? (size_t)(at - text) : 0, line = 1, col = 1;
-
-	if (off > len)
-		off = len;
-	for (size_t i = 0; i < off; i++) {
-		if (text[i] == '\n') {
-			line++;
-			col = 1;
-		} else {
-			col++;
-		}
-	}
-	return err_set(L->err, L->n_err, MC_EINVAL, "%s:%zu:%zu: parse error",
-		       L->path, line, col);
-}
-
 static int get_string(const struct loader *L, const cJSON *root, const char *key,
 		      int required, char **out)
 {
@@ -787,19 +667,22 @@ int suite_load(const char *path, int quick, struct suite **out,
 		rc = oom(&L);
 		goto out;
 	}
-	if ((rc = read_text(&L, &text, &len)) != 0)
+	if ((rc = jpath_read_file(path, SUITE_MAX_BYTES, &text, &len, err, n_err)) != 0)
 		goto out;
 	/* cJSON stops at a NUL; one inside the file would hide what follows. */
 	end = memchr(text, '\0', len);
 	if (end) {
-		rc = parse_error(&L, text, len, end);
+		rc = jpath_parse_error(err, n_err, path, text, len, (size_t)(end - text),
+				       "parse error");
 		goto out;
 	}
 	/* The length includes the terminating NUL, which cJSON requires to
 	 * accept the end of the text as the end of the document. */
 	root = cJSON_ParseWithLengthOpts(text, len + 1, &end, 1);
 	if (!root) {
-		rc = parse_error(&L, text, len, end);
+		rc = jpath_parse_error(err, n_err, path, text, len,
+				       end && end >= text ? (size_t)(end - text) : 0,
+				       "parse error");
 		goto out;
 	}
 	if ((rc = load_root(&L, root, quick, &bd)) != 0)
@@ -847,98 +730,4 @@ int suite_bench_allows(const struct suite_bench *b, const char *family)
 			return 1;
 	}
 	return 0;
-}
-
-/* ------------------------------------------------------------ files */
-
-const char *suite_dir(void)
-{
-	static char dir[4096];
-	const char *env = getenv("MCBENCH_SUITES");
-	struct stat st;
-
-	if (env && *env)
-		snprintf(dir, sizeof(dir), "%s", env);
-	else if (stat("suites", &st) == 0 && S_ISDIR(st.st_mode))
-		snprintf(dir, sizeof(dir), "suites");
-	else
-		snprintf(dir, sizeof(dir), "%s/suites", MC_DATADIR);
-	return dir;
-}
-
-static int cmp_cstr(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int is_suite_name(const char *name)
-{
-	size_t n = strlen(name);
-
-	return name[0] != '.' && n > 5 && strcmp(name + n - 5, ".json") == 0;
-}
-
-int suite_list(const char *dir, char ***out, char *err, size_t n_err)
-{
-	DIR *d;
-	struct dirent *e;
-	struct stat st;
-	char **v = NULL;
-	size_t n = 0, cap = 0;
-	const char *sep = (*dir && dir[strlen(dir) - 1] == '/') ? "" : "/";
-	int rc = MC_ENOMEM;
-
-	*out = NULL;
-	d = opendir(dir);
-	if (!d)
-		return err_set(err, n_err, MC_EIO, "%s: cannot open suite directory: %s",
-			       dir, strerror(errno));
-	while ((e = readdir(d)) != NULL) {
-		char *p;
-
-		if (!is_suite_name(e->d_name))
-			continue;
-		if (asprintf(&p, "%s%s%s", dir, sep, e->d_name) < 0)
-			goto out;
-		if (stat(p, &st) != 0 || !S_ISREG(st.st_mode)) {
-			free(p);
-			continue;
-		}
-		if (n + 1 >= cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			char **nv = realloc(v, ncap * sizeof(*nv));
-
-			if (!nv) {
-				free(p);
-				goto out;
-			}
-			v = nv;
-			cap = ncap;
-		}
-		v[n++] = p;
-	}
-	if (!v && !(v = calloc(1, sizeof(*v))))
-		goto out;
-	qsort(v, n, sizeof(*v), cmp_cstr);
-	v[n] = NULL;
-	*out = v;
-	v = NULL;
-	rc = 0;
-out:
-	closedir(d);
-	if (v) {
-		v[n] = NULL;
-		suite_list_free(v);
-	}
-	return rc ? err_set(err, n_err, rc, "%s: out of memory while listing suites", dir)
-		  : 0;
-}
-
-void suite_list_free(char **paths)
-{
-	if (!paths)
-		return;
-	for (size_t i = 0; paths[i]; i++)
-		free(paths[i]);
-	free(paths);
 }

@@ -30,48 +30,37 @@ struct compare_opts {
 	int json;
 };
 
-/* A number in (lo, hi) from text; -1 when it is not one. */
-static int parse_num(const char *text, double lo, double hi, double *out)
+/* The arguments of compare alone (cmd_query_opts.own). */
+static int own_arg(int argc, char **argv, int *i, void *arg)
 {
-	char *end = NULL;
-	double v = strtod(text, &end);
+	struct compare_opts *o = arg;
+	const char *a = argv[*i];
 
-	if (end == text || *end || !isfinite(v) || v <= lo || v >= hi)
-		return -1;
-	*out = v;
-	return 0;
+	if (strcmp(a, "--alpha") == 0 && *i + 1 < argc) {
+		if (cmd_query_num(argv[++*i], 0, 1, &o->alpha)) {
+			fprintf(stderr, "mcreport compare: --alpha takes a level between "
+				"0 and 1, not '%s'\n", argv[*i]);
+			return -1;
+		}
+	} else if (a[0] != '-' && o->n_refs < 2) {
+		o->ref[o->n_refs++] = a;
+	} else {
+		return 0;
+	}
+	return 1;
 }
 
 static int parse_opts(int argc, char **argv, struct compare_opts *o)
 {
+	const struct cmd_query_opts opts = {
+		.json = &o->json, .threshold_pct = &o->threshold_pct,
+		.own = own_arg, .arg = o,
+	};
+
 	o->threshold_pct = STATS_THRESHOLD_PCT;
 	o->alpha = STATS_ALPHA;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (strcmp(a, "--json") == 0) {
-			o->json = 1;
-		} else if (strcmp(a, "--threshold") == 0 && i + 1 < argc) {
-			if (parse_num(argv[++i], 0, 1e6, &o->threshold_pct)) {
-				fprintf(stderr, "mcreport compare: --threshold takes a percentage "
-					"above 0, not '%s'\n", argv[i]);
-				return -1;
-			}
-		} else if (strcmp(a, "--alpha") == 0 && i + 1 < argc) {
-			if (parse_num(argv[++i], 0, 1, &o->alpha)) {
-				fprintf(stderr, "mcreport compare: --alpha takes a level between "
-					"0 and 1, not '%s'\n", argv[i]);
-				return -1;
-			}
-		} else if (a[0] != '-' && o->n_refs < 2) {
-			o->ref[o->n_refs++] = a;
-		} else {
-			fprintf(stderr, "mcreport compare: %s '%s' (see mcreport compare "
-				"--help)\n", a[0] == '-' ? "unknown or incomplete option"
-				: "unexpected argument", a);
-			return -1;
-		}
-	}
+	if (cmd_query_parse("compare", argc, argv, &opts))
+		return -1;
 	if (o->n_refs == 1) {
 		fprintf(stderr, "mcreport compare: give two runs A B, or none for the "
 			"latest two (see mcreport compare --help)\n");
@@ -107,42 +96,34 @@ static int table(struct sbuf *out, const struct compare_result *c)
 		"benchmark", "backend", "clock", "A median", "B median", "change",
 		"95% CI", "floor", "p", "verdict",
 	};
-	enum { W = 256 };
-	char (*text)[COMPARE_COLS][W] = calloc(c->n_rows ? c->n_rows : 1, sizeof(*text));
-	const char **cells = calloc((c->n_rows + 1) * COMPARE_COLS, sizeof(*cells));
+	struct fmt_grid *g = fmt_grid_new(head, COMPARE_COLS, c->n_rows);
 
-	if (!text || !cells) {
-		free(text);
-		free(cells);
+	if (!g)
 		return MC_ENOMEM;
-	}
-	memcpy(cells, head, sizeof(head));
 	for (size_t i = 0; i < c->n_rows; i++) {
 		const struct compare_row *r = &c->rows[i];
+		char (*t)[FMT_CELL_LEN] = fmt_grid_row(g, i);
 		char lo[UNITS_LEN], hi[UNITS_LEN];
 
-		snprintf(text[i][0], W, "%s/%s%s%s%s", r->suite, r->benchmark,
+		snprintf(t[0], FMT_CELL_LEN, "%s/%s%s%s%s", r->suite, r->benchmark,
 			 *r->variant ? " [" : "", r->variant, *r->variant ? "]" : "");
-		snprintf(text[i][1], W, "%s", r->backend);
-		snprintf(text[i][2], W, "%s", r->clock);
-		units_time(r->median_a_ns, text[i][3], W);
-		units_time(r->median_b_ns, text[i][4], W);
-		fmt_pct(r->change.change_pct, text[i][5], W);
+		snprintf(t[1], FMT_CELL_LEN, "%s", r->backend);
+		snprintf(t[2], FMT_CELL_LEN, "%s", r->clock);
+		units_time(r->median_a_ns, t[3], FMT_CELL_LEN);
+		units_time(r->median_b_ns, t[4], FMT_CELL_LEN);
+		fmt_pct(r->change.change_pct, t[5], FMT_CELL_LEN);
 		fmt_pct(r->change.ci_lo_pct, lo, sizeof(lo));
 		fmt_pct(r->change.ci_hi_pct, hi, sizeof(hi));
 		if (isfinite(r->change.ci_lo_pct))
-			snprintf(text[i][6], W, "[%s, %s]", lo, hi);
+			snprintf(t[6], FMT_CELL_LEN, "[%s, %s]", lo, hi);
 		else
-			snprintf(text[i][6], W, "-");
-		snprintf(text[i][7], W, "%.3g%%", r->floor_pct);
-		fmt_p(r->change.p, text[i][8], W);
-		snprintf(text[i][9], W, "%s", stats_verdict_name(r->change.verdict));
-		for (size_t k = 0; k < COMPARE_COLS; k++)
-			cells[(i + 1) * COMPARE_COLS + k] = text[i][k];
+			snprintf(t[6], FMT_CELL_LEN, "-");
+		snprintf(t[7], FMT_CELL_LEN, "%.3g%%", r->floor_pct);
+		fmt_p(r->change.p, t[8], FMT_CELL_LEN);
+		snprintf(t[9], FMT_CELL_LEN, "%s", stats_verdict_name(r->change.verdict));
 	}
-	fmt_table(out, cells, c->n_rows + 1, COMPARE_COLS, "lllrrrrrrl");
-	free(cells);
-	free(text);
+	fmt_grid_emit(g, out, "lllrrrrrrl");
+	fmt_grid_free(g);
 	return 0;
 }
 
@@ -181,21 +162,14 @@ static cJSON *run_json(const struct store_history_run *r)
 
 	if (bad)
 		return NULL;
-	bad |= !cJSON_AddNumberToObject(o, "run_id", (double)r->id);
-	bad |= cmd_json_str(o, "uuid", r->uuid);
-	bad |= cmd_json_str(o, "started_at", r->started_at);
-	bad |= cmd_json_str(o, "git_commit", r->git_commit);
+	bad |= cmd_json_run(o, r->id, r->uuid, r->started_at, r->git_commit);
 	bad |= cmd_json_dirty(o, "git_dirty", r->git_dirty);
 	bad |= cmd_json_str(o, "hostname", r->hostname);
 	bad |= cmd_json_str(o, "fingerprint", r->fingerprint);
 	bad |= cmd_json_str(o, "compiler", r->compiler);
 	bad |= cmd_json_str(o, "openblas_version", r->openblas_version);
 	bad |= !cJSON_AddNumberToObject(o, "rounds", r->rounds);
-	if (bad) {
-		cJSON_Delete(o);
-		return NULL;
-	}
-	return o;
+	return cmd_json_done(o, bad);
 }
 
 /* The warnings of c, one string each. */
@@ -212,21 +186,13 @@ static cJSON *warnings_json(const struct compare_result *c)
 		const char *nl = strchr(p, '\n');
 		size_t len = nl ? (size_t)(nl - p) : strlen(p);
 		char *line = strndup(p, len);
-		cJSON *s = line ? cJSON_CreateString(line) : NULL;
 
+		bad |= !cmd_json_push(arr, line ? cJSON_CreateString(line) : NULL);
 		free(line);
-		if (!s || !cJSON_AddItemToArray(arr, s)) {
-			cJSON_Delete(s);
-			bad = 1;
-		}
 		p += len + (nl ? 1 : 0);
 	}
 	sbuf_release(&w);
-	if (bad) {
-		cJSON_Delete(arr);
-		return NULL;
-	}
-	return arr;
+	return cmd_json_done(arr, bad);
 }
 
 static int rows_json(cJSON *arr, const struct compare_result *c)
@@ -235,12 +201,10 @@ static int rows_json(cJSON *arr, const struct compare_result *c)
 
 	for (size_t i = 0; !bad && i < c->n_rows; i++) {
 		const struct compare_row *r = &c->rows[i];
-		cJSON *o = cJSON_CreateObject();
+		cJSON *o = cmd_json_push(arr, cJSON_CreateObject());
 
-		if (!o || !cJSON_AddItemToArray(arr, o)) {
-			cJSON_Delete(o);
+		if (!o)
 			return 1;
-		}
 		bad |= cmd_json_key(o, r->suite, r->benchmark, r->backend, r->variant,
 				    r->clock);
 		bad |= !cJSON_AddNumberToObject(o, "n_a", (double)r->n_a);
@@ -263,12 +227,10 @@ static int noise_json(cJSON *arr, const struct compare_result *c)
 
 	for (size_t i = 0; !bad && i < c->n_noise; i++) {
 		const struct compare_noise *g = &c->noise[i];
-		cJSON *o = cJSON_CreateObject();
+		cJSON *o = cmd_json_push(arr, cJSON_CreateObject());
 
-		if (!o || !cJSON_AddItemToArray(arr, o)) {
-			cJSON_Delete(o);
+		if (!o)
 			return 1;
-		}
 		bad |= cmd_json_str(o, "backend", g->backend);
 		bad |= cmd_json_str(o, "clock", g->clock);
 		bad |= !cJSON_AddNumberToObject(o, "n", (double)g->n);
@@ -310,11 +272,7 @@ static cJSON *comparison_json(const struct compare_result *c)
 		bad |= !cJSON_AddNumberToObject(sum, "only_a", (double)c->n_only_a);
 		bad |= !cJSON_AddNumberToObject(sum, "only_b", (double)c->n_only_b);
 	}
-	if (bad) {
-		cJSON_Delete(root);
-		return NULL;
-	}
-	return root;
+	return cmd_json_done(root, bad);
 }
 
 /* One "WARNING: ..." line on stderr per way the runs differ. */
@@ -345,8 +303,7 @@ int cmd_compare(int argc, char **argv, struct cmd_ctx *ctx)
 
 	if (parse_opts(argc, argv, &o))
 		return 2;
-	if (store_open(ctx->db_path, STORE_READ, &st, err, sizeof(err)) ||
-	    store_history_open(st, &h, err, sizeof(err)))
+	if (cmd_query_open(ctx, &st, &h, err, sizeof(err)))
 		goto fail;
 	if (o.n_refs == 2) {
 		if (store_run_resolve(st, o.ref[0], STORE_RESOLVE_COMMIT, &a, err, sizeof(err)) ||

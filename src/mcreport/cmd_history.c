@@ -29,35 +29,38 @@ struct history_opts {
 	int json;
 };
 
-static int parse_opts(int argc, char **argv, struct history_opts *o)
+/* The arguments of history alone (cmd_query_opts.own). */
+static int own_arg(int argc, char **argv, int *i, void *arg)
 {
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
+	struct history_opts *o = arg;
+	const char *a = argv[*i];
 
-		if (strcmp(a, "--json") == 0) {
-			o->json = 1;
-		} else if (strcmp(a, "--backend") == 0 && i + 1 < argc) {
-			o->q.backend = argv[++i];
-		} else if (strcmp(a, "--machine") == 0 && i + 1 < argc) {
-			o->q.machine = argv[++i];
-		} else if (strcmp(a, "--clock") == 0 && i + 1 < argc) {
-			o->q.clock = argv[++i];
-			if (strcmp(o->q.clock, "wall") && strcmp(o->q.clock, "device")) {
-				fprintf(stderr, "mcreport history: --clock takes wall or device, "
-					"not '%s'\n", o->q.clock);
-				return -1;
-			}
-		} else if (strcmp(a, "--chart") == 0 && i + 1 < argc) {
-			o->chart = argv[++i];
-		} else if (a[0] != '-' && !o->q.bench) {
-			o->q.bench = a;
-		} else {
-			fprintf(stderr, "mcreport history: %s '%s' (see mcreport history "
-				"--help)\n", a[0] == '-' ? "unknown or incomplete option"
-				: "unexpected argument", a);
+	if (strcmp(a, "--clock") == 0 && *i + 1 < argc) {
+		o->q.clock = argv[++*i];
+		if (strcmp(o->q.clock, "wall") && strcmp(o->q.clock, "device")) {
+			fprintf(stderr, "mcreport history: --clock takes wall or device, "
+				"not '%s'\n", o->q.clock);
 			return -1;
 		}
+	} else if (strcmp(a, "--chart") == 0 && *i + 1 < argc) {
+		o->chart = argv[++*i];
+	} else if (a[0] != '-' && !o->q.bench) {
+		o->q.bench = a;
+	} else {
+		return 0;
 	}
+	return 1;
+}
+
+static int parse_opts(int argc, char **argv, struct history_opts *o)
+{
+	const struct cmd_query_opts opts = {
+		.json = &o->json, .backend = &o->q.backend, .machine = &o->q.machine,
+		.own = own_arg, .arg = o,
+	};
+
+	if (cmd_query_parse("history", argc, argv, &opts))
+		return -1;
 	if (!o->q.bench) {
 		fprintf(stderr, "mcreport history: no BENCH given (e.g. "
 			"softmax/rows=64,cols=1024; see mcreport history --help)\n");
@@ -82,39 +85,32 @@ static int block_table(struct sbuf *out, const struct store_history_point *pts, 
 	static const char *const head[HISTORY_COLS] = {
 		"date", "run", "commit", "median", "95% CI", "samples", "change",
 	};
-	char (*text)[HISTORY_COLS][UNITS_LEN * 3] = calloc(n, sizeof(*text));
-	const char **cells = calloc((n + 1) * HISTORY_COLS, sizeof(*cells));
+	struct fmt_grid *g = fmt_grid_new(head, HISTORY_COLS, n);
 
-	if (!text || !cells) {
-		free(text);
-		free(cells);
+	if (!g)
 		return MC_ENOMEM;
-	}
-	memcpy(cells, head, sizeof(head));
 	for (size_t i = 0; i < n; i++) {
 		const struct store_history_point *p = &pts[i];
+		char (*t)[FMT_CELL_LEN] = fmt_grid_row(g, i);
 		char lo[UNITS_LEN], hi[UNITS_LEN];
 		double scale;
 
-		fmt_date(p->started_at, text[i][0], sizeof(text[i][0]));
-		snprintf(text[i][1], sizeof(text[i][1]), "%.8s", p->run_uuid);
-		fmt_commit(p->git_commit, p->git_dirty, text[i][2], sizeof(text[i][2]));
-		units_time(p->median_ns, text[i][3], sizeof(text[i][3]));
+		fmt_date(p->started_at, t[0], sizeof(t[0]));
+		snprintf(t[1], sizeof(t[1]), "%.8s", p->run_uuid);
+		fmt_commit(p->git_commit, p->git_dirty, t[2], sizeof(t[2]));
+		units_time(p->median_ns, t[3], sizeof(t[3]));
 		units_time_as(p->ci_lo_ns, p->median_ns, lo, sizeof(lo));
 		units_time_as(p->ci_hi_ns, p->median_ns, hi, sizeof(hi));
 		if (isfinite(p->ci_lo_ns) && isfinite(p->ci_hi_ns))
-			snprintf(text[i][4], sizeof(text[i][4]), "[%s, %s] %s", lo, hi,
+			snprintf(t[4], sizeof(t[4]), "[%s, %s] %s", lo, hi,
 				 units_time_unit(p->median_ns, &scale));
 		else
-			snprintf(text[i][4], sizeof(text[i][4]), "-");
-		snprintf(text[i][5], sizeof(text[i][5]), "%lld", (long long)p->n_samples);
-		fmt_pct(p->change_pct, text[i][6], sizeof(text[i][6]));
-		for (size_t c = 0; c < HISTORY_COLS; c++)
-			cells[(i + 1) * HISTORY_COLS + c] = text[i][c];
+			snprintf(t[4], sizeof(t[4]), "-");
+		snprintf(t[5], sizeof(t[5]), "%lld", (long long)p->n_samples);
+		fmt_pct(p->change_pct, t[6], sizeof(t[6]));
 	}
-	fmt_table(out, cells, n + 1, HISTORY_COLS, "lllrlrr");
-	free(cells);
-	free(text);
+	fmt_grid_emit(g, out, "lllrlrr");
+	fmt_grid_free(g);
 	return 0;
 }
 
@@ -143,9 +139,8 @@ static cJSON *series_json(const struct series_query *q,
 		cJSON *r;
 
 		if (i == 0 || p->series != pts[i - 1].series) {
-			series = cJSON_CreateObject();
-			if (!series || !cJSON_AddItemToArray(arr, series)) {
-				cJSON_Delete(series);
+			series = cmd_json_push(arr, cJSON_CreateObject());
+			if (!series) {
 				bad = 1;
 				break;
 			}
@@ -159,16 +154,12 @@ static cJSON *series_json(const struct series_query *q,
 				break;
 			}
 		}
-		r = cJSON_CreateObject();
-		if (!r || !cJSON_AddItemToArray(runs, r)) {
-			cJSON_Delete(r);
+		r = cmd_json_push(runs, cJSON_CreateObject());
+		if (!r) {
 			bad = 1;
 			break;
 		}
-		bad |= !cJSON_AddNumberToObject(r, "run_id", (double)p->run_id);
-		bad |= cmd_json_str(r, "uuid", p->run_uuid);
-		bad |= cmd_json_str(r, "started_at", p->started_at);
-		bad |= cmd_json_str(r, "git_commit", p->git_commit);
+		bad |= cmd_json_run(r, p->run_id, p->run_uuid, p->started_at, p->git_commit);
 		bad |= cmd_json_dirty(r, "git_dirty", p->git_dirty);
 		bad |= cmd_json_num(r, "median_ns", p->median_ns);
 		bad |= cmd_json_num(r, "ci_lo_ns", p->ci_lo_ns);
@@ -176,11 +167,7 @@ static cJSON *series_json(const struct series_query *q,
 		bad |= !cJSON_AddNumberToObject(r, "n_samples", (double)p->n_samples);
 		bad |= cmd_json_num(r, "change_pct", p->change_pct);
 	}
-	if (bad) {
-		cJSON_Delete(root);
-		return NULL;
-	}
-	return root;
+	return cmd_json_done(root, bad);
 }
 
 static int same_bench(const struct store_history_point *a,
@@ -301,8 +288,7 @@ int cmd_history(int argc, char **argv, struct cmd_ctx *ctx)
 
 	if (parse_opts(argc, argv, &o))
 		return 2;
-	if (store_open(ctx->db_path, STORE_READ, &st, err, sizeof(err)) ||
-	    store_history_open(st, &h, err, sizeof(err)) ||
+	if (cmd_query_open(ctx, &st, &h, err, sizeof(err)) ||
 	    series_load(h, &o.q, &pts, &n, err, sizeof(err)))
 		goto fail;
 	if (n == 0) {

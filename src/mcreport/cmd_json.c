@@ -37,10 +37,38 @@ int cmd_json_key(cJSON *o, const char *suite, const char *bench, const char *bac
 	return bad;
 }
 
+int cmd_json_run(cJSON *o, int64_t run_id, const char *uuid, const char *started_at,
+		 const char *git_commit)
+{
+	int bad = 0;
+
+	bad |= !cJSON_AddNumberToObject(o, "run_id", (double)run_id);
+	bad |= cmd_json_str(o, "uuid", uuid);
+	bad |= cmd_json_str(o, "started_at", started_at);
+	bad |= cmd_json_str(o, "git_commit", git_commit);
+	return bad;
+}
+
 int cmd_json_item(cJSON *o, const char *key, cJSON *item)
 {
 	if (item && cJSON_AddItemToObject(o, key, item))
 		return 0;
 	cJSON_Delete(item);
 	return 1;
+}
+
+cJSON *cmd_json_done(cJSON *root, int bad)
+{
+	if (!bad)
+		return root;
+	cJSON_Delete(root);
+	return NULL;
+}
+
+cJSON *cmd_json_push(cJSON *arr, cJSON *item)
+{
+	if (item && cJSON_AddItemToArray(arr, item))
+		return item;
+	cJSON_Delete(item);
+	return NULL;
 }

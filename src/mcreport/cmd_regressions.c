@@ -27,38 +27,27 @@ struct regressions_opts {
 	int json;
 };
 
-static int parse_opts(int argc, char **argv, struct regressions_opts *o)
+/* The arguments of regressions alone (cmd_query_opts.own). */
+static int own_arg(int argc, char **argv, int *i, void *arg)
 {
-	o->q.threshold_pct = STATS_THRESHOLD_PCT;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
+	struct regressions_opts *o = arg;
 
-		if (strcmp(a, "--json") == 0) {
-			o->json = 1;
-		} else if (strcmp(a, "--since") == 0 && i + 1 < argc) {
-			o->q.since = argv[++i];
-		} else if (strcmp(a, "--backend") == 0 && i + 1 < argc) {
-			o->q.backend = argv[++i];
-		} else if (strcmp(a, "--machine") == 0 && i + 1 < argc) {
-			o->q.machine = argv[++i];
-		} else if (strcmp(a, "--threshold") == 0 && i + 1 < argc) {
-			char *end = NULL;
-			double v = strtod(argv[++i], &end);
-
-			if (end == argv[i] || *end || !isfinite(v) || v <= 0 || v >= 1e6) {
-				fprintf(stderr, "mcreport regressions: --threshold takes a "
-					"percentage above 0, not '%s'\n", argv[i]);
-				return -1;
-			}
-			o->q.threshold_pct = v;
-		} else {
-			fprintf(stderr, "mcreport regressions: %s '%s' (see mcreport "
-				"regressions --help)\n", a[0] == '-' ?
-				"unknown or incomplete option" : "unexpected argument", a);
-			return -1;
-		}
+	if (strcmp(argv[*i], "--since") == 0 && *i + 1 < argc) {
+		o->q.since = argv[++*i];
+		return 1;
 	}
 	return 0;
+}
+
+static int parse_opts(int argc, char **argv, struct regressions_opts *o)
+{
+	const struct cmd_query_opts opts = {
+		.json = &o->json, .backend = &o->q.backend, .machine = &o->q.machine,
+		.threshold_pct = &o->q.threshold_pct, .own = own_arg, .arg = o,
+	};
+
+	o->q.threshold_pct = STATS_THRESHOLD_PCT;
+	return cmd_query_parse("regressions", argc, argv, &opts);
 }
 
 /* "good..bad" for git bisect, or why there is none. */
@@ -83,36 +72,28 @@ static int table(struct sbuf *out, const struct regressions_shift *sh, size_t n)
 		"benchmark", "backend", "clock", "machine", "run", "date",
 		"before", "after", "change", "bisect",
 	};
-	enum { W = 256 };
-	char (*text)[SHIFT_COLS][W] = calloc(n ? n : 1, sizeof(*text));
-	const char **cells = calloc((n + 1) * SHIFT_COLS, sizeof(*cells));
+	struct fmt_grid *g = fmt_grid_new(head, SHIFT_COLS, n);
 
-	if (!text || !cells) {
-		free(text);
-		free(cells);
+	if (!g)
 		return MC_ENOMEM;
-	}
-	memcpy(cells, head, sizeof(head));
 	for (size_t i = 0; i < n; i++) {
 		const struct regressions_shift *s = &sh[i];
+		char (*t)[FMT_CELL_LEN] = fmt_grid_row(g, i);
 
-		snprintf(text[i][0], W, "%s/%s%s%s%s", s->suite, s->benchmark,
+		snprintf(t[0], FMT_CELL_LEN, "%s/%s%s%s%s", s->suite, s->benchmark,
 			 *s->variant ? " [" : "", s->variant, *s->variant ? "]" : "");
-		snprintf(text[i][1], W, "%s", s->backend);
-		snprintf(text[i][2], W, "%s", s->clock);
-		snprintf(text[i][3], W, "%s", s->hostname);
-		snprintf(text[i][4], W, "%.8s", s->run_uuid);
-		fmt_date(s->started_at, text[i][5], W);
-		units_time(s->before_ns, text[i][6], W);
-		units_time(s->after_ns, text[i][7], W);
-		fmt_pct(s->change_pct, text[i][8], W);
-		fmt_bisect(s, text[i][9], W);
-		for (size_t k = 0; k < SHIFT_COLS; k++)
-			cells[(i + 1) * SHIFT_COLS + k] = text[i][k];
+		snprintf(t[1], FMT_CELL_LEN, "%s", s->backend);
+		snprintf(t[2], FMT_CELL_LEN, "%s", s->clock);
+		snprintf(t[3], FMT_CELL_LEN, "%s", s->hostname);
+		snprintf(t[4], FMT_CELL_LEN, "%.8s", s->run_uuid);
+		fmt_date(s->started_at, t[5], FMT_CELL_LEN);
+		units_time(s->before_ns, t[6], FMT_CELL_LEN);
+		units_time(s->after_ns, t[7], FMT_CELL_LEN);
+		fmt_pct(s->change_pct, t[8], FMT_CELL_LEN);
+		fmt_bisect(s, t[9], FMT_CELL_LEN);
 	}
-	fmt_table(out, cells, n + 1, SHIFT_COLS, "llllllrrrl");
-	free(cells);
-	free(text);
+	fmt_grid_emit(g, out, "llllllrrrl");
+	fmt_grid_free(g);
 	return 0;
 }
 
@@ -163,10 +144,9 @@ static cJSON *shifts_json(const struct regressions_query *q, size_t n_series,
 	bad |= !arr;
 	for (size_t i = 0; !bad && i < n; i++) {
 		const struct regressions_shift *s = &shifts[i];
-		cJSON *o = cJSON_CreateObject(), *bis;
+		cJSON *o = cmd_json_push(arr, cJSON_CreateObject()), *bis;
 
-		if (!o || !cJSON_AddItemToArray(arr, o)) {
-			cJSON_Delete(o);
+		if (!o) {
 			bad = 1;
 			break;
 		}
@@ -177,10 +157,7 @@ static cJSON *shifts_json(const struct regressions_query *q, size_t n_series,
 		bad |= cmd_json_str(o, "fingerprint", s->fingerprint);
 		bad |= !cJSON_AddNumberToObject(o, "n_runs", (double)s->n_runs);
 		bad |= !cJSON_AddNumberToObject(o, "index", (double)s->index);
-		bad |= !cJSON_AddNumberToObject(o, "run_id", (double)s->run_id);
-		bad |= cmd_json_str(o, "uuid", s->run_uuid);
-		bad |= cmd_json_str(o, "started_at", s->started_at);
-		bad |= cmd_json_str(o, "git_commit", s->git_commit);
+		bad |= cmd_json_run(o, s->run_id, s->run_uuid, s->started_at, s->git_commit);
 		bad |= cmd_json_num(o, "before_ns", s->before_ns);
 		bad |= cmd_json_num(o, "after_ns", s->after_ns);
 		bad |= cmd_json_num(o, "change_pct", s->change_pct);
@@ -199,11 +176,7 @@ static cJSON *shifts_json(const struct regressions_query *q, size_t n_series,
 		bad |= !cJSON_AddNumberToObject(sum, "slower", (double)n_slower);
 		bad |= !cJSON_AddNumberToObject(sum, "faster", (double)(n - n_slower));
 	}
-	if (bad) {
-		cJSON_Delete(root);
-		return NULL;
-	}
-	return root;
+	return cmd_json_done(root, bad);
 }
 
 int cmd_regressions(int argc, char **argv, struct cmd_ctx *ctx)
@@ -218,8 +191,7 @@ int cmd_regressions(int argc, char **argv, struct cmd_ctx *ctx)
 
 	if (parse_opts(argc, argv, &o))
 		return 2;
-	if (store_open(ctx->db_path, STORE_READ, &st, err, sizeof(err)) ||
-	    store_history_open(st, &h, err, sizeof(err)) ||
+	if (cmd_query_open(ctx, &st, &h, err, sizeof(err)) ||
 	    regressions_find(h, &o.q, &sh, &n, &n_series, err, sizeof(err)))
 		goto fail;
 	if (o.json ? cmd_print_json(shifts_json(&o.q, n_series, sh, n))

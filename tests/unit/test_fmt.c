@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdio.h>
 
 #include "fmt.h"
 #include "sbuf.h"
@@ -41,10 +42,44 @@ static void test_text_helpers(void **state)
 	assert_string_equal(s, "2024-05-01 10:20");
 }
 
+/* A grid lays out as fmt_table() of its header and cells; a cell left
+ * alone reads as empty, and a grid of no rows is its header alone. */
+static void test_grid(void **state)
+{
+	static const char *const head[] = { "name", "time" };
+	struct fmt_grid *g = fmt_grid_new(head, 2, 3);
+	struct sbuf b = SBUF_INIT;
+	char (*t)[FMT_CELL_LEN];
+
+	(void)state;
+	assert_non_null(g);
+	t = fmt_grid_row(g, 0);
+	snprintf(t[0], FMT_CELL_LEN, "a");
+	snprintf(t[1], FMT_CELL_LEN, "1.23 \xc2\xb5s");
+	t = fmt_grid_row(g, 2);
+	snprintf(t[0], FMT_CELL_LEN, "bbb");
+	snprintf(t[1], FMT_CELL_LEN, "10.0 ms");
+	fmt_grid_emit(g, &b, "lr");
+	assert_string_equal(sbuf_str(&b), "name     time\n"
+					  "a     1.23 \xc2\xb5s\n"
+					  "\n"
+					  "bbb   10.0 ms\n");
+	sbuf_release(&b);
+	fmt_grid_free(g);
+	g = fmt_grid_new(head, 2, 0);
+	assert_non_null(g);
+	fmt_grid_emit(g, &b, "ll");
+	assert_string_equal(sbuf_str(&b), "name  time\n");
+	sbuf_release(&b);
+	fmt_grid_free(g);
+	fmt_grid_free(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_text_helpers),
+		cmocka_unit_test(test_grid),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

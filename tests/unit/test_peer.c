@@ -25,6 +25,7 @@
 
 #include "backend.h"
 #include "err.h"
+#include "fixture.h"
 #include "runner.h"
 #include "store.h"
 #include "store_int.h"   /* store_db(): the tests read the rows themselves */
@@ -34,9 +35,7 @@
 #define FAKE_PEER "tests/fixtures/peers/fake_peer.py"
 
 struct fixture {
-	char dir[64], db[128];
-	struct store *st;
-	int64_t run_id;
+	struct fixture_run run;   /* the scratch db and its run */
 	struct suite suite;
 	struct suite_bench bench;
 	struct workload *w;
@@ -76,8 +75,6 @@ static void use_kernel(struct fixture *fx, const char *kernel, const long *param
 static int setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
-	struct store_run run = { 0 };
-	char err[MC_ERRLEN];
 	const long params[] = { 8, 64 };
 
 	if (access(FAKE_PEER, R_OK) != 0) {
@@ -88,22 +85,8 @@ static int setup(void **state)
 	assert_int_equal(setenv("MCBENCH_PEERS", FAKE_PEER, 1), 0);
 	assert_int_equal(setenv("MCBENCH_PYTHON", "python3", 1), 0);
 	set_mode("good");
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/mcbench-peer-t-XXXXXX");
-	assert_non_null(mkdtemp(fx->dir));
-	snprintf(fx->db, sizeof(fx->db), "%s/t.sqlite", fx->dir);
-	assert_int_equal(setenv("TMPDIR", fx->dir, 1), 0);
-	assert_int_equal(store_open(fx->db, STORE_WRITE, &fx->st, err, sizeof(err)), 0);
-	run.uuid = "00000000-0000-4000-8000-000000000002";
-	run.started_at = "2026-01-01T00:00:00Z";
-	run.argv = "test";
-	run.git_dirty = -1;
-	run.compiler = "cc";
-	run.cflags = "";
-	run.timer_name = "CLOCK_MONOTONIC";
-	run.provenance = "{}";
-	run.machine = (struct store_machine){ .fingerprint = "fp", .hostname = "host",
-		.cpu_model = "cpu", .os = "os", .kernel = "k", .cores = 1, .threads = 1, .mem_bytes = 1 };
-	assert_int_equal(store_run_begin(fx->st, &run, &fx->run_id, err, sizeof(err)), 0);
+	fixture_run_open(&fx->run, "peer-t", "00000000-0000-4000-8000-000000000002");
+	assert_int_equal(setenv("TMPDIR", fx->run.dir, 1), 0);
 	fx->suite.name = (char *)"t";
 	fx->bench.samples = 5;
 	fx->bench.target_ms = 20;
@@ -124,15 +107,13 @@ static int teardown(void **state)
 	 * a zombie */
 	assert_int_equal(waitpid(-1, &status, WNOHANG), -1);
 	assert_int_equal(errno, ECHILD);
-	store_close(fx->st);
 	workload_destroy(fx->w);
 	free(fx->ref);
 	/* the backends removed their temporary directories (TMPDIR = dir) */
 	snprintf(cmd, sizeof(cmd), "test -z \"$(ls %s | grep -v '^t.sqlite')\"",
-		 fx->dir);
+		 fx->run.dir);
 	assert_int_equal(system(cmd), 0);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", fx->dir);
-	assert_int_equal(system(cmd), 0);
+	fixture_run_close(&fx->run);
 	unsetenv("TMPDIR");
 	free(fx);
 	return 0;
@@ -170,10 +151,10 @@ static void measure(struct fixture *fx, struct backend *be,
 	/* one result row per measurement, told apart by the suite name */
 	snprintf(variant, sizeof(variant), "m%d", fx->n_measured++);
 	fx->suite.name = variant;
-	assert_int_equal(runner_measure(fx->st, fx->run_id, &fx->suite, &fx->bench,
+	assert_int_equal(runner_measure(fx->run.st, fx->run.run_id, &fx->suite, &fx->bench,
 					fx->w, fx->ref, be, "", &peaks, 2, o, err,
 					sizeof(err)), 0);
-	assert_int_equal(sqlite3_prepare_v2(store_db(fx->st),
+	assert_int_equal(sqlite3_prepare_v2(store_db(fx->run.st),
 		"SELECT r.status, (SELECT count(*) FROM sample s WHERE s.result_id = r.id) "
 		"FROM result r WHERE r.suite = ?1", -1, &q, NULL), SQLITE_OK);
 	sqlite3_bind_text(q, 1, variant, -1, SQLITE_TRANSIENT);
@@ -428,12 +409,12 @@ static void test_device_is_an_instance_with_a_device_clock(void **state)
 	assert_true(gflops == 1.0 && gbps == 1.0);
 	snprintf(variant, sizeof(variant), "m%d", fx->n_measured++);
 	fx->suite.name = variant;
-	assert_int_equal(runner_measure(fx->st, fx->run_id, &fx->suite, &fx->bench,
+	assert_int_equal(runner_measure(fx->run.st, fx->run.run_id, &fx->suite, &fx->bench,
 					fx->w, fx->ref, b[1], "", &peaks, 2, &o, err,
 					sizeof(err)), 0);
 	if (strcmp(o.status, "ok") != 0)
 		fail_msg("status %s: %s", o.status, o.message);
-	assert_int_equal(sqlite3_prepare_v2(store_db(fx->st),
+	assert_int_equal(sqlite3_prepare_v2(store_db(fx->run.st),
 		"SELECT r.clock, r.backend, r.median_ns, (SELECT count(*) FROM sample s "
 		"WHERE s.result_id = r.id) FROM result r WHERE r.suite = ?1 "
 		"ORDER BY r.clock DESC", -1, &q, NULL), SQLITE_OK);

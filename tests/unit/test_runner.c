@@ -18,6 +18,7 @@
 #include "backend.h"
 #include "clock.h"
 #include "err.h"
+#include "fixture.h"
 #include "runner.h"
 #include "store.h"
 #include "store_int.h"   /* store_db(): the tests read the rows themselves */
@@ -123,9 +124,7 @@ static const struct backend_ops fake_ops = {
 };
 
 struct fixture {
-	char dir[64], db[128];
-	struct store *st;
-	int64_t run_id;
+	struct fixture_run run;   /* the scratch db and its run */
 	struct suite suite;
 	struct suite_bench bench;
 	struct workload *w;
@@ -136,25 +135,10 @@ struct fixture {
 static int setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
-	struct store_run run = { 0 };
 	char err[MC_ERRLEN];
 	const long params[] = { 8, 256 };
 
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/mcbench-runner-XXXXXX");
-	assert_non_null(mkdtemp(fx->dir));
-	snprintf(fx->db, sizeof(fx->db), "%s/t.sqlite", fx->dir);
-	assert_int_equal(store_open(fx->db, STORE_WRITE, &fx->st, err, sizeof(err)), 0);
-	run.uuid = "00000000-0000-4000-8000-000000000001";
-	run.started_at = "2026-01-01T00:00:00Z";
-	run.argv = "test";
-	run.git_dirty = -1;
-	run.compiler = "cc";
-	run.cflags = "";
-	run.timer_name = "CLOCK_MONOTONIC";
-	run.provenance = "{}";
-	run.machine = (struct store_machine){ .fingerprint = "fp", .hostname = "host",
-		.cpu_model = "cpu", .os = "os", .kernel = "k", .cores = 1, .threads = 1, .mem_bytes = 1 };
-	assert_int_equal(store_run_begin(fx->st, &run, &fx->run_id, err, sizeof(err)), 0);
+	fixture_run_open(&fx->run, "runner", "00000000-0000-4000-8000-000000000001");
 
 	fx->suite.name = (char *)"t";
 	fx->bench.spec = workload_find("softmax");
@@ -180,13 +164,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *fx = *state;
-	char cmd[160];
 
-	store_close(fx->st);
 	workload_destroy(fx->w);
 	free(fx->ref);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", fx->dir);
-	assert_int_equal(system(cmd), 0);
+	fixture_run_close(&fx->run);
 	free(fx);
 	return 0;
 }
@@ -217,12 +198,12 @@ static void measure_fake(struct fixture *fx, struct fake *impl, struct runner_ou
 	int rc;
 
 	snprintf(variant, sizeof(variant), "f%d", (int)f);
-	rc = runner_measure(fx->st, fx->run_id, &fx->suite, &fx->bench, fx->w, fx->ref,
+	rc = runner_measure(fx->run.st, fx->run.run_id, &fx->suite, &fx->bench, fx->w, fx->ref,
 			    &be, variant, &peaks, fx->rounds, o, err, sizeof(err));
 	if (rc)
 		print_error("runner_measure: %s\n", err);
 	assert_int_equal(rc, 0);
-	assert_int_equal(sqlite3_prepare_v2(store_db(fx->st),
+	assert_int_equal(sqlite3_prepare_v2(store_db(fx->run.st),
 		"SELECT r.status, (SELECT count(*) FROM sample s WHERE s.result_id = r.id) "
 		"FROM result r WHERE r.variant = ?1 AND r.suite = ?2", -1, &q, NULL),
 		SQLITE_OK);
@@ -303,7 +284,7 @@ static void test_warmup_outlasts_a_slow_start(void **state)
 	measure_fake(fx, &impl, &o, &n, status, sizeof(status));
 	assert_string_equal(o.status, "ok");
 	assert_int_equal(n, 10);
-	assert_int_equal(sqlite3_prepare_v2(store_db(fx->st),
+	assert_int_equal(sqlite3_prepare_v2(store_db(fx->run.st),
 		"SELECT iters_per_sample FROM result WHERE variant = 'f4'", -1, &q, NULL),
 		SQLITE_OK);
 	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
@@ -392,8 +373,8 @@ static void test_interleaved_rounds_spread_a_slow_stretch(void **state)
 		rounds++;
 	}
 	assert_int_equal(rounds, 5);
-	assert_int_equal(runner_task_store(ta, fx->st, fx->run_id, NULL, err, sizeof(err)), 0);
-	assert_int_equal(runner_task_store(tb, fx->st, fx->run_id, NULL, err, sizeof(err)), 0);
+	assert_int_equal(runner_task_store(ta, fx->run.st, fx->run.run_id, NULL, err, sizeof(err)), 0);
+	assert_int_equal(runner_task_store(tb, fx->run.st, fx->run.run_id, NULL, err, sizeof(err)), 0);
 	runner_task_free(ta);
 	runner_task_free(tb);
 	assert_int_equal(ia.releases, 5);
@@ -416,7 +397,7 @@ static void test_unfinished_rounds_are_failed(void **state)
 					 &peaks, 3, &t, err, sizeof(err)), 0);
 	runner_task_round(t, 0);
 	assert_true(runner_task_pending(t, 1));
-	assert_int_equal(runner_task_store(t, fx->st, fx->run_id, &o, err, sizeof(err)), 0);
+	assert_int_equal(runner_task_store(t, fx->run.st, fx->run.run_id, &o, err, sizeof(err)), 0);
 	runner_task_free(t);
 	assert_string_equal(o.status, "failed");
 	assert_non_null(strstr(o.message, "only 3 of 10 samples"));

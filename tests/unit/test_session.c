@@ -18,6 +18,7 @@
 
 #include "backend.h"
 #include "err.h"
+#include "fixture.h"
 #include "plan.h"
 #include "runner.h"
 #include "session.h"
@@ -140,9 +141,7 @@ static char *only_fake[] = { (char *)"fake", NULL };
  * s2 = sgemm. Backends: a runs all with two softmax variants; b runs
  * softmax and sgemm only; c is of another family. */
 struct fixture {
-	char dir[64], db[128];
-	struct store *st;
-	int64_t run_id;
+	struct fixture_run run;   /* the scratch db and its run */
 	struct suite s1, s2;
 	struct suite_bench b1[2], b2[1];
 	struct suite *suites[2];
@@ -171,26 +170,8 @@ static void bench(struct suite_bench *b, const char *kernel, long p0, long p1, l
 static int setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
-	struct store_run run = { 0 };
-	char err[MC_ERRLEN];
 
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/mcbench-session-XXXXXX");
-	assert_non_null(mkdtemp(fx->dir));
-	snprintf(fx->db, sizeof(fx->db), "%s/t.sqlite", fx->dir);
-	assert_int_equal(store_open(fx->db, STORE_WRITE, &fx->st, err, sizeof(err)), 0);
-	run.uuid = "00000000-0000-4000-8000-000000000002";
-	run.started_at = "2026-01-01T00:00:00Z";
-	run.argv = "test";
-	run.git_dirty = -1;
-	run.compiler = "cc";
-	run.cflags = "";
-	run.timer_name = "CLOCK_MONOTONIC";
-	run.provenance = "{}";
-	run.machine = (struct store_machine){ .fingerprint = "fp", .hostname = "host",
-		.cpu_model = "cpu", .os = "os", .kernel = "k", .cores = 1, .threads = 1,
-		.mem_bytes = 1 };
-	assert_int_equal(store_run_begin(fx->st, &run, &fx->run_id, err, sizeof(err)), 0);
-
+	fixture_run_open(&fx->run, "session", "00000000-0000-4000-8000-000000000002");
 	bench(&fx->b1[0], "softmax", 4, 64, 0, 2);
 	bench(&fx->b1[1], "rmsnorm", 4, 64, 0, 4);
 	fx->b1[1].backends = only_fake;
@@ -215,11 +196,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *fx = *state;
-	char cmd[160];
 
-	store_close(fx->st);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", fx->dir);
-	assert_int_equal(system(cmd), 0);
+	fixture_run_close(&fx->run);
 	free(fx);
 	return 0;
 }
@@ -231,7 +209,7 @@ static long long db_int(const struct fixture *fx, const char *sql)
 	sqlite3_stmt *q = NULL;
 	long long v;
 
-	assert_int_equal(sqlite3_open_v2(fx->db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_open_v2(fx->run.db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
 	v = sqlite3_column_int64(q, 0);
@@ -397,7 +375,7 @@ static void test_session_interleaves_rounds(void **state)
 
 	assert_int_equal(plan_build(fx->suites, 2, fx->bes, N_BES, 3, &p, err, sizeof(err)), 0);
 	seen.plan = p;
-	assert_int_equal(session_new(p, fx->st, fx->run_id, &hooks, &ses, err, sizeof(err)), 0);
+	assert_int_equal(session_new(p, fx->run.st, fx->run.run_id, &hooks, &ses, err, sizeof(err)), 0);
 	assert_int_equal(session_run_rounds(ses, &stopped, err, sizeof(err)), 0);
 	assert_int_equal(stopped, 0);
 	assert_int_equal(seen.n_rounds, plan_n_steps(p));
@@ -452,7 +430,7 @@ static void test_session_stop_leaves_unfinished_unstored(void **state)
 	/* Round 0 of all 8, then round 1 of the first 3: softmax a x, a y
 	 * and b finish (2 rounds); softmax c and the rest do not. */
 	seen.stop_after = N_ITEMS + 3;
-	assert_int_equal(session_new(p, fx->st, fx->run_id, &hooks, &ses, err, sizeof(err)), 0);
+	assert_int_equal(session_new(p, fx->run.st, fx->run.run_id, &hooks, &ses, err, sizeof(err)), 0);
 	assert_int_equal(session_run_rounds(ses, &stopped, err, sizeof(err)), 0);
 	assert_true(stopped);
 	assert_int_equal(seen.n_rounds, N_ITEMS + 3);
@@ -495,7 +473,7 @@ static void test_session_records_and_reprobes_devices(void **state)
 	fx->fc.fail_probe = 1;
 	assert_int_equal(plan_build(fx->suites, 2, fx->bes, N_BES, 1, &p, err, sizeof(err)), 0);
 	seen.plan = p;
-	assert_int_equal(session_new(p, fx->st, fx->run_id, &hooks, &ses, err, sizeof(err)), 0);
+	assert_int_equal(session_new(p, fx->run.st, fx->run.run_id, &hooks, &ses, err, sizeof(err)), 0);
 	assert_int_equal(session_record_devices(ses, err, sizeof(err)), 0);
 	assert_int_equal(seen.n_devices, N_BES);
 	assert_int_equal(seen.n_probe_failed, 1);

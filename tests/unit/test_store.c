@@ -1,8 +1,9 @@
 /*
- * test_store.c - unit tests of src/lib/store.c: migrations and refusal of
- * newer, foreign and non-database files; the run life cycle and reaping of
- * runs whose writer died; crash consistency under SIGKILL at random moments;
- * two processes writing one db at once; locking and transactions.
+ * test_store.c - unit tests of src/lib/store.c and store_write.c:
+ * migrations and refusal of newer, foreign and non-database files; the run
+ * life cycle and reaping of runs whose writer died; crash consistency
+ * under SIGKILL at random moments; two processes writing one db at once;
+ * locking and transactions.
  */
 #include <setjmp.h>
 #include <stdarg.h>

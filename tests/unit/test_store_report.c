@@ -1,8 +1,9 @@
 /*
  * test_store_report.c - unit tests of the store's read side:
- * src/lib/store_report.c (run selection, variants, results, rejected
- * results, devices, history points, catalogs), src/lib/store_run.c (the
- * run resolver) and the statement cache of store_int.h. The fixture db is
+ * src/lib/store_report.c and store_report_results.c (run selection,
+ * variants, results, rejected results, devices, history points, catalogs),
+ * src/lib/store_run.c (the run resolver) and the statement cache of
+ * store_int.h. The fixture db is
  * written through the store's own write API, so what is read is what the
  * runner would have stored.
  */

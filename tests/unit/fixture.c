@@ -1,0 +1,47 @@
+/*
+ * fixture.c - the shared scratch db of the unit tests (see fixture.h).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "err.h"
+#include "fixture.h"
+#include "store.h"
+
+void fixture_run_open(struct fixture_run *f, const char *name, const char *uuid)
+{
+	struct store_run run = { 0 };
+	char err[MC_ERRLEN];
+
+	snprintf(f->dir, sizeof(f->dir), "/tmp/mcbench-%s-XXXXXX", name);
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->db, sizeof(f->db), "%s/t.sqlite", f->dir);
+	assert_int_equal(store_open(f->db, STORE_WRITE, &f->st, err, sizeof(err)), 0);
+	run.uuid = uuid;
+	run.started_at = "2026-01-01T00:00:00Z";
+	run.argv = "test";
+	run.git_dirty = -1;
+	run.compiler = "cc";
+	run.cflags = "";
+	run.timer_name = "CLOCK_MONOTONIC";
+	run.provenance = "{}";
+	run.machine = (struct store_machine){ .fingerprint = "fp", .hostname = "host",
+		.cpu_model = "cpu", .os = "os", .kernel = "k", .cores = 1, .threads = 1,
+		.mem_bytes = 1 };
+	assert_int_equal(store_run_begin(f->st, &run, &f->run_id, err, sizeof(err)), 0);
+}
+
+void fixture_run_close(struct fixture_run *f)
+{
+	char cmd[160];
+
+	store_close(f->st);
+	f->st = NULL;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	assert_int_equal(system(cmd), 0);
+}

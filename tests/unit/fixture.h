@@ -1,0 +1,27 @@
+/*
+ * fixture.h - the scratch db with one run begun that the tests of what
+ * writes into a run share (test_peer.c, test_runner.c, test_session.c):
+ * linked into every unit test, so a test that needs it only includes it.
+ */
+#ifndef MC_TEST_FIXTURE_H
+#define MC_TEST_FIXTURE_H
+#include <stdint.h>
+
+struct store;
+
+struct fixture_run {
+	char dir[64];        /* the scratch directory */
+	char db[128];        /* dir/t.sqlite */
+	struct store *st;    /* open for writing */
+	int64_t run_id;      /* the run begun in it */
+};
+
+/* Makes a scratch directory /tmp/mcbench-NAME-XXXXXX, opens dir/t.sqlite
+ * for writing and begins a run with uuid on a made-up machine. Fails the
+ * running test on any error. */
+void fixture_run_open(struct fixture_run *f, const char *name, const char *uuid);
+
+/* Closes the db and removes the directory with all it holds. */
+void fixture_run_close(struct fixture_run *f);
+
+#endif
