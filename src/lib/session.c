@@ -53,6 +53,12 @@ static int should_stop(struct session *s)
 	return s->stopped;
 }
 
+/* The runner's stop check, called between backend calls. */
+static int task_should_stop(void *ctx)
+{
+	return should_stop(ctx);
+}
+
 int session_new(const struct plan *p, struct store *st, int64_t run_id,
 		const struct session_hooks *hooks, struct session **out,
 		char *err, size_t n_err)
@@ -228,12 +234,17 @@ static int slot_round(struct session *s, struct slot *sl, int round, char *err,
 				     rounds, &sl->task, err, n_err);
 		if (rc)
 			return rc;
+		runner_task_set_stop(sl->task, task_should_stop, s);
 	}
 	if (runner_task_pending(sl->task, round)) {
 		emit(s, &(struct session_event){ .kind = SESSION_ROUND, .item = it,
 						 .round = round, .rounds = rounds });
 		runner_task_round(sl->task, round);
 	}
+	/* Stopped part way through a measurement: nothing of it is stored,
+	 * the run is recorded aborted by the caller. */
+	if (should_stop(s))
+		return 0;
 	if (runner_task_pending(sl->task, round + 1))
 		return 0;
 	rc = runner_task_store(sl->task, s->st, s->run_id, &o, err, n_err);
