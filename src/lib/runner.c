@@ -496,6 +496,41 @@ static void task_judge(struct runner_task *t)
 						  t->msg, sizeof(t->msg));
 }
 
+int runner_store_failed(struct store *st, int64_t run_id, const struct suite *s,
+			const struct suite_bench *b, const struct backend *be,
+			const char *variant, const char *message,
+			struct runner_outcome *out, char *err, size_t n_err)
+{
+	struct workload shape = { .spec = b->spec };
+	struct store_result r = { 0 };
+	char params[512];
+	int rc;
+
+	/* Only the spec and the params: the workload could not be made. */
+	memcpy(shape.params, b->params, sizeof(shape.params));
+	workload_params_json(&shape, params, sizeof(params));
+	r.suite = s->name;
+	r.benchmark = b->name;
+	r.kernel = b->spec->name;
+	r.params = params;
+	r.backend = be->name;
+	r.variant = variant;
+	r.status = "failed";
+	r.message = message;
+	r.flops = 0;     /* unknown: the plan that computes them failed */
+	r.bytes = 0;
+	r.iters_per_sample = -1;
+	r.max_abs_err = NAN;
+	r.max_rel_err = NAN;
+	rc = store_rows(st, run_id, &r, be, NULL, err, n_err);
+	if (out) {
+		out->status = "failed";
+		snprintf(out->message, sizeof(out->message), "%s", message);
+		out->median_ns = NAN;
+	}
+	return rc;
+}
+
 int runner_task_store(struct runner_task *t, struct store *st, int64_t run_id,
 		      struct runner_outcome *out, char *err, size_t n_err)
 {

@@ -78,6 +78,16 @@ int runner_task_pending(const struct runner_task *t, int round);
  * message) and ends the task's rounds; nothing is stored yet. */
 void runner_task_round(struct runner_task *t, int round);
 
+/* Stores bench b on be (variant) as 'failed' with message, for a
+ * measurement that could not even be set up (its workload, reference or
+ * sample arrays did not fit in memory): one result fails, not the run.
+ * flops and bytes are stored as 0 (unknown). out as in runner_task_store.
+ * Returns negative only when the store failed. */
+int runner_store_failed(struct store *st, int64_t run_id, const struct suite *s,
+			const struct suite_bench *b, const struct backend *be,
+			const char *variant, const char *message,
+			struct runner_outcome *out, char *err, size_t n_err);
+
 /* Decides the outcome (a task whose rounds did not all run is 'failed')
  * and stores one row per clock; out (may be NULL) gets it. Returns 0 when
  * stored, whatever the outcome; negative only when the store failed (the
