@@ -19,7 +19,9 @@
 #include "err.h"
 #include "stats.h"
 #include "jpath.h"
+#include "runner.h"
 #include "store_export.h"
+#include "workload.h"
 #include "store_int.h"
 
 /* Integers travel as JSON numbers, so only those a double holds exactly. */
@@ -680,6 +682,80 @@ static int check_backends(struct imp *im, const struct imp_run *r)
 	return 0;
 }
 
+/* The working set of a result of a known kernel, from its params; -1 when
+ * the kernel or a parameter is unknown here (the bandwidth check is then
+ * not made, as the runner makes it only where it knows the cache). */
+static double footprint_of(const struct imp_result *res)
+{
+	const struct kernel_spec *spec = workload_find(res->r.kernel);
+	struct workload_plan plan;
+	long params[WORKLOAD_MAX_PARAMS] = { 0 };
+	cJSON *o = NULL;
+	double n = -1;
+	char e[MC_ERRLEN];
+	size_t k = 0;
+
+	if (!spec || !(o = cJSON_Parse(res->params)))
+		goto out;
+	for (; spec->param_names[k] && k < WORKLOAD_MAX_PARAMS; k++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, spec->param_names[k]);
+
+		if (!cJSON_IsNumber(v) || !(v->valuedouble >= 1 && v->valuedouble <= INT_MAX))
+			goto out;
+		params[k] = (long)v->valuedouble;
+	}
+	memset(&plan, 0, sizeof(plan));
+	if (spec->plan(params, &plan, e, sizeof(e)))
+		goto out;
+	n = (double)plan.output_len;
+	for (size_t i = 0; i < plan.n_inputs; i++)
+		n += (double)plan.input_len[i];
+	n *= sizeof(float);
+out:
+	cJSON_Delete(o);
+	return n;
+}
+
+/* An "ok" result must be physically possible on its device by the run's
+ * own measured peaks, by the rule the runner applied when it measured it
+ * (runner_plausibility: 110% of the FLOP/s peak, or of the bandwidth for
+ * working sets over 4x the last-level cache). One that is not was edited
+ * or misjudged: refused, not stored as "implausible", since an import
+ * never rewrites what it reads. */
+static int check_plausible(struct imp *im, const struct imp_run *r,
+			   const struct imp_result *res)
+{
+	struct runner_peaks peaks = { -1, -1, -1 };
+	char why[400], msg[512];
+	const struct store_device *d = NULL;
+	cJSON *info = NULL;
+
+	if (strcmp(res->r.status, "ok") || !res->n_samples || !(res->r.stats.median > 0))
+		return 0;
+	for (size_t j = 0; j < r->n_devices && !d; j++)
+		if (!strcmp(r->devices[j].d.backend, res->r.backend))
+			d = &r->devices[j].d;
+	if (!d)
+		return 0;
+	peaks.gflops = d->peak_gflops;
+	peaks.gbps = d->peak_gbps;
+	if (d->info && (info = cJSON_Parse(d->info))) {
+		const cJSON *c = cJSON_GetObjectItemCaseSensitive(info, "cache_bytes");
+
+		if (cJSON_IsNumber(c))
+			peaks.cache_bytes = c->valuedouble;
+		cJSON_Delete(info);
+	}
+	if (peaks.cache_bytes > 0 && footprint_of(res) < 0)
+		peaks.cache_bytes = -1;
+	if (!strcmp(runner_plausibility(res->r.flops, res->r.bytes, res->r.stats.median,
+					footprint_of(res), &peaks, why, sizeof(why)), "ok"))
+		return 0;
+	snprintf(msg, sizeof(msg), "\"ok\", but its median %s (the run's device "
+		 "peaks; such a result is stored \"implausible\")", why);
+	return member_fail(im, "status", msg);
+}
+
 /* The header of an "mcbench-run" or "mcbench-export" object. */
 static int check_format(struct imp *im, const cJSON *o, const char *want)
 {
@@ -721,6 +797,13 @@ static int parse_run(struct imp *im, const cJSON *o, struct imp_run *r)
 	    !(rc = parse_list(im, o, "results", sizeof(struct imp_result),
 			      parse_result_cb, (void **)&r->results, &r->n_results)))
 		rc = check_backends(im, r);
+	for (size_t i = 0; !rc && i < r->n_results; i++) {
+		size_t mark = path_push(im, "results", 0), m2 = path_push(im, NULL, (long)i);
+
+		rc = check_plausible(im, r, &r->results[i]);
+		path_pop(im, m2);
+		path_pop(im, mark);
+	}
 	return rc;
 }
 

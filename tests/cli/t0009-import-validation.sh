@@ -43,6 +43,15 @@ doctor median '\$.results\[0\].stats.median_ns' 'r0["stats"]["median_ns"] = r0["
 doctor sample '\$.results\[0\].stats' 'i = r0["samples_ns"].index(min(r0["samples_ns"])); r0["samples_ns"][i] *= 0.01'
 doctor times3 '\$.results\[0\].stats' 'r0["samples_ns"] = [x * 3 for x in r0["samples_ns"]]'
 doctor backend '\$.results\[0\].backend' 'r0["backend"] = "cuda"'
+# 10000x faster, every statistic consistent (all samples equal): beyond the
+# run's own measured FLOP/s peak, so an "ok" that cannot be
+doctor fast '\$.results\[[0-9]*\].status.*beyond the measured peak' '
+for r in d["results"]:
+    if r["status"] == "ok" and r["kernel"] == "sgemm":
+        c = r["stats"]["median_ns"] / 10000
+        r["samples_ns"] = [c] * r["n_samples"]
+        r["stats"].update(min_ns=c, median_ns=c, mean_ns=c, stddev_ns=0.0, mad_ns=0.0,
+                          ci_lo_ns=c, ci_hi_ns=c, q1_ns=c, q3_ns=c, n_mild=0, n_severe=0)'
 # a known uuid with other content is refused, not silently skipped
 python3 -c "
 import json; d = json.load(open('one.json')); d['run']['notes'] = 'edited'
