@@ -825,8 +825,26 @@ static cJSON *comparable(const cJSON *run)
 
 	cJSON_free(text);
 	if (copy) {
+		cJSON *run = cJSON_GetObjectItemCaseSensitive(copy, "run");
+
 		cJSON_DeleteItemFromObjectCaseSensitive(copy, "format");
 		cJSON_DeleteItemFromObjectCaseSensitive(copy, "format_version");
+		cJSON *machine = cJSON_GetObjectItemCaseSensitive(copy, "machine");
+
+		/* Machines merge by fingerprint on import (the first one stored
+		 * stays), so only the fingerprint is the run's own. */
+		if (cJSON_IsObject(machine))
+			for (cJSON *m = machine->child, *next; m; m = next) {
+				next = m->next;
+				if (strcmp(m->string, "fingerprint"))
+					cJSON_Delete(cJSON_DetachItemViaPointer(machine, m));
+			}
+		/* A file from before rounds existed means 1, as imported. */
+		if (cJSON_IsObject(run) && !cJSON_GetObjectItemCaseSensitive(run, "rounds") &&
+		    !cJSON_AddNumberToObject(run, "rounds", 1)) {
+			cJSON_Delete(copy);
+			copy = NULL;
+		}
 	}
 	return copy;
 }
