@@ -122,7 +122,7 @@ $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 DEB_PKGS := build-essential pkg-config libsqlite3-dev sqlite3 libcjson-dev \
             libopenblas-dev ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo \
             libhwloc-dev libcmocka-dev gnuplot-nox uuid-dev libclblast-dev git python3 python3-venv \
-            clang libomp-dev libclang-rt-dev
+            clang libomp-dev libclang-rt-dev valgrind
 deps:
 	$(Q)sh scripts/deps.sh $(DEB_PKGS)
 
@@ -151,10 +151,18 @@ doc: all
 
 # ---------------------------------------------------------------- tests
 # Everything runs under AddressSanitizer and UBSan (SANITIZE=1 build tree).
+# VALGRIND=1: the release build's unit tests under valgrind instead (see
+# tests/run.sh), for the OpenCL and peer paths the sanitizers cannot see.
+ifeq ($(VALGRIND),1)
+test: deps
+	$(Q)$(MAKE) --no-print-directory all unit-bins
+	$(Q)VALGRIND=1 sh tests/run.sh build/rel
+else
 test: deps
 	$(Q)$(MAKE) --no-print-directory SANITIZE=1 all unit-bins
 	$(Q)sh tests/run.sh build/san
 	$(Q)$(MAKE) --no-print-directory fuzz-smoke
+endif
 
 unit-bins: $(UNIT_BIN)
 
