@@ -83,7 +83,9 @@ static void fill_result(struct store_result *r, const char *benchmark,
 	r->variant = "";
 	r->clock = clock;
 	r->status = "ok";
-	r->flops = 2.0 * 64 * 64 * 64;
+	/* Small enough that the medians (0.3 and 7.125 ns) stay within the
+	 * cpu device's peak: import refuses an "ok" result beyond it. */
+	r->flops = 256;
 	r->bytes = 3.0 * 64 * 64 * 4;
 	r->iters_per_sample = 3;
 	r->stats.n = n;
