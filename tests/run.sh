@@ -21,7 +21,7 @@ logdir=$(mktemp -d)
 wrap=""
 if [ "${VALGRIND:-0}" = 1 ]; then
     command -v valgrind >/dev/null || { echo "VALGRIND=1: valgrind is not installed"; exit 1; }
-    wrap="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --suppressions=$top/tests/valgrind.supp"
+    wrap="valgrind -q --num-callers=40 --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --suppressions=$top/tests/valgrind.supp"
 fi
 for t in "$build"/tests/test_*; do
     [ -x "$t" ] || continue
