@@ -16,6 +16,7 @@ SUITE      ?=
 BACKENDS   ?=
 QUICK      ?=
 ROUNDS     ?=
+PEERS      ?= 1
 
 PKGS := sqlite3 libcjson OpenCL hwloc openblas clblast
 DEPS_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
@@ -32,7 +33,18 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DCL_TARGET_OPENCL_VERSION=120 \
 LDLIBS  += $(DEPS_LIBS) -luuid -lm -fopenmp -pthread -lstdc++
 
 # Sanitized builds live in their own tree so they never mix with the release objects.
-ifeq ($(SANITIZE),1)
+# FUZZ=1 is the libFuzzer tree (clang; `make fuzz`), instrumented the same way.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+ifeq ($(FUZZ),1)
+CC      := $(FUZZ_CC)
+BUILD   := build/fuzz
+ALL_CFLAGS += -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+              -fno-omit-frame-pointer
+LDLIBS  += -fsanitize=address,undefined
+BIN     := build/fuzz/bin
+else ifeq ($(SANITIZE),1)
 BUILD   := build/san
 ALL_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDLIBS  += -fsanitize=address,undefined
@@ -49,7 +61,7 @@ Q := @
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all suite test unit-bins deps install clean publish doc
+.PHONY: all suite test unit-bins deps install clean publish doc fuzz fuzz-bins fuzz-smoke
 
 LIB_SRC  := $(wildcard src/lib/*.c src/backend/*.c kernels/ref/*.c kernels/cpu/*.c)
 MIG_SQL  := $(sort $(wildcard db/migrations/*.sql))
@@ -109,14 +121,15 @@ $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 # `deps` installs the Debian packages that are missing, through sudo when not root.
 DEB_PKGS := build-essential pkg-config libsqlite3-dev sqlite3 libcjson-dev \
             libopenblas-dev ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo \
-            libhwloc-dev libcmocka-dev gnuplot-nox uuid-dev libclblast-dev git python3 python3-venv
+            libhwloc-dev libcmocka-dev gnuplot-nox uuid-dev libclblast-dev git python3 python3-venv \
+            clang libomp-dev libclang-rt-dev valgrind
 deps:
 	$(Q)sh scripts/deps.sh $(DEB_PKGS)
 
 # ---------------------------------------------------------------- main job
 suite: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)sh scripts/peers-venv.sh .venv
+	$(Q)PEERS='$(PEERS)' sh scripts/peers-venv.sh .venv
 	$(Q)./bin/mcbench run --db '$(DB)' $(if $(QUICK),--quick) $(if $(ROUNDS),--rounds $(ROUNDS)) \
 	    $(foreach s,$(SUITE),--suite $(s)) $(foreach b,$(BACKENDS),--backend $(b))
 
@@ -138,11 +151,50 @@ doc: all
 
 # ---------------------------------------------------------------- tests
 # Everything runs under AddressSanitizer and UBSan (SANITIZE=1 build tree).
+# VALGRIND=1: the release build's unit tests under valgrind instead (see
+# tests/run.sh), for the OpenCL and peer paths the sanitizers cannot see.
+ifeq ($(VALGRIND),1)
+test: deps
+	$(Q)$(MAKE) --no-print-directory all unit-bins
+	$(Q)VALGRIND=1 sh tests/run.sh build/rel
+else
 test: deps
 	$(Q)$(MAKE) --no-print-directory SANITIZE=1 all unit-bins
 	$(Q)sh tests/run.sh build/san
+	$(Q)$(MAKE) --no-print-directory fuzz-smoke
+endif
 
 unit-bins: $(UNIT_BIN)
+
+# ---------------------------------------------------------------- fuzzing
+# libFuzzer targets (tests/fuzz/fuzz_*.c), one per input parser: suite JSON,
+# the template language (rendered against the report fixture), export/import.
+# `make fuzz` runs each for FUZZ_SECONDS from its seed corpus tests/fuzz/NAME/
+# (new inputs go to build/fuzz/corpus/NAME/, not into the tree); a crash
+# leaves build/fuzz/crash-NAME-* and fails the target: copy it into
+# tests/fuzz/NAME/ as a regression input. `make test` runs each for 30 s.
+FUZZ_BINS := $(patsubst %,build/fuzz/fuzz_%,$(FUZZ_TARGETS))
+fuzz-bins:
+	$(Q)$(MAKE) --no-print-directory FUZZ=1 $(FUZZ_BINS)
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.h $(BUILD)/libmc.a
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  FUZZ    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< $(BUILD)/libmc.a $(LDLIBS)
+fuzz: fuzz-bins
+	$(Q)for t in $(FUZZ_TARGETS); do \
+	    mkdir -p build/fuzz/corpus/$$t && \
+	    echo "fuzz: $$t for $(FUZZ_SECONDS) s" && \
+	    ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
+	    LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
+	    build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	        -timeout=20 -rss_limit_mb=4096 -print_final_stats=1 \
+	        -artifact_prefix=build/fuzz/crash-$$t- \
+	        build/fuzz/corpus/$$t tests/fuzz/$$t 2>build/fuzz/$$t.log || \
+	        { tail -n 60 build/fuzz/$$t.log; echo "fuzz: $$t FAILED (build/fuzz/$$t.log)"; exit 1; }; \
+	    grep -E '^(stat::number_of_executed_units|#[0-9]+ +DONE)' build/fuzz/$$t.log | sed 's/^/    /'; \
+	done
+fuzz-smoke:
+	$(Q)$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=30
 
 # ---------------------------------------------------------------- install
 install: all

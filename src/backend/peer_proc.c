@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -27,6 +28,11 @@
 
 /* Longest reply line accepted. */
 #define PEER_PROC_MAX_LINE (1u << 20)
+/* The first reply (the adapter importing its framework) may take this
+ * long, however long later replies may: a start-up that hangs is reported
+ * in two minutes, not after the 900 s a measurement may take.
+ * MCBENCH_PEER_STARTUP_TIMEOUT overrides it (seconds). */
+#define PEER_PROC_STARTUP_S 120
 
 struct peer_proc {
 	char name[32];             /* "mlx": starts every error sentence */
@@ -39,6 +45,7 @@ struct peer_proc {
 	char *rbuf;                /* bytes read, not yet consumed */
 	size_t rlen, rcap;
 	int timeout_s;
+	int answered;              /* a reply came since the spawn */
 };
 
 int peer_proc_create(const char *name, const char *python, const char *adapter,
@@ -226,7 +233,7 @@ int peer_proc_spawn(struct peer_proc *p, char *err, size_t n_err)
 	char errpath[PATH_MAX + 16], opt[] = "--peer", fam[sizeof(p->name)];
 	char dopt[] = "--device", dev[sizeof(p->device)];
 	char *argv[7];
-	pid_t pid;
+	pid_t pid, parent;
 	int rc = 0;
 
 	snprintf(fam, sizeof(fam), "%s", p->name);
@@ -249,6 +256,7 @@ int peer_proc_spawn(struct peer_proc *p, char *err, size_t n_err)
 			     strerror(errno));
 		goto out;
 	}
+	parent = getpid();
 	pid = fork();
 	if (pid < 0) {
 		rc = err_set(err, n_err, MC_EIO, "%s: fork: %s", p->name,
@@ -266,6 +274,11 @@ int peer_proc_spawn(struct peer_proc *p, char *err, size_t n_err)
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		setpgid(0, 0);
+		/* The adapter dies with mcbench, even by SIGKILL (its own
+		 * process group keeps it from a Ctrl-C, not from this); a
+		 * parent gone before the prctl is caught by getppid. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+			_exit(125);
 		if (dup2(to_child[0], 0) < 0 || dup2(from_child[1], 1) < 0 ||
 		    dup2(errfd, 2) < 0)
 			_exit(126);
@@ -273,6 +286,7 @@ int peer_proc_spawn(struct peer_proc *p, char *err, size_t n_err)
 		_exit(127);
 	}
 	p->pid = pid;
+	p->answered = 0;
 	p->to_fd = to_child[1];
 	p->from_fd = from_child[0];
 	to_child[1] = from_child[0] = -1;
@@ -327,6 +341,18 @@ static int peer_write(struct peer_proc *p, const char *buf, size_t n,
 	return 0;
 }
 
+static int startup_s(void)
+{
+	const char *env = getenv("MCBENCH_PEER_STARTUP_TIMEOUT");
+	char *end = NULL;
+	long v;
+
+	if (!env || !*env)
+		return PEER_PROC_STARTUP_S;
+	v = strtol(env, &end, 10);
+	return *end == '\0' && v > 0 && v < INT_MAX / 1000 ? (int)v : PEER_PROC_STARTUP_S;
+}
+
 static double elapsed_s(const struct timespec *t0)
 {
 	struct timespec t1;
@@ -340,21 +366,29 @@ static int peer_read(struct peer_proc *p, cJSON **out, const char *during,
 		     char *err, size_t n_err)
 {
 	struct timespec t0;
+	int limit_s = p->timeout_s;
 	char *nl;
 
 	*out = NULL;
+	if (!p->answered && startup_s() < limit_s)
+		limit_s = startup_s();
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (!(nl = p->rlen ? memchr(p->rbuf, '\n', p->rlen) : NULL)) {
 		struct pollfd pfd = { p->from_fd, POLLIN, 0 };
-		double left = p->timeout_s - elapsed_s(&t0);
+		double left = limit_s - elapsed_s(&t0);
 		ssize_t k;
 		int r;
 
 		if (left <= 0) {
-			char how[64];
+			char how[128];
 
-			snprintf(how, sizeof(how), "did not answer within %d s "
-				 "(MCBENCH_PEER_TIMEOUT) and was killed", p->timeout_s);
+			if (limit_s < p->timeout_s)
+				snprintf(how, sizeof(how), "did not start: no answer to "
+					 "its first request within %d s "
+					 "(MCBENCH_PEER_STARTUP_TIMEOUT); killed", limit_s);
+			else
+				snprintf(how, sizeof(how), "did not answer within %d s "
+					 "(MCBENCH_PEER_TIMEOUT) and was killed", limit_s);
 			kill(p->pid, SIGKILL);
 			return peer_gone(p, during, how, err, n_err);
 		}
@@ -398,6 +432,7 @@ static int peer_read(struct peer_proc *p, cJSON **out, const char *during,
 			       "%s is not JSON (\"%s\"); stopped it",
 			       p->name, during, head);
 	}
+	p->answered = 1;
 	p->rlen -= (size_t)(nl + 1 - p->rbuf);
 	memmove(p->rbuf, nl + 1, p->rlen);
 	return 0;

@@ -16,7 +16,9 @@ struct peer_proc;
 
 /* A handle for `python adapter --peer name`, not started; stderr will go
  * to dir/stderr.log (dir exists and outlives the handle; the strings are
- * copied). A reply may take timeout_s seconds. Free with
+ * copied). A reply may take timeout_s seconds, the first after a spawn
+ * at most PEER_PROC_STARTUP_S (120; MCBENCH_PEER_STARTUP_TIMEOUT), so
+ * that a start-up that hangs is reported soon. Free with
  * peer_proc_destroy. MC_ENOMEM. */
 int peer_proc_create(const char *name, const char *python, const char *adapter,
 		     const char *dir, int timeout_s, struct peer_proc **out,
@@ -32,7 +34,9 @@ void peer_proc_destroy(struct peer_proc *p);
 
 /* fork/exec of the adapter with stdin and stdout on pipes and stderr into
  * dir/stderr.log; no shell. The child gets its own process group, so a
- * Ctrl-C reaches mcbench, which then stops it. MC_EIO. */
+ * Ctrl-C reaches mcbench, which then stops it, and is killed by the kernel
+ * when the thread that spawned it exits (PR_SET_PDEATHSIG), so it never
+ * outlives a killed mcbench. MC_EIO. */
 int peer_proc_spawn(struct peer_proc *p, char *err, size_t n_err);
 /* Nonzero while an adapter is running (spawned, not stopped or gone). */
 int peer_proc_running(const struct peer_proc *p);

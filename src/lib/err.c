@@ -32,6 +32,7 @@ const char *err_name(int code)
 	case MC_ENOTSUP: return "not supported";
 	case MC_ECLAIM: return "claim contradicted";
 	case MC_EDRIFT: return "document drifted";
+	case MC_EINTR: return "interrupted";
 	}
 	return "unknown error";
 }

@@ -23,6 +23,7 @@ enum mc_err {
 	MC_ENOTSUP = -8,  /* kernel not implemented by this backend */
 	MC_ECLAIM = -9,   /* a claim in a template does not hold */
 	MC_EDRIFT = -10,  /* document differs from a fresh render */
+	MC_EINTR = -11,   /* stopped by a signal before the work was done */
 };
 
 /* Size callers use for error buffers. */

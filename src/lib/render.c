@@ -262,7 +262,9 @@ static int render_assemble(struct render *r, struct sbuf *doc)
 	render_header(r, doc, runs);
 	free(runs);
 	for (size_t i = 0; i < r->n_deferred; i++) {
-		sbuf_addn(doc, r->body.buf + from, r->deferred[i].at - from);
+		/* sbuf_str: the body is still NULL when a deferred directive
+		 * opens the template (found by tests/fuzz, fuzz_tmpl). */
+		sbuf_addn(doc, sbuf_str(&r->body) + from, r->deferred[i].at - from);
 		from = r->deferred[i].at;
 		if ((rc = render_directives[r->deferred[i].id].emit(r, &r->deferred[i].args, doc)))
 			return rc;

@@ -89,6 +89,27 @@ static double footprint_of(const struct workload *w)
 	return n * sizeof(float);
 }
 
+struct runner_task {
+	const struct suite_bench *b;          /* borrowed, like the rest */
+	const struct workload *w;
+	const float *ref;
+	struct backend *be;
+	struct runner_peaks *peaks;
+	int rounds;                           /* min(asked, samples) */
+	int settled;                          /* outcome decided: no more rounds */
+	struct store_result r;
+	char params[512], msg[512];
+	struct timing t;                      /* t.n allocated, taken filled */
+	size_t taken;
+	float *got;                           /* the output, during a round only */
+	int (*stop)(void *);                  /* asked to stop (a signal); may be NULL */
+	void *stop_ctx;
+	double spent_ns;                      /* wall time of every call so far */
+	double budget_ns;                     /* the most spent_ns may reach */
+};
+
+static int task_halt(struct runner_task *t, char *msg, size_t n_msg);
+
 /* One timed call of n iterations: wall ns for the whole call, and device ns. */
 static int timed_run(struct backend *be, void *state, uint64_t n,
 		     double *out_wall, double *out_dev, char *err, size_t n_err)
@@ -125,17 +146,20 @@ static int timed_run(struct backend *be, void *state, uint64_t n,
  * than RUNNER_SETTLE_GAIN, within RUNNER_SETTLE_MAX_NS. At least one call
  * is made; a call longer than the minimum time is the whole warm-up unless
  * it was still getting faster. */
-static int settle(struct backend *be, void *state, uint64_t n, double best_ns,
-		  double target_ns, char *msg, size_t n_msg)
+static int settle(struct runner_task *t, struct backend *be, void *state, uint64_t n,
+		  double best_ns, double target_ns, char *msg, size_t n_msg)
 {
 	double spent = 0, wall, dev, min_ns = RUNNER_SETTLE_TARGETS * target_ns;
 	int improving, rc;
 
 	do {
-		rc = timed_run(be, state, n, &wall, &dev, msg, n_msg);
+		rc = task_halt(t, msg, n_msg);
+		if (!rc)
+			rc = timed_run(be, state, n, &wall, &dev, msg, n_msg);
 		if (rc)
 			return rc;
 		spent += wall;
+		t->spent_ns += wall;
 		improving = wall < best_ns * (1.0 - RUNNER_SETTLE_GAIN);
 		if (wall < best_ns)
 			best_ns = wall;
@@ -146,18 +170,21 @@ static int settle(struct backend *be, void *state, uint64_t n, double best_ns,
 /* Warm-up and calibration: grows the iteration count until one call lasts
  * at least target_ns, then settles (see settle). The calls made here are
  * the warm-up. */
-static int calibrate(struct backend *be, void *state, double target_ns,
-		     double max_seconds, int samples, uint64_t *out_iters,
-		     char *msg, size_t n_msg)
+static int calibrate(struct runner_task *t, struct backend *be, void *state,
+		     double target_ns, double max_seconds, int samples,
+		     uint64_t *out_iters, char *msg, size_t n_msg)
 {
 	uint64_t n = 1;
 	double wall, dev, per_iter;
 	int rc;
 
 	for (;;) {
-		rc = timed_run(be, state, n, &wall, &dev, msg, n_msg);
+		rc = task_halt(t, msg, n_msg);
+		if (!rc)
+			rc = timed_run(be, state, n, &wall, &dev, msg, n_msg);
 		if (rc)
 			return rc;
+		t->spent_ns += wall;
 		per_iter = wall / (double)n;
 		if (n == 1 && per_iter * (samples + 1) > max_seconds * 1e9) {
 			snprintf(msg, n_msg,
@@ -178,18 +205,21 @@ static int calibrate(struct backend *be, void *state, double target_ns,
 			n = RUNNER_MAX_ITERS;
 	}
 	*out_iters = n;
-	return settle(be, state, n, wall, target_ns, msg, n_msg);
+	return settle(t, be, state, n, wall, target_ns, msg, n_msg);
 }
 
-static int take_samples(struct backend *be, void *state, struct timing *t,
-			char *msg, size_t n_msg)
+static int take_samples(struct runner_task *task, struct backend *be, void *state,
+			struct timing *t, char *msg, size_t n_msg)
 {
 	for (size_t i = 0; i < t->n; i++) {
 		double wall, dev = -1;
-		int rc = timed_run(be, state, t->iters, &wall, &dev, msg, n_msg);
+		int rc = task_halt(task, msg, n_msg);
 
+		if (!rc)
+			rc = timed_run(be, state, t->iters, &wall, &dev, msg, n_msg);
 		if (rc)
 			return rc;
+		task->spent_ns += wall;
 		t->wall_ns[i] = wall / (double)t->iters;
 		if (t->dev_ns) {
 			if (dev < 0) {
@@ -230,20 +260,37 @@ static int store_rows(struct store *st, int64_t run_id, struct store_result *r,
 }
 
 /* One benchmark x backend x variant, measured over rounds. */
-struct runner_task {
-	const struct suite_bench *b;          /* borrowed, like the rest */
-	const struct workload *w;
-	const float *ref;
-	struct backend *be;
-	struct runner_peaks *peaks;
-	int rounds;                           /* min(asked, samples) */
-	int settled;                          /* outcome decided: no more rounds */
-	struct store_result r;
-	char params[512], msg[512];
-	struct timing t;                      /* t.n allocated, taken filled */
-	size_t taken;
-	float *got;                           /* the output, during a round only */
-};
+
+/* Checked before every call to the backend, so that a signal or the
+ * budget ends a measurement within one call, not one benchmark: MC_EINTR
+ * when asked to stop, MC_ENOTSUP (stored as skipped) once the calls of
+ * this task have taken more than its budget. */
+static int task_halt(struct runner_task *t, char *msg, size_t n_msg)
+{
+	if (t->stop && t->stop(t->stop_ctx)) {
+		snprintf(msg, n_msg, "stopped by a signal");
+		return MC_EINTR;
+	}
+	if (t->spent_ns > t->budget_ns) {
+		snprintf(msg, n_msg, "stopped after %.3g s, %zu of %zu samples taken: "
+			 "over the suite's budget of %g s (max_seconds, twice over "
+			 "as for the first call)", t->spent_ns / 1e9, t->taken, t->t.n,
+			 t->b->max_seconds);
+		return MC_ENOTSUP;
+	}
+	return 0;
+}
+
+void runner_task_set_stop(struct runner_task *t, int (*stop)(void *), void *ctx)
+{
+	t->stop = stop;
+	t->stop_ctx = ctx;
+}
+
+int runner_task_stopped(const struct runner_task *t)
+{
+	return t->stop && t->stop(t->stop_ctx);
+}
 
 int runner_task_new(const struct suite *s, const struct suite_bench *b,
 		    const struct workload *w, const float *ref, struct backend *be,
@@ -261,6 +308,8 @@ int runner_task_new(const struct suite *s, const struct suite_bench *b,
 	t->ref = ref;
 	t->be = be;
 	t->peaks = peaks;
+	/* The same allowance as the first call gets (task_round_on). */
+	t->budget_ns = b->max_seconds * 2e9;
 	t->rounds = rounds < 1 ? 1 : rounds > b->samples ? b->samples : rounds;
 	workload_params_json(w, t->params, sizeof(t->params));
 	t->r.suite = s->name;
@@ -333,11 +382,15 @@ static void task_round_on(struct runner_task *t, void *state, int round)
 
 	/* Validation before any timing: the first iteration's output must
 	 * match the reference computed from the same seeded inputs. */
-	rc = timed_run(t->be, state, 1, &first_wall, &dev_dummy, t->msg, sizeof(t->msg));
+	rc = task_halt(t, t->msg, sizeof(t->msg));
+	if (!rc)
+		rc = timed_run(t->be, state, 1, &first_wall, &dev_dummy, t->msg,
+			       sizeof(t->msg));
 	if (rc) {
-		task_settle(t, "failed");
+		task_settle(t, rc == MC_ENOTSUP ? "skipped" : "failed");
 		return;
 	}
+	t->spent_ns += first_wall;
 	rc = task_check(t, state);
 	if (rc) {
 		task_settle(t, rc == MC_EVALID ? "invalid" : "failed");
@@ -353,13 +406,13 @@ static void task_round_on(struct runner_task *t, void *state, int round)
 				 b->max_seconds);
 			rc = MC_ENOTSUP;
 		} else {
-			rc = calibrate(t->be, state, b->target_ms * 1e6, b->max_seconds,
+			rc = calibrate(t, t->be, state, b->target_ms * 1e6, b->max_seconds,
 				       b->samples, &t->t.iters, t->msg, sizeof(t->msg));
 		}
 	} else {
 		/* Fresh buffers again, so the same warm-up; the validation
 		 * call, scaled, is the time to beat. */
-		rc = settle(t->be, state, t->t.iters, first_wall * (double)t->t.iters,
+		rc = settle(t, t->be, state, t->t.iters, first_wall * (double)t->t.iters,
 			    b->target_ms * 1e6, t->msg, sizeof(t->msg));
 	}
 	if (rc) {
@@ -370,9 +423,9 @@ static void task_round_on(struct runner_task *t, void *state, int round)
 	part.n = end - t->taken;
 	part.wall_ns = t->t.wall_ns + t->taken;
 	part.dev_ns = t->t.dev_ns ? t->t.dev_ns + t->taken : NULL;
-	rc = take_samples(t->be, state, &part, t->msg, sizeof(t->msg));
+	rc = take_samples(t, t->be, state, &part, t->msg, sizeof(t->msg));
 	if (rc) {
-		task_settle(t, "failed");
+		task_settle(t, rc == MC_ENOTSUP ? "skipped" : "failed");
 		return;
 	}
 	t->taken = end;
@@ -442,6 +495,41 @@ static void task_judge(struct runner_task *t)
 		t->r.status = runner_plausibility(w->plan.flops, w->plan.bytes,
 						  ws.median, footprint_of(w), t->peaks,
 						  t->msg, sizeof(t->msg));
+}
+
+int runner_store_failed(struct store *st, int64_t run_id, const struct suite *s,
+			const struct suite_bench *b, const struct backend *be,
+			const char *variant, const char *message,
+			struct runner_outcome *out, char *err, size_t n_err)
+{
+	struct workload shape = { .spec = b->spec };
+	struct store_result r = { 0 };
+	char params[512];
+	int rc;
+
+	/* Only the spec and the params: the workload could not be made. */
+	memcpy(shape.params, b->params, sizeof(shape.params));
+	workload_params_json(&shape, params, sizeof(params));
+	r.suite = s->name;
+	r.benchmark = b->name;
+	r.kernel = b->spec->name;
+	r.params = params;
+	r.backend = be->name;
+	r.variant = variant;
+	r.status = "failed";
+	r.message = message;
+	r.flops = 0;     /* unknown: the plan that computes them failed */
+	r.bytes = 0;
+	r.iters_per_sample = -1;
+	r.max_abs_err = NAN;
+	r.max_rel_err = NAN;
+	rc = store_rows(st, run_id, &r, be, NULL, err, n_err);
+	if (out) {
+		out->status = "failed";
+		snprintf(out->message, sizeof(out->message), "%s", message);
+		out->median_ns = NAN;
+	}
+	return rc;
 }
 
 int runner_task_store(struct runner_task *t, struct store *st, int64_t run_id,

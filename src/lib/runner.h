@@ -63,6 +63,12 @@ int runner_task_new(const struct suite *s, const struct suite_bench *b,
 		    struct runner_task **out, char *err, size_t n_err);
 void runner_task_free(struct runner_task *t);   /* accepts NULL */
 
+/* Makes t check stop(ctx) before every call to its backend: once it
+ * returns nonzero, the round in progress ends at once (the task is then
+ * not to be stored; runner_task_stopped() says so). stop may be NULL. */
+void runner_task_set_stop(struct runner_task *t, int (*stop)(void *), void *ctx);
+int runner_task_stopped(const struct runner_task *t);
+
 /* Nonzero when round (0-based) still has work: the task's outcome is not
  * yet decided and round is below its round count. */
 int runner_task_pending(const struct runner_task *t, int round);
@@ -71,6 +77,16 @@ int runner_task_pending(const struct runner_task *t, int round);
  * A failure is part of the outcome (invalid, failed, skipped, with its
  * message) and ends the task's rounds; nothing is stored yet. */
 void runner_task_round(struct runner_task *t, int round);
+
+/* Stores bench b on be (variant) as 'failed' with message, for a
+ * measurement that could not even be set up (its workload, reference or
+ * sample arrays did not fit in memory): one result fails, not the run.
+ * flops and bytes are stored as 0 (unknown). out as in runner_task_store.
+ * Returns negative only when the store failed. */
+int runner_store_failed(struct store *st, int64_t run_id, const struct suite *s,
+			const struct suite_bench *b, const struct backend *be,
+			const char *variant, const char *message,
+			struct runner_outcome *out, char *err, size_t n_err);
 
 /* Decides the outcome (a task whose rounds did not all run is 'failed')
  * and stores one row per clock; out (may be NULL) gets it. Returns 0 when

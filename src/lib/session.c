@@ -53,6 +53,12 @@ static int should_stop(struct session *s)
 	return s->stopped;
 }
 
+/* The runner's stop check, called between backend calls. */
+static int task_should_stop(void *ctx)
+{
+	return should_stop(ctx);
+}
+
 int session_new(const struct plan *p, struct store *st, int64_t run_id,
 		const struct session_hooks *hooks, struct session **out,
 		char *err, size_t n_err)
@@ -192,9 +198,13 @@ static int job_ready(struct job *j, const struct suite_bench *b, char *err, size
 	if (rc)
 		return rc;
 	j->ref = malloc(j->w->plan.output_len * sizeof(float));
-	if (!j->ref)
+	if (!j->ref) {
+		/* No half-made job: the next slot of it tries afresh. */
+		workload_destroy(j->w);
+		j->w = NULL;
 		return err_set(err, n_err, MC_ENOMEM, "out of memory for the reference of %s",
 			       b->name);
+	}
 	b->spec->reference(j->w->params, (const float *const *)j->w->inputs, j->ref);
 	return 0;
 }
@@ -206,6 +216,26 @@ static void tally_add(struct session_tally *t, const char *status)
 	else if (!strcmp(status, "implausible")) t->implausible++;
 	else if (!strcmp(status, "skipped")) t->skipped++;
 	else t->failed++;
+}
+
+/* Stores a slot that could not be set up as failed with why. */
+static int slot_fail(struct session *s, struct slot *sl, const char *why,
+		     char *err, size_t n_err)
+{
+	const struct plan_item *it = sl->item;
+	struct runner_outcome o;
+	int rc = runner_store_failed(s->st, s->run_id, it->suite, it->bench, it->backend,
+				     it->variant, why, &o, err, n_err);
+
+	sl->stored = 1;
+	if (--sl->job->n_open == 0)
+		job_drop(sl->job);
+	if (rc)
+		return rc;
+	tally_add(&s->tally, o.status);
+	emit(s, &(struct session_event){ .kind = SESSION_RESULT, .item = it,
+					 .outcome = &o });
+	return 0;
 }
 
 /* Round `round` of one slot; stores it once it has no round left. */
@@ -220,20 +250,31 @@ static int slot_round(struct session *s, struct slot *sl, int round, char *err,
 	if (sl->stored)
 		return 0;
 	if (round == 0) {
-		rc = job_ready(sl->job, it->bench, err, n_err);
+		char why[MC_ERRLEN] = "";
+
+		rc = job_ready(sl->job, it->bench, why, sizeof(why));
+		if (!rc)
+			rc = runner_task_new(it->suite, it->bench, sl->job->w, sl->job->ref,
+					     it->backend, it->variant,
+					     &s->peaks[it->backend_index], rounds, &sl->task,
+					     why, sizeof(why));
+		/* A benchmark too big for this machine's memory (or a shape the
+		 * kernel refuses) fails as one result; the run goes on. */
+		if (rc == MC_ENOMEM || rc == MC_EINVAL)
+			return slot_fail(s, sl, why, err, n_err);
 		if (rc)
-			return rc;
-		rc = runner_task_new(it->suite, it->bench, sl->job->w, sl->job->ref,
-				     it->backend, it->variant, &s->peaks[it->backend_index],
-				     rounds, &sl->task, err, n_err);
-		if (rc)
-			return rc;
+			return err_set(err, n_err, rc, "%s", why);
+		runner_task_set_stop(sl->task, task_should_stop, s);
 	}
 	if (runner_task_pending(sl->task, round)) {
 		emit(s, &(struct session_event){ .kind = SESSION_ROUND, .item = it,
 						 .round = round, .rounds = rounds });
 		runner_task_round(sl->task, round);
 	}
+	/* Stopped part way through a measurement: nothing of it is stored,
+	 * the run is recorded aborted by the caller. */
+	if (should_stop(s))
+		return 0;
 	if (runner_task_pending(sl->task, round + 1))
 		return 0;
 	rc = runner_task_store(sl->task, s->st, s->run_id, &o, err, n_err);

@@ -361,12 +361,104 @@ int store_schema_version(void)
 	return (int)migrations_count;
 }
 
+/* Refuses, before anything is written, a db that another program owns (an
+ * SQLite file with tables and no schema version) or one from a newer
+ * mcbench; a fresh or older store of ours passes. */
+static int check_ours(struct store *st, char *err, size_t n_err)
+{
+	int ver = 0, n_objects = 0, rc = read_user_version(st, &ver, err, n_err);
+
+	if (!rc && ver == 0)
+		rc = count_schema_objects(st, &n_objects, err, n_err);
+	if (!rc && ver == 0 && n_objects > 0)
+		return err_set(err, n_err, MC_EDB,
+			       "%s: an SQLite database but not an mcbench store "
+			       "(it has tables and no schema version); left as it was",
+			       st->path);
+	if (!rc && ver > store_schema_version())
+		return err_set(err, n_err, MC_EDB,
+			       "%s: schema version %d is newer than this mcbench "
+			       "understands (%d); use a newer mcbench", st->path, ver,
+			       store_schema_version());
+	return rc;
+}
+
+/* "file:PATH?immutable=1" with PATH percent-escaped where a URI needs it;
+ * NULL when out of memory. Free with sqlite3_free. */
+static char *immutable_uri(const char *path)
+{
+	sqlite3_str *s = sqlite3_str_new(NULL);
+	char *uri;
+
+	sqlite3_str_appendall(s, "file:");
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		if (*p == '%' || *p == '?' || *p == '#' || *p < 0x21 || *p > 0x7e)
+			sqlite3_str_appendf(s, "%%%02X", *p);
+		else
+			sqlite3_str_appendchar(s, 1, (char)*p);
+	}
+	sqlite3_str_appendall(s, "?immutable=1");
+	uri = sqlite3_str_finish(s);
+	return uri;
+}
+
+/* Whether the directory holding path is writable (where SQLite would
+ * create the -wal and -shm files). */
+static int dir_writable(const char *path)
+{
+	char *dir = strdup(path), *slash;
+	int ok;
+
+	if (!dir)
+		return 0;
+	slash = strrchr(dir, '/');
+	if (slash)
+		slash[slash == dir] = '\0';  /* "/x" keeps "/" */
+	ok = access(slash ? dir : ".", W_OK) == 0;
+	free(dir);
+	return ok;
+}
+
+/* Opens st->db and reads the schema version once, so that a file that is
+ * no database fails here. A reader opens read-only and writes nothing: no
+ * WAL switch, no migration. A WAL db on read-only media (a read-only
+ * directory, where SQLite can create no -shm) cannot be opened that way;
+ * the reader then opens it immutable, which is sound there, as no writer
+ * of ours can change a file it cannot write either. */
+static int open_db(struct store *st, const char *path, enum store_mode mode,
+		   int flags, char *err, size_t n_err)
+{
+	char *uri = NULL;
+	int rc = sqlite3_open_v2(path, &st->db, flags, NULL);
+
+	if (rc == SQLITE_OK) {
+		sqlite3_busy_timeout(st->db, busy_ms());
+		rc = read_user_version(st, &(int){ 0 }, err, n_err);
+		if (!rc || mode == STORE_WRITE)
+			return rc;
+		if (access(path, W_OK) == 0 && dir_writable(path))
+			return rc;  /* writable media: the first error stands */
+	} else if (mode == STORE_WRITE) {
+		return store_fail(path, st->db, rc, "cannot open database", err, n_err);
+	}
+	sqlite3_close(st->db);
+	st->db = NULL;
+	if (!(uri = immutable_uri(path)))
+		return err_set(err, n_err, MC_ENOMEM, "%s: out of memory", path);
+	rc = sqlite3_open_v2(uri, &st->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+	sqlite3_free(uri);
+	if (rc != SQLITE_OK)
+		return store_fail(path, st->db, rc, "cannot open database", err, n_err);
+	sqlite3_busy_timeout(st->db, busy_ms());
+	return read_user_version(st, &(int){ 0 }, err, n_err);
+}
+
 int store_open(const char *path, enum store_mode mode, struct store **out,
 	       char *err, size_t n_err)
 {
 	struct store *st = NULL;
 	struct stat sb;
-	int rc, flags = SQLITE_OPEN_READWRITE;
+	int rc, flags = mode == STORE_WRITE ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
 
 	*out = NULL;
 	if (!path || !*path)
@@ -388,15 +480,15 @@ int store_open(const char *path, enum store_mode mode, struct store **out,
 		free(st);
 		return err_set(err, n_err, MC_ENOMEM, "%s: out of memory", path);
 	}
-	rc = sqlite3_open_v2(path, &st->db, flags, NULL);
-	if (rc != SQLITE_OK) {
-		rc = store_fail(path, st->db, rc, "cannot open database", err, n_err);
+	rc = open_db(st, path, mode, flags, err, n_err);
+	if (rc)
 		goto out;
-	}
-	sqlite3_busy_timeout(st->db, busy_ms());
-	/* The first statement reads the header: a file that is not a database
-	 * is refused here, before anything could write to it. */
-	rc = read_user_version(st, &(int){ 0 }, err, n_err);
+	/* The first statements read the header and the schema: a file that is
+	 * not a database, or not ours, or from a newer mcbench is refused here,
+	 * before the switch to WAL (which rewrites the header) or a migration
+	 * could write to it. */
+	if (mode == STORE_WRITE)
+		rc = check_ours(st, err, n_err);
 	if (!rc && mode == STORE_WRITE)
 		rc = exec_sql(st, "PRAGMA journal_mode = WAL", "cannot enable WAL",
 			      err, n_err);

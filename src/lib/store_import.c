@@ -14,13 +14,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "err.h"
+#include "stats.h"
 #include "jpath.h"
+#include "runner.h"
 #include "store_export.h"
+#include "workload.h"
 #include "store_int.h"
 
 /* Integers travel as JSON numbers, so only those a double holds exactly. */
+/* A result's samples are one array in memory; this bounds its size. */
+#define STORE_IMPORT_MAX_SAMPLES 10000000
 #define JSON_INT_MAX 9007199254740992.0 /* 2^53 */
 
 /* Where in the document we are, e.g. "$.runs[0].results[3]". */
@@ -112,6 +118,76 @@ static int get_str(struct imp *im, const cJSON *obj, const char *key, int nullab
 
 	*out = v ? v->valuestring : NULL;
 	return rc;
+}
+
+/* Fails at member key of the current object with what. */
+static int member_fail(struct imp *im, const char *key, const char *what)
+{
+	size_t mark = path_push(im, key, 0);
+	int rc = imp_fail(im, what);
+
+	path_pop(im, mark);
+	return rc;
+}
+
+/* A run uuid as mcbench writes them: 8-4-4-4-12 lower-case hex digits.
+ * It names files (scripts/publish.sh) and is looked up as a reference
+ * (mcreport export --run), so "1", "all" or "../x" must never get in. */
+static int is_uuid(const char *s)
+{
+	for (int i = 0; i < 36; i++) {
+		int dash = i == 8 || i == 13 || i == 18 || i == 23;
+
+		if (dash ? s[i] != '-' :
+		    !((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	}
+	return s[36] == '\0';
+}
+
+/* An ISO 8601 UTC time as mcbench writes them, "2026-11-23T16:22:00Z"
+ * (a fraction of a second allowed), that names a real instant; runs sort
+ * by this text, so a "zzzz" would pass every real run. */
+static int is_utc_time(const char *s)
+{
+	struct tm tm = { 0 };
+	const char *p;
+	time_t t;
+
+	for (int i = 0; i < 19; i++) {
+		char c = "dddd-dd-ddTdd:dd:dd"[i];
+
+		if (c == 'd' ? !(s[i] >= '0' && s[i] <= '9') : s[i] != c)
+			return 0;
+	}
+	p = s + 19;
+	if (*p == '.') {
+		if (!(p[1] >= '0' && p[1] <= '9'))
+			return 0;
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			;
+	}
+	if (p[0] != 'Z' || p[1] != '\0')
+		return 0;
+	tm.tm_year = atoi(s) - 1900;
+	tm.tm_mon = atoi(s + 5) - 1;
+	tm.tm_mday = atoi(s + 8);
+	tm.tm_hour = atoi(s + 11);
+	tm.tm_min = atoi(s + 14);
+	tm.tm_sec = atoi(s + 17);
+	if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_hour > 23 ||
+	    tm.tm_min > 59 || tm.tm_sec > 60)
+		return 0;
+	/* timegm normalises 31 November into 1 December: a round trip that
+	 * changes the day means the date does not exist. */
+	{
+		struct tm back = tm;
+
+		t = timegm(&back);
+		if (t == (time_t)-1 || back.tm_mday != tm.tm_mday || back.tm_mon != tm.tm_mon)
+			return 0;
+	}
+	return 1;
 }
 
 /* A string that must be one of allowed[] (NULL-terminated). */
@@ -282,14 +358,22 @@ static int parse_run_fields(struct imp *im, const cJSON *o, struct imp_run *r)
 	if (rc)
 		return rc;
 	mark = path_push(im, "run", 0);
-	if (!(rc = get_str(im, ro, "uuid", 0, &x->uuid)) && !x->uuid[0]) {
-		mark2 = path_push(im, "uuid", 0);
-		rc = imp_fail(im, "expected a non-empty string");
-		path_pop(im, mark2);
+	if (!(rc = get_str(im, ro, "uuid", 0, &x->uuid)) && !is_uuid(x->uuid))
+		rc = member_fail(im, "uuid", "expected a run uuid "
+				 "(8-4-4-4-12 lower-case hex digits)");
+	if (!rc && !(rc = get_str(im, ro, "started_at", 0, &x->started_at)) &&
+	    !is_utc_time(x->started_at))
+		rc = member_fail(im, "started_at", "expected an ISO 8601 UTC time "
+				 "(YYYY-MM-DDTHH:MM:SSZ)");
+	if (!rc && !(rc = get_str(im, ro, "ended_at", 1, &x->ended_at)) && x->ended_at) {
+		if (!is_utc_time(x->ended_at))
+			rc = member_fail(im, "ended_at", "expected an ISO 8601 UTC time "
+					 "(YYYY-MM-DDTHH:MM:SSZ) or null");
+		else if (strcmp(x->ended_at, x->started_at) < 0)
+			rc = member_fail(im, "ended_at", "the run ends before it starts "
+					 "(started_at)");
 	}
 	if (!rc &&
-	    !(rc = get_str(im, ro, "started_at", 0, &x->started_at)) &&
-	    !(rc = get_str(im, ro, "ended_at", 1, &x->ended_at)) &&
 	    !(rc = get_enum(im, ro, "status", run_statuses, &x->status)) &&
 	    !(rc = get_str(im, ro, "argv", 0, &x->argv)) &&
 	    !(rc = get_str(im, ro, "git_commit", 1, &x->git_commit)) &&
@@ -427,15 +511,68 @@ static int parse_samples(struct imp *im, const cJSON *o, struct imp_result *out)
 	cJSON_ArrayForEach(v, arr) {
 		if (rc)
 			break;
-		if (!store_json_number(v, &out->samples[i]) || !isfinite(out->samples[i])) {
+		if (!store_json_number(v, &out->samples[i]) || !isfinite(out->samples[i]) ||
+		    !(out->samples[i] > 0)) {
 			size_t m2 = path_push(im, NULL, (long)i);
 
-			rc = imp_fail(im, "expected a number");
+			rc = imp_fail(im, "expected a positive number of nanoseconds");
 			path_pop(im, m2);
 		}
 		i++;
 	}
 	path_pop(im, mark);
+	return rc;
+}
+
+/* Whether stored and recomputed agree: both unknown, or within a
+ * relative 1e-9 (the export prints each double exactly, so only another
+ * writer's rounding could differ). */
+static int same_stat(double stored, double recomputed)
+{
+	/* The db stores a non-finite statistic as NULL, exported as null. */
+	if (isnan(stored) || !isfinite(recomputed))
+		return isnan(stored) && !isfinite(recomputed);
+	return fabs(stored - recomputed) <=
+	       1e-9 * fmax(fabs(stored), fabs(recomputed));
+}
+
+/* The stats of a result are a function of its samples: recomputes them and
+ * refuses a result whose stored ones differ (an edited sample or median). */
+static int check_stats(struct imp *im, const struct imp_result *res)
+{
+	static const char *const keys[] = {
+		"min_ns", "median_ns", "mean_ns", "stddev_ns", "mad_ns",
+		"ci_lo_ns", "ci_hi_ns", "q1_ns", "q3_ns", "n_mild", "n_severe",
+	};
+	const struct stats_summary *got = &res->r.stats;
+	struct stats_summary want;
+	char msg[160];
+	size_t mark;
+	int rc = 0;
+
+	if (!res->n_samples)
+		return 0;
+	if (stats_summarize(res->samples, res->n_samples, &want))
+		return err_set(im->err, im->n_err, MC_ENOMEM, "%s: out of memory", im->src);
+	{
+		const double a[] = { got->min, got->median, got->mean, got->stddev,
+				     got->mad, got->ci_lo, got->ci_hi, got->q1, got->q3,
+				     (double)got->n_mild, (double)got->n_severe };
+		const double b[] = { want.min, want.median, want.mean, want.stddev,
+				     want.mad, want.ci_lo, want.ci_hi, want.q1, want.q3,
+				     (double)want.n_mild, (double)want.n_severe };
+
+		for (size_t i = 0; i < sizeof(a) / sizeof(a[0]); i++) {
+			if (same_stat(a[i], b[i]))
+				continue;
+			snprintf(msg, sizeof(msg), "%.17g does not match the samples "
+				 "(recomputed from samples_ns: %.17g)", a[i], b[i]);
+			mark = path_push(im, "stats", 0);
+			rc = member_fail(im, keys[i], msg);
+			path_pop(im, mark);
+			break;
+		}
+	}
 	return rc;
 }
 
@@ -460,10 +597,17 @@ static int parse_result(struct imp *im, const cJSON *o, struct imp_result *out)
 	    !(rc = get_int(im, o, "n_samples", 0, 0, &n))) {
 		out->n_samples = (size_t)n;
 		r->stats.n = (size_t)n;
-		if (!(rc = parse_stats(im, o, n > 0, &r->stats)) &&
+		if (n == 0 && !strcmp(r->status, "ok"))
+			rc = member_fail(im, "n_samples", "an \"ok\" result has samples");
+		if (!rc && n > STORE_IMPORT_MAX_SAMPLES)
+			rc = member_fail(im, "n_samples", "more samples than one result "
+					 "can hold");
+		if (!rc &&
+		    !(rc = parse_stats(im, o, n > 0, &r->stats)) &&
 		    !(rc = get_num(im, o, "max_abs_err", 1, &r->max_abs_err)) &&
-		    !(rc = get_num(im, o, "max_rel_err", 1, &r->max_rel_err)))
-			rc = parse_samples(im, o, out);
+		    !(rc = get_num(im, o, "max_rel_err", 1, &r->max_rel_err)) &&
+		    !(rc = parse_samples(im, o, out)))
+			rc = check_stats(im, out);
 	}
 	r->params = out->params;
 	return rc;
@@ -511,6 +655,107 @@ static int parse_result_cb(struct imp *im, const cJSON *o, void *out)
 	return parse_result(im, o, out);
 }
 
+/* Every result was measured on one of its run's devices. */
+static int check_backends(struct imp *im, const struct imp_run *r)
+{
+	char msg[200], name[64];
+	size_t mark, m2;
+	int rc;
+
+	for (size_t i = 0; i < r->n_results; i++) {
+		const char *b = r->results[i].r.backend;
+		size_t j = 0;
+
+		while (j < r->n_devices && strcmp(r->devices[j].d.backend, b))
+			j++;
+		if (j < r->n_devices)
+			continue;
+		snprintf(msg, sizeof(msg), "backend \"%s\" is not among the run's devices",
+			 jpath_printable(b, name, sizeof(name)));
+		mark = path_push(im, "results", 0);
+		m2 = path_push(im, NULL, (long)i);
+		rc = member_fail(im, "backend", msg);
+		path_pop(im, m2);
+		path_pop(im, mark);
+		return rc;
+	}
+	return 0;
+}
+
+/* The working set of a result of a known kernel, from its params; -1 when
+ * the kernel or a parameter is unknown here (the bandwidth check is then
+ * not made, as the runner makes it only where it knows the cache). */
+static double footprint_of(const struct imp_result *res)
+{
+	const struct kernel_spec *spec = workload_find(res->r.kernel);
+	struct workload_plan plan;
+	long params[WORKLOAD_MAX_PARAMS] = { 0 };
+	cJSON *o = NULL;
+	double n = -1;
+	char e[MC_ERRLEN];
+	size_t k = 0;
+
+	if (!spec || !(o = cJSON_Parse(res->params)))
+		goto out;
+	for (; spec->param_names[k] && k < WORKLOAD_MAX_PARAMS; k++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, spec->param_names[k]);
+
+		if (!cJSON_IsNumber(v) || !(v->valuedouble >= 1 && v->valuedouble <= INT_MAX))
+			goto out;
+		params[k] = (long)v->valuedouble;
+	}
+	memset(&plan, 0, sizeof(plan));
+	if (spec->plan(params, &plan, e, sizeof(e)))
+		goto out;
+	n = (double)plan.output_len;
+	for (size_t i = 0; i < plan.n_inputs; i++)
+		n += (double)plan.input_len[i];
+	n *= sizeof(float);
+out:
+	cJSON_Delete(o);
+	return n;
+}
+
+/* An "ok" result must be physically possible on its device by the run's
+ * own measured peaks, by the rule the runner applied when it measured it
+ * (runner_plausibility: 110% of the FLOP/s peak, or of the bandwidth for
+ * working sets over 4x the last-level cache). One that is not was edited
+ * or misjudged: refused, not stored as "implausible", since an import
+ * never rewrites what it reads. */
+static int check_plausible(struct imp *im, const struct imp_run *r,
+			   const struct imp_result *res)
+{
+	struct runner_peaks peaks = { -1, -1, -1 };
+	char why[400], msg[512];
+	const struct store_device *d = NULL;
+	cJSON *info = NULL;
+
+	if (strcmp(res->r.status, "ok") || !res->n_samples || !(res->r.stats.median > 0))
+		return 0;
+	for (size_t j = 0; j < r->n_devices && !d; j++)
+		if (!strcmp(r->devices[j].d.backend, res->r.backend))
+			d = &r->devices[j].d;
+	if (!d)
+		return 0;
+	peaks.gflops = d->peak_gflops;
+	peaks.gbps = d->peak_gbps;
+	if (d->info && (info = cJSON_Parse(d->info))) {
+		const cJSON *c = cJSON_GetObjectItemCaseSensitive(info, "cache_bytes");
+
+		if (cJSON_IsNumber(c))
+			peaks.cache_bytes = c->valuedouble;
+		cJSON_Delete(info);
+	}
+	if (peaks.cache_bytes > 0 && footprint_of(res) < 0)
+		peaks.cache_bytes = -1;
+	if (!strcmp(runner_plausibility(res->r.flops, res->r.bytes, res->r.stats.median,
+					footprint_of(res), &peaks, why, sizeof(why)), "ok"))
+		return 0;
+	snprintf(msg, sizeof(msg), "\"ok\", but its median %s (the run's device "
+		 "peaks; such a result is stored \"implausible\")", why);
+	return member_fail(im, "status", msg);
+}
+
 /* The header of an "mcbench-run" or "mcbench-export" object. */
 static int check_format(struct imp *im, const cJSON *o, const char *want)
 {
@@ -548,19 +793,85 @@ static int parse_run(struct imp *im, const cJSON *o, struct imp_run *r)
 	    !(rc = parse_run_fields(im, o, r)) &&
 	    !(rc = parse_machine(im, o, &r->run.machine)) &&
 	    !(rc = parse_list(im, o, "devices", sizeof(struct imp_device),
-			      parse_device_cb, (void **)&r->devices, &r->n_devices)))
-		rc = parse_list(im, o, "results", sizeof(struct imp_result),
-				parse_result_cb, (void **)&r->results, &r->n_results);
+			      parse_device_cb, (void **)&r->devices, &r->n_devices)) &&
+	    !(rc = parse_list(im, o, "results", sizeof(struct imp_result),
+			      parse_result_cb, (void **)&r->results, &r->n_results)))
+		rc = check_backends(im, r);
+	for (size_t i = 0; !rc && i < r->n_results; i++) {
+		size_t mark = path_push(im, "results", 0), m2 = path_push(im, NULL, (long)i);
+
+		rc = check_plausible(im, r, &r->results[i]);
+		path_pop(im, m2);
+		path_pop(im, mark);
+	}
 	return rc;
 }
 
 struct imp_write {
 	struct imp *im;
 	const struct imp_run *r;
+	const cJSON *json;  /* the run's object in the document */
 	int skipped;
 };
 
-static const char sql_has_uuid[] = "SELECT 1 FROM run WHERE uuid = ?1";
+static const char sql_has_uuid[] = "SELECT id FROM run WHERE uuid = ?1";
+
+/* A copy of a run object as plain cJSON numbers, without the members that
+ * describe the file rather than the run; NULL when out of memory. */
+static cJSON *comparable(const cJSON *run)
+{
+	char *text = cJSON_PrintUnformatted(run);
+	cJSON *copy = text ? cJSON_Parse(text) : NULL;
+
+	cJSON_free(text);
+	if (copy) {
+		cJSON *run = cJSON_GetObjectItemCaseSensitive(copy, "run");
+
+		cJSON_DeleteItemFromObjectCaseSensitive(copy, "format");
+		cJSON_DeleteItemFromObjectCaseSensitive(copy, "format_version");
+		cJSON *machine = cJSON_GetObjectItemCaseSensitive(copy, "machine");
+
+		/* Machines merge by fingerprint on import (the first one stored
+		 * stays), so only the fingerprint is the run's own. */
+		if (cJSON_IsObject(machine))
+			for (cJSON *m = machine->child, *next; m; m = next) {
+				next = m->next;
+				if (strcmp(m->string, "fingerprint"))
+					cJSON_Delete(cJSON_DetachItemViaPointer(machine, m));
+			}
+		/* A file from before rounds existed means 1, as imported. */
+		if (cJSON_IsObject(run) && !cJSON_GetObjectItemCaseSensitive(run, "rounds") &&
+		    !cJSON_AddNumberToObject(run, "rounds", 1)) {
+			cJSON_Delete(copy);
+			copy = NULL;
+		}
+	}
+	return copy;
+}
+
+/* Whether the stored run run_id is the run in the document: importing a
+ * file twice is harmless, but a different run under a known uuid is an
+ * edit of the record, which an import never makes. */
+static int same_as_stored(struct store *st, int64_t run_id, const cJSON *json,
+			  int *out_same, char *err, size_t n_err)
+{
+	cJSON *stored = NULL, *a = NULL, *b = NULL;
+	int rc = store_export_run(st, run_id, &stored, err, n_err);
+
+	*out_same = 0;
+	if (rc)
+		return rc;
+	a = comparable(stored);
+	b = comparable(json);
+	if (!a || !b)
+		rc = err_set(err, n_err, MC_ENOMEM, "out of memory");
+	else
+		*out_same = cJSON_Compare(a, b, 1);
+	cJSON_Delete(a);
+	cJSON_Delete(b);
+	cJSON_Delete(stored);
+	return rc;
+}
 static const char sql_set_end[] =
 	"UPDATE run SET ended_at = ?2, status = ?3, notes = ?4, pid = NULL WHERE id = ?1";
 
@@ -580,10 +891,23 @@ static int write_run(struct store *st, void *arg)
 		goto out;
 	store_bind_text(s, 1, r->run.uuid);
 	step = sqlite3_step(s);
+	if (step == SQLITE_ROW)
+		run_id = sqlite3_column_int64(s, 0);
 	sqlite3_reset(s);
 	if (step == SQLITE_ROW) {
-		w->skipped = 1;
-		return 0;
+		int same = 0;
+
+		rc = same_as_stored(st, run_id, w->json, &same, serr, sizeof(serr));
+		if (!rc && !same) {
+			size_t mark = path_push(im, "run", 0);
+
+			rc = member_fail(im, "uuid", "this run is already in the db with "
+					 "other content; an import never replaces a stored run");
+			path_pop(im, mark);
+			return rc;
+		}
+		w->skipped = !rc;
+		goto out;
 	}
 	if (step != SQLITE_DONE) {
 		rc = store_fail(st->path, st->db, step, "cannot look up the run", serr,
@@ -624,7 +948,7 @@ int store_import(struct store *st, const cJSON *doc, const char *source_name,
 			  .path = "$", .len = 1, .err = err, .n_err = n_err };
 	const cJSON *runs = NULL, *format, *v;
 	struct imp_run r;
-	int rc = 0, n_imported = 0, n_skipped = 0, single;
+	int rc = 0, n_imported = 0, n_skipped = 0, single, nested = 0;
 	long i;
 
 	if (out_imported)
@@ -640,9 +964,12 @@ int store_import(struct store *st, const cJSON *doc, const char *source_name,
 		return rc;
 	if (!single && (rc = get(&im, doc, "runs", J_ARR, 0, &runs)))
 		return rc;
-	/* Pass 0 validates everything, pass 1 writes: a malformed document
+	/* Pass 0 validates everything, pass 1 writes, all in one transaction:
+	 * a malformed document, or a write failing half way (a full disk),
 	 * leaves the db as it was. */
 	for (int pass = 0; pass < 2 && !rc; pass++) {
+		if (pass == 1 && (rc = store_tx_begin(st, &nested, err, n_err)))
+			break;
 		i = 0;
 		for (v = single ? doc : runs->child; v && !rc; v = single ? NULL : v->next, i++) {
 			size_t mark = single ? im.len : path_push(&im, "runs", 0);
@@ -650,7 +977,7 @@ int store_import(struct store *st, const cJSON *doc, const char *source_name,
 
 			rc = parse_run(&im, v, &r);
 			if (!rc && pass == 1) {
-				struct imp_write w = { .im = &im, .r = &r };
+				struct imp_write w = { .im = &im, .r = &r, .json = v };
 
 				rc = store_transaction(st, write_run, &w, err, n_err);
 				if (!rc && w.skipped)
@@ -662,7 +989,11 @@ int store_import(struct store *st, const cJSON *doc, const char *source_name,
 			path_pop(&im, m2);
 			path_pop(&im, mark);
 		}
+		if (pass == 1)
+			rc = store_tx_end(st, nested, rc, err, n_err);
 	}
+	if (rc)
+		n_imported = n_skipped = 0;
 	if (out_imported)
 		*out_imported = n_imported;
 	if (out_skipped)

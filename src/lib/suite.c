@@ -25,6 +25,14 @@
 #define SUITE_MAX_BYTES (16u << 20)
 #define SUITE_MAX_BENCHES 100000
 #define SUITE_MAX_INT 9007199254740992.0   /* 2^53: exact in a double */
+/* Ranges of the numbers a suite file sets: each is far beyond any sane
+ * setting and small enough that what is derived from it (an array of
+ * samples, a calibration target in ns, a grid product) cannot overflow. */
+#define SUITE_MAX_SAMPLES 100000L        /* one calloc of doubles per result */
+#define SUITE_MAX_TARGET_MS 60000.0      /* one minute per sample */
+#define SUITE_MAX_SECONDS 86400.0        /* one day per benchmark */
+#define SUITE_MAX_TOL 1.0                /* rtol, and atol relative to max |ref| */
+#define SUITE_MAX_GRID 2147483647L       /* INT_MAX, as workload_check_params */
 
 /* Families a suite may name; peers (mlx, torch) run outside this binary. */
 static const char *const known_families[] = {
@@ -130,8 +138,9 @@ static int check_keys(const struct loader *L, const cJSON *obj, const char *jpat
 
 /* ------------------------------------------------------------ values */
 
+/* An integer in [1, max]. */
 static int get_posint(const struct loader *L, const cJSON *it, const char *jpath,
-		      long *out)
+		      long max, long *out)
 {
 	double d;
 
@@ -140,12 +149,16 @@ static int get_posint(const struct loader *L, const cJSON *it, const char *jpath
 	d = it->valuedouble;
 	if (!(d >= 1 && d <= SUITE_MAX_INT) || d != floor(d))
 		return fail(L, MC_EINVAL, jpath, "expected a positive integer");
+	if (d > (double)max)
+		return fail(L, MC_EINVAL, jpath,
+			    "expected a positive integer of at most %ld, got %.0f", max, d);
 	*out = (long)d;
 	return 0;
 }
 
+/* A finite number in (0, max] when positive, else [0, max]. */
 static int get_nonneg(const struct loader *L, const cJSON *it, const char *jpath,
-		      double *out, int positive)
+		      double *out, int positive, double max)
 {
 	double d;
 
@@ -156,6 +169,9 @@ static int get_nonneg(const struct loader *L, const cJSON *it, const char *jpath
 	if (positive ? !(d > 0) : !(d >= 0))
 		return fail(L, MC_EINVAL, jpath, "expected a %s number",
 			    positive ? "positive" : "non-negative");
+	if (d > max)
+		return fail(L, MC_EINVAL, jpath, "expected a %s number of at most %g, got %g",
+			    positive ? "positive" : "non-negative", max, d);
 	*out = d;
 	return 0;
 }
@@ -170,25 +186,25 @@ static int parse_opts(const struct loader *L, const cJSON *obj, const char *jpat
 	int rc;
 
 #define OPT(key) (jpath_key(p, jpath, key), it = cJSON_GetObjectItemCaseSensitive(obj, key))
-	if (OPT("samples") && (rc = get_posint(L, it, p, &o->samples)) != 0)
+	if (OPT("samples") && (rc = get_posint(L, it, p, SUITE_MAX_SAMPLES, &o->samples)) != 0)
 		return rc;
 	o->has_samples |= it != NULL;
-	if (OPT("quick_samples") && (rc = get_posint(L, it, p, &o->quick_samples)) != 0)
+	if (OPT("quick_samples") && (rc = get_posint(L, it, p, SUITE_MAX_SAMPLES, &o->quick_samples)) != 0)
 		return rc;
 	o->has_quick_samples |= it != NULL;
-	if (OPT("target_ms") && (rc = get_nonneg(L, it, p, &o->target_ms, 1)) != 0)
+	if (OPT("target_ms") && (rc = get_nonneg(L, it, p, &o->target_ms, 1, SUITE_MAX_TARGET_MS)) != 0)
 		return rc;
 	o->has_target_ms |= it != NULL;
-	if (OPT("quick_target_ms") && (rc = get_nonneg(L, it, p, &o->quick_target_ms, 1)) != 0)
+	if (OPT("quick_target_ms") && (rc = get_nonneg(L, it, p, &o->quick_target_ms, 1, SUITE_MAX_TARGET_MS)) != 0)
 		return rc;
 	o->has_quick_target_ms |= it != NULL;
-	if (OPT("max_seconds") && (rc = get_nonneg(L, it, p, &o->max_seconds, 1)) != 0)
+	if (OPT("max_seconds") && (rc = get_nonneg(L, it, p, &o->max_seconds, 1, SUITE_MAX_SECONDS)) != 0)
 		return rc;
 	o->has_max_seconds |= it != NULL;
-	if (OPT("rtol") && (rc = get_nonneg(L, it, p, &o->rtol, 0)) != 0)
+	if (OPT("rtol") && (rc = get_nonneg(L, it, p, &o->rtol, 0, SUITE_MAX_TOL)) != 0)
 		return rc;
 	o->has_rtol |= it != NULL;
-	if (OPT("atol") && (rc = get_nonneg(L, it, p, &o->atol, 0)) != 0)
+	if (OPT("atol") && (rc = get_nonneg(L, it, p, &o->atol, 0, SUITE_MAX_TOL)) != 0)
 		return rc;
 	o->has_atol |= it != NULL;
 	if (OPT("seed")) {
@@ -255,7 +271,7 @@ static int parse_grid(const struct loader *L, const cJSON *grid, const char *jpa
 			return oom(L);
 		for (const cJSON *v = it->child; v; v = v->next, n++) {
 			jpath_index(pe, p, n);
-			if ((rc = get_posint(L, v, pe, &ax[k].v[n])) != 0)
+			if ((rc = get_posint(L, v, pe, SUITE_MAX_GRID, &ax[k].v[n])) != 0)
 				return rc;
 			for (size_t j = 0; j < n; j++)
 				if (ax[k].v[j] == ax[k].v[n])

@@ -283,6 +283,46 @@ static void tmpl_node_clear(struct tmpl_node *node)
 	memset(node, 0, sizeof(*node));
 }
 
+/* Finds the "}}" of the directive opened at start (its text from i on,
+ * quoted values skipped), so that a missing one is named as such, where
+ * it was opened, rather than as an odd argument further on (the next
+ * line's words, or the next directive's). */
+static int tmpl_check_closed(struct tmpl_parser *p, size_t start, size_t i)
+{
+	int line, col, quoted = 0;
+
+	for (; i < p->n; i++) {
+		if (quoted) {
+			if (p->s[i] == '\\' && i + 1 < p->n)
+				i++;
+			else if (p->s[i] == '"')
+				quoted = 0;
+			continue;
+		}
+		if (p->s[i] == '"') {
+			quoted = 1;
+		} else if (tmpl_at_close(p, i)) {
+			return 0;
+		} else if (p->s[i] == '{' && i + 1 < p->n && p->s[i + 1] == '{') {
+			tmpl_where(p, i, &line, &col);
+			return tmpl_error(p, start, "unclosed {{: no }} before the next {{ "
+					  "(line %d, column %d)", line, col);
+		}
+	}
+	if (quoted)
+		return 0;  /* the parser names the quote that is not closed */
+	{
+		size_t name_at = start + 2, len = 0;
+
+		while (name_at < p->n && tmpl_is_space(p->s[name_at]))
+			name_at++;
+		while (name_at + len < p->n && !tmpl_is_space(p->s[name_at + len]))
+			len++;
+		return tmpl_error(p, start, "unterminated directive {{%.*s (no closing }} "
+				  "before the end of the template)", (int)len, p->s + name_at);
+	}
+}
+
 /* Parses the directive whose "{{" is at start into *node (zeroed by the
  * caller; node->spec stays NULL for a comment); *out_end gets the index
  * just past its "}}". On error the caller clears the node. */
@@ -303,6 +343,9 @@ static int tmpl_directive(struct tmpl_parser *p, size_t start, size_t *out_end,
 		}
 		return tmpl_error(p, start, "unterminated comment (no closing }})");
 	}
+	rc = tmpl_check_closed(p, start, i);
+	if (rc)
+		return rc;
 	name_at = i;
 	while (i < p->n && !tmpl_is_space(p->s[i]) && !tmpl_at_close(p, i))
 		i++;

@@ -13,9 +13,11 @@
 #include <cmocka.h>
 
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -171,6 +173,102 @@ static void test_timeout(void **state)
 	peer_proc_destroy(p);
 }
 
+/* A start-up that hangs is reported after the start-up limit, not the
+ * per-request one (900 s in mcbench, which stalled a run silently). */
+static void test_startup_timeout(void **state)
+{
+	struct peer_proc *p;
+	cJSON *reply = NULL;
+	char err[MC_ERRLEN];
+
+	setenv("MCBENCH_PEER_STARTUP_TIMEOUT", "1", 1);
+	p = start(*state, "read l; exec sleep 30\n", 60);
+	assert_int_equal(peer_proc_call(p, peer_proc_request("hello"), &reply,
+					"hello", err, sizeof(err)), MC_EIO);
+	unsetenv("MCBENCH_PEER_STARTUP_TIMEOUT");
+	if (!strstr(err, "did not start: no answer to its first request within 1 s "
+			 "(MCBENCH_PEER_STARTUP_TIMEOUT); killed during hello"))
+		fail_msg("err: %s", err);
+	assert_false(peer_proc_running(p));
+	peer_proc_destroy(p);
+}
+
+/* Once it has answered, a request may take the whole per-request limit. */
+static void test_startup_limit_is_first_reply_only(void **state)
+{
+	struct peer_proc *p;
+	cJSON *reply = NULL;
+	char err[MC_ERRLEN];
+
+	setenv("MCBENCH_PEER_STARTUP_TIMEOUT", "1", 1);
+	p = start(*state, "read l; echo '{\"ok\": true}'; read l; sleep 2; "
+		  "echo '{\"ok\": true}'; exec sleep 30\n", 10);
+	assert_int_equal(peer_proc_call(p, peer_proc_request("hello"), &reply,
+					"hello", err, sizeof(err)), 0);
+	cJSON_Delete(reply);
+	reply = NULL;
+	if (peer_proc_call(p, peer_proc_request("run"), &reply, "run", err, sizeof(err)))
+		fail_msg("err: %s", err);
+	unsetenv("MCBENCH_PEER_STARTUP_TIMEOUT");
+	cJSON_Delete(reply);
+	peer_proc_destroy(p);
+}
+
+/* A zombie (killed, waiting for a PID 1 that may never reap it) is gone. */
+static int is_zombie(long pid)
+{
+	char path[64], state = 0;
+	FILE *f;
+	int ok;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	if (!(f = fopen(path, "r")))
+		return 1;
+	ok = fscanf(f, "%*d (%*[^)]) %c", &state) == 1;
+	fclose(f);
+	return ok && state == 'Z';
+}
+
+/* The adapter does not outlive its parent killed with SIGKILL. */
+static void test_dies_with_parent(void **state)
+{
+	struct fixture *fx = *state;
+	char pidfile[PATH_MAX], body[PATH_MAX + 64];
+	long peer = 0;
+	pid_t mid;
+	int st = 0, gone = 0;
+	FILE *f;
+
+	peer_proc_path(fx->dir, "pid", pidfile, sizeof(pidfile));
+	snprintf(body, sizeof(body), "echo $$ > %s; exec sleep 30\n", pidfile);
+	mid = fork();
+	assert_true(mid >= 0);
+	if (mid == 0) {
+		struct peer_proc *p = start(fx, body, 10);
+
+		(void)p;
+		pause();
+		_exit(0);
+	}
+	for (int i = 0; i < 200 && !peer; i++) {
+		usleep(10000);
+		if ((f = fopen(pidfile, "r"))) {
+			if (fscanf(f, "%ld", &peer) != 1)
+				peer = 0;
+			fclose(f);
+		}
+	}
+	assert_true(peer > 0);
+	kill(mid, SIGKILL);
+	waitpid(mid, &st, 0);
+	for (int i = 0; i < 200 && !gone; i++) {
+		usleep(10000);
+		gone = kill((pid_t)peer, 0) != 0 || is_zombie(peer);
+	}
+	unlink(pidfile);
+	assert_true(gone);
+}
+
 static void test_helpers(void **state)
 {
 	struct peer_proc *p = start(*state, "cat >/dev/null\n", 10);
@@ -199,6 +297,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_not_json, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_startup_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_startup_limit_is_first_reply_only,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dies_with_parent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_helpers, setup, teardown),
 	};
 

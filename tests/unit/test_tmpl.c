@@ -155,6 +155,13 @@ static void test_errors(void **state)
 	expect_error("{{table bars suite=s}}\n", "t.md.in:1:9: {{table}} takes no bare word");
 	expect_error("x {{table suite=s}}\n", "t.md.in:1:3: {{table}} must stand alone on its line");
 	expect_error("a\n{{value suite=s\n", "t.md.in:2:1: unterminated directive {{value");
+	/* An unclosed {{ is named where it opens, not as the next line's
+	 * words or the next directive's arguments (the outside probe). */
+	expect_error("a {{table suite=s\nmore words\n",
+		     "t.md.in:1:3: unterminated directive {{table (no closing }} before the end");
+	expect_error("a {{value suite=s\n\nb {{value suite=t}}\n",
+		     "t.md.in:1:3: unclosed {{: no }} before the next {{ (line 3, column 3)");
+	expect_error("{{value suite=\"a {{b\" x\n", "t.md.in:1:1: unterminated directive {{value");
 	expect_error("{{value suite=\"abc}}\n", "t.md.in:1:15: unterminated quoted value");
 	expect_error("{{value suite=}}\n", "t.md.in:1:9: expected a value after 'suite='");
 	expect_error("{{value suite=a\"b}}\n", "t.md.in:1:16: unexpected '\"'");
