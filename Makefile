@@ -160,8 +160,8 @@ test: deps
 else
 test: deps
 	$(Q)$(MAKE) --no-print-directory SANITIZE=1 all unit-bins
-	$(Q)sh tests/run.sh build/san
 	$(Q)$(MAKE) --no-print-directory fuzz-smoke
+	$(Q)sh tests/run.sh build/san
 endif
 
 unit-bins: $(UNIT_BIN)
