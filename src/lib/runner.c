@@ -287,11 +287,6 @@ void runner_task_set_stop(struct runner_task *t, int (*stop)(void *), void *ctx)
 	t->stop_ctx = ctx;
 }
 
-int runner_task_stopped(const struct runner_task *t)
-{
-	return t->stop && t->stop(t->stop_ctx);
-}
-
 int runner_task_new(const struct suite *s, const struct suite_bench *b,
 		    const struct workload *w, const float *ref, struct backend *be,
 		    const char *variant, struct runner_peaks *peaks, int rounds,

@@ -65,9 +65,8 @@ void runner_task_free(struct runner_task *t);   /* accepts NULL */
 
 /* Makes t check stop(ctx) before every call to its backend: once it
  * returns nonzero, the round in progress ends at once (the task is then
- * not to be stored; runner_task_stopped() says so). stop may be NULL. */
+ * not to be stored: the caller, who owns stop, knows). stop may be NULL. */
 void runner_task_set_stop(struct runner_task *t, int (*stop)(void *), void *ctx);
-int runner_task_stopped(const struct runner_task *t);
 
 /* Nonzero when round (0-based) still has work: the task's outcome is not
  * yet decided and round is below its round count. */

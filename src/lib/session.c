@@ -218,6 +218,23 @@ static void tally_add(struct session_tally *t, const char *status)
 	else t->failed++;
 }
 
+/* A slot's outcome is stored (rc 0) or could not be (rc < 0): either way
+ * the slot is done, and its benchmark's inputs go once no slot needs them;
+ * a stored outcome is counted and reported. */
+static int slot_done(struct session *s, struct slot *sl,
+		     const struct runner_outcome *o, int rc)
+{
+	sl->stored = 1;
+	if (--sl->job->n_open == 0)
+		job_drop(sl->job);
+	if (rc)
+		return rc;
+	tally_add(&s->tally, o->status);
+	emit(s, &(struct session_event){ .kind = SESSION_RESULT, .item = sl->item,
+					 .outcome = o });
+	return 0;
+}
+
 /* Stores a slot that could not be set up as failed with why. */
 static int slot_fail(struct session *s, struct slot *sl, const char *why,
 		     char *err, size_t n_err)
@@ -227,15 +244,7 @@ static int slot_fail(struct session *s, struct slot *sl, const char *why,
 	int rc = runner_store_failed(s->st, s->run_id, it->suite, it->bench, it->backend,
 				     it->variant, why, &o, err, n_err);
 
-	sl->stored = 1;
-	if (--sl->job->n_open == 0)
-		job_drop(sl->job);
-	if (rc)
-		return rc;
-	tally_add(&s->tally, o.status);
-	emit(s, &(struct session_event){ .kind = SESSION_RESULT, .item = it,
-					 .outcome = &o });
-	return 0;
+	return slot_done(s, sl, &o, rc);
 }
 
 /* Round `round` of one slot; stores it once it has no round left. */
@@ -280,15 +289,7 @@ static int slot_round(struct session *s, struct slot *sl, int round, char *err,
 	rc = runner_task_store(sl->task, s->st, s->run_id, &o, err, n_err);
 	runner_task_free(sl->task);
 	sl->task = NULL;
-	sl->stored = 1;
-	if (--sl->job->n_open == 0)
-		job_drop(sl->job);
-	if (rc)
-		return rc;
-	tally_add(&s->tally, o.status);
-	emit(s, &(struct session_event){ .kind = SESSION_RESULT, .item = it,
-					 .outcome = &o });
-	return 0;
+	return slot_done(s, sl, &o, rc);
 }
 
 int session_run_rounds(struct session *s, int *out_stopped, char *err, size_t n_err)
