@@ -10,17 +10,18 @@
 #                      newer ones serve
 # DIR/gpu-run.sh       the script to run there
 # DIR/mlx-*.whl        with WHEELS=dir holding mlx-V-*.whl and
-# DIR/mlx-cuda.tar.xz.part-*   mlx_cuda_13-V-*.whl: the small mlx wheel as
-# DIR/mlx-cuda.sha256  it is, and the large CUDA one unzipped, tar | xz -9e,
-#                      split into parts of PART_BYTES (default 38000000) so
+# DIR/mlx-cuda.whl.part-*      mlx_cuda_13-V-*.whl: the small mlx wheel as
+# DIR/mlx-cuda.sha256  it is, and the large CUDA one (90 MB) split as it
+#                      is into parts of PART_BYTES (default 45000000) so
 #                      that each fits one device call beside the rest; the
 #                      sha256 of the whole lets gpu-run.sh know when every
-#                      part is there. Reused when the wheel did not change
-#                      (xz -9e of it takes minutes).
+#                      part is there. (A wheel is a zip, already
+#                      compressed: xz -9e of its contents saved 15% for
+#                      minutes of CPU, and two parts are needed either way.)
 set -eu
 dir=${1:-.gpu-pack}
 wheels=${WHEELS:-.whl}
-part_bytes=${PART_BYTES:-38000000}
+part_bytes=${PART_BYTES:-45000000}
 
 make -j2 all >/dev/null
 mkdir -p "$dir"
@@ -52,19 +53,10 @@ cp scripts/gpu-run.sh "$dir/gpu-run.sh"
 small=$(ls "$wheels"/mlx-[0-9]*.whl 2>/dev/null | head -n 1 || true)
 cuda=$(ls "$wheels"/mlx_cuda_13-*.whl 2>/dev/null | head -n 1 || true)
 if [ -n "$small" ] && [ -n "$cuda" ]; then
-    rm -f "$dir"/mlx-[0-9]*.whl
+    rm -f "$dir"/mlx-[0-9]*.whl "$dir"/mlx-cuda.whl.part-* "$dir/mlx-cuda.sha256"
     cp "$small" "$dir/"
-    stamp=$(sha256sum "$cuda" | cut -d' ' -f1)
-    if [ "$(cat "$dir/mlx-cuda.wheel-sha256" 2>/dev/null)" != "$stamp" ] ||
-       ! ls "$dir"/mlx-cuda.tar.xz.part-* >/dev/null 2>&1; then
-        rm -f "$dir"/mlx-cuda.tar.xz.part-* "$dir/mlx-cuda.sha256"
-        mkdir "$stage/mlxc"
-        python3 -m zipfile -e "$cuda" "$stage/mlxc"
-        tar -C "$stage/mlxc" -cf - . | xz -9e > "$stage/mlx-cuda.tar.xz"
-        (cd "$stage" && sha256sum mlx-cuda.tar.xz | cut -d' ' -f1) > "$dir/mlx-cuda.sha256"
-        split -b "$part_bytes" "$stage/mlx-cuda.tar.xz" "$dir/mlx-cuda.tar.xz.part-"
-        echo "$stamp" > "$dir/mlx-cuda.wheel-sha256"
-    fi
+    sha256sum "$cuda" | cut -d' ' -f1 > "$dir/mlx-cuda.sha256"
+    split -b "$part_bytes" "$cuda" "$dir/mlx-cuda.whl.part-"
 else
     echo "gpu-pack: no mlx and mlx_cuda_13 wheels in $wheels: mlx on CUDA is not packed" >&2
 fi

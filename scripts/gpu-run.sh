@@ -5,7 +5,7 @@
 # while the machine does):
 #
 #   mcbench.tar.xz         -> $MCB_ROOT/mcbench (bin, lib, suites)
-#   mlx-cuda.tar.xz.part-* -> kept in $MCB_ROOT/parts; once every part is
+#   mlx-cuda.whl.part-*    -> kept in $MCB_ROOT/parts; once every part is
 #                             there (mlx-cuda.sha256), mlx and mlx-cuda are
 #                             unpacked into $MCB_ROOT/site, with the host's
 #                             nvidia/ CUDA libraries (torch's) linked beside
@@ -26,7 +26,7 @@ mkdir -p "$root/parts"
 say() { echo "gpu-run: $*"; }
 
 # ------------------------------------------------------------------ unpack
-for p in "$here"/mlx-cuda.tar.xz.part-* "$here"/mlx-cuda.sha256 "$here"/mlx-[0-9]*.whl; do
+for p in "$here"/mlx-cuda.whl.part-* "$here"/mlx-cuda.sha256 "$here"/mlx-[0-9]*.whl; do
     [ -f "$p" ] && cp "$p" "$root/parts/"
 done
 if [ -f "$here/mcbench.tar.xz" ]; then
@@ -43,18 +43,19 @@ fi
 
 site=$root/site
 if [ ! -d "$site/mlx" ] && [ -f "$root/parts/mlx-cuda.sha256" ]; then
-    have=$(cat "$root"/parts/mlx-cuda.tar.xz.part-* 2>/dev/null | sha256sum | cut -d' ' -f1)
+    have=$(cat "$root"/parts/mlx-cuda.whl.part-* 2>/dev/null | sha256sum | cut -d' ' -f1)
     if [ "$have" = "$(cat "$root/parts/mlx-cuda.sha256")" ]; then
         mkdir -p "$site.tmp"
         python3 -m zipfile -e "$(ls "$root"/parts/mlx-[0-9]*.whl | head -n 1)" "$site.tmp"
-        cat "$root"/parts/mlx-cuda.tar.xz.part-* | xz -d | tar -C "$site.tmp" -xf -
+        cat "$root"/parts/mlx-cuda.whl.part-* > "$root/parts/mlx-cuda.whl"
+        python3 -m zipfile -e "$root/parts/mlx-cuda.whl" "$site.tmp"
         nv=$(python3 -c 'import nvidia, os; print(os.path.realpath(list(nvidia.__path__)[0]))' 2>/dev/null || true)
         [ -n "$nv" ] && ln -sfn "$nv" "$site.tmp/nvidia"
         mv "$site.tmp" "$site"
-        rm -f "$root"/parts/mlx-cuda.tar.xz.part-*
+        rm -f "$root"/parts/mlx-cuda.whl.part-* "$root/parts/mlx-cuda.whl"
         say "mlx for CUDA unpacked into $site"
     else
-        say "mlx for CUDA: $(ls "$root"/parts/mlx-cuda.tar.xz.part-* 2>/dev/null | wc -l) part(s) here, not all yet"
+        say "mlx for CUDA: $(ls "$root"/parts/mlx-cuda.whl.part-* 2>/dev/null | wc -l) part(s) here, not all yet"
     fi
 fi
 

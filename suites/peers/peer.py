@@ -22,9 +22,10 @@ stdin/stdout:
                        [dA | dB], is "output":[total] plus "output_parts")
   {"op":"run","n":N} -> {"ok":true,"ns":T[,"device_ns":D]}  (T: perf_counter_ns
                        around the loop and the wait for the device; D, with
-                       "device_clock":true, the device's own time between
-                       events recorded before the first and after the last
-                       iteration: torch.cuda.Event)
+                       "device_clock":true, the GPU's busy time over a second
+                       pass of N iterations: the sum of the durations of every
+                       kernel, copy and fill the device ran, as CUPTI records
+                       them, read through torch.profiler; see CudaBusy)
   {"op":"output","path":P} -> {"ok":true}  (last output written as float32 LE)
   {"op":"roofline"} -> {"ok":true,"gflops":G,"gbps":B}  (a device other than
                        the CPU: the best of several fp32 GEMMs of 8192^3,
@@ -286,6 +287,61 @@ class Peer:
         return lora_classes(self.np, self.arrays[4], p["out"])
 
 
+class CudaBusy:
+    """The device clock of a CUDA peer: the GPU's busy time over n
+    iterations, the sum of the durations of the kernels, copies and fills
+    it ran (CUPTI's activity records, through torch.profiler), whoever
+    launched them; so it works for MLX too, in a process that can import
+    torch. It is taken over a pass of its own, after the timed wall-clock
+    pass, since recording costs the host time.
+
+    Why not CUDA events around the loop: a loop of small kernels is bound
+    by the host's launches, so events around it measure the host (on the
+    H200 they read the same as the wall clock for the skinny matmuls, and
+    jumped between two levels from round to round), not the device; OpenCL's profiling events (an iteration's first kernel start
+    to its last kernel end) exclude those gaps too. Every kernel name is
+    kept, so a TF32 tensor-core kernel in an fp32 workload is caught."""
+
+    # cuBLAS/CUTLASS names of TF32 tensor-core GEMMs: s1688 is the fp32-in,
+    # TF32-multiply tensor-op shape (seen on the H200 from MLX with TF32 on:
+    # cutlass_80_tensorop_s1688gemm_64x64_16x6_nn_align4); "tf32" where the
+    # name says so, except 3xTF32, which emulates fp32 accuracy
+    TF32 = re.compile(r"(?<!3x)tf32|s1688gemm")
+
+    def __init__(self):
+        self.torch = importlib.import_module("torch")
+        from torch.profiler import ProfilerActivity, profile
+        self.profile, self.activity = profile, ProfilerActivity.CUDA
+        self.torch.zeros(1, device="cuda")   # its context before any record
+
+    def busy_ns(self, loop):
+        with self.profile(activities=[self.activity]) as prof:
+            loop()
+        total, tf32 = 0, None
+        for e in prof.profiler.kineto_results.events():
+            if e.device_type().name != "CUDA":
+                continue
+            total += e.duration_ns()
+            if tf32 is None and self.TF32.search(e.name()):
+                tf32 = e.name()
+        if tf32 is not None:
+            raise ValueError("a TF32 tensor-core kernel ran in an fp32 "
+                             f"workload: {one_line(tf32, 120)}")
+        if total <= 0:
+            raise ValueError("the profiler recorded no GPU activity")
+        return float(total)
+
+
+def cuda_busy_or_none():
+    """CudaBusy, or None (with the reason on stderr) where torch or its
+    profiler is not there: the instance then has the wall clock alone."""
+    try:
+        return CudaBusy()
+    except Exception as e:
+        sys.stderr.write(f"peer: no device clock ({one_line(str(e), 200)})\n")
+        return None
+
+
 class MLX(Peer):
     """MLX: lazy. Every iteration builds the graph and mx.eval()s what a
     user's loop would evaluate (the output, and for training the optimizer
@@ -306,8 +362,10 @@ class MLX(Peer):
                 raise Unavailable("mlx sees no CUDA device (mlx-cuda not "
                                   "installed, or no GPU)")
             self.mx.set_default_device(self.mx.gpu)
+            self.busy = cuda_busy_or_none()
         else:
             self.mx.set_default_device(self.mx.cpu)
+            self.busy = None
 
     def has_cuda(self):
         mx = self.mx
@@ -484,16 +542,25 @@ class MLX(Peer):
         _, out = self.fn()   # lazy: the graph's shapes, nothing computed
         return [o.shape for o in (out if isinstance(out, tuple) else (out,))]
 
+    def device_clock(self):
+        return self.busy is not None
+
     def run(self, n):
         mx, fn = self.mx, self.fn
         out = None
+
+        def loop():
+            nonlocal out
+            for _ in range(n):
+                todo, out = fn()
+                mx.eval(todo)   # every iteration, inside the timed region
         t0 = time.perf_counter_ns()
-        for _ in range(n):
-            todo, out = fn()
-            mx.eval(todo)   # every iteration, inside the timed region
+        loop()
         t1 = time.perf_counter_ns()
         self.last = out
-        return t1 - t0
+        if self.busy is None:
+            return t1 - t0
+        return t1 - t0, self.busy.busy_ns(loop)
 
     def to_numpy(self, out):
         return self.np.asarray(out, dtype=self.np.float32)
@@ -521,8 +588,10 @@ class Torch(Peer):
             torch.backends.cudnn.allow_tf32 = False
             torch.set_float32_matmul_precision("highest")
             self.dev = torch.device("cuda", 0)
+            self.busy = cuda_busy_or_none()
         else:
             self.dev = torch.device("cpu")
+            self.busy = None
 
     def has_cuda(self):
         try:
@@ -544,7 +613,7 @@ class Torch(Peer):
             return []
 
     def device_clock(self):
-        return self.device == "cuda"
+        return self.busy is not None
 
     def device_facts(self):
         if self.device == "cpu":
@@ -742,21 +811,25 @@ class Torch(Peer):
             self.last = out
             return t1 - t0
         # CUDA: ops are queued; the call ends when the device has finished
-        # (as OpenCL's clFinish), and the events give the device's time
-        # from before the first iteration to after the last
-        start = torch.cuda.Event(enable_timing=True)
-        end = torch.cuda.Event(enable_timing=True)
+        # (as OpenCL's clFinish); the device clock is a pass of its own
+        def loop():
+            nonlocal out
+            for _ in range(n):
+                out = fn()
         torch.cuda.synchronize()
         with torch.set_grad_enabled(self.grad_enabled):
             t0 = time.perf_counter_ns()
-            start.record()
-            for _ in range(n):
-                out = fn()
-            end.record()
+            loop()
             torch.cuda.synchronize()
             t1 = time.perf_counter_ns()
-        self.last = out
-        return t1 - t0, start.elapsed_time(end) * 1e6
+            self.last = out
+            if self.busy is None:
+                return t1 - t0
+
+            def synced():
+                loop()
+                torch.cuda.synchronize()
+            return t1 - t0, self.busy.busy_ns(synced)
 
     def to_numpy(self, out):
         return out.detach().cpu().numpy()
