@@ -61,6 +61,11 @@ struct backend {
 	 * time, so pipe round trips are not charged to the peer. With
 	 * has_device_clock too, ops->self_device_ns gives the device time. */
 	int self_timed;
+	/* Set by the runner around the calls whose device time it records
+	 * (the samples), clear during calibration and warm-up: a backend whose
+	 * device clock costs work of its own (a peer's profiled second pass)
+	 * takes it only when this is set. */
+	int want_device_clock;
 	void *impl;                 /* backend-private */
 };
 

@@ -489,7 +489,9 @@ static int peer_run(struct backend *b, void *state, uint64_t n_iters,
 
 	*out_device_ns = -1;
 	s->device_ns = -1;
-	if (req && !cJSON_AddNumberToObject(req, "n", (double)n_iters)) {
+	if (req && (!cJSON_AddNumberToObject(req, "n", (double)n_iters) ||
+		    (b->want_device_clock && b->has_device_clock &&
+		     !cJSON_AddTrueToObject(req, "device")))) {
 		cJSON_Delete(req);
 		req = NULL;
 	}

@@ -208,29 +208,39 @@ static int calibrate(struct runner_task *t, struct backend *be, void *state,
 	return settle(t, be, state, n, wall, target_ns, msg, n_msg);
 }
 
+static int take_sample(struct runner_task *task, struct backend *be, void *state,
+		       struct timing *t, size_t i, char *msg, size_t n_msg)
+{
+	double wall, dev = -1;
+	int rc = task_halt(task, msg, n_msg);
+
+	if (!rc)
+		rc = timed_run(be, state, t->iters, &wall, &dev, msg, n_msg);
+	if (rc)
+		return rc;
+	task->spent_ns += wall;
+	t->wall_ns[i] = wall / (double)t->iters;
+	if (t->dev_ns) {
+		if (dev < 0) {
+			snprintf(msg, n_msg, "backend %s reported no device time",
+				 be->name);
+			return MC_EINVAL;
+		}
+		t->dev_ns[i] = dev / (double)t->iters;
+	}
+	return 0;
+}
+
 static int take_samples(struct runner_task *task, struct backend *be, void *state,
 			struct timing *t, char *msg, size_t n_msg)
 {
-	for (size_t i = 0; i < t->n; i++) {
-		double wall, dev = -1;
-		int rc = task_halt(task, msg, n_msg);
+	int rc = 0;
 
-		if (!rc)
-			rc = timed_run(be, state, t->iters, &wall, &dev, msg, n_msg);
-		if (rc)
-			return rc;
-		task->spent_ns += wall;
-		t->wall_ns[i] = wall / (double)t->iters;
-		if (t->dev_ns) {
-			if (dev < 0) {
-				snprintf(msg, n_msg, "backend %s reported no device time",
-					 be->name);
-				return MC_EINVAL;
-			}
-			t->dev_ns[i] = dev / (double)t->iters;
-		}
-	}
-	return 0;
+	be->want_device_clock = t->dev_ns != NULL;
+	for (size_t i = 0; i < t->n && !rc; i++)
+		rc = take_sample(task, be, state, t, i, msg, n_msg);
+	be->want_device_clock = 0;
+	return rc;
 }
 
 /* Stores one row per clock; with no samples (not timed) rows carry only
