@@ -44,8 +44,19 @@ int render_ratio_interval(struct render *r, const struct render_col *ca,
 	out->lo = out->hi = NAN;
 	if ((rc = render_boot_set(r, ca, ra, &sa)) || (rc = render_boot_set(r, cb, rb, &sb)))
 		return rc;
-	if (!sa.n || !sb.n)
-		return 0;   /* a result imported without its samples: no interval */
+	if (!sa.n || !sb.n) {
+		/* Stored without raw samples: the conservative interval from
+		 * the two medians' own CIs (order statistics), wider than the
+		 * bootstrap's since both ends are taken at once. */
+		double lo = ra->stats.ci_lo / rb->stats.ci_hi, hi = ra->stats.ci_hi / rb->stats.ci_lo;
+
+		if (isfinite(lo) && isfinite(hi) && lo > 0 && lo <= out->point &&
+		    out->point <= hi) {
+			out->lo = lo;
+			out->hi = hi;
+		}
+		return 0;
+	}
 	{
 		struct stats_interval iv;
 

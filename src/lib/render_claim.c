@@ -213,15 +213,17 @@ static int claim_one(struct render *r, const struct render_claim_args *a,
 
 		*out_v = *out_bound = v;
 		if (!render_metric_is_best(a->metric) && isfinite(v) &&
-		    !(rc = render_boot_set(r, ca, p->a, &set)) && set.n) {
-			struct stats_interval t;
+		    !(rc = render_boot_set(r, ca, p->a, &set))) {
+			struct stats_interval t = { p->a->stats.median, p->a->stats.ci_lo,
+						    p->a->stats.ci_hi };
 
 			/* Throughput is work over time: its slow end is the
-			 * value at the upper end of the median time's interval. */
-			rc = stats_median_boot_ci(&set, &t);
+			 * value at the upper end of the median time's interval
+			 * (the stored order-statistic CI without raw samples). */
+			rc = set.n ? stats_median_boot_ci(&set, &t) : 0;
 			if (rc == MC_ENOMEM)
 				return render_oom(r);
-			if (rc == 0 && t.hi > 0) {
+			if (rc == 0 && t.hi > 0 && t.lo > 0) {
 				iv.lo = v * p->a->stats.median / t.hi;
 				iv.hi = v * p->a->stats.median / t.lo;
 				*out_bound = iv.lo;
