@@ -54,7 +54,8 @@ static int compare_rows(struct store_history *h, struct compare_result *c,
 			rc = store_history_samples(h, p->result_b, &xb, &cap_b, &nb, err, n_err);
 		if (rc)
 			break;
-		if (stats_change_verdict(xa, na, xb, nb, r->median_a_ns, r->median_b_ns,
+		if (stats_change_verdict_rounds(xa, na, c->a.rounds, xb, nb, c->b.rounds,
+						r->median_a_ns, r->median_b_ns,
 					 c->threshold_pct, c->alpha, &r->change)) {
 			rc = err_set(err, n_err, MC_ENOMEM, "history: out of memory");
 			break;
@@ -120,7 +121,7 @@ static int apply_noise_floor(struct compare_result *c)
 				c->rows[j].floor_pct = g->floor_pct;
 	}
 	free(x);
-	c->n_slower = c->n_faster = c->n_unchanged = 0;
+	c->n_slower = c->n_faster = c->n_unchanged = c->n_inconclusive = 0;
 	for (size_t i = 0; i < c->n_rows; i++) {
 		struct compare_row *r = &c->rows[i];
 
@@ -129,6 +130,8 @@ static int apply_noise_floor(struct compare_result *c)
 			c->n_slower++;
 		else if (r->change.verdict == STATS_FASTER)
 			c->n_faster++;
+		else if (r->change.verdict == STATS_INCONCLUSIVE)
+			c->n_inconclusive++;
 		else
 			c->n_unchanged++;
 	}

@@ -1,8 +1,8 @@
 /*
  * compare.h - the question "what changed between these two runs?": every
  * result two runs share, with the change of the median, its 95% CI, the
- * Mann-Whitney p-value and a verdict (stats.h: the verdict rule and the
- * run-to-run noise floor), and the ways the runs differ besides their code.
+ * Mann-Whitney p-value and a verdict: slower, faster, unchanged or
+ * inconclusive (stats.h: the verdict rule and the run-to-run noise floor), and the ways the runs differ besides their code.
  * `mcreport compare` formats it.
  *
  * The struct compare_result returned is owned by the caller and released
@@ -53,7 +53,7 @@ struct compare_result {
 	unsigned differs;            /* COMPARE_DIFF_* bits */
 	struct compare_row *rows;    /* shared results ok on both sides, in a's order */
 	size_t n_rows;
-	size_t n_slower, n_faster, n_unchanged;
+	size_t n_slower, n_faster, n_unchanged, n_inconclusive;
 	size_t n_not_ok;             /* shared results not ok on one side (left out) */
 	size_t n_only_a, n_only_b;   /* results of one run only (left out) */
 	struct compare_noise *noise; /* one per (backend, clock) of rows, in first-seen order */

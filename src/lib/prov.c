@@ -294,6 +294,41 @@ static void freq_json(cJSON *root)
 	}
 }
 
+/* What pyperf's `system show` looks at, where this kernel exposes it; a
+ * file that cannot be read is "unknown" (VMs hide most of it). */
+static void system_json(cJSON *root)
+{
+	static const struct {
+		const char *key, *path;
+	} files[] = {
+		{ "aslr", "/proc/sys/kernel/randomize_va_space" },   /* 0 off, 2 full */
+		{ "intel_pstate_no_turbo", "/sys/devices/system/cpu/intel_pstate/no_turbo" },
+		{ "cpufreq_boost", "/sys/devices/system/cpu/cpufreq/boost" },
+		{ "isolated_cpus", "/sys/devices/system/cpu/isolated" },
+		{ "nohz_full", "/sys/devices/system/cpu/nohz_full" },
+		{ "online_cpus", "/sys/devices/system/cpu/online" },
+		{ "perf_event_max_sample_rate", "/proc/sys/kernel/perf_event_max_sample_rate" },
+	};
+	cJSON *sys = cJSON_AddObjectToObject(root, "system");
+	char *nt, *boost;
+
+	if (!sys)
+		return;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char *v = file_line(files[i].path);
+
+		/* An empty isolated list means none isolated, not unknown. */
+		add_str(sys, files[i].key, v && !*v ? "none" : v);
+		free(v);
+	}
+	nt = file_line("/sys/devices/system/cpu/intel_pstate/no_turbo");
+	boost = file_line("/sys/devices/system/cpu/cpufreq/boost");
+	add_str(sys, "turbo", nt ? (strcmp(nt, "0") == 0 ? "on" : "off")
+			  : boost ? (strcmp(boost, "1") == 0 ? "on" : "off") : NULL);
+	free(boost);
+	free(nt);
+}
+
 static void loadavg_json(cJSON *root)
 {
 	char *s = file_line("/proc/loadavg");
@@ -646,6 +681,7 @@ int prov_collect(struct prov **out, char *err, size_t n_err)
 	add_num(root, "mem_bytes", (double)p->mem_bytes);
 	freq_json(root);
 	loadavg_json(root);
+	system_json(root);
 	openblas_json(root);
 	if (env_json(root) != 0)
 		goto out;

@@ -15,6 +15,8 @@
 #include <string.h>
 
 #include "err.h"
+#include "stats_boot.h"
+#include "stats_perm.h"
 #include "store.h"
 
 /* A date prefix: YYYY-MM, then optionally -DD, THH, :MM, :SS and more. */
@@ -97,6 +99,37 @@ static int shift_fill(struct regressions_shift *sh, const struct store_history_p
 	return bad;
 }
 
+/* The evidence of shift k of the series x[0..n) cut at idx[0..n_idx):
+ * its permutation p, the CI of its change and its verdict. */
+static int shift_calibrate(struct regressions_shift *sh, const double *x, size_t n,
+			   const size_t *idx, size_t n_idx, size_t k, double threshold_pct)
+{
+	size_t t = idx[k], s = k ? idx[k - 1] : 0, e = k + 1 < n_idx ? idx[k + 1] : n;
+	struct stats_boot_set before = { x + s, t - s, 1 }, after = { x + t, e - t, 1 };
+	struct stats_interval iv;
+	int rc;
+
+	sh->ci_lo_pct = sh->ci_hi_pct = NAN;
+	sh->verdict = STATS_INCONCLUSIVE;
+	rc = stats_split_perm_p(x + s, e - s, 2, k, &sh->p_perm);
+	if (rc)
+		return rc;
+	rc = stats_ratio_ci(&after, &before, k, &iv);
+	if (rc == MC_ENOMEM)
+		return rc;
+	if (rc == 0) {
+		sh->ci_lo_pct = 100.0 * (iv.lo - 1.0);
+		sh->ci_hi_pct = 100.0 * (iv.hi - 1.0);
+	}
+	if (!(sh->p_perm < REGRESSIONS_ALPHA))
+		return 0;
+	if (sh->direction == STATS_SLOWER && sh->ci_lo_pct >= threshold_pct)
+		sh->verdict = STATS_SLOWER;
+	else if (sh->direction == STATS_FASTER && sh->ci_hi_pct <= -threshold_pct)
+		sh->verdict = STATS_FASTER;
+	return 0;
+}
+
 /* Appends the shifts of one series pts[0..n) to *out (*out_n used of *cap). */
 static int series_shifts(const struct store_history_point *pts, size_t n,
 			 double min_effect, const char *since,
@@ -138,6 +171,8 @@ static int series_shifts(const struct store_history_point *pts, size_t n,
 		memset(sh, 0, sizeof(*sh));
 		if (shift_fill(sh, pts, n, t, before, after))
 			rc = MC_ENOMEM;
+		else
+			rc = shift_calibrate(sh, x, n, idx, n_found, k, min_effect * 100.0);
 	}
 out:
 	free(idx);

@@ -18,6 +18,7 @@
 #include "store_history.h"
 
 #define REGRESSIONS_MIN_RUNS 4     /* runs a series needs to be examined */
+#define REGRESSIONS_ALPHA 0.05     /* level of the permutation test of a shift */
 
 struct regressions_query {
 	const char *since;      /* NULL: every shift; a date prefix
@@ -46,7 +47,14 @@ struct regressions_shift {
 				     * segments before and from the shift (up
 				     * to the neighbouring shifts) */
 	double change_pct;          /* 100 * (after / before - 1) */
-	enum stats_verdict direction; /* STATS_SLOWER or STATS_FASTER */
+	enum stats_verdict direction; /* STATS_SLOWER or STATS_FASTER: the way it moved */
+	double ci_lo_pct, ci_hi_pct;  /* 95% bootstrap CI of change_pct, from the
+				       * per-run medians of the two segments */
+	double p_perm;                /* permutation p of the best split of the
+				       * segments around it (stats_perm.h) */
+	enum stats_verdict verdict;   /* direction when p_perm < REGRESSIONS_ALPHA
+				       * and the whole CI clears the threshold
+				       * that way; else STATS_INCONCLUSIVE */
 	char *good_commit;          /* latest known commit before the shift; NULL unknown */
 	char *bad_commit;           /* first known commit at the shift; NULL unknown */
 };
@@ -54,7 +62,11 @@ struct regressions_shift {
 /* Level shifts of every series with >= REGRESSIONS_MIN_RUNS runs (filtered
  * by q->backend and q->machine), by stats_changepoints over the per-run
  * medians (min_effect threshold_pct / 100, min_seg 2); those at runs
- * before q->since are left out. Ordered like the series, then by run.
+ * before q->since are left out. Each shift found is then calibrated: the
+ * search chose its split as the best of many, so its evidence is the
+ * permutation p of the best split of the segments on either side of it
+ * (up to the neighbouring shifts), and its effect gets a CI; a shift that
+ * fails either is reported, with verdict STATS_INCONCLUSIVE. Ordered like the series, then by run.
  * *out_series gets the number of series examined (may be NULL). Errors:
  * MC_EINVAL (a since that is neither a date nor a known commit), MC_EDB,
  * MC_ENOMEM. */

@@ -55,7 +55,7 @@ static const struct render_directive render_directives[] = {
 	  render_ratio_parse, render_ratio_run, NULL, NULL },
 	{ { "claim", TMPL_INLINE, L("faster", "within", "atleast"),
 	    L("suite", "bench", "a", "b", "by", "pct", "backend", "metric", "value", "clock",
-	      "variant"), L("suite") },
+	      "variant", "runs"), L("suite") },
 	  render_claim_parse, render_claim_run, NULL, NULL },
 	{ { "chart", TMPL_OWN_LINE, L("bars", "scaling", "history"),
 	    L("suite", "cols", "bench", "metric", "x", "last", "clock", "variant", "name",

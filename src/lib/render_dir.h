@@ -60,12 +60,17 @@ struct render_ratio_args {
 
 enum render_claim_kind { RENDER_CLAIM_FASTER, RENDER_CLAIM_WITHIN, RENDER_CLAIM_ATLEAST };
 
+#define RENDER_CLAIM_MAX_RUNS 16   /* runs= names at most this many */
+
 struct render_claim_args {
 	const struct tmpl_node *node;
 	const char *suite, *clock, *variant, *bench;
 	enum render_claim_kind kind;
 	enum render_metric metric;    /* atleast */
 	double threshold;             /* by=, pct= or value= */
+	size_t runs_last;             /* runs=last:K: K (0: not given) */
+	int64_t runs[RENDER_CLAIM_MAX_RUNS]; /* runs=REF,...: their ids */
+	size_t n_runs;
 };
 
 struct render_table_args {

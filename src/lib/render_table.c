@@ -211,20 +211,30 @@ static int table_ratios(struct render *r, const struct render_table_args *a,
 }
 
 /* The ratio=best cells of a row: each column's time over the row's
- * fastest, "fastest" for that one, a dash where a time is missing. */
-static void table_vs_best(struct sbuf *s, const struct table *tb, const char *row)
+ * fastest with its interval, "fastest" for that one, a dash where a time
+ * is missing. */
+static int table_vs_best(struct render *r, struct sbuf *s, const struct table *tb,
+			 const char *row)
 {
+	const struct store_result *best_res = NULL;
+	size_t best_col = 0;
 	double best = NAN;
 	char num[UNITS_LEN];
+	int rc;
 
 	for (size_t i = 0; i < tb->n_cols; i++) {
-		double t = render_value(render_find(&tb->cols[i], row), NULL, RENDER_TIME);
+		const struct store_result *res = render_find(&tb->cols[i], row);
+		double t = render_value(res, NULL, RENDER_TIME);
 
-		if (isfinite(t) && !(t >= best))
+		if (isfinite(t) && !(t >= best)) {
 			best = t;
+			best_res = res;
+			best_col = i;
+		}
 	}
 	for (size_t i = 0; i < tb->n_cols; i++) {
-		double t = render_value(render_find(&tb->cols[i], row), NULL, RENDER_TIME);
+		const struct store_result *res = render_find(&tb->cols[i], row);
+		double t = render_value(res, NULL, RENDER_TIME);
 
 		sbuf_addc(s, ' ');
 		if (!isfinite(t) || !isfinite(best)) {
@@ -232,11 +242,19 @@ static void table_vs_best(struct sbuf *s, const struct table *tb, const char *ro
 		} else if (t == best) {
 			sbuf_add(s, "fastest");
 		} else {
+			struct stats_interval iv;
+
+			rc = render_ratio_interval(r, &tb->cols[i], res, &tb->cols[best_col],
+						   best_res, &iv);
+			if (rc)
+				return rc;
 			units_factor(t / best, num, sizeof(num));
 			sbuf_addf(s, "%sx", num);
+			render_interval_text(s, iv.lo, iv.hi);
 		}
 		sbuf_add(s, " |");
 	}
+	return 0;
 }
 
 static void table_free(struct table *tb)
@@ -432,17 +450,22 @@ int render_table_run(struct render *r, const union render_args *args,
 			double tbv = render_value(rb, NULL, RENDER_TIME);
 
 			sbuf_addc(s, ' ');
-			if (isfinite(ta) && isfinite(tbv))
-				render_ratio_text(s, ta, tbv, ca->label, cb->label);
-			else
+			if (isfinite(ta) && isfinite(tbv)) {
+				struct stats_interval iv;
+
+				if ((rc = render_ratio_interval(r, ca, ra, cb, rb, &iv)) != 0)
+					goto out;
+				render_ratio_ci_text(s, &iv, ca->label, cb->label);
+			} else {
 				sbuf_add(s, EM_DASH);
+			}
 			sbuf_add(s, " |");
 			if ((ra && (rc = render_use_cell(r, ca, ra))) ||
 			    (rb && (rc = render_use_cell(r, cb, rb))))
 				goto out;
 		}
-		if (tb.vs_best)
-			table_vs_best(s, &tb, tb.rows[k]);
+		if (tb.vs_best && (rc = table_vs_best(r, s, &tb, tb.rows[k])) != 0)
+			goto out;
 		sbuf_addc(s, '\n');
 	}
 	sbuf_addc(s, '\n');

@@ -16,6 +16,7 @@
 #include "render.h"
 #include "store_report.h"
 #include "sbuf.h"
+#include "stats_boot.h"
 #include "tmpl.h"
 
 #define RENDER_MAX_MACHINES 16
@@ -196,6 +197,47 @@ void render_note_open(struct render *r);
  * *_BEST_PCT). */
 void render_note_cell(struct sbuf *s, const struct render_col *c,
 		      const struct store_result *res, enum render_metric m);
+
+/* ---- pairs of columns (render_pair.c) */
+
+/* One benchmark both columns ran, with each side's result. */
+struct render_pair {
+	const char *bench;
+	const struct store_result *a, *b;
+};
+
+/* The benchmarks both columns ran (a row on each side; a single column
+ * when cb == ca), filtered by pattern, each marked as shown. A shared
+ * benchmark without an ok result on either side is missing data: the
+ * first one goes in *out_missing (NULL when all are there). Free *out. */
+int render_pairs(struct render *r, const struct tmpl_node *node, const char *pattern,
+		 struct render_col *ca, struct render_col *cb, struct render_pair **out,
+		 size_t *out_n, const struct render_pair **out_missing);
+/* "cpu has no ok result for X in run 1a2b3c4d (invalid: message)" */
+void render_missing_text(struct sbuf *s, const struct render_pair *p,
+			 const struct render_col *ca, const struct render_col *cb);
+/* The footnote of a comparison of ca and cb over `what` of suite. */
+void render_pair_note(struct render *r, const char *suite, const char *what,
+		      const struct render_col *ca, const struct render_col *cb);
+
+/* ---- intervals (render_ci.c) */
+
+/* The raw samples of a column's result and the rounds of its run, read
+ * into the report's arena (out->n 0 when it has none or is not ok). */
+int render_boot_set(struct render *r, const struct render_col *c,
+		    const struct store_result *res, struct stats_boot_set *out);
+/* The ratio of the medians of ra over rb (both ok) and its 95% interval
+ * (stats_ratio_ci over their samples and rounds); lo and hi NaN when a
+ * side has no samples. Errors: a db error or MC_ENOMEM, set in r. */
+int render_ratio_interval(struct render *r, const struct render_col *ca,
+			  const struct store_result *ra, const struct render_col *cb,
+			  const struct store_result *rb, struct stats_interval *out);
+/* Appends " [lo–hi]" as factors (nothing when either is NaN). */
+void render_interval_text(struct sbuf *s, double lo, double hi);
+/* render_ratio_text with the interval after the ratio:
+ * "0.652x [0.601–0.712] (cpu 1.53x faster)". */
+void render_ratio_ci_text(struct sbuf *s, const struct stats_interval *iv,
+			  const char *a_label, const char *b_label);
 
 /* Appends s as `code` when it can be, else as escaped text. */
 void render_code(struct sbuf *s, const char *text);

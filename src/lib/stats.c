@@ -9,6 +9,8 @@
 #include "stats.h"
 
 #include "err.h"
+#include "prng.h"
+#include "stats_boot.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -17,8 +19,6 @@
 
 #define STATS_CI_Z 1.959963984540054	/* two-sided 95% normal quantile */
 #define STATS_CI_EXACT_MAX 1000		/* exact binomial up to this n */
-#define STATS_BOOT_N 2000		/* bootstrap resamples */
-#define STATS_BOOT_SEED 0x6d63626563683031ULL	/* any fixed value will do */
 #define STATS_MAD_SIGMA 1.4826		/* MAD -> sigma for normal noise */
 #define STATS_CP_NOISE_K 4.0		/* shift must exceed this many sigmas */
 
@@ -255,117 +255,43 @@ double stats_mann_whitney_p(const double *a, size_t na, const double *b, size_t 
 
 /* ------------------------------------------------------------ bootstrap */
 
-/* xoshiro256** (Blackman & Vigna), seeded through splitmix64. */
-struct prng {
-	uint64_t s[4];
-};
-
-static uint64_t rotl64(uint64_t x, int k)
+int stats_change_ci_rounds(const double *a, size_t na, int rounds_a, const double *b,
+			   size_t nb, int rounds_b, double *out_pct, double *out_lo,
+			   double *out_hi)
 {
-	return (x << k) | (x >> (64 - k));
-}
+	struct stats_boot_set sa = { a, na, rounds_a }, sb = { b, nb, rounds_b };
+	struct stats_interval iv;
+	int rc;
 
-static void prng_seed(struct prng *g, uint64_t seed)
-{
-	for (int i = 0; i < 4; i++) {
-		uint64_t z = (seed += 0x9e3779b97f4a7c15ULL);
-
-		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-		z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-		g->s[i] = z ^ (z >> 31);
-	}
-}
-
-static uint64_t prng_next(struct prng *g)
-{
-	uint64_t *s = g->s;
-	uint64_t res = rotl64(s[1] * 5, 7) * 9, t = s[1] << 17;
-
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = rotl64(s[3], 45);
-	return res;
-}
-
-/* Uniform index in [0, n); the bias for n << 2^53 is far below noise. */
-static size_t prng_index(struct prng *g, size_t n)
-{
-	return (size_t)((double)(prng_next(g) >> 11) * 0x1.0p-53 * (double)n);
-}
-
-/*
- * Median of a resample with replacement of sorted[0..n): draw how often each
- * element is taken, then walk the counts to the middle order statistics.
- * O(n) per resample instead of a sort.
- */
-static double boot_median(struct prng *g, const double *sorted, size_t n, size_t *counts)
-{
-	size_t lo_pos = (n - 1) / 2, hi_pos = n / 2, cum = 0, i_lo = 0;
-	int have_lo = 0;
-
-	memset(counts, 0, n * sizeof(*counts));
-	for (size_t i = 0; i < n; i++)
-		counts[prng_index(g, n)]++;
-	for (size_t i = 0; i < n; i++) {
-		cum += counts[i];
-		if (!have_lo && cum > lo_pos) {
-			i_lo = i;
-			have_lo = 1;
-		}
-		if (cum > hi_pos)
-			return 0.5 * (sorted[i_lo] + sorted[i]);
-	}
-	return sorted[n - 1];	/* not reached: cum ends at n > hi_pos */
+	if (!out_pct || !out_lo || !out_hi)
+		return MC_EINVAL;
+	/* b over a: a is the baseline, so a value of a must be positive. */
+	rc = stats_ratio_ci(&sb, &sa, 0, &iv);
+	if (rc)
+		return rc;
+	*out_pct = 100.0 * (iv.point - 1.0);
+	*out_lo = 100.0 * (iv.lo - 1.0);
+	*out_hi = 100.0 * (iv.hi - 1.0);
+	return MC_OK;
 }
 
 int stats_change_ci(const double *a, size_t na, const double *b, size_t nb,
 		    double *out_pct, double *out_lo, double *out_hi)
 {
-	double *sa = NULL, *sb = NULL, *boot = NULL;
-	size_t *counts = NULL;
-	struct prng g;
-	int rc = MC_ENOMEM;
+	return stats_change_ci_rounds(a, na, 1, b, nb, 1, out_pct, out_lo, out_hi);
+}
 
-	if (!a || !b || na == 0 || nb == 0 || !out_pct || !out_lo || !out_hi ||
-	    !all_finite(a, na) || !all_finite(b, nb))
-		return MC_EINVAL;
-	for (size_t i = 0; i < na; i++)
-		if (!(a[i] > 0.0))
-			return MC_EINVAL;
+double stats_mann_whitney_min_p(size_t na, size_t nb)
+{
+	double log_c;
 
-	sa = malloc(na * sizeof(*sa));
-	sb = malloc(nb * sizeof(*sb));
-	boot = malloc(STATS_BOOT_N * sizeof(*boot));
-	counts = malloc((na > nb ? na : nb) * sizeof(*counts));
-	if (!sa || !sb || !boot || !counts)
-		goto out;
-	memcpy(sa, a, na * sizeof(*sa));
-	memcpy(sb, b, nb * sizeof(*sb));
-	sort_doubles(sa, na);
-	sort_doubles(sb, nb);
-
-	prng_seed(&g, STATS_BOOT_SEED);
-	for (size_t r = 0; r < STATS_BOOT_N; r++) {
-		double ma = boot_median(&g, sa, na, counts);
-		double mb = boot_median(&g, sb, nb, counts);
-
-		boot[r] = 100.0 * (mb / ma - 1.0);
-	}
-	sort_doubles(boot, STATS_BOOT_N);
-
-	*out_pct = 100.0 * (median_sorted(sb, nb) / median_sorted(sa, na) - 1.0);
-	*out_lo = stats_quantile_sorted(boot, STATS_BOOT_N, 0.025);
-	*out_hi = stats_quantile_sorted(boot, STATS_BOOT_N, 0.975);
-	rc = MC_OK;
-out:
-	free(counts);
-	free(boot);
-	free(sb);
-	free(sa);
-	return rc;
+	if (na == 0 || nb == 0)
+		return 1.0;
+	/* Two-sided: the two most extreme of the C(na + nb, na) equally
+	 * likely rank arrangements under the null hypothesis. */
+	log_c = lgamma((double)(na + nb) + 1.0) - lgamma((double)na + 1.0) -
+		lgamma((double)nb + 1.0);
+	return log_c < log(2.0) ? 1.0 : 2.0 * exp(-log_c);
 }
 
 /* ------------------------------------------------------------ change points */
@@ -591,6 +517,8 @@ const char *stats_verdict_name(enum stats_verdict v)
 		return "faster";
 	case STATS_SLOWER:
 		return "slower";
+	case STATS_INCONCLUSIVE:
+		return "inconclusive";
 	case STATS_UNCHANGED:
 		break;
 	}
@@ -600,18 +528,25 @@ const char *stats_verdict_name(enum stats_verdict v)
 enum stats_verdict stats_verdict(const struct stats_change *c, double floor_pct,
 				 double alpha)
 {
-	if (!(c->p < alpha))
-		return STATS_UNCHANGED;
-	if (c->ci_lo_pct >= floor_pct)
+	/* No test at these sample counts can reach alpha: asking it anyway
+	 * would call every difference "not significant". */
+	if (!(c->min_p < alpha))
+		return STATS_INCONCLUSIVE;
+	if (!isfinite(c->ci_lo_pct) || !isfinite(c->ci_hi_pct))
+		return STATS_INCONCLUSIVE;
+	if (c->p < alpha && c->ci_lo_pct >= floor_pct)
 		return STATS_SLOWER;
-	if (c->ci_hi_pct <= -floor_pct)
+	if (c->p < alpha && c->ci_hi_pct <= -floor_pct)
 		return STATS_FASTER;
-	return STATS_UNCHANGED;
+	if (c->ci_lo_pct > -floor_pct && c->ci_hi_pct < floor_pct)
+		return STATS_UNCHANGED;
+	return STATS_INCONCLUSIVE;
 }
 
-int stats_change_verdict(const double *a, size_t na, const double *b, size_t nb,
-			 double median_a_ns, double median_b_ns,
-			 double threshold_pct, double alpha, struct stats_change *out)
+int stats_change_verdict_rounds(const double *a, size_t na, int rounds_a, const double *b,
+				size_t nb, int rounds_b, double median_a_ns,
+				double median_b_ns, double threshold_pct, double alpha,
+				struct stats_change *out)
 {
 	double pct, lo, hi;
 	int rc;
@@ -623,8 +558,11 @@ int stats_change_verdict(const double *a, size_t na, const double *b, size_t nb,
 	if (!(alpha > 0))
 		alpha = STATS_ALPHA;
 	out->ci_lo_pct = out->ci_hi_pct = out->p = NAN;
-	out->verdict = STATS_UNCHANGED;
-	rc = na && nb ? stats_change_ci(a, na, b, nb, &pct, &lo, &hi) : MC_EINVAL;
+	out->min_p = stats_mann_whitney_min_p(na, nb);
+	out->verdict = STATS_INCONCLUSIVE;
+	rc = na && nb ? stats_change_ci_rounds(a, na, rounds_a, b, nb, rounds_b, &pct, &lo,
+					       &hi)
+		      : MC_EINVAL;
 	if (rc == MC_ENOMEM)
 		return rc;
 	if (rc) {
@@ -642,6 +580,14 @@ int stats_change_verdict(const double *a, size_t na, const double *b, size_t nb,
 		return MC_ENOMEM;
 	out->verdict = stats_verdict(out, threshold_pct, alpha);
 	return MC_OK;
+}
+
+int stats_change_verdict(const double *a, size_t na, const double *b, size_t nb,
+			 double median_a_ns, double median_b_ns,
+			 double threshold_pct, double alpha, struct stats_change *out)
+{
+	return stats_change_verdict_rounds(a, na, 1, b, nb, 1, median_a_ns, median_b_ns,
+					   threshold_pct, alpha, out);
 }
 
 double stats_noise_k(double alpha, size_t n_results)

@@ -55,19 +55,27 @@ double stats_normal_upper_quantile(double p);
 double stats_mann_whitney_p(const double *a, size_t na, const double *b, size_t nb);
 
 /* 95% confidence interval of the relative change of the median from a to b
- * in percent, by bootstrap with a fixed seed (deterministic). out_pct is the
- * point estimate 100 * (median(b) / median(a) - 1). Returns 0 or a negative
- * MC_E* code (below); the outputs are set only on success.
- *
- * Details: 2000 resamples of each side (with replacement, a fixed-seed
- * xoshiro256** stream, so equal inputs give equal outputs on every run and
- * platform); [out_lo, out_hi] are the type-7 2.5% and 97.5% quantiles of the
- * resampled changes. MC_EINVAL when a side is empty, a value is not finite,
- * a value of a is <= 0 (a relative change needs a positive baseline) or an
- * output pointer is NULL; MC_ENOMEM when scratch memory (freed before
- * return) cannot be allocated. */
+ * in percent, by the two-stage cluster bootstrap over the rounds of each
+ * side (stats_boot.h: deterministic, STATS_BOOT_N replicates). out_pct is
+ * the point estimate 100 * (median(b) / median(a) - 1); [out_lo, out_hi]
+ * the percentiles of the replicate changes. rounds_a / rounds_b are the
+ * rounds of each side's run (<= 1: one round, the ordinary bootstrap).
+ * Returns 0 or a negative MC_E* code; the outputs are set only on
+ * success. MC_EINVAL when a side is empty, a value is not finite, a value
+ * of a is <= 0 (a relative change needs a positive baseline) or an output
+ * pointer is NULL; MC_ENOMEM. */
+int stats_change_ci_rounds(const double *a, size_t na, int rounds_a, const double *b,
+			   size_t nb, int rounds_b, double *out_pct, double *out_lo,
+			   double *out_hi);
+/* stats_change_ci_rounds with one round on each side. */
 int stats_change_ci(const double *a, size_t na, const double *b, size_t nb,
 		    double *out_pct, double *out_lo, double *out_hi);
+
+/* The smallest two-sided p-value the exact Mann-Whitney test can reach
+ * with na and nb samples and no ties: 2 / C(na + nb, na), at most 1 (1
+ * when a side is empty). The feasibility check before the test (as asv
+ * does): 3 against 3 samples can never reach p < 0.05 (0.1). */
+double stats_mann_whitney_min_p(size_t na, size_t nb);
 
 /* Change points in a series x[0..n) of per-run medians (oldest first), by
  * binary segmentation that a single outlying point cannot fool.
@@ -137,32 +145,47 @@ enum stats_verdict {
 	STATS_UNCHANGED = 0,
 	STATS_FASTER = 1,
 	STATS_SLOWER = 2,
+	STATS_INCONCLUSIVE = 3,
 };
 
-/* "unchanged", "faster" or "slower" (static storage). */
+/* "unchanged", "faster", "slower" or "inconclusive" (static storage). */
 const char *stats_verdict_name(enum stats_verdict v);
 
 struct stats_change {
 	double change_pct;           /* 100 * (median(b) / median(a) - 1) */
-	double ci_lo_pct, ci_hi_pct; /* 95% bootstrap CI of change_pct (stats_change_ci) */
+	double ci_lo_pct, ci_hi_pct; /* 95% cluster-bootstrap CI of change_pct */
 	double p;                    /* two-sided Mann-Whitney p-value */
+	double min_p;                /* smallest p reachable at these n (stats_mann_whitney_min_p) */
 	enum stats_verdict verdict;
 };
 
-/* The verdict rule: slower or faster only when c->p < alpha AND the whole
- * CI lies beyond floor_pct (ci_lo >= floor, or ci_hi <= -floor); else
- * unchanged (also for a NaN p or CI). The whole CI, not the point
- * estimate: the samples of one run are taken within milliseconds and
- * miss the slower drift of a shared machine. */
+/* The verdict rule, in this order:
+ *   inconclusive when min_p >= alpha (the rank test cannot reach alpha
+ *     with these sample counts: asked anyway, it would call everything
+ *     "not significant") or the CI is not finite (no samples);
+ *   slower when p < alpha and the whole CI lies at or above floor_pct,
+ *   faster when p < alpha and the whole CI lies at or below -floor_pct;
+ *   unchanged when the whole CI lies strictly inside (-floor, floor): the
+ *     data rule out a change of the threshold's size;
+ *   inconclusive otherwise: the CI straddles a threshold, or the CI and
+ *     the rank test disagree.
+ * The whole CI, not the point estimate: a point beyond the threshold with
+ * a CI reaching back inside it is not evidence of a change. */
 enum stats_verdict stats_verdict(const struct stats_change *c, double floor_pct,
 				 double alpha);
 
 /* The change of raw samples a (before) and b (after), in ns, with its
- * verdict (stats_verdict at threshold_pct). threshold_pct <= 0 and alpha
+ * verdict (stats_verdict at threshold_pct), the CI from the cluster
+ * bootstrap over rounds_a / rounds_b rounds. threshold_pct <= 0 and alpha
  * <= 0 take the defaults above. When a side has no samples (or a value
  * the CI cannot use), the change is the ratio of median_a_ns and
- * median_b_ns, the CI and p are NaN and the verdict is unchanged. Returns
- * 0, MC_ENOMEM, or MC_EINVAL for a NULL out. */
+ * median_b_ns, the CI and p are NaN and the verdict is inconclusive.
+ * Returns 0, MC_ENOMEM, or MC_EINVAL for a NULL out. */
+int stats_change_verdict_rounds(const double *a, size_t na, int rounds_a, const double *b,
+				size_t nb, int rounds_b, double median_a_ns,
+				double median_b_ns, double threshold_pct, double alpha,
+				struct stats_change *out);
+/* stats_change_verdict_rounds with one round on each side. */
 int stats_change_verdict(const double *a, size_t na, const double *b, size_t nb,
 			 double median_a_ns, double median_b_ns,
 			 double threshold_pct, double alpha, struct stats_change *out);

@@ -62,6 +62,11 @@ static const char *const rp_sql[RQ_COUNT] = {
 		"ORDER BY r.started_at DESC, r.id DESC LIMIT ?7",
 	[RQ_VARIANTS] = "SELECT DISTINCT variant FROM result WHERE run_id = ?1 AND suite = ?2 "
 		"AND backend = ?3 AND clock = ?4 ORDER BY variant",
+	[RQ_SAMPLES] = "SELECT ns FROM sample WHERE result_id = ?1 ORDER BY idx",
+	[RQ_RECENT_RUNS] = "SELECT r.id FROM run r WHERE r.machine_id = ?1 AND "
+		"r.status = 'complete' AND EXISTS (SELECT 1 FROM result x WHERE "
+		"x.run_id = r.id AND x.suite = ?2 AND x.backend = ?3) "
+		"ORDER BY r.started_at DESC, r.id DESC LIMIT ?4",
 };
 
 /* ---------------------------------------------------------------- arena */

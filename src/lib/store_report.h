@@ -105,4 +105,17 @@ int store_report_history(struct store_report *rp, int64_t machine_id, const char
 			 const struct store_report_point **out, size_t *out_n,
 			 char *err, size_t n_err);
 
+/* The raw samples (ns per iteration) of a result, in the order taken, in
+ * the report's arena: *out is NULL and *out_n 0 for a result without
+ * samples. Errors: MC_EDB, MC_ENOMEM. */
+int store_report_samples(struct store_report *rp, int64_t result_id, const double **out,
+			 size_t *out_n, char *err, size_t n_err);
+
+/* The ids of the last `limit` complete runs of machine that measured
+ * suite on backend, newest first, into out[0..limit); *out_n how many.
+ * Errors: MC_EDB. */
+int store_report_recent_runs(struct store_report *rp, int64_t machine_id, const char *suite,
+			     const char *backend, size_t limit, int64_t *out, size_t *out_n,
+			     char *err, size_t n_err);
+
 #endif

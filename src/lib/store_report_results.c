@@ -291,3 +291,71 @@ int store_report_history(struct store_report *rp, int64_t machine_id, const char
 	*out_n = n;
 	return 0;
 }
+
+/* ---------------------------------------------------------------- samples */
+
+int store_report_samples(struct store_report *rp, int64_t result_id, const double **out,
+			 size_t *out_n, char *err, size_t n_err)
+{
+	sqlite3_stmt *st = store_report_stmt(rp, RQ_SAMPLES);
+	double *buf = NULL, *arena;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	*out = NULL;
+	*out_n = 0;
+	sqlite3_bind_int64(st, 1, result_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			size_t ncap = cap ? 2 * cap : 16;
+			double *nb = realloc(buf, ncap * sizeof(*nb));
+
+			if (!nb) {
+				sqlite3_reset(st);
+				free(buf);
+				return store_report_oom(err, n_err);
+			}
+			buf = nb;
+			cap = ncap;
+		}
+		buf[n++] = sqlite3_column_double(st, 0);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		free(buf);
+		return store_report_db_error(rp, "samples", err, n_err);
+	}
+	if (n) {
+		arena = store_report_alloc(rp, n * sizeof(*arena));
+		if (!arena) {
+			free(buf);
+			return store_report_oom(err, n_err);
+		}
+		memcpy(arena, buf, n * sizeof(*arena));
+		*out = arena;
+		*out_n = n;
+	}
+	free(buf);
+	return 0;
+}
+
+int store_report_recent_runs(struct store_report *rp, int64_t machine_id, const char *suite,
+			     const char *backend, size_t limit, int64_t *out, size_t *out_n,
+			     char *err, size_t n_err)
+{
+	sqlite3_stmt *st = store_report_stmt(rp, RQ_RECENT_RUNS);
+	size_t n = 0;
+	int rc;
+
+	sqlite3_bind_int64(st, 1, machine_id);
+	store_bind_text(st, 2, suite);
+	store_bind_text(st, 3, backend);
+	sqlite3_bind_int64(st, 4, (int64_t)limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < limit)
+		out[n++] = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_report_db_error(rp, "recent runs", err, n_err);
+	*out_n = n;
+	return 0;
+}

@@ -129,9 +129,9 @@ static int table(struct sbuf *out, const struct compare_result *c)
 
 static void summary(struct sbuf *out, const struct compare_result *c)
 {
-	sbuf_addf(out, "%zu slower, %zu faster, %zu unchanged of %zu result(s) "
-		  "(threshold %g%%, alpha %g)", c->n_slower, c->n_faster, c->n_unchanged,
-		  c->n_rows, c->threshold_pct, c->alpha);
+	sbuf_addf(out, "%zu slower, %zu faster, %zu unchanged, %zu inconclusive of %zu "
+		  "result(s) (threshold %g%%, alpha %g)", c->n_slower, c->n_faster,
+		  c->n_unchanged, c->n_inconclusive, c->n_rows, c->threshold_pct, c->alpha);
 	if (c->n_not_ok)
 		sbuf_addf(out, "; %zu not ok in A or B", c->n_not_ok);
 	if (c->n_only_a)
@@ -215,6 +215,7 @@ static int rows_json(cJSON *arr, const struct compare_result *c)
 		bad |= cmd_json_num(o, "ci_lo_pct", r->change.ci_lo_pct);
 		bad |= cmd_json_num(o, "ci_hi_pct", r->change.ci_hi_pct);
 		bad |= cmd_json_num(o, "p", r->change.p);
+		bad |= cmd_json_num(o, "min_p", r->change.min_p);
 		bad |= cmd_json_num(o, "floor_pct", r->floor_pct);
 		bad |= cmd_json_str(o, "verdict", stats_verdict_name(r->change.verdict));
 	}
@@ -268,6 +269,7 @@ static cJSON *comparison_json(const struct compare_result *c)
 		bad |= !cJSON_AddNumberToObject(sum, "slower", (double)c->n_slower);
 		bad |= !cJSON_AddNumberToObject(sum, "faster", (double)c->n_faster);
 		bad |= !cJSON_AddNumberToObject(sum, "unchanged", (double)c->n_unchanged);
+		bad |= !cJSON_AddNumberToObject(sum, "inconclusive", (double)c->n_inconclusive);
 		bad |= !cJSON_AddNumberToObject(sum, "not_ok", (double)c->n_not_ok);
 		bad |= !cJSON_AddNumberToObject(sum, "only_a", (double)c->n_only_a);
 		bad |= !cJSON_AddNumberToObject(sum, "only_b", (double)c->n_only_b);

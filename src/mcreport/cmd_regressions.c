@@ -20,7 +20,7 @@
 #include "store_history.h"
 #include "units.h"
 
-#define SHIFT_COLS 10
+#define SHIFT_COLS 13
 
 struct regressions_opts {
 	struct regressions_query q;
@@ -70,7 +70,7 @@ static int table(struct sbuf *out, const struct regressions_shift *sh, size_t n)
 {
 	static const char *const head[SHIFT_COLS] = {
 		"benchmark", "backend", "clock", "machine", "run", "date",
-		"before", "after", "change", "bisect",
+		"before", "after", "change", "95% CI", "p", "verdict", "bisect",
 	};
 	struct fmt_grid *g = fmt_grid_new(head, SHIFT_COLS, n);
 
@@ -90,9 +90,20 @@ static int table(struct sbuf *out, const struct regressions_shift *sh, size_t n)
 		units_time(s->before_ns, t[6], FMT_CELL_LEN);
 		units_time(s->after_ns, t[7], FMT_CELL_LEN);
 		fmt_pct(s->change_pct, t[8], FMT_CELL_LEN);
-		fmt_bisect(s, t[9], FMT_CELL_LEN);
+		if (isfinite(s->ci_lo_pct)) {
+			char lo[FMT_CELL_LEN / 2 - 4], hi[FMT_CELL_LEN / 2 - 4];
+
+			fmt_pct(s->ci_lo_pct, lo, sizeof(lo));
+			fmt_pct(s->ci_hi_pct, hi, sizeof(hi));
+			snprintf(t[9], FMT_CELL_LEN, "[%s, %s]", lo, hi);
+		} else {
+			snprintf(t[9], FMT_CELL_LEN, "-");
+		}
+		snprintf(t[10], FMT_CELL_LEN, "%.3f", s->p_perm);
+		snprintf(t[11], FMT_CELL_LEN, "%s", stats_verdict_name(s->verdict));
+		fmt_bisect(s, t[12], FMT_CELL_LEN);
 	}
-	fmt_grid_emit(g, out, "llllllrrrl");
+	fmt_grid_emit(g, out, "llllllrrrrrll");
 	fmt_grid_free(g);
 	return 0;
 }
@@ -101,17 +112,20 @@ static int print_text(const struct regressions_query *q, size_t n_series,
 		      const struct regressions_shift *sh, size_t n)
 {
 	struct sbuf out = SBUF_INIT;
-	size_t n_slower = 0;
+	size_t n_slower = 0, n_faster = 0;
 	int rc = 0;
 
-	for (size_t i = 0; i < n; i++)
-		n_slower += sh[i].direction == STATS_SLOWER;
+	for (size_t i = 0; i < n; i++) {
+		n_slower += sh[i].verdict == STATS_SLOWER;
+		n_faster += sh[i].verdict == STATS_FASTER;
+	}
 	if (n) {
 		rc = table(&out, sh, n);
 		sbuf_addc(&out, '\n');
 	}
-	sbuf_addf(&out, "%zu level shift(s): %zu slower, %zu faster, in %zu series of "
-		  ">= %d complete runs (threshold %g%%%s%s)\n", n, n_slower, n - n_slower,
+	sbuf_addf(&out, "%zu level shift(s): %zu slower, %zu faster, %zu inconclusive, in %zu "
+		  "series of >= %d complete runs (threshold %g%%%s%s)\n", n, n_slower, n_faster,
+		  n - n_slower - n_faster,
 		  n_series, REGRESSIONS_MIN_RUNS, q->threshold_pct, q->since ? ", since " : "",
 		  q->since ? q->since : "");
 	return cmd_print_sbuf(&out, rc);
@@ -123,7 +137,7 @@ static cJSON *shifts_json(const struct regressions_query *q, size_t n_series,
 			  const struct regressions_shift *shifts, size_t n)
 {
 	cJSON *root = cJSON_CreateObject(), *qo, *arr, *sum;
-	size_t n_slower = 0;
+	size_t n_slower = 0, n_faster = 0;
 	int bad = !root;
 
 	if (bad)
@@ -150,7 +164,8 @@ static cJSON *shifts_json(const struct regressions_query *q, size_t n_series,
 			bad = 1;
 			break;
 		}
-		n_slower += s->direction == STATS_SLOWER;
+		n_slower += s->verdict == STATS_SLOWER;
+		n_faster += s->verdict == STATS_FASTER;
 		bad |= cmd_json_key(o, s->suite, s->benchmark, s->backend, s->variant,
 				    s->clock);
 		bad |= cmd_json_str(o, "hostname", s->hostname);
@@ -162,6 +177,10 @@ static cJSON *shifts_json(const struct regressions_query *q, size_t n_series,
 		bad |= cmd_json_num(o, "after_ns", s->after_ns);
 		bad |= cmd_json_num(o, "change_pct", s->change_pct);
 		bad |= cmd_json_str(o, "direction", stats_verdict_name(s->direction));
+		bad |= cmd_json_num(o, "ci_lo_pct", s->ci_lo_pct);
+		bad |= cmd_json_num(o, "ci_hi_pct", s->ci_hi_pct);
+		bad |= cmd_json_num(o, "p_perm", s->p_perm);
+		bad |= cmd_json_str(o, "verdict", stats_verdict_name(s->verdict));
 		bis = cJSON_AddObjectToObject(o, "bisect");
 		bad |= !bis;
 		if (bis) {
@@ -174,7 +193,9 @@ static cJSON *shifts_json(const struct regressions_query *q, size_t n_series,
 	if (!bad) {
 		bad |= !cJSON_AddNumberToObject(sum, "shifts", (double)n);
 		bad |= !cJSON_AddNumberToObject(sum, "slower", (double)n_slower);
-		bad |= !cJSON_AddNumberToObject(sum, "faster", (double)(n - n_slower));
+		bad |= !cJSON_AddNumberToObject(sum, "faster", (double)n_faster);
+		bad |= !cJSON_AddNumberToObject(sum, "inconclusive",
+						(double)(n - n_slower - n_faster));
 	}
 	return cmd_json_done(root, bad);
 }
@@ -201,7 +222,7 @@ int cmd_regressions(int argc, char **argv, struct cmd_ctx *ctx)
 	}
 	rc = 0;
 	for (size_t i = 0; i < n; i++)
-		rc |= sh[i].direction == STATS_SLOWER;
+		rc |= sh[i].verdict == STATS_SLOWER;   /* inconclusive is not a failure */
 	goto out;
 fail:
 	fprintf(stderr, "mcreport regressions: %s\n", err);

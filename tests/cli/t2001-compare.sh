@@ -50,10 +50,10 @@ B: run 22222222 (id 2), 2024-03-02 10:00, commit 2b2b2b2, machine alpha (aaaa000
 
 benchmark        backend  clock  A median  B median  change            95% CI  floor       p  verdict
 syn/softmax/n=1  ref      wall    1.00 µs   1.10 µs    +10%     [+9.3%, +11%]     5%  <0.001  slower
-syn/rmsnorm/n=1  ref      wall    2.00 µs   2.00 µs      0%  [-0.60%, +0.55%]     5%   1.000  unchanged
+syn/rmsnorm/n=1  ref      wall    2.00 µs   2.00 µs      0%  [-0.60%, +0.60%]     5%   1.000  unchanged
 syn/sgemm/n=1    ref      wall    3.00 µs   3.09 µs   +3.0%    [+2.4%, +3.6%]     5%  <0.001  unchanged
 
-1 slower, 0 faster, 2 unchanged of 3 result(s) (threshold 5%, alpha 0.05)
+1 slower, 0 faster, 2 unchanged, 0 inconclusive of 3 result(s) (threshold 5%, alpha 0.05)
 OUT
 cmp -s expected "$T/out" || { diff -u expected "$T/out" >&2; die "compare output differs from the expected table"; }
 # the same output, byte for byte, every time (fixed-seed bootstrap)
@@ -96,7 +96,7 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["a"]["run_id"] == 1 and d["b"]["run_id"] == 2, d
 assert [r["verdict"] for r in d["results"]] == ["slower", "unchanged", "unchanged"]
-assert d["summary"] == {"compared": 3, "slower": 1, "faster": 0, "unchanged": 2,
+assert d["summary"] == {"compared": 3, "slower": 1, "faster": 0, "unchanged": 2, "inconclusive": 0,
                         "not_ok": 0, "only_a": 0, "only_b": 0}, d["summary"]
 r = d["results"][0]
 assert r["n_a"] == 20 and r["median_a_ns"] == 1000 and r["p"] < 0.001

@@ -10,7 +10,7 @@ rc=$?
 [ $rc = 0 ] || [ $rc = 1 ] || { cat "$T/err"; die "compare exited $rc"; }
 [ -s "$T/err" ] && { cat "$T/err"; die "unexpected stderr (same machine, same build)"; }
 expect_grep '^benchmark  *backend  *clock  *A median  *B median  *change  *95% CI  *floor  *p  *verdict$' "$T/out"
-[ "$(grep -c '^tiny/.* ref  *wall .*\(slower\|faster\|unchanged\)$' "$T/out")" = 4 ] || {
+[ "$(grep -c '^tiny/.* ref  *wall .*\(slower\|faster\|unchanged\|inconclusive\)$' "$T/out")" = 4 ] || {
     cat "$T/out"; die "expected 4 result rows"; }
 expect_grep '^A: run .* (id 1)' "$T/out"
 expect_grep '^B: run .* (id 2)' "$T/out"

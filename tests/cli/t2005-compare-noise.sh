@@ -34,7 +34,7 @@ done
 sqlite3 n.sqlite < "$sql" || die "fill"
 
 expect_fail 1 mcreport compare 1 2 --db n.sqlite
-expect_grep '^1 slower, 0 faster, 20 unchanged of 21 result(s)' "$T/out"
+expect_grep '^1 slower, 0 faster, 20 unchanged, 0 inconclusive of 21 result(s)' "$T/out"
 expect_grep '^syn/b/n=20 .* +150% .* slower$' "$T/out"
 expect_grep '^syn/b/n=0 .* -10% .* unchanged$' "$T/out"
 expect_grep '^WARNING: run-to-run noise of ref (wall clock) between these runs: its 21 changes' "$T/err"

@@ -214,8 +214,24 @@ static void test_claims(void **state)
 	assert_int_equal(render_text(st, "{{claim faster a=cpu b=ref suite=layer_ops by=6}}\n",
 				     &out, err), 0);
 	assert_non_null(strstr(out.doc, "\xe2\x9c\x85 cpu is at least 6x faster than ref on every "
-			       "layer\\_ops benchmark both ran (measured: worst case 6.2x faster on "
-			       "layernorm/rows=64,cols=1024; 4 benchmarks)[^mc1]"));
+			       "layer\\_ops benchmark both ran (measured: worst case 6.2x faster [6.1"
+			       EN "6.4] on layernorm/rows=64,cols=1024; 4 benchmarks)[^mc1]"));
+	render_out_free(&out);
+	/* Holds at the point estimate (6.25x) but not at the bound of its
+	 * interval (148 / 24.4 = 6.07x): fails, saying both. */
+	assert_int_equal(render_text(st, "{{claim faster a=cpu b=ref suite=layer_ops by=6.2}}\n",
+				     &out, err), MC_ECLAIM);
+	assert_non_null(strstr(out.problems, "holds at the point estimate (6.2x), fails at the "
+			       "bound of its 95% interval (6.1x)"));
+	render_out_free(&out);
+	/* runs=: checked in each run named, or in the last K */
+	assert_int_equal(render_text(st, "{{claim faster a=cpu b=ref suite=layer_ops runs=last:99}}\n",
+				     &out, err), MC_EINVAL);
+	assert_non_null(strstr(err, "runs=last:K takes K from 1 to 16"));
+	render_out_free(&out);
+	assert_int_equal(render_text(st, "{{claim faster a=cpu b=ref suite=layer_ops runs=last:16}}\n",
+				     &out, err), MC_ECLAIM);
+	assert_non_null(strstr(out.problems, "claim lacks data: runs=last:16, but only "));
 	render_out_free(&out);
 	/* Does not hold: no document, the position and the measured value. */
 	assert_int_equal(render_text(st, "x\n\n  {{claim faster a=cpu b=ref suite=layer_ops by=7}}\n"
@@ -224,7 +240,9 @@ static void test_claims(void **state)
 	assert_null(out.doc);
 	assert_non_null(strstr(out.problems, "t.md.in:3:3: claim does not hold: \"cpu is at least 7x "
 			       "faster than ref on every layer_ops benchmark both ran\": measured "
-			       "worst case 6.2x faster on layernorm/rows=64,cols=1024 (4 benchmarks)\n"));
+			       "worst case 6.2x faster [6.1" EN "6.4] on layernorm/rows=64,cols=1024 "
+			       "(4 benchmarks): fails at the point estimate (6.2x), fails at the bound of "
+			       "its 95% interval (6.1x)\n"));
 	assert_non_null(strstr(out.problems, "t.md.in:4:1: claim does not hold: \"cpu is within 10%"));
 	assert_non_null(strstr(err, "2 claims"));
 	render_out_free(&out);
@@ -345,7 +363,7 @@ static void test_each_and_select(void **state)
 			       "cpu / fastest (time) |\n|:--|--:|--:|--:|--:|\n"
 			       "| layernorm/rows=64,cols=1024 |"));
 	assert_non_null(strstr(out.doc, "| softmax/rows=64,cols=1024 | 200 \xc2\xb5s [198" EN "202] | "
-			       "19.0 \xc2\xb5s [18.8" EN "19.2] | 11x | fastest |\n"));
+			       "19.0 \xc2\xb5s [18.8" EN "19.2] | 11x [10" EN "11] | fastest |\n"));
 	/* The second suite's table; a row without a time on one side. */
 	assert_non_null(strstr(out.doc, "| sgemm/m=1024,n=1024,k=1024 | skipped | "
 			       "12.0 ms [11.8" EN "12.2] | " EM " | fastest |\n"));

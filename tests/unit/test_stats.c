@@ -454,29 +454,62 @@ static void test_segment_levels(void **state)
 static void test_verdict_rule(void **state)
 {
 	struct stats_change c = { .change_pct = 7.5, .ci_lo_pct = 6, .ci_hi_pct = 9,
-				  .p = 0.01 };
+				  .p = 0.01, .min_p = 0.001 };
 
 	(void)state;
 	assert_int_equal(stats_verdict(&c, 5, 0.05), STATS_SLOWER);
 	assert_int_equal(stats_verdict(&c, 6, 0.05), STATS_SLOWER);   /* lo == floor */
-	/* the whole CI must clear the floor, not the point estimate */
-	assert_int_equal(stats_verdict(&c, 7, 0.05), STATS_UNCHANGED);
+	/* the whole CI must clear the floor, not the point estimate: a CI
+	 * straddling it is inconclusive */
+	assert_int_equal(stats_verdict(&c, 7, 0.05), STATS_INCONCLUSIVE);
 	/* and the change must be significant */
-	assert_int_equal(stats_verdict(&c, 5, 0.01), STATS_UNCHANGED);
+	assert_int_equal(stats_verdict(&c, 5, 0.01), STATS_INCONCLUSIVE);
 	c.ci_lo_pct = -9;
 	c.ci_hi_pct = -6;
 	assert_int_equal(stats_verdict(&c, 5, 0.05), STATS_FASTER);
-	assert_int_equal(stats_verdict(&c, 7, 0.05), STATS_UNCHANGED);
-	c.p = NAN;
+	assert_int_equal(stats_verdict(&c, 7, 0.05), STATS_INCONCLUSIVE);
+	/* a CI inside (-floor, floor) rules a change of that size out */
+	c.ci_lo_pct = -2;
+	c.ci_hi_pct = 3;
 	assert_int_equal(stats_verdict(&c, 5, 0.05), STATS_UNCHANGED);
+	assert_int_equal(stats_verdict(&c, 3, 0.05), STATS_INCONCLUSIVE); /* hi == floor */
+	/* infeasible: these sample counts cannot reach alpha */
+	c.min_p = 0.1;
+	assert_int_equal(stats_verdict(&c, 5, 0.05), STATS_INCONCLUSIVE);
+	c.min_p = 0.001;
+	c.p = NAN;
+	c.ci_lo_pct = -9;
+	c.ci_hi_pct = -6;
+	assert_int_equal(stats_verdict(&c, 5, 0.05), STATS_INCONCLUSIVE);
 	c.p = 0.01;
 	c.ci_lo_pct = c.ci_hi_pct = NAN;
-	assert_int_equal(stats_verdict(&c, 5, 0.05), STATS_UNCHANGED);
+	assert_int_equal(stats_verdict(&c, 5, 0.05), STATS_INCONCLUSIVE);
 	assert_string_equal(stats_verdict_name(STATS_SLOWER), "slower");
 	assert_string_equal(stats_verdict_name(STATS_FASTER), "faster");
 	assert_string_equal(stats_verdict_name(STATS_UNCHANGED), "unchanged");
+	assert_string_equal(stats_verdict_name(STATS_INCONCLUSIVE), "inconclusive");
 	assert_int_equal(stats_change_verdict(NULL, 0, NULL, 0, 1, 1, 5, 0.05, NULL),
 			 MC_EINVAL);
+}
+
+static void test_mann_whitney_min_p(void **state)
+{
+	(void)state;
+	/* 2 / C(n, k), by hand: C(6,3) = 20, C(10,5) = 252, C(20,10) = 184756 */
+	assert_near(stats_mann_whitney_min_p(3, 3), 0.1, 1e-12);
+	assert_near(stats_mann_whitney_min_p(5, 5), 2.0 / 252.0, 1e-12);
+	assert_near(stats_mann_whitney_min_p(10, 10), 2.0 / 184756.0, 1e-15);
+	assert_near(stats_mann_whitney_min_p(1, 1), 1.0, 0);
+	assert_near(stats_mann_whitney_min_p(0, 7), 1.0, 0);
+	/* the feasibility check agrees with the test it guards: 4 against 4
+	 * completely separated samples reach 2/70 exactly in theory, and the
+	 * normal approximation used by stats_mann_whitney_p is no smaller */
+	{
+		double a[4] = { 1, 2, 3, 4 }, b[4] = { 5, 6, 7, 8 };
+
+		assert_true(stats_mann_whitney_p(a, 4, b, 4) >=
+			    stats_mann_whitney_min_p(4, 4) * 0.5);
+	}
 }
 
 static void test_verdicts_on_samples(void **state)
@@ -523,19 +556,21 @@ static void test_verdicts_on_samples(void **state)
 	print_message("+8%%, +-8%% spread: change %+.1f%% CI [%+.1f%%, %+.1f%%] p %.2g\n",
 		      c.change_pct, c.ci_lo_pct, c.ci_hi_pct, c.p);
 	assert_true(c.p < 0.05 && c.change_pct > 5.0 && c.ci_lo_pct < 5.0);
-	assert_int_equal(c.verdict, STATS_UNCHANGED);
+	assert_int_equal(c.verdict, STATS_INCONCLUSIVE);
 	assert_int_equal(stats_change_verdict(a, 30, b, 30, NAN, NAN, 1, 0.05, &c), 0);
 	assert_int_equal(c.verdict, STATS_SLOWER);
 
-	/* 10% slower but noisy, 3 samples: not significant, so unchanged */
+	/* 10% slower, 3 samples a side: the rank test cannot reach 0.05
+	 * with 3 against 3 (2 / C(6, 3) = 0.1), so inconclusive */
 	make_series(&r, a, 3, 1000.0, 0.2, 3, 0);
 	make_series(&r, b, 3, 1100.0, 0.2, 3, 0);
 	assert_int_equal(stats_change_verdict(a, 3, b, 3, NAN, NAN, 5, 0.05, &c), 0);
-	assert_int_equal(c.verdict, STATS_UNCHANGED);
+	assert_int_equal(c.verdict, STATS_INCONCLUSIVE);
+	assert_near(c.min_p, 0.1, 1e-12);
 
 	/* no samples: change from the medians, no verdict */
 	assert_int_equal(stats_change_verdict(NULL, 0, NULL, 0, 100, 150, 5, 0.05, &c), 0);
-	assert_int_equal(c.verdict, STATS_UNCHANGED);
+	assert_int_equal(c.verdict, STATS_INCONCLUSIVE);
 	assert_true(fabs(c.change_pct - 50.0) < 1e-9);
 	assert_true(isnan(c.p) && isnan(c.ci_lo_pct));
 }
@@ -579,6 +614,7 @@ int main(void)
 		cmocka_unit_test(test_median_mad),
 		cmocka_unit_test(test_segment_levels),
 		cmocka_unit_test(test_verdict_rule),
+		cmocka_unit_test(test_mann_whitney_min_p),
 		cmocka_unit_test(test_verdicts_on_samples),
 		cmocka_unit_test(test_noise_floor),
 	};
