@@ -341,6 +341,11 @@ const struct kernel_spec workload_spec_lora_forward = {
 	X(sample_top_k) \
 	X(sample_top_p) \
 	X(sample_temperature) \
+	X(embedding) \
+	X(rope) \
+	X(attention) \
+	X(mlp) \
+	X(decoder_layer) \
 	/* end of the list: a new kernel's line goes above */
 
 #define WORKLOAD_SPEC_DECLARE(name) extern const struct kernel_spec workload_spec_##name;
