@@ -30,6 +30,15 @@
 	X(adamw_step) \
 	X(training_step) \
 	X(triad) \
+	X(sample_greedy) \
+	X(sample_top_k) \
+	X(sample_top_p) \
+	X(sample_temperature) \
+	X(embedding) \
+	X(rope) \
+	X(attention) \
+	X(mlp) \
+	X(decoder_layer) \
 	/* end of the list: a new kernel's line goes above */
 
 #define CPU_KERNEL_DECLARE(name) extern const struct cpu_kernel cpu_kernel_##name;

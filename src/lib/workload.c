@@ -337,6 +337,15 @@ const struct kernel_spec workload_spec_lora_forward = {
 	X(adamw_step) \
 	X(training_step) \
 	X(triad) \
+	X(sample_greedy) \
+	X(sample_top_k) \
+	X(sample_top_p) \
+	X(sample_temperature) \
+	X(embedding) \
+	X(rope) \
+	X(attention) \
+	X(mlp) \
+	X(decoder_layer) \
 	/* end of the list: a new kernel's line goes above */
 
 #define WORKLOAD_SPEC_DECLARE(name) extern const struct kernel_spec workload_spec_##name;
@@ -470,6 +479,9 @@ int workload_create(const struct kernel_spec *spec, const long *params,
 		}
 		workload_fill(w->inputs[i], w->plan.input_len[i], seed + i);
 	}
+	if (spec->finish_inputs &&
+	    (rc = spec->finish_inputs(w->params, w->inputs, err, n_err)))
+		goto out;
 	*out = w;
 	w = NULL;
 out:

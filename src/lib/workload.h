@@ -9,7 +9,8 @@
  * and every output is validated against the reference computed from it.
  *
  * Inputs come from splitmix64 seeded with (seed + buffer index), mapped to
- * float in [-1, 1): the same numbers in C and in the Python peers.
+ * float in [-1, 1): the same numbers in C and in the Python peers. A spec
+ * may then reshape them once (finish_inputs); the peers receive the bytes.
  */
 #ifndef MC_WORKLOAD_H
 #define MC_WORKLOAD_H
@@ -52,6 +53,14 @@ struct kernel_spec {
 	/* Reference: plain C, double accumulation; writes output_len floats. */
 	void (*reference)(const long *params, const float *const *inputs,
 			  float *output);
+	/* Optional (NULL: the inputs stay the seeded floats): turns the
+	 * seeded inputs, in place, into the kernel's data (logits of a
+	 * language model's shape, weights scaled as a model's are, a draw
+	 * in [0, 1)), once, in workload_create. Every side receives the
+	 * resulting bytes. Returns 0, or a negative MC_E* code with a
+	 * sentence in err (out of memory). */
+	int (*finish_inputs)(const long *params, float *const *inputs,
+			     char *err, size_t n_err);
 };
 
 struct workload {

@@ -56,6 +56,8 @@ MLX by default (MLX_ENABLE_TF32). The adapter turns both off before any work
 MLX_ENABLE_TF32=0 before mlx is imported) and reports what is set in
 thread_settings["precision"] and "precision": "fp32".
 
+The inference kernels (sampling ...) are in peer_infer.py beside this file.
+
 The names, order and shapes of the inputs come in the request, from the
 workload's plan (src/lib/workload.c, src/lib/workload_train.c); each
 framework has one build function per kernel (its BUILDS table), which must
@@ -73,6 +75,8 @@ import platform
 import re
 import sys
 import time
+
+import peer_infer
 
 NORM_EPS = 1e-5          # REF_NORM_EPS
 ADAMW = dict(lr=1e-4, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01)
@@ -539,6 +543,7 @@ class MLX(Peer):
         "training_step": training_step,
         "adamw_step": adamw_step,
         "triad": lambda self, p, t: same(lambda: t[0] + 3.0 * t[1]),
+        **peer_infer.MLX_BUILDS,
     }
 
     def output_shapes(self):
@@ -795,6 +800,7 @@ class Torch(Peer):
         "training_step": training_step,
         "adamw_step": adamw_step,
         "triad": lambda self, p, t: lambda: self.torch.add(t[0], t[1], alpha=3.0),
+        **peer_infer.TORCH_BUILDS,
     }
 
     def output_shapes(self):

@@ -50,7 +50,9 @@ static void test_kernel_table(void **state)
 	static const char *const want[] = {
 		"softmax", "layernorm", "rmsnorm", "sgemm", "lora_forward",
 		"lora_backward", "adamw_step", "training_step",
-		"triad",
+		"triad", "sample_greedy", "sample_top_k", "sample_top_p",
+		"sample_temperature", "embedding", "rope", "attention", "mlp",
+		"decoder_layer",
 	};
 	size_t n = 0, n_want = sizeof(want) / sizeof(want[0]);
 
@@ -64,7 +66,10 @@ static void test_kernel_table(void **state)
 		assert_non_null(k[i]->summary);
 		assert_non_null(k[i]->plan);
 		assert_non_null(k[i]->reference);
-		assert_true(k[i]->rtol > 0 && k[i]->atol > 0);
+		/* both tolerances, or neither for the exact kernels (a sampled
+		 * token, an embedding row) */
+		assert_true((k[i]->rtol > 0 && k[i]->atol > 0) ||
+			    (k[i]->rtol == 0 && k[i]->atol == 0));
 	}
 	assert_null(workload_find("nope"));
 	assert_int_equal(workload_param_index(workload_find("sgemm"), "k"), 2);
@@ -165,8 +170,14 @@ static void test_plan_shapes(void **state)
 
 		for (size_t j = 0; j < WORKLOAD_MAX_PARAMS; j++)
 			params[j] = 2 + (long)j;
-		assert_int_equal(workload_create(k[i], params, 1, &w, err,
-						 sizeof(err)), 0);
+		/* the decoder kernels need heads a multiple of kv_heads and an
+		 * even head_dim, which 2, 3, 4 ... are not: all 2 then */
+		if (workload_create(k[i], params, 1, &w, err, sizeof(err)) != 0)
+			for (size_t j = 0; j < WORKLOAD_MAX_PARAMS; j++)
+				params[j] = 2;
+		if (!w)
+			assert_int_equal(workload_create(k[i], params, 1, &w, err,
+							 sizeof(err)), 0);
 		for (size_t j = 0; j < w->plan.n_inputs; j++) {
 			size_t n = 1;
 
