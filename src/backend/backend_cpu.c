@@ -30,6 +30,7 @@
 	X(adamw_step) \
 	X(training_step) \
 	X(triad) \
+	X(empty) \
 	/* end of the list: a new kernel's line goes above */
 
 #define CPU_KERNEL_DECLARE(name) extern const struct cpu_kernel cpu_kernel_##name;

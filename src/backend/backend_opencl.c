@@ -225,6 +225,7 @@ static const struct ocl_kernel ocl_kernels[] = {
 	{ "sgemm",        ocl_gemm_variants, ocl_prepare_sgemm,      NULL },
 	{ "lora_forward", ocl_lora_variants, ocl_prepare_lora,       NULL },
 	{ "triad",        NULL,              ocl_prepare_elementwise, "mc_stream_triad" },
+	{ "empty",        NULL,              ocl_prepare_elementwise, "mc_empty" },
 	{ NULL,           NULL,              NULL,                   NULL }
 };
 
