@@ -212,8 +212,10 @@ static void ocl_state_free(struct ocl_state *s)
 
 /* ------------------------------------------------------- the kernel table */
 
-static const char *const ocl_gemm_variants[] = { "own", "clblast", NULL };
-static const char *const ocl_lora_variants[] = { "fused", "unfused", NULL };
+static const char *const ocl_gemm_variants[] = { "own", "clblast", "skinny",
+						  NULL };
+static const char *const ocl_lora_variants[] = { "fused", "unfused", "splitk",
+						  NULL };
 
 /* One row per kernel; adding one is adding its .cl file (kernels/opencl,
  * built into every device's program) and a row here. */

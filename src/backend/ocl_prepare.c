@@ -21,7 +21,7 @@
 #define OCL_LORA_RMAX 64         /* MC_LORA_RMAX of lora.cl */
 
 /* Positive parameter of w that fits an int, or MC_EINVAL. */
-static int ocl_param(const struct workload *w, const char *name,
+int ocl_param(const struct workload *w, const char *name,
 		     size_t *out, char *err, size_t n_err)
 {
 	long v = workload_param(w, name, -1);
@@ -36,7 +36,7 @@ static int ocl_param(const struct workload *w, const char *name,
 
 /* Checks that the plan of w has the buffer sizes this backend assumes, so a
  * changed spec fails here instead of reading past a device buffer. */
-static int ocl_check_plan(const struct workload *w, size_t n_inputs,
+int ocl_check_plan(const struct workload *w, size_t n_inputs,
 			  const size_t *lens, size_t out_len,
 			  char *err, size_t n_err)
 {
@@ -55,7 +55,7 @@ static int ocl_check_plan(const struct workload *w, size_t n_inputs,
 	return 0;
 }
 
-static int ocl_upload(struct ocl_dev *d, const struct workload *w,
+int ocl_upload(struct ocl_dev *d, const struct workload *w,
 		      struct ocl_state *s, char *err, size_t n_err)
 {
 	cl_int rc;
@@ -328,6 +328,8 @@ int ocl_prepare_sgemm(struct ocl_dev *d, const struct ocl_kernel *row,
 		return ocl_clblast_try(d, s, err, n_err);
 	}
 
+	if (variant && strcmp(variant, "skinny") == 0)
+		return ocl_prepare_sgemm_skinny(d, s, m, n, k, err, n_err);
 	s->n_launch = 1;
 	return ocl_gemm_launch(d, &s->launch[0], m, n, k, &s->in[0], &s->in[1],
 			       &s->out, err, n_err);
@@ -370,6 +372,9 @@ int ocl_prepare_lora(struct ocl_dev *d, const struct ocl_kernel *row,
 	if ((ret = ocl_check_plan(w, 4, lens, t * out, err, n_err)) < 0 ||
 	    (ret = ocl_upload(d, w, s, err, n_err)) < 0)
 		return ret;
+	if (variant && strcmp(variant, "splitk") == 0)
+		return ocl_prepare_lora_splitk(d, s, t, in, out, rank, scale,
+					       err, n_err);
 	it = (cl_int)t;
 	iin = (cl_int)in;
 	iout = (cl_int)out;
