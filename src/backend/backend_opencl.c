@@ -214,6 +214,8 @@ static void ocl_state_free(struct ocl_state *s)
 
 static const char *const ocl_gemm_variants[] = { "own", "clblast", "skinny",
 						  NULL };
+/* "" is the default row kernel, so that its results keep their name. */
+static const char *const ocl_row_variants[] = { "", "online", NULL };
 static const char *const ocl_lora_variants[] = { "fused", "unfused", "splitk",
 						  NULL };
 
@@ -221,9 +223,9 @@ static const char *const ocl_lora_variants[] = { "fused", "unfused", "splitk",
  * built into every device's program) and a row here. */
 static const struct ocl_kernel ocl_kernels[] = {
 	/* name          variants           prepare                 OpenCL kernel */
-	{ "softmax",      NULL,              ocl_prepare_softmax,    "mc_softmax" },
-	{ "layernorm",    NULL,              ocl_prepare_layernorm,  "mc_layernorm" },
-	{ "rmsnorm",      NULL,              ocl_prepare_rmsnorm,    "mc_rmsnorm" },
+	{ "softmax",      ocl_row_variants,  ocl_prepare_softmax,    "mc_softmax" },
+	{ "layernorm",    ocl_row_variants,  ocl_prepare_layernorm,  "mc_layernorm" },
+	{ "rmsnorm",      ocl_row_variants,  ocl_prepare_rmsnorm,    "mc_rmsnorm" },
 	{ "sgemm",        ocl_gemm_variants, ocl_prepare_sgemm,      NULL },
 	{ "lora_forward", ocl_lora_variants, ocl_prepare_lora,       NULL },
 	{ "triad",        NULL,              ocl_prepare_elementwise, "mc_stream_triad" },

@@ -154,6 +154,8 @@ static void test_softmax(void **state)
 	check_all_variants("softmax", 5, 3, 0, 0, 0);
 	check_all_variants("softmax", 2, 9003, 0, 0, 0); /* past the registers */
 	check_all_variants("softmax", 4, 1024, 0, 0, 0);
+	check_all_variants("softmax", 7, 2, 0, 0, 0);   /* rows share a group */
+	check_all_variants("softmax", 1, 33000, 0, 0, 0); /* online past registers */
 }
 
 static void test_layernorm(void **state)
@@ -164,6 +166,8 @@ static void test_layernorm(void **state)
 	check_all_variants("layernorm", 5, 3, 0, 0, 0);
 	check_all_variants("layernorm", 2, 9003, 0, 0, 0);
 	check_all_variants("layernorm", 4, 1024, 0, 0, 0);
+	check_all_variants("layernorm", 7, 2, 0, 0, 0);   /* rows share a group */
+	check_all_variants("layernorm", 1, 33000, 0, 0, 0); /* online past registers */
 }
 
 static void test_rmsnorm(void **state)
@@ -174,6 +178,8 @@ static void test_rmsnorm(void **state)
 	check_all_variants("rmsnorm", 5, 3, 0, 0, 0);
 	check_all_variants("rmsnorm", 2, 9003, 0, 0, 0);
 	check_all_variants("rmsnorm", 4, 1024, 0, 0, 0);
+	check_all_variants("rmsnorm", 7, 2, 0, 0, 0);   /* rows share a group */
+	check_all_variants("rmsnorm", 1, 33000, 0, 0, 0); /* online past registers */
 }
 
 static void test_sgemm(void **state)
@@ -251,7 +257,13 @@ static void test_variants(void **state)
 		assert_string_equal(v[1], "clblast");
 		assert_string_equal(v[2], "skinny");
 		assert_null(v[3]);
-		assert_null(b->ops->variants(b, "softmax"));
+		/* The row kernels: the default keeps the name "" (its
+		 * results' name), "online" beside it. */
+		v = b->ops->variants(b, "softmax");
+		assert_non_null(v);
+		assert_string_equal(v[0], "");
+		assert_string_equal(v[1], "online");
+		assert_null(v[2]);
 		assert_false(b->ops->supports(b, "no_such_kernel"));
 		assert_int_equal(b->ops->prepare(b, w, "clblast", &st, err,
 						 sizeof(err)), MC_EINVAL);
