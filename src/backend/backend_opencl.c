@@ -212,19 +212,24 @@ static void ocl_state_free(struct ocl_state *s)
 
 /* ------------------------------------------------------- the kernel table */
 
-static const char *const ocl_gemm_variants[] = { "own", "clblast", NULL };
-static const char *const ocl_lora_variants[] = { "fused", "unfused", NULL };
+static const char *const ocl_gemm_variants[] = { "own", "clblast", "skinny",
+						  NULL };
+/* "" is the default row kernel, so that its results keep their name. */
+static const char *const ocl_row_variants[] = { "", "online", NULL };
+static const char *const ocl_lora_variants[] = { "fused", "unfused", "splitk",
+						  NULL };
 
 /* One row per kernel; adding one is adding its .cl file (kernels/opencl,
  * built into every device's program) and a row here. */
 static const struct ocl_kernel ocl_kernels[] = {
 	/* name          variants           prepare                 OpenCL kernel */
-	{ "softmax",      NULL,              ocl_prepare_softmax,    "mc_softmax" },
-	{ "layernorm",    NULL,              ocl_prepare_layernorm,  "mc_layernorm" },
-	{ "rmsnorm",      NULL,              ocl_prepare_rmsnorm,    "mc_rmsnorm" },
+	{ "softmax",      ocl_row_variants,  ocl_prepare_softmax,    "mc_softmax" },
+	{ "layernorm",    ocl_row_variants,  ocl_prepare_layernorm,  "mc_layernorm" },
+	{ "rmsnorm",      ocl_row_variants,  ocl_prepare_rmsnorm,    "mc_rmsnorm" },
 	{ "sgemm",        ocl_gemm_variants, ocl_prepare_sgemm,      NULL },
 	{ "lora_forward", ocl_lora_variants, ocl_prepare_lora,       NULL },
 	{ "triad",        NULL,              ocl_prepare_elementwise, "mc_stream_triad" },
+	{ "empty",        NULL,              ocl_prepare_elementwise, "mc_empty" },
 	{ NULL,           NULL,              NULL,                   NULL }
 };
 

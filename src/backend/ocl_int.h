@@ -48,7 +48,8 @@ struct ocl_state {
 	cl_mem in[WORKLOAD_MAX_BUFS];
 	cl_mem out;
 	size_t out_len;
-	cl_mem tmp[2];               /* unfused LoRA: x.A and (x.A).B */
+	cl_mem tmp[2];               /* unfused LoRA: x.A and (x.A).B;
+				      * split-k: the partial products */
 	struct ocl_launch launch[4];
 	size_t n_launch;
 	cl_kernel stamp;             /* CLBlast variant: marker kernel */
@@ -128,8 +129,10 @@ int ocl_set_args(struct ocl_dev *d, cl_kernel k, const char *kname,
  *    work-group per row;
  *  - elementwise: the row's cl_name over the n floats of every input and
  *    the output, arguments (inputs..., output, int n);
- *  - sgemm: the own tiled kernel, or CLBlast for variant "clblast";
- *  - lora: the fused kernel, or four launches for variant "unfused".
+ *  - sgemm: the own tiled kernel, CLBlast for variant "clblast", the
+ *    few-row kernels of gemm_stream.cl for variant "skinny";
+ *  - lora: the fused kernel, four launches for variant "unfused", the
+ *    split-k kernel and its epilogue for variant "splitk".
  */
 int ocl_prepare_softmax(struct ocl_dev *d, const struct ocl_kernel *k,
 			const struct workload *w, const char *variant,
@@ -149,6 +152,33 @@ int ocl_prepare_sgemm(struct ocl_dev *d, const struct ocl_kernel *k,
 int ocl_prepare_lora(struct ocl_dev *d, const struct ocl_kernel *k,
 		     const struct workload *w, const char *variant,
 		     struct ocl_state *s, char *err, size_t n_err);
+
+/* ocl_prepare.c, shared with ocl_gemm_stream.c. Positive parameter name
+ * of w that fits an int into *out, or MC_EINVAL. */
+int ocl_param(const struct workload *w, const char *name, size_t *out,
+	      char *err, size_t n_err);
+/* MC_EINVAL unless the plan of w has n_inputs inputs of lens[i] floats
+ * and out_len output floats (what the OpenCL kernels assume). */
+int ocl_check_plan(const struct workload *w, size_t n_inputs,
+		   const size_t *lens, size_t out_len, char *err, size_t n_err);
+/* Creates and fills s->in[] from w's inputs and creates s->out (out_len
+ * floats). MC_ENOMEM, MC_EIO. */
+int ocl_upload(struct ocl_dev *d, const struct workload *w,
+	       struct ocl_state *s, char *err, size_t n_err);
+
+/*
+ * ocl_gemm_stream.c: the variants for few rows (kernels/opencl/
+ * gemm_stream.cl), called by the sgemm and lora prepares for variants
+ * "skinny" and "splitk" once the plan is checked and the inputs uploaded
+ * (s->in[], s->out). m, n, k / t, in, out, rank are the checked sizes
+ * (every matrix fits an int).
+ */
+int ocl_prepare_sgemm_skinny(struct ocl_dev *d, struct ocl_state *s,
+			     size_t m, size_t n, size_t k,
+			     char *err, size_t n_err);
+int ocl_prepare_lora_splitk(struct ocl_dev *d, struct ocl_state *s,
+			    size_t t, size_t in, size_t out, size_t rank,
+			    float scale, char *err, size_t n_err);
 
 /* The CLBlast SGEMM of a prepared sgemm state s (m, n, k, in[0], in[1],
  * out), enqueued on d's queue with its event in *ev (may stay NULL). */

@@ -15,13 +15,14 @@
 
 #define OCL_ROW_LOCAL 1024       /* local size cap of the row kernels */
 #define OCL_ROW_LOCAL_CPU 8      /* the same on CPU devices, see ocl_row_local */
+#define OCL_ROW_GROUP 128        /* "online": rows share groups up to this */
 #define OCL_ROW_PER_ITEM 16      /* floats per work-item a row kernel aims at */
 #define OCL_NORM_EPS 1e-5f
 #define OCL_LORA_SCALE 2.0f      /* alpha / rank with alpha = 2 * rank */
 #define OCL_LORA_RMAX 64         /* MC_LORA_RMAX of lora.cl */
 
 /* Positive parameter of w that fits an int, or MC_EINVAL. */
-static int ocl_param(const struct workload *w, const char *name,
+int ocl_param(const struct workload *w, const char *name,
 		     size_t *out, char *err, size_t n_err)
 {
 	long v = workload_param(w, name, -1);
@@ -36,7 +37,7 @@ static int ocl_param(const struct workload *w, const char *name,
 
 /* Checks that the plan of w has the buffer sizes this backend assumes, so a
  * changed spec fails here instead of reading past a device buffer. */
-static int ocl_check_plan(const struct workload *w, size_t n_inputs,
+int ocl_check_plan(const struct workload *w, size_t n_inputs,
 			  const size_t *lens, size_t out_len,
 			  char *err, size_t n_err)
 {
@@ -55,7 +56,7 @@ static int ocl_check_plan(const struct workload *w, size_t n_inputs,
 	return 0;
 }
 
-static int ocl_upload(struct ocl_dev *d, const struct workload *w,
+int ocl_upload(struct ocl_dev *d, const struct workload *w,
 		      struct ocl_state *s, char *err, size_t n_err)
 {
 	cl_int rc;
@@ -116,16 +117,20 @@ static size_t ocl_row_local(struct ocl_dev *d, cl_kernel k, size_t cols)
 }
 
 /* A row kernel kname over x[rows x cols] and n_in - 1 vectors of cols
- * (gamma, beta); the norms (with_eps) also take the epsilon. */
+ * (gamma, beta); the norms (with_eps) also take the epsilon. n_red > 0
+ * selects the variant "online" (rows_online.cl): rows, cols, seg before
+ * the epsilon, n_red floats of scratch per work-item, and several rows per
+ * group. */
 static int ocl_prepare_rows(struct ocl_dev *d, const struct workload *w,
 			    const char *kname, size_t n_in, int with_eps,
-			    struct ocl_state *s, char *err, size_t n_err)
+			    size_t n_red, struct ocl_state *s,
+			    char *err, size_t n_err)
 {
-	size_t rows = 0, cols = 0, lens[3], local;
-	cl_int cols_arg;
+	size_t rows = 0, cols = 0, lens[3], local, per = 1;
+	cl_int cols_arg, rows_arg, seg_arg;
 	cl_float eps = OCL_NORM_EPS;
 	struct ocl_launch *l = &s->launch[0];
-	struct ocl_arg args[7];
+	struct ocl_arg args[9];
 	cl_uint n_args = 0;
 	int ret;
 
@@ -145,42 +150,74 @@ static int ocl_prepare_rows(struct ocl_dev *d, const struct workload *w,
 	s->n_launch = 1;
 	l->name = kname;
 	local = ocl_row_local(d, l->kernel, cols);
+	if (n_red) {
+		/* Short rows share a group: up to OCL_ROW_GROUP work-items
+		 * (the CPU cap on CPUs), within what the kernel allows and
+		 * what the scratch leaves of local memory. */
+		size_t most = d->type & CL_DEVICE_TYPE_CPU ? OCL_ROW_LOCAL_CPU :
+			      OCL_ROW_GROUP;
+
+		while (local * per * 2 <= most && per < rows &&
+		       local * per * 2 <= ocl_kernel_wg(d, l->kernel) &&
+		       n_red * local * per * 2 * sizeof(float) <=
+		       d->local_mem / 2)
+			per *= 2;
+	}
 	cols_arg = (cl_int)cols;
+	rows_arg = (cl_int)rows;
+	seg_arg = (cl_int)local;
 	for (size_t i = 0; i < n_in; i++)
 		args[n_args++] = (struct ocl_arg){ sizeof(cl_mem), &s->in[i] };
 	args[n_args++] = (struct ocl_arg){ sizeof(cl_mem), &s->out };
+	if (n_red)
+		args[n_args++] = (struct ocl_arg){ sizeof(rows_arg), &rows_arg };
 	args[n_args++] = (struct ocl_arg){ sizeof(cols_arg), &cols_arg };
+	if (n_red)
+		args[n_args++] = (struct ocl_arg){ sizeof(seg_arg), &seg_arg };
 	if (with_eps)
 		args[n_args++] = (struct ocl_arg){ sizeof(eps), &eps };
-	args[n_args++] = (struct ocl_arg){ local * sizeof(float), NULL };
+	args[n_args++] = (struct ocl_arg){ (n_red ? n_red : 1) * local * per *
+					   sizeof(float), NULL };
 	l->dim = 1;
-	l->global[0] = rows * local;
-	l->local[0] = local;
+	l->local[0] = local * per;
+	l->global[0] = (rows + per - 1) / per * local * per;
 	return ocl_set_args(d, l->kernel, kname, args, n_args, err, n_err);
+}
+
+/* Whether variant names the row kernels' "online" variant. */
+static int ocl_online(const char *variant)
+{
+	return variant && strcmp(variant, "online") == 0;
 }
 
 int ocl_prepare_softmax(struct ocl_dev *d, const struct ocl_kernel *k,
 			       const struct workload *w, const char *variant,
 			       struct ocl_state *s, char *err, size_t n_err)
 {
-	(void)variant;
-	return ocl_prepare_rows(d, w, k->cl_name, 1, 0, s, err, n_err);
+	if (ocl_online(variant))
+		return ocl_prepare_rows(d, w, "mc_softmax_online", 1, 0, 2, s,
+					err, n_err);
+	return ocl_prepare_rows(d, w, k->cl_name, 1, 0, 0, s, err, n_err);
 }
 
 int ocl_prepare_layernorm(struct ocl_dev *d, const struct ocl_kernel *k,
 				 const struct workload *w, const char *variant,
 				 struct ocl_state *s, char *err, size_t n_err)
 {
-	(void)variant;
-	return ocl_prepare_rows(d, w, k->cl_name, 3, 1, s, err, n_err);
+	if (ocl_online(variant))
+		return ocl_prepare_rows(d, w, "mc_layernorm_online", 3, 1, 3, s,
+					err, n_err);
+	return ocl_prepare_rows(d, w, k->cl_name, 3, 1, 0, s, err, n_err);
 }
 
 int ocl_prepare_rmsnorm(struct ocl_dev *d, const struct ocl_kernel *k,
 			       const struct workload *w, const char *variant,
 			       struct ocl_state *s, char *err, size_t n_err)
 {
-	(void)variant;
-	return ocl_prepare_rows(d, w, k->cl_name, 2, 1, s, err, n_err);
+	if (ocl_online(variant))
+		return ocl_prepare_rows(d, w, "mc_rmsnorm_online", 2, 1, 1, s,
+					err, n_err);
+	return ocl_prepare_rows(d, w, k->cl_name, 2, 1, 0, s, err, n_err);
 }
 
 /* An elementwise kernel, the row's cl_name: every input and the output hold
@@ -328,6 +365,8 @@ int ocl_prepare_sgemm(struct ocl_dev *d, const struct ocl_kernel *row,
 		return ocl_clblast_try(d, s, err, n_err);
 	}
 
+	if (variant && strcmp(variant, "skinny") == 0)
+		return ocl_prepare_sgemm_skinny(d, s, m, n, k, err, n_err);
 	s->n_launch = 1;
 	return ocl_gemm_launch(d, &s->launch[0], m, n, k, &s->in[0], &s->in[1],
 			       &s->out, err, n_err);
@@ -370,6 +409,9 @@ int ocl_prepare_lora(struct ocl_dev *d, const struct ocl_kernel *row,
 	if ((ret = ocl_check_plan(w, 4, lens, t * out, err, n_err)) < 0 ||
 	    (ret = ocl_upload(d, w, s, err, n_err)) < 0)
 		return ret;
+	if (variant && strcmp(variant, "splitk") == 0)
+		return ocl_prepare_lora_splitk(d, s, t, in, out, rank, scale,
+					       err, n_err);
 	it = (cl_int)t;
 	iin = (cl_int)in;
 	iout = (cl_int)out;

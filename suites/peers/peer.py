@@ -544,6 +544,9 @@ class MLX(Peer):
         "adamw_step": adamw_step,
         "triad": lambda self, p, t: same(lambda: t[0] + 3.0 * t[1]),
         **peer_infer.MLX_BUILDS,
+        # the launch floor: one element-wise add, the cheapest op MLX
+        # evaluates on the device (a 1-element array in the suite)
+        "empty": lambda self, p, t: same(lambda: t[0] + 1.0),
     }
 
     def output_shapes(self):
@@ -801,6 +804,9 @@ class Torch(Peer):
         "adamw_step": adamw_step,
         "triad": lambda self, p, t: lambda: self.torch.add(t[0], t[1], alpha=3.0),
         **peer_infer.TORCH_BUILDS,
+        # the launch floor: one element-wise add kernel (torch.add of a
+        # 1-element tensor in the suite), the cheapest op PyTorch launches
+        "empty": lambda self, p, t: lambda: self.torch.add(t[0], 1.0),
     }
 
     def output_shapes(self):

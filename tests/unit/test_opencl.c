@@ -154,6 +154,8 @@ static void test_softmax(void **state)
 	check_all_variants("softmax", 5, 3, 0, 0, 0);
 	check_all_variants("softmax", 2, 9003, 0, 0, 0); /* past the registers */
 	check_all_variants("softmax", 4, 1024, 0, 0, 0);
+	check_all_variants("softmax", 7, 2, 0, 0, 0);   /* rows share a group */
+	check_all_variants("softmax", 1, 33000, 0, 0, 0); /* online past registers */
 }
 
 static void test_layernorm(void **state)
@@ -164,6 +166,8 @@ static void test_layernorm(void **state)
 	check_all_variants("layernorm", 5, 3, 0, 0, 0);
 	check_all_variants("layernorm", 2, 9003, 0, 0, 0);
 	check_all_variants("layernorm", 4, 1024, 0, 0, 0);
+	check_all_variants("layernorm", 7, 2, 0, 0, 0);   /* rows share a group */
+	check_all_variants("layernorm", 1, 33000, 0, 0, 0); /* online past registers */
 }
 
 static void test_rmsnorm(void **state)
@@ -174,6 +178,8 @@ static void test_rmsnorm(void **state)
 	check_all_variants("rmsnorm", 5, 3, 0, 0, 0);
 	check_all_variants("rmsnorm", 2, 9003, 0, 0, 0);
 	check_all_variants("rmsnorm", 4, 1024, 0, 0, 0);
+	check_all_variants("rmsnorm", 7, 2, 0, 0, 0);   /* rows share a group */
+	check_all_variants("rmsnorm", 1, 33000, 0, 0, 0); /* online past registers */
 }
 
 static void test_sgemm(void **state)
@@ -184,6 +190,14 @@ static void test_sgemm(void **state)
 	check_all_variants("sgemm", 1, 1, 1, 0, 0);
 	/* Enough 128-tiles for the large-tile kernel on small devices. */
 	check_all_variants("sgemm", 300, 260, 70, 0, 0);
+	/* The skinny variant's kernels: one group per row (n <= 16), one
+	 * work-item per output (k <= 32), and k split in slices of uneven
+	 * length (few output tiles for k = 1000), all at odd sizes. */
+	check_all_variants("sgemm", 64, 8, 2048, 0, 0);
+	check_all_variants("sgemm", 5, 13, 1001, 0, 0);
+	check_all_variants("sgemm", 64, 1024, 8, 0, 0);
+	check_all_variants("sgemm", 7, 99, 31, 0, 0);
+	check_all_variants("sgemm", 17, 33, 1000, 0, 0);
 }
 
 static void test_lora(void **state)
@@ -196,6 +210,12 @@ static void test_lora(void **state)
 	check_all_variants("lora_forward", 2, 5, 70, 33, 8);
 	check_all_variants("lora_forward", 1, 130, 100, 140, 20);
 	check_all_variants("lora_forward", 1, 1, 1, 1, 1);
+	/* splitk: k split in two uneven slices (two output tiles), the
+	 * rank-64 tile beside an out that is no multiple of 4, and the
+	 * 64-token shape of the suites at a smaller layer. */
+	check_all_variants("lora_forward", 1, 64, 1000, 20, 3);
+	check_all_variants("lora_forward", 1, 64, 300, 130, 64);
+	check_all_variants("lora_forward", 4, 16, 256, 256, 8);
 	for (size_t i = 0; i < n_devs; i++) {
 		struct backend *b = devs[i];
 		struct workload *w = make("lora_forward", 1, 4, 8, 8, 65);
@@ -204,13 +224,15 @@ static void test_lora(void **state)
 		assert_non_null(v);
 		assert_string_equal(v[0], "fused");
 		assert_string_equal(v[1], "unfused");
-		assert_null(v[2]);
+		assert_string_equal(v[2], "splitk");
+		assert_null(v[3]);
 		/* Rank beyond the fused kernel's local arrays. */
 		assert_int_equal(b->ops->prepare(b, w, "fused", &st, err,
 						 sizeof(err)), MC_ENOTSUP);
 		assert_null(st);
 		print_message("expected: %s\n", err);
 		check_one(b, w, "unfused");
+		check_one(b, w, "splitk");
 		workload_destroy(w);
 	}
 }
@@ -233,8 +255,15 @@ static void test_variants(void **state)
 		assert_non_null(v);
 		assert_string_equal(v[0], "own");
 		assert_string_equal(v[1], "clblast");
+		assert_string_equal(v[2], "skinny");
+		assert_null(v[3]);
+		/* The row kernels: the default keeps the name "" (its
+		 * results' name), "online" beside it. */
+		v = b->ops->variants(b, "softmax");
+		assert_non_null(v);
+		assert_string_equal(v[0], "");
+		assert_string_equal(v[1], "online");
 		assert_null(v[2]);
-		assert_null(b->ops->variants(b, "softmax"));
 		assert_false(b->ops->supports(b, "no_such_kernel"));
 		assert_int_equal(b->ops->prepare(b, w, "clblast", &st, err,
 						 sizeof(err)), MC_EINVAL);
