@@ -29,8 +29,12 @@
  * sleeps SLOW_ITER_US more, like a kernel on fresh pages. */
 /* F_WRONG_LATER: right until the third prepare, wrong from then on, like
  * a kernel that misbehaves on some allocations only. */
+/* F_COMPILES_FIRST: the first call (validation) takes SLOW_CALL_US more,
+ * like a JIT compiling on first use; F_SLOW_ALWAYS: every call does. */
 enum fault { F_NONE, F_WRONG, F_SKIP_AFTER_FIRST, F_NO_WAIT, F_SLOW_START,
-	     F_WRONG_LATER };
+	     F_WRONG_LATER, F_COMPILES_FIRST, F_SLOW_ALWAYS };
+
+#define SLOW_CALL_US 40000
 
 #define SLOW_START_NS 12000000ull
 #define SLOW_ITER_US 200
@@ -43,6 +47,7 @@ struct fake {
 	uint64_t t0_ns;              /* prepare time */
 	uint64_t calls_when_fast;    /* iterations made when the slow phase ended */
 	int prepares, releases;
+	int run_calls;               /* run() calls since prepare */
 };
 
 static int fake_supports(struct backend *b, const char *k) { (void)b; (void)k; return 1; }
@@ -57,6 +62,7 @@ static int fake_prepare(struct backend *b, const struct workload *w, const char 
 	f->calls = 0;
 	f->t0_ns = clock_now_ns();
 	f->calls_when_fast = 0;
+	f->run_calls = 0;
 	f->prepares++;
 	*out = f;
 	return 0;
@@ -68,6 +74,10 @@ static int fake_run(struct backend *b, void *state, uint64_t n, double *dev,
 	struct fake *f = state;
 	(void)b; (void)err; (void)n_err;
 	*dev = -1;
+	if ((f->fault == F_COMPILES_FIRST && f->run_calls < 1) ||
+	    f->fault == F_SLOW_ALWAYS)
+		usleep(SLOW_CALL_US);
+	f->run_calls++;
 	for (uint64_t i = 0; i < n; i++, f->calls++) {
 		if (f->fault == F_NO_WAIT && f->calls > 0)
 			continue;   /* "enqueued": returns before the work is done */
@@ -226,6 +236,27 @@ static void test_correct_kernel_is_timed(void **state)
 	assert_string_equal(status, "ok");
 	assert_int_equal(n, 10);
 	assert_true(o.median_ns > 0);
+}
+
+/* With a 0.2 s budget and 10 samples, a call of 40 ms is over budget: a
+ * kernel slow on its first calls only (compiling) is measured all the
+ * same, one slow on every call is skipped with its time in the message. */
+static void test_budget_verdict_waits_for_a_second_call(void **state)
+{
+	struct fixture *fx = *state;
+	struct runner_outcome o;
+	char status[32];
+	int n;
+
+	fx->bench.max_seconds = 0.2;
+	measure(fx, F_COMPILES_FIRST, &o, &n, status, sizeof(status));
+	assert_string_equal(o.status, "ok");
+	assert_int_equal(n, 10);
+	measure(fx, F_SLOW_ALWAYS, &o, &n, status, sizeof(status));
+	assert_string_equal(o.status, "skipped");
+	assert_string_equal(status, "skipped");
+	assert_int_equal(n, 0);
+	assert_non_null(strstr(o.message, "one iteration takes"));
 }
 
 static void test_wrong_kernel_is_invalid_never_timed(void **state)
@@ -432,6 +463,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_wrong_in_a_later_round_is_invalid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_interleaved_rounds_spread_a_slow_stretch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unfinished_rounds_are_failed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_budget_verdict_waits_for_a_second_call, setup, teardown),
 		cmocka_unit_test(test_plausibility_thresholds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
