@@ -499,7 +499,9 @@ static void prov_methodology(struct render *r, struct sbuf *s, const struct stor
 		sbuf_addf(s, ", overhead %s%s%s ns per reading.", a, strcmp(a, b) ? " to " : "",
 			  strcmp(a, b) ? b : "");
 		if (r->clocks & 2)
-			sbuf_add(s, " Device times come from OpenCL profiling events.");
+			sbuf_add(s, " Device times come from the device's own clock: "
+				 "OpenCL profiling events, and for the CUDA peers "
+				 "CUPTI's busy time (README, Methodology).");
 		sbuf_addc(s, '\n');
 	}
 	sbuf_add(s, "- Intervals in brackets are distribution-free 95% confidence intervals of "

@@ -294,7 +294,8 @@ static void table_explain(struct sbuf *s, const struct table *tb, const char *cl
 {
 	if (tb->metric == RENDER_TIME) {
 		sbuf_addf(s, "Median %s time per call", strcmp(clock, "device") == 0 ?
-			  "device (OpenCL profiling)" : "wall-clock");
+			  "device (the device's own clock: OpenCL profiling events; "
+			  "for the CUDA peers, CUPTI's busy time)" : "wall-clock");
 		if (tb->spread == SPREAD_CI)
 			sbuf_add(s, "; in brackets, the 95% confidence interval of the median");
 		else if (tb->spread == SPREAD_CV)
