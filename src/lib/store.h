@@ -16,7 +16,9 @@
  * The store family: store.h (this; store.c opens and migrates, store_write.c
  * writes, store_run.c resolves run references), store_report.h (report
  * queries: store_report.c, store_report_results.c), store_export.h /
- * store_import.h (JSON), store_int.h (private to them).
+ * store_import.h (JSON; a result's sample noise in store_noise_json.h),
+ * store_inject.h (synthetic scaled copies for the A/A harness), store_int.h
+ * (private to them).
  */
 #ifndef MC_STORE_H
 #define MC_STORE_H
