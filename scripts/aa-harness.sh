@@ -19,8 +19,9 @@
 # usage: scripts/aa-harness.sh [-k K] [--suite S] [--backend B] [--bench GLOB]
 #                              [--full] [--dir DIR] [--bin DIR]
 #   -k K         pairs (default 10)
-#   --suite S    the suite (name or file) each run measures (default triad)
-#   --backend B  the backend (default cpu)
+#   --suite S    the suite (name or file) each run measures; all (the
+#                default): every suite, as `make suite` runs them
+#   --backend B  the backend; all (the default): every backend present
 #   --bench GLOB benchmarks to slow down (fnmatch on the name; default all)
 #   --full       full runs instead of --quick
 #   --dir DIR    keep the dbs and JSON there (default: a fresh temporary dir)
@@ -28,7 +29,7 @@
 # Prints one summary line per figure; exit 0 unless a command failed.
 set -eu
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-K=10 SUITE=triad BACKEND=cpu BENCH='*' QUICK=--quick DIR= BIN=$TOP/bin
+K=10 SUITE=all BACKEND=all BENCH='*' QUICK=--quick DIR= BIN=$TOP/bin
 die() { echo "aa-harness: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
     case $1 in
@@ -52,7 +53,10 @@ FACTORS="1.10 1.30"
 
 # One run; prints its uuid.
 one_run() {
-    "$BIN/mcbench" run $QUICK --suite "$SUITE" --backend "$BACKEND" --db "$AA" \
+    set -- $QUICK
+    [ "$SUITE" = all ] || set -- "$@" --suite "$SUITE"
+    [ "$BACKEND" = all ] || set -- "$@" --backend "$BACKEND"
+    "$BIN/mcbench" run "$@" --db "$AA" \
         > "$DIR/run.out" 2> "$DIR/run.err" || { cat "$DIR/run.err" >&2; die "a run failed"; }
     sed -n 's/^run \([0-9a-f-]*\) complete:.*/\1/p' "$DIR/run.out" | tail -n 1
 }
