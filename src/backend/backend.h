@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cjson/cJSON.h>
+#include "noise.h"
 #include "workload.h"
 
 struct backend;
@@ -48,6 +49,13 @@ struct backend_ops {
 	 * device's own ns for the iterations of the last run() on state, or
 	 * -1 when that call reported none. */
 	double (*self_device_ns)(struct backend *b, void *state);
+	/* Backends whose iterations run in another process (a peer adapter)
+	 * only, NULL otherwise: what that process reported of the last run()
+	 * on state, asked for with want_noise: its own context switches and
+	 * the device's SM clock, each unknown (-1, NaN) when not reported.
+	 * The runner keeps these instead of its own process's switches, which
+	 * would count its waits on the pipe. Steal is the runner's own. */
+	void (*self_noise)(struct backend *b, void *state, struct noise_sample *out);
 };
 
 struct backend {
@@ -66,6 +74,9 @@ struct backend {
 	 * device clock costs work of its own (a peer's profiled second pass)
 	 * takes it only when this is set. */
 	int want_device_clock;
+	/* Set by the runner around the samples, like want_device_clock: a
+	 * backend with self_noise reports it for these calls only. */
+	int want_noise;
 	void *impl;                 /* backend-private */
 };
 

@@ -80,6 +80,7 @@ struct peer {
 struct peer_state {
 	size_t output_len;
 	double device_ns;          /* of the last run; -1 when none */
+	struct noise_sample noise; /* the adapter's own, of the last run */
 };
 
 /* ------------------------------------------------------------ finding */
@@ -465,6 +466,7 @@ static int peer_prepare(struct backend *b, const struct workload *w,
 		goto nomem;
 	s->output_len = w->plan.output_len;
 	s->device_ns = -1;
+	noise_sample_unknown(&s->noise);
 	*out_state = s;
 	goto out;
 nomem:
@@ -478,6 +480,31 @@ out:
 	return rc;
 }
 
+/* A count the adapter may report: a non-negative integer, else -1. */
+static int64_t peer_count(const cJSON *reply, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(reply, key);
+
+	if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0) || v->valuedouble > 9e15 ||
+	    v->valuedouble != floor(v->valuedouble))
+		return -1;
+	return (int64_t)v->valuedouble;
+}
+
+/* The optional noise members of a run reply ("nvcsw", "nivcsw": the
+ * adapter's own context switches over the call; "sm_clock_mhz": the GPU's
+ * SM clock around it). Observations, not the measurement: one that is
+ * absent or malformed is unknown, never an error. */
+static void peer_read_noise(const cJSON *reply, struct noise_sample *out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(reply, "sm_clock_mhz");
+
+	out->nvcsw = peer_count(reply, "nvcsw");
+	out->nivcsw = peer_count(reply, "nivcsw");
+	if (cJSON_IsNumber(v) && isfinite(v->valuedouble) && v->valuedouble > 0)
+		out->sm_clock_mhz = v->valuedouble;
+}
+
 static int peer_run(struct backend *b, void *state, uint64_t n_iters,
 		    double *out_device_ns, char *err, size_t n_err)
 {
@@ -489,9 +516,11 @@ static int peer_run(struct backend *b, void *state, uint64_t n_iters,
 
 	*out_device_ns = -1;
 	s->device_ns = -1;
+	noise_sample_unknown(&s->noise);
 	if (req && (!cJSON_AddNumberToObject(req, "n", (double)n_iters) ||
 		    (b->want_device_clock && b->has_device_clock &&
-		     !cJSON_AddTrueToObject(req, "device")))) {
+		     !cJSON_AddTrueToObject(req, "device")) ||
+		    (b->want_noise && !cJSON_AddTrueToObject(req, "noise")))) {
 		cJSON_Delete(req);
 		req = NULL;
 	}
@@ -508,6 +537,7 @@ static int peer_run(struct backend *b, void *state, uint64_t n_iters,
 	dev = cJSON_GetObjectItemCaseSensitive(reply, "device_ns");
 	if (cJSON_IsNumber(dev) && dev->valuedouble >= 0)
 		s->device_ns = dev->valuedouble;
+	peer_read_noise(reply, &s->noise);
 out:
 	cJSON_Delete(reply);
 	return rc;
@@ -519,6 +549,17 @@ static double peer_self_device_ns(struct backend *b, void *state)
 
 	(void)b;
 	return s ? s->device_ns : -1;
+}
+
+static void peer_self_noise(struct backend *b, void *state, struct noise_sample *out)
+{
+	const struct peer_state *s = state;
+
+	(void)b;
+	if (s)
+		*out = s->noise;
+	else
+		noise_sample_unknown(out);
 }
 
 static int peer_output(struct backend *b, void *state, float *out,
@@ -728,6 +769,7 @@ static const struct backend_ops peer_ops = {
 	.output = peer_output,
 	.release = peer_release,
 	.self_device_ns = peer_self_device_ns,
+	.self_noise = peer_self_noise,
 	.roofline = peer_roofline,
 	.describe = peer_describe,
 	.destroy = peer_destroy,

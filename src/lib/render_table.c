@@ -17,6 +17,8 @@
 
 #define EM_DASH "\xe2\x80\x94"
 #define EN_DASH "\xe2\x80\x93"
+/* After a cell whose result has samples taken under heavy CPU steal. */
+#define STEAL_MARK "\xe2\x80\xa1"
 
 enum table_spread { SPREAD_CI, SPREAD_CV, SPREAD_NONE };
 enum table_tput { TPUT_NONE, TPUT_GBPS, TPUT_GFLOPS, TPUT_AUTO };
@@ -257,6 +259,41 @@ static int table_vs_best(struct render *r, struct sbuf *s, const struct table *t
 	return 0;
 }
 
+/* The mark of a measured result with samples under heavy steal (noise.h);
+ * results recorded before steal was, or without any flagged, get none. */
+static void table_steal_mark(struct sbuf *s, const struct store_result *res)
+{
+	if (res && res->n_steal_flagged > 0 && isfinite(render_value(res, NULL, RENDER_TIME)))
+		sbuf_add(s, " " STEAL_MARK);
+}
+
+/* The footnote of the marks: which results, and how many of their samples. */
+static void table_steal_note(struct sbuf *s, const struct table *tb)
+{
+	int any = 0;
+
+	for (size_t k = 0; k < tb->n_rows; k++) {
+		for (size_t i = 0; i < tb->n_cols; i++) {
+			const struct store_result *res = render_find(&tb->cols[i], tb->rows[k]);
+
+			if (!res || res->n_steal_flagged <= 0 ||
+			    !isfinite(render_value(res, NULL, RENDER_TIME)))
+				continue;
+			sbuf_add(s, any ? "; " : STEAL_MARK " Samples taken under heavy CPU "
+				 "steal (the hypervisor gave more than a tenth of the machine's "
+				 "CPU time over the sample to other guests): ");
+			mdesc_text(s, tb->rows[k]);
+			sbuf_add(s, " on ");
+			mdesc_text(s, tb->cols[i].label);
+			sbuf_addf(s, ", %lld of %lld", (long long)res->n_steal_flagged,
+				  (long long)res->n_samples);
+			any = 1;
+		}
+	}
+	if (any)
+		sbuf_add(s, ". ");
+}
+
 static void table_free(struct table *tb)
 {
 	render_cols_free(tb->cols, tb->n_cols);
@@ -429,6 +466,7 @@ int render_table_run(struct render *r, const union render_args *args,
 					   1);
 			else
 				table_rate(s, res, c->dev, tb.metric, tb.peak, 0);
+			table_steal_mark(s, res);
 			sbuf_add(s, " |");
 			if (tb.tput != TPUT_NONE) {
 				enum render_metric m = tb.tput == TPUT_GBPS ? RENDER_GBPS :
@@ -471,6 +509,7 @@ int render_table_run(struct render *r, const union render_args *args,
 	}
 	sbuf_addc(s, '\n');
 	table_explain(s, &tb, clock);
+	table_steal_note(s, &tb);
 	if (table_source_cols(&tb, &src, &n_src)) {
 		rc = err_set(r->err, r->n_err, MC_ENOMEM, "out of memory while rendering.");
 		goto out;

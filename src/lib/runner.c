@@ -10,6 +10,7 @@
 
 #include "clock.h"
 #include "err.h"
+#include "noise.h"
 #include "stats.h"
 
 /* Iterations per sample never exceed this, whatever calibration says. */
@@ -27,6 +28,7 @@ struct timing {
 	size_t n;
 	double *wall_ns;      /* per iteration, per sample */
 	double *dev_ns;       /* NULL without a device clock */
+	struct noise_sample *noise;  /* the machine's noise over each sample */
 };
 
 const char *runner_plausibility(double flops, double bytes, double median_ns,
@@ -106,6 +108,7 @@ struct runner_task {
 	void *stop_ctx;
 	double spent_ns;                      /* wall time of every call so far */
 	double budget_ns;                     /* the most spent_ns may reach */
+	struct noise_clock nclock;            /* for the steal flag */
 };
 
 static int task_halt(struct runner_task *t, char *msg, size_t n_msg);
@@ -208,16 +211,44 @@ static int calibrate(struct runner_task *t, struct backend *be, void *state,
 	return settle(t, be, state, n, wall, target_ns, msg, n_msg);
 }
 
+/* What the machine did over one sample's call (noise.h): marks taken just
+ * outside the timed call, so reading /proc costs the sample nothing. A
+ * backend running in another process reports that process's context
+ * switches (and a GPU's clock) itself. */
+static void sample_noise(struct runner_task *task, struct backend *be, void *state,
+			 const struct noise_mark *m0, const struct noise_mark *m1,
+			 double window_ns, struct noise_sample *out)
+{
+	noise_between(m0, m1, window_ns, &task->nclock, out);
+	if (be->ops->self_noise) {
+		struct noise_sample own;
+
+		noise_sample_unknown(&own);
+		be->ops->self_noise(be, state, &own);
+		out->nvcsw = own.nvcsw;
+		out->nivcsw = own.nivcsw;
+		out->sm_clock_mhz = own.sm_clock_mhz;
+	}
+}
+
 static int take_sample(struct runner_task *task, struct backend *be, void *state,
 		       struct timing *t, size_t i, char *msg, size_t n_msg)
 {
 	double wall, dev = -1;
+	struct noise_mark m0, m1;
+	uint64_t w0, w1;
 	int rc = task_halt(task, msg, n_msg);
 
-	if (!rc)
-		rc = timed_run(be, state, t->iters, &wall, &dev, msg, n_msg);
 	if (rc)
 		return rc;
+	noise_mark_now(NULL, &m0);
+	w0 = clock_now_ns();
+	rc = timed_run(be, state, t->iters, &wall, &dev, msg, n_msg);
+	w1 = clock_now_ns();
+	noise_mark_now(NULL, &m1);
+	if (rc)
+		return rc;
+	sample_noise(task, be, state, &m0, &m1, (double)(w1 - w0), &t->noise[i]);
 	task->spent_ns += wall;
 	t->wall_ns[i] = wall / (double)t->iters;
 	if (t->dev_ns) {
@@ -237,9 +268,11 @@ static int take_samples(struct runner_task *task, struct backend *be, void *stat
 	int rc = 0;
 
 	be->want_device_clock = t->dev_ns != NULL;
+	be->want_noise = 1;
 	for (size_t i = 0; i < t->n && !rc; i++)
 		rc = take_sample(task, be, state, t, i, msg, n_msg);
 	be->want_device_clock = 0;
+	be->want_noise = 0;
 	return rc;
 }
 
@@ -256,8 +289,8 @@ static int store_rows(struct store *st, int64_t run_id, struct store_result *r,
 		if (stats_summarize(t->wall_ns, t->n, &r->stats))
 			return err_set(err, n_err, MC_EINVAL, "non-finite wall sample");
 	}
-	rc = store_result_add(st, run_id, r, t ? t->wall_ns : NULL, t ? t->n : 0,
-			      err, n_err);
+	rc = store_result_add_noise(st, run_id, r, t ? t->wall_ns : NULL,
+				    t ? t->noise : NULL, t ? t->n : 0, err, n_err);
 	if (rc || !be->has_device_clock)
 		return rc;
 	r->clock = "device";
@@ -265,8 +298,10 @@ static int store_rows(struct store *st, int64_t run_id, struct store_result *r,
 		if (stats_summarize(t->dev_ns, t->n, &r->stats))
 			return err_set(err, n_err, MC_EINVAL, "non-finite device sample");
 	}
-	return store_result_add(st, run_id, r, t && t->dev_ns ? t->dev_ns : NULL,
-				t && t->dev_ns ? t->n : 0, err, n_err);
+	/* The same calls, so the same noise as the wall clock's samples. */
+	return store_result_add_noise(st, run_id, r, t && t->dev_ns ? t->dev_ns : NULL,
+				      t && t->dev_ns ? t->noise : NULL,
+				      t && t->dev_ns ? t->n : 0, err, n_err);
 }
 
 /* One benchmark x backend x variant, measured over rounds. */
@@ -331,7 +366,9 @@ int runner_task_new(const struct suite *s, const struct suite_bench *b,
 	t->t.n = (size_t)b->samples;
 	t->t.wall_ns = calloc(t->t.n, sizeof(double));
 	t->t.dev_ns = be->has_device_clock ? calloc(t->t.n, sizeof(double)) : NULL;
-	if (!t->t.wall_ns || (be->has_device_clock && !t->t.dev_ns)) {
+	t->t.noise = calloc(t->t.n, sizeof(*t->t.noise));
+	noise_clock_init(&t->nclock);
+	if (!t->t.wall_ns || !t->t.noise || (be->has_device_clock && !t->t.dev_ns)) {
 		runner_task_free(t);
 		return err_set(err, n_err, MC_ENOMEM, "out of memory for %s on %s",
 			       b->name, be->name);
@@ -346,6 +383,7 @@ void runner_task_free(struct runner_task *t)
 		return;
 	free(t->t.wall_ns);
 	free(t->t.dev_ns);
+	free(t->t.noise);
 	free(t->got);
 	free(t);
 }
@@ -433,6 +471,7 @@ static void task_round_on(struct runner_task *t, void *state, int round)
 	part.n = end - t->taken;
 	part.wall_ns = t->t.wall_ns + t->taken;
 	part.dev_ns = t->t.dev_ns ? t->t.dev_ns + t->taken : NULL;
+	part.noise = t->t.noise + t->taken;
 	rc = take_samples(t, t->be, state, &part, t->msg, sizeof(t->msg));
 	if (rc) {
 		task_settle(t, rc == MC_ENOTSUP ? "skipped" : "failed");

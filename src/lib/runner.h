@@ -18,7 +18,9 @@
  *     timer resolution), later rounds reuse that count;
  *  3. takes its share of the samples (wall clock around a call that waits
  *     for the device; device clock from profiling events where the backend
- *     has one): round k of R takes samples floor(k*n/R) .. floor((k+1)*n/R)-1;
+ *     has one): round k of R takes samples floor(k*n/R) .. floor((k+1)*n/R)-1,
+ *     each with the machine's noise over its call (noise.h: CPU steal,
+ *     context switches, a GPU's clock where known);
  *  4. validates the output again, and releases the state.
  * Storing summarises (stats.h), checks physical plausibility against the
  * device's measured peaks, and stores result + raw samples in one

@@ -16,12 +16,15 @@
  * The store family: store.h (this; store.c opens and migrates, store_write.c
  * writes, store_run.c resolves run references), store_report.h (report
  * queries: store_report.c, store_report_results.c), store_export.h /
- * store_import.h (JSON), store_int.h (private to them).
+ * store_import.h (JSON; a result's sample noise in store_noise_json.h),
+ * store_inject.h (synthetic scaled copies for the A/A harness), store_int.h
+ * (private to them).
  */
 #ifndef MC_STORE_H
 #define MC_STORE_H
 #include <stddef.h>
 #include <stdint.h>
+#include "noise.h"
 #include "stats.h"
 
 struct store;
@@ -124,6 +127,9 @@ struct store_result {
 	/* Read only: */
 	int64_t id, run_id;
 	int64_t n_samples;                               /* written: an argument */
+	/* Samples flagged for heavy CPU steal (noise.h); -1 unknown. Written:
+	 * counted by store_result_add_noise from the samples' noise. */
+	int64_t n_steal_flagged;
 };
 
 /* Inserts one result and its raw samples (ns per iteration) in a single
@@ -131,6 +137,15 @@ struct store_result {
 int store_result_add(struct store *st, int64_t run_id,
 		     const struct store_result *res, const double *samples,
 		     size_t n_samples, char *err, size_t n_err);
+
+/* store_result_add, with noise[0..n_samples) (may be NULL: none known)
+ * the machine's noise over each sample (table sample_noise; a sample with
+ * nothing known gets no row). The result's n_steal_flagged is counted from
+ * it. */
+int store_result_add_noise(struct store *st, int64_t run_id,
+			   const struct store_result *res, const double *samples,
+			   const struct noise_sample *noise, size_t n_samples,
+			   char *err, size_t n_err);
 
 /* Flags of store_run_resolve(). */
 enum store_resolve_flags {

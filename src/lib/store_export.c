@@ -19,6 +19,7 @@
 
 #include "err.h"
 #include "store_int.h"
+#include "store_noise_json.h"
 
 /* ------------------------------------------------------------ numbers */
 
@@ -184,7 +185,7 @@ static const char sql_results[] =
 	"SELECT id, suite, benchmark, kernel, params, backend, variant, clock,"
 	" status, message, flops, bytes, iters_per_sample, n_samples,"
 	" min_ns, median_ns, mean_ns, stddev_ns, mad_ns, ci_lo_ns, ci_hi_ns,"
-	" q1_ns, q3_ns, n_mild, n_severe, max_abs_err, max_rel_err"
+	" q1_ns, q3_ns, n_mild, n_severe, max_abs_err, max_rel_err, n_steal_flagged"
 	" FROM result WHERE run_id = ?1"
 	" ORDER BY suite, benchmark, backend, variant, clock";
 
@@ -287,8 +288,8 @@ static int build_device(struct builder *b, sqlite3_stmt *s, cJSON *arr)
 	return put_cols(b, d, s, cols, N_MEMBERS(cols));
 }
 
-static int build_result(struct builder *b, sqlite3_stmt *s, sqlite3_stmt *q,
-			cJSON *arr, int *out_sqlite)
+static int build_result(struct store *st, struct builder *b, sqlite3_stmt *s,
+			sqlite3_stmt *q, cJSON *arr, int *out_sqlite)
 {
 	static const struct col_member cols[] = {
 		{ "suite", 1, COL_TEXT }, { "benchmark", 2, COL_TEXT },
@@ -336,7 +337,12 @@ static int build_result(struct builder *b, sqlite3_stmt *s, sqlite3_stmt *q,
 		*out_sqlite = rc;
 		return MC_EDB;
 	}
-	return b->oom ? MC_ENOMEM : 0;
+	if (b->oom)
+		return MC_ENOMEM;
+	/* Noise of the samples: members only where some is known. */
+	return store_noise_export(st, sqlite3_column_int64(s, 0),
+				  (size_t)sqlite3_column_int64(s, 13),
+				  store_col_int(s, 27, -1), r, out_sqlite);
 }
 
 /* Builds run run_id; the caller holds a read transaction. */
@@ -388,7 +394,7 @@ static int export_one(struct store *st, int64_t run_id, cJSON **out,
 	}
 	while (!rc && (step = sqlite3_step(q_res)) == SQLITE_ROW) {
 		what = "result";
-		rc = build_result(&b, q_res, q_smp, results, &src);
+		rc = build_result(st, &b, q_res, q_smp, results, &src);
 	}
 	if (!rc && step != SQLITE_DONE) {
 		src = step;

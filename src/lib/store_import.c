@@ -21,6 +21,7 @@
 #include "jpath.h"
 #include "runner.h"
 #include "store_export.h"
+#include "store_noise_json.h"
 #include "workload.h"
 #include "store_int.h"
 
@@ -294,6 +295,7 @@ struct imp_result {
 	char *params;
 	double *samples;
 	size_t n_samples;
+	struct noise_sample *noise;  /* NULL: none in the file */
 };
 
 struct imp_run {
@@ -312,6 +314,7 @@ static void imp_run_free(struct imp_run *r)
 	for (size_t i = 0; i < r->n_results; i++) {
 		cJSON_free(r->results[i].params);
 		free(r->results[i].samples);
+		free(r->results[i].noise);
 	}
 	free(r->devices);
 	free(r->results);
@@ -606,8 +609,11 @@ static int parse_result(struct imp *im, const cJSON *o, struct imp_result *out)
 		    !(rc = parse_stats(im, o, n > 0, &r->stats)) &&
 		    !(rc = get_num(im, o, "max_abs_err", 1, &r->max_abs_err)) &&
 		    !(rc = get_num(im, o, "max_rel_err", 1, &r->max_rel_err)) &&
-		    !(rc = parse_samples(im, o, out)))
-			rc = check_stats(im, out);
+		    !(rc = parse_samples(im, o, out)) &&
+		    !(rc = check_stats(im, out)))
+			/* noise: optional, store_noise_json.c */
+			rc = store_noise_import(o, out->n_samples, im->src, im->path,
+						&out->noise, im->err, im->n_err);
 	}
 	r->params = out->params;
 	return rc;
@@ -933,8 +939,9 @@ static int write_run(struct store *st, void *arg)
 	for (size_t i = 0; !rc && i < r->n_devices; i++)
 		rc = store_device_add(st, run_id, &r->devices[i].d, serr, sizeof(serr));
 	for (size_t i = 0; !rc && i < r->n_results; i++)
-		rc = store_result_add(st, run_id, &r->results[i].r, r->results[i].samples,
-				      r->results[i].n_samples, serr, sizeof(serr));
+		rc = store_result_add_noise(st, run_id, &r->results[i].r,
+					    r->results[i].samples, r->results[i].noise,
+					    r->results[i].n_samples, serr, sizeof(serr));
 out:
 	if (rc)
 		err_set(im->err, im->n_err, rc, "%s: %s: %s", im->src, im->path, serr);

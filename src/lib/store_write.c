@@ -27,7 +27,7 @@
 enum store_wq {
 	Q_MACHINE_INSERT, Q_MACHINE_ID, Q_RUN_INSERT, Q_RUN_FINISH, Q_RUN_NOTE,
 	Q_STALE_SELECT, Q_STALE_MARK, Q_DEVICE_INSERT, Q_DEVICE_PEAKS, Q_RESULT_INSERT,
-	Q_SAMPLE_INSERT,
+	Q_SAMPLE_INSERT, Q_NOISE_INSERT,
 	Q_COUNT
 };
 
@@ -70,12 +70,15 @@ static const char *const stmt_sql[Q_COUNT] = {
 		" variant, clock, status, message, flops, bytes, iters_per_sample,"
 		" n_samples, min_ns, median_ns, mean_ns, stddev_ns, mad_ns,"
 		" ci_lo_ns, ci_hi_ns, q1_ns, q3_ns, n_mild, n_severe,"
-		" max_abs_err, max_rel_err)"
+		" max_abs_err, max_rel_err, n_steal_flagged)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
 		" ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25,"
-		" ?26, ?27)",
+		" ?26, ?27, ?28)",
 	[Q_SAMPLE_INSERT] =
 		"INSERT INTO sample (result_id, idx, ns) VALUES (?1, ?2, ?3)",
+	[Q_NOISE_INSERT] =
+		"INSERT INTO sample_noise (result_id, idx, steal_ns, steal_flagged,"
+		" nvcsw, nivcsw, sm_clock_mhz) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 };
 
 static int stmt_get(struct store *st, enum store_wq id, sqlite3_stmt **out,
@@ -313,7 +316,8 @@ int store_device_raise_peaks(struct store *st, int64_t run_id, const char *backe
 }
 
 static int bind_result(sqlite3_stmt *s, int64_t run_id,
-		       const struct store_result *r, size_t n_samples)
+		       const struct store_result *r, size_t n_samples,
+		       int64_t n_flagged)
 {
 	const struct stats_summary *x = &r->stats;
 	int have = n_samples > 0, brc = 0;
@@ -345,15 +349,55 @@ static int bind_result(sqlite3_stmt *s, int64_t run_id,
 	brc |= store_bind_int(s, 25, (int64_t)x->n_severe, have);
 	brc |= store_bind_real(s, 26, r->max_abs_err, 1);
 	brc |= store_bind_real(s, 27, r->max_rel_err, 1);
+	brc |= store_bind_int(s, 28, n_flagged, n_flagged >= 0);
 	return brc;
+}
+
+/* Whether anything is known of a sample's noise (else it gets no row). */
+static int noise_known(const struct noise_sample *n)
+{
+	return isfinite(n->steal_ns) || n->steal_flagged >= 0 || n->nvcsw >= 0 ||
+	       n->nivcsw >= 0 || isfinite(n->sm_clock_mhz);
+}
+
+/* Inserts the noise row of sample idx of result_id, when anything is known. */
+static int noise_add(struct store *st, int64_t result_id, size_t idx,
+		     const struct noise_sample *n, const char *what, char *err,
+		     size_t n_err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc, brc = 0;
+
+	if (!noise_known(n))
+		return 0;
+	rc = stmt_get(st, Q_NOISE_INSERT, &s, err, n_err);
+	if (rc)
+		return rc;
+	brc |= sqlite3_bind_int64(s, 1, result_id);
+	brc |= sqlite3_bind_int64(s, 2, (int64_t)idx);
+	brc |= store_bind_real(s, 3, n->steal_ns, isfinite(n->steal_ns));
+	brc |= store_bind_int(s, 4, n->steal_flagged, n->steal_flagged >= 0);
+	brc |= store_bind_int(s, 5, n->nvcsw, n->nvcsw >= 0);
+	brc |= store_bind_int(s, 6, n->nivcsw, n->nivcsw >= 0);
+	brc |= store_bind_real(s, 7, n->sm_clock_mhz, isfinite(n->sm_clock_mhz));
+	return store_stmt_write(st, s, brc, what, err, n_err);
 }
 
 int store_result_add(struct store *st, int64_t run_id,
 		     const struct store_result *res, const double *samples,
 		     size_t n_samples, char *err, size_t n_err)
 {
+	return store_result_add_noise(st, run_id, res, samples, NULL, n_samples, err,
+				      n_err);
+}
+
+int store_result_add_noise(struct store *st, int64_t run_id,
+			   const struct store_result *res, const double *samples,
+			   const struct noise_sample *noise, size_t n_samples,
+			   char *err, size_t n_err)
+{
 	sqlite3_stmt *s = NULL;
-	int64_t result_id;
+	int64_t result_id, n_flagged = -1;
 	char what[256];
 	int rc, nested;
 
@@ -369,13 +413,15 @@ int store_result_add(struct store *st, int64_t run_id,
 			return err_set(err, n_err, MC_EINVAL,
 				       "%s: %s: sample %zu is not finite", st->path,
 				       what, i);
+	if (noise)
+		n_flagged = noise_count_flagged(noise, n_samples);
 	rc = store_tx_begin(st, &nested, err, n_err);
 	if (rc)
 		return rc;
 	rc = stmt_get(st, Q_RESULT_INSERT, &s, err, n_err);
 	if (!rc)
-		rc = store_stmt_write(st, s, bind_result(s, run_id, res, n_samples),
-				      what, err, n_err);
+		rc = store_stmt_write(st, s, bind_result(s, run_id, res, n_samples,
+							 n_flagged), what, err, n_err);
 	result_id = sqlite3_last_insert_rowid(st->db);
 	if (!rc && n_samples > 0)
 		rc = stmt_get(st, Q_SAMPLE_INSERT, &s, err, n_err);
@@ -385,5 +431,7 @@ int store_result_add(struct store *st, int64_t run_id,
 		sqlite3_bind_double(s, 3, samples[i]);
 		rc = store_stmt_run(st, s, what, err, n_err);
 	}
+	for (size_t i = 0; !rc && noise && i < n_samples; i++)
+		rc = noise_add(st, result_id, i, &noise[i], what, err, n_err);
 	return store_tx_end(st, nested, rc, err, n_err);
 }

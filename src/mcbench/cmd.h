@@ -10,6 +10,7 @@
 
 struct cmd_ctx {
 	const char *db_path;       /* --db, default db/benchmarks.sqlite */
+	int db_explicit;           /* --db or MCBENCH_DB named it */
 	char **orig_argv;          /* the program's whole argv, for provenance */
 	int orig_argc;
 };
@@ -17,5 +18,6 @@ struct cmd_ctx {
 int cmd_run(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_list(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_import(int argc, char **argv, struct cmd_ctx *ctx);
+int cmd_inject(int argc, char **argv, struct cmd_ctx *ctx);
 
 #endif

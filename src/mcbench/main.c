@@ -28,6 +28,8 @@ static const struct command commands[] = {
 	  cmd_list, "list [--suite NAME]... [--db PATH]" },
 	{ "import", "load exported runs (mcreport export) into the db, by run uuid",
 	  cmd_import, "import FILE... [--db PATH]" },
+	{ "inject", "copy a run with some results' samples scaled (A/A harness; scratch db)",
+	  cmd_inject, "inject --run REF --factor F [--bench GLOB] --db PATH" },
 };
 
 static void usage(FILE *out)
@@ -41,7 +43,7 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
-	struct cmd_ctx ctx = { DEFAULT_DB, NULL, argc };
+	struct cmd_ctx ctx = { DEFAULT_DB, 0, NULL, argc };
 	char **args = NULL;
 	int n, rc = 2;
 
@@ -50,6 +52,7 @@ int main(int argc, char **argv)
 	prov_openblas_coretype(argv);
 	if (getenv("MCBENCH_DB"))
 		ctx.db_path = getenv("MCBENCH_DB");
+	ctx.db_explicit = getenv("MCBENCH_DB") != NULL;
 	ctx.orig_argv = argv;
 	args = calloc((size_t)argc + 1, sizeof(char *));
 	if (!args) {
@@ -57,7 +60,12 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	memcpy(args, argv, (size_t)argc * sizeof(char *));
-	n = cliargs_take_db(argc, args, &ctx.db_path);
+	{
+		const char *before = ctx.db_path;
+
+		n = cliargs_take_db(argc, args, &ctx.db_path);
+		ctx.db_explicit |= ctx.db_path != before;
+	}
 	if (n < 0) {
 		fprintf(stderr, "mcbench: --db needs a PATH\n");
 		goto out;

@@ -20,15 +20,21 @@ stdin/stdout:
                     -> {"ok":true,"shapes":{"x":[...],...,"output":[...]}}
                        (an output of several results laid end to end, e.g.
                        [dA | dB], is "output":[total] plus "output_parts")
-  {"op":"run","n":N[,"device":true]}
-                    -> {"ok":true,"ns":T[,"device_ns":D]}  (T: perf_counter_ns
+  {"op":"run","n":N[,"device":true][,"noise":true]}
+                    -> {"ok":true,"ns":T[,"device_ns":D][,"nvcsw":V,"nivcsw":I]
+                        [,"sm_clock_mhz":C]}  (T: perf_counter_ns
                        around the loop and the wait for the device; D, asked
                        for with "device":true (the samples, not calibration
                        or warm-up) of an instance whose hello said
                        "device_clock":true, the GPU's busy time over a second
                        pass of N iterations: the sum of the durations of every
                        kernel, copy and fill the device ran, as CUPTI records
-                       them, read through torch.profiler; see CudaBusy)
+                       them, read through torch.profiler; see CudaBusy.
+                       With "noise":true (the samples), V and I: this
+                       process's voluntary and involuntary context switches
+                       over the call (resource.getrusage), and on a CUDA
+                       device whose SM clock NVML reports, C: the mean of
+                       the readings before and after the call; see SmClock)
   {"op":"output","path":P} -> {"ok":true}  (last output written as float32 LE)
   {"op":"roofline"} -> {"ok":true,"gflops":G,"gbps":B}  (a device other than
                        the CPU: the best of several fp32 GEMMs of 8192^3,
@@ -73,6 +79,7 @@ import json
 import os
 import platform
 import re
+import resource
 import sys
 import time
 
@@ -164,6 +171,7 @@ class Peer:
         self.fn = None
         self.last = None
         self.arrays = None
+        self.sm_clock = None   # SmClock on a CUDA device that has one
 
     # kernel name -> build(self, p, t): p the parameters, t the inputs as
     # framework arrays in the spec's order; returns the prepared callable
@@ -349,6 +357,52 @@ def cuda_busy_or_none():
         return None
 
 
+class SmClock:
+    """The SM clock of CUDA device 0 in MHz, from torch.cuda.clock_rate
+    (NVML's current SM clock, through pynvml; NVML itself averages it over
+    its own sample period of 1/6 s to 1 s, so a short call sees the clock of
+    the moments before it as well). Where torch or pynvml is missing the
+    clock is unknown, never guessed. OpenCL has no such query (its
+    CL_DEVICE_MAX_CLOCK_FREQUENCY is the maximum, not the current clock)."""
+
+    def __init__(self):
+        self.torch = importlib.import_module("torch")
+        self.read()   # pynvml missing or no NVML: raises here, once
+
+    def read(self):
+        mhz = self.torch.cuda.clock_rate(0)
+        return float(mhz) if mhz and mhz > 0 else None
+
+
+def sm_clock_or_none():
+    """SmClock, or None (with the reason on stderr)."""
+    try:
+        return SmClock()
+    except Exception as e:
+        sys.stderr.write(f"peer: no SM clock ({one_line(str(e), 200)})\n")
+        return None
+
+
+def usage_and_clock(peer):
+    """The context switches so far and the SM clock now (None unknown)."""
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    clock = None
+    if peer.sm_clock is not None:
+        try:
+            clock = peer.sm_clock.read()
+        except Exception:
+            clock = None
+    return ru.ru_nvcsw, ru.ru_nivcsw, clock
+
+
+def noise_between(before, after):
+    """The reply members of what happened between two usage_and_clock()."""
+    out = {"nvcsw": after[0] - before[0], "nivcsw": after[1] - before[1]}
+    if before[2] is not None and after[2] is not None:
+        out["sm_clock_mhz"] = (before[2] + after[2]) / 2
+    return out
+
+
 class MLX(Peer):
     """MLX: lazy. Every iteration builds the graph and mx.eval()s what a
     user's loop would evaluate (the output, and for training the optimizer
@@ -370,6 +424,7 @@ class MLX(Peer):
                                   "installed, or no GPU)")
             self.mx.set_default_device(self.mx.gpu)
             self.busy = cuda_busy_or_none()
+            self.sm_clock = sm_clock_or_none()   # through torch, as CudaBusy
         else:
             self.mx.set_default_device(self.mx.cpu)
             self.busy = None
@@ -600,6 +655,7 @@ class Torch(Peer):
             torch.set_float32_matmul_precision("highest")
             self.dev = torch.device("cuda", 0)
             self.busy = cuda_busy_or_none()
+            self.sm_clock = sm_clock_or_none()
         else:
             self.dev = torch.device("cpu")
             self.busy = None
@@ -874,10 +930,16 @@ def handle(state, req):
             raise ValueError("run before prepare")
         # the device clock (a profiled second pass) only where mcbench
         # records it: the samples, not calibration or warm-up
+        # this process's own noise over the call, for the samples
+        noise = req.get("noise") is True
+        before = usage_and_clock(peer) if noise else None
         t = peer.run(n, device=req.get("device") is True)
+        reply = {"ok": True, "ns": t}
         if isinstance(t, tuple):
-            return {"ok": True, "ns": t[0], "device_ns": t[1]}
-        return {"ok": True, "ns": t}
+            reply = {"ok": True, "ns": t[0], "device_ns": t[1]}
+        if noise:
+            reply.update(noise_between(before, usage_and_clock(peer)))
+        return reply
     if op == "output":
         return peer.output(req)
     if op == "roofline":

@@ -434,6 +434,70 @@ static void test_device_is_an_instance_with_a_device_clock(void **state)
 	b[1]->ops->destroy(b[1]);
 }
 
+/* Noise rows of the last measurement (suite variant): rows, and how many
+ * have nvcsw, an SM clock of 1000 MHz (the fake GPU's), and steal. */
+static void noise_counts(struct fixture *fx, const char *suite, int out[4])
+{
+	sqlite3_stmt *q = NULL;
+
+	assert_int_equal(sqlite3_prepare_v2(store_db(fx->run.st),
+		"SELECT count(*), count(n.nvcsw), count(CASE WHEN n.sm_clock_mhz = 1000 "
+		"THEN 1 END), count(n.steal_ns) FROM sample_noise n JOIN result r "
+		"ON r.id = n.result_id WHERE r.suite = ?1", -1, &q, NULL), SQLITE_OK);
+	sqlite3_bind_text(q, 1, suite, -1, SQLITE_TRANSIENT);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	for (int i = 0; i < 4; i++)
+		out[i] = sqlite3_column_int(q, i);
+	sqlite3_finalize(q);
+}
+
+/* A peer's samples keep the adapter's own context switches and SM clock
+ * (asked for on the samples only), and the runner's steal; malformed
+ * members are unknown, not an error. */
+static void test_peer_reports_its_own_noise(void **state)
+{
+	struct fixture *fx = *state;
+	struct backend *b[4] = { NULL };
+	char err[MC_ERRLEN] = "", variant[16];
+	struct runner_peaks peaks = { 1.0, 1.0, 1 << 20 };
+	struct runner_outcome o;
+	size_t n = 0;
+	int c[4], have_steal;
+
+	set_mode("gpu");
+	assert_int_equal(backend_torch.discover(b, 4, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 2);
+	snprintf(variant, sizeof(variant), "m%d", fx->n_measured++);
+	fx->suite.name = variant;
+	assert_int_equal(runner_measure(fx->run.st, fx->run.run_id, &fx->suite, &fx->bench,
+					fx->w, fx->ref, b[1], "", &peaks, 2, &o, err,
+					sizeof(err)), 0);
+	assert_string_equal(o.status, "ok");
+	noise_counts(fx, variant, c);
+	/* 5 samples, each on the wall and the device clock's row */
+	assert_int_equal(c[0], 10);
+	assert_int_equal(c[1], 10);
+	assert_int_equal(c[2], 10);
+	have_steal = c[3];
+	assert_true(have_steal == 0 || have_steal == 10);
+	b[0]->ops->destroy(b[0]);
+	b[1]->ops->destroy(b[1]);
+
+	b[0] = discover(&backend_torch, "bad_noise");
+	snprintf(variant, sizeof(variant), "m%d", fx->n_measured++);
+	fx->suite.name = variant;
+	assert_int_equal(runner_measure(fx->run.st, fx->run.run_id, &fx->suite, &fx->bench,
+					fx->w, fx->ref, b[0], "", &peaks, 2, &o, err,
+					sizeof(err)), 0);
+	assert_string_equal(o.status, "ok");
+	noise_counts(fx, variant, c);
+	/* no switches or clock from the adapter; steal is the runner's own */
+	assert_int_equal(c[1], 0);
+	assert_int_equal(c[2], 0);
+	assert_int_equal(c[0], have_steal ? 5 : 0);
+	b[0]->ops->destroy(b[0]);
+}
+
 /* --backend torch:cuda selects the family's CUDA instances alone. */
 static void test_select_by_device(void **state)
 {
@@ -514,6 +578,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unusable_device_is_a_note, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_select_by_device, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_describe, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_peer_reports_its_own_noise, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

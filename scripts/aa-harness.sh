@@ -1,0 +1,115 @@
+#!/bin/sh
+# aa-harness.sh - false alarms and detection, measured (issue 16, item 5).
+#
+# Runs K pairs of identical runs of the same build (A/A: same code, same
+# suite, same backend) and compares each pair with `mcreport compare`:
+# every result it calls slower or faster is a false alarm. After the pairs,
+# `mcreport regressions` over the 2K runs: every level shift it finds is a
+# false alarm too. Then, for each pair, a synthetic copy of B whose results
+# matching --bench have every sample multiplied by 1.10 and by 1.30
+# (`mcbench inject`, made in a second scratch db so that the A/A series
+# never see them) is compared with A: a "slower" verdict on a scaled result
+# is a detection. Scaling stored samples keeps the noise the machine really
+# made and shifts the level by exactly the factor (src/lib/store_inject.h);
+# nothing in the measurement path is altered.
+#
+# It measures: run it on a quiet machine, never beside other benchmarks
+# (the lead runs it; `make test` runs only a K=1 smoke on a tiny suite).
+#
+# usage: scripts/aa-harness.sh [-k K] [--suite S] [--backend B] [--bench GLOB]
+#                              [--full] [--dir DIR] [--bin DIR]
+#   -k K         pairs (default 10)
+#   --suite S    the suite (name or file) each run measures; all (the
+#                default): every suite, as `make suite` runs them
+#   --backend B  the backend; all (the default): every backend present
+#   --bench GLOB benchmarks to slow down (fnmatch on the name; default all)
+#   --full       full runs instead of --quick
+#   --dir DIR    keep the dbs and JSON there (default: a fresh temporary dir)
+#   --bin DIR    where mcbench and mcreport are (default: bin/ of this tree)
+# Prints one summary line per figure; exit 0 unless a command failed.
+set -eu
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+K=10 SUITE=all BACKEND=all BENCH='*' QUICK=--quick DIR= BIN=$TOP/bin
+die() { echo "aa-harness: $*" >&2; exit 2; }
+while [ $# -gt 0 ]; do
+    case $1 in
+    -k) [ $# -ge 2 ] || die "-k needs a count"; K=$2; shift 2 ;;
+    --suite) [ $# -ge 2 ] || die "--suite needs a name"; SUITE=$2; shift 2 ;;
+    --backend) [ $# -ge 2 ] || die "--backend needs a name"; BACKEND=$2; shift 2 ;;
+    --bench) [ $# -ge 2 ] || die "--bench needs a glob"; BENCH=$2; shift 2 ;;
+    --dir) [ $# -ge 2 ] || die "--dir needs a path"; DIR=$2; shift 2 ;;
+    --bin) [ $# -ge 2 ] || die "--bin needs a path"; BIN=$2; shift 2 ;;
+    --full) QUICK=; shift ;;
+    -h|--help) sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown argument '$1' (see --help)" ;;
+    esac
+done
+case $K in ''|*[!0-9]*|0) die "-k must be a positive integer, not '$K'" ;; esac
+command -v python3 >/dev/null || die "needs python3 (to read the JSON verdicts)"
+[ -n "$DIR" ] || DIR=$(mktemp -d "${TMPDIR:-/tmp}/aa-harness.XXXXXX")
+mkdir -p "$DIR"
+AA=$DIR/aa.sqlite INJ=$DIR/inj.sqlite
+FACTORS="1.10 1.30"
+
+# One run; prints its uuid.
+one_run() {
+    set -- $QUICK
+    [ "$SUITE" = all ] || set -- "$@" --suite "$SUITE"
+    [ "$BACKEND" = all ] || set -- "$@" --backend "$BACKEND"
+    "$BIN/mcbench" run "$@" --db "$AA" \
+        > "$DIR/run.out" 2> "$DIR/run.err" || { cat "$DIR/run.err" >&2; die "a run failed"; }
+    sed -n 's/^run \([0-9a-f-]*\) complete:.*/\1/p' "$DIR/run.out" | tail -n 1
+}
+# compare A B in db: JSON to file (exit 1 only says "slower": not a failure).
+compare() {
+    "$BIN/mcreport" compare "$2" "$3" --db "$1" --json > "$4" 2> "$DIR/compare.err" ||
+        [ $? -eq 1 ] || { cat "$DIR/compare.err" >&2; die "compare failed"; }
+}
+copy_run() { # UUID: from the A/A db into the injection db
+    "$BIN/mcreport" export --run "$1" --db "$AA" > "$DIR/copy.json"
+    "$BIN/mcbench" import --db "$INJ" "$DIR/copy.json" > /dev/null
+}
+
+i=1
+while [ "$i" -le "$K" ]; do
+    a=$(one_run); b=$(one_run)
+    [ -n "$a" ] && [ -n "$b" ] || die "cannot read a run's uuid"
+    compare "$AA" "$a" "$b" "$DIR/aa-$i.json"
+    copy_run "$a"; copy_run "$b"
+    for f in $FACTORS; do
+        x=$("$BIN/mcbench" inject --run "$b" --factor "$f" --bench "$BENCH" --db "$INJ" |
+            sed -n 's/^run \([0-9a-f-]*\):.*/\1/p')
+        [ -n "$x" ] || die "inject failed"
+        compare "$INJ" "$a" "$x" "$DIR/inj-$f-$i.json"
+    done
+    i=$((i + 1))
+done
+"$BIN/mcreport" regressions --db "$AA" --json > "$DIR/regressions.json"
+
+python3 - "$DIR" "$K" "$BENCH" "$SUITE" "$BACKEND" "$FACTORS" <<'PY'
+import fnmatch, glob, json, os, sys
+d, k, bench, suite, backend, factors = sys.argv[1:]
+def verdicts(paths, pick=lambda r: True):
+    n = {"slower": 0, "faster": 0, "unchanged": 0, "inconclusive": 0}
+    for p in paths:
+        for r in json.load(open(p))["results"]:
+            if pick(r):
+                n[r["verdict"]] = n.get(r["verdict"], 0) + 1
+    return n, sum(n.values())
+def pct(a, b):
+    return f"{100.0 * a / b:.1f}%" if b else "n/a"
+print(f"aa-harness: {k} pair(s) of {suite} on {backend}; files in {d}")
+n, tot = verdicts(sorted(glob.glob(os.path.join(d, "aa-*.json"))))
+fa = n["slower"] + n["faster"]
+print(f"compare A/A: {fa} of {tot} result(s) flagged ({pct(fa, tot)}): "
+      f"{n['slower']} slower, {n['faster']} faster; {n['inconclusive']} inconclusive")
+reg = json.load(open(os.path.join(d, "regressions.json")))
+print(f"regressions A/A: {reg['summary']['shifts']} level shift(s) in "
+      f"{reg['series_examined']} series (each a false alarm)")
+for f in factors.split():
+    paths = sorted(glob.glob(os.path.join(d, f"inj-{f}-*.json")))
+    n, tot = verdicts(paths, lambda r: fnmatch.fnmatchcase(r["benchmark"], bench))
+    print(f"injected x{f}: {n['slower']} of {tot} scaled result(s) detected as slower "
+          f"({pct(n['slower'], tot)}); {n['inconclusive']} inconclusive, "
+          f"{n['unchanged']} unchanged, {n['faster']} faster")
+PY

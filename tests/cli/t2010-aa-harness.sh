@@ -1,0 +1,29 @@
+#!/bin/sh
+# scripts/aa-harness.sh, as a smoke only: one A/A pair of a tiny suite on
+# ref, asserting the shape of the summary (never its figures: timing), that
+# the injected copies stay out of the A/A db, and its usage errors.
+. "$(dirname "$0")/../lib.sh"
+command -v python3 >/dev/null || skip "python3 not installed"
+H=$TOP/scripts/aa-harness.sh
+
+expect_ok sh "$H" -k 1 --suite "$TOP/tests/fixtures/cli/tiny.json" --backend ref \
+    --bench 'softmax/*' --dir "$T/aa" --bin "$BIN"
+[ "$(wc -l < "$T/out")" = 5 ] || { cat "$T/out"; die "expected 5 summary lines"; }
+expect_grep '^aa-harness: 1 pair(s) of .*tiny.json on ref; files in ' "$T/out"
+expect_grep '^compare A/A: [0-9]* of 4 result(s) flagged ([0-9.]*%): [0-9]* slower, [0-9]* faster; [0-9]* inconclusive$' "$T/out"
+expect_grep '^regressions A/A: [0-9]* level shift(s) in [0-9]* series (each a false alarm)$' "$T/out"
+# tiny has two softmax benchmarks: the scaled ones, per factor
+expect_grep '^injected x1.10: [0-9]* of 2 scaled result(s) detected as slower ([0-9.]*%); ' "$T/out"
+expect_grep '^injected x1.30: [0-9]* of 2 scaled result(s) detected as slower ([0-9.]*%); ' "$T/out"
+# A/A db: the two real runs only; the injection db: those and two copies
+[ "$(mcreport export --db "$T/aa/aa.sqlite" | grep -c '"uuid"')" = 2 ] || die "A/A db is not the two runs"
+mcreport export --db "$T/aa/inj.sqlite" > inj.json
+[ "$(grep -c '"uuid"' inj.json)" = 4 ] || die "injection db is not 2 runs + 2 copies"
+[ "$(grep -c 'synthetic (mcbench inject)' inj.json)" = 2 ] || die "copies are not labelled synthetic"
+
+expect_fail 2 sh "$H" -k 0
+expect_grep "^aa-harness: -k must be a positive integer, not '0'" "$T/err"
+expect_fail 2 sh "$H" --bogus
+expect_grep "^aa-harness: unknown argument '--bogus'" "$T/err"
+expect_ok sh "$H" --help
+expect_grep 'usage: scripts/aa-harness.sh' "$T/out"
