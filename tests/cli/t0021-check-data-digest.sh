@@ -52,4 +52,24 @@ grep -q 'different data' "$T/err" && die "a hand edit reported as other data"
 grep -v '^> Data: SHA-256' DOC.md > old.md
 expect_fail 1 check old.md
 expect_grep 'old.md differs from a fresh render' "$T/err"
+
+# The published record: a run in db/runs/ edited where no rendered number
+# shows it (a validation error an import accepts) is caught by a bare
+# `mcreport check` in a fresh clone, which rebuilds the db from db/runs/.
+mkdir -p pub/db/runs pub/build
+expect_ok mcbench run --quick --suite "$TOP/tests/fixtures/cli/tiny.json" --backend cpu --db run.sqlite
+u=$(sqlite3 run.sqlite "SELECT uuid FROM run")
+mcreport export --run "$u" --db run.sqlite > pub/db/runs/$u.json || die "export"
+cd pub || die "cd"
+expect_ok mcbench import --db build/doc.sqlite db/runs/$u.json
+mcreport --db build/doc.sqlite --no-charts > DOC.md || die "render"
+rm -f build/doc.sqlite build/doc.sqlite-wal build/doc.sqlite-shm
+expect_ok mcreport check DOC.md --no-charts
+sed '0,/"max_rel_err":\t[0-9][0-9.e+-]*/s//"max_rel_err":\t1e-07/' db/runs/$u.json > edited.json
+cmp -s edited.json db/runs/$u.json && die "the run edit changed nothing"
+mv edited.json db/runs/$u.json
+rm -f build/doc.sqlite build/doc.sqlite-wal build/doc.sqlite-shm
+expect_fail 1 mcreport check DOC.md --no-charts
+expect_grep 'DOC.md was rendered from different data' "$T/err"
+[ "$(grep -c '^[-+][^-+]' "$T/out")" = 2 ] || die "more than the digest differs: $(cat "$T/out")"
 echo ok
