@@ -35,6 +35,8 @@ reader() {
 }
 reader 1 & r1=$!
 reader 2 & r2=$!
+# a failure below must not leave the readers looping
+trap 'touch writers.done; wait $r1 $r2; cleanup' EXIT
 pids=
 for w in 1 2 3 4; do
     mcbench run --quick --suite "$suite" --backend ref --backend cpu --db $db >w$w.out 2>w$w.err &
