@@ -8,13 +8,13 @@
 . "$(dirname "$0")/../lib.sh"
 command -v python3 >/dev/null || skip "skip: no python3 for the fake peer"
 export MCBENCH_PEERS="$TOP/tests/fixtures/peers/fake_peer.py" MCBENCH_PYTHON=python3
-export FAKE_PEER_KERNEL=sgemm MCBENCH_PEER_TIMEOUT=2
+export FAKE_PEER_KERNEL=sgemm MCBENCH_PEER_TIMEOUT=5
 suite=$TOP/tests/fixtures/cli/peerfault.json
 for mode in exit_mid_run garbage_mid_run hang_mid_run; do
     case $mode in
     exit_mid_run) want='exited with status 6 during run: fake: exiting mid-run as asked' ;;
     garbage_mid_run) want="reply during run is not JSON (\"Segmentation fault? no: garbage\"); stopped it" ;;
-    hang_mid_run) want='did not answer within 2 s (MCBENCH_PEER_TIMEOUT) and was killed during run' ;;
+    hang_mid_run) want='did not answer within 5 s (MCBENCH_PEER_TIMEOUT) and was killed during run' ;;
     esac
     db=$mode.sqlite
     FAKE_PEER_MODE=$mode expect_ok mcbench run --suite "$suite" --backend ref --backend mlx \

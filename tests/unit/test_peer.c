@@ -441,8 +441,8 @@ static void test_garbage_mid_run_fails_that_result(void **state)
  * result failed, not a run stalled for good. */
 static void test_hang_mid_run_is_killed_at_the_limit(void **state)
 {
-	assert_int_equal(setenv("MCBENCH_PEER_TIMEOUT", "1", 1), 0);
-	fault_mid_run(*state, "hang_mid_run", "did not answer within 1 s "
+	assert_int_equal(setenv("MCBENCH_PEER_TIMEOUT", "3", 1), 0);
+	fault_mid_run(*state, "hang_mid_run", "did not answer within 3 s "
 		      "(MCBENCH_PEER_TIMEOUT) and was killed during run");
 	unsetenv("MCBENCH_PEER_TIMEOUT");
 }
