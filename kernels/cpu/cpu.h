@@ -86,6 +86,17 @@ void cpu_lora_forward(size_t tokens, size_t in, size_t out, size_t rank,
  */
 int cpu_roofline(double *out_gflops, double *out_gbps, char *err, size_t n_err);
 
+/* The least work a measuring cpu_roofline() call does on any CPU (one
+ * thread, scalar chains, the smallest arrays): the peak probe's minimum
+ * rounds x 2^20 iterations x 12 chains x 2 FLOP, and the bandwidth probe's
+ * minimum rounds x 16 Mi elements x 8 bytes (its least-counted pass). A
+ * probe's best round is at least its average, so each figure is at least
+ * this work over the call's wall time, however slow the machine (under
+ * valgrind too): a bound tests can check that no slowdown breaks.
+ * roofline.c asserts these against its own constants. */
+#define CPU_ROOFLINE_MIN_FLOPS (24ull * (1ull << 20) * 12ull * 2ull)
+#define CPU_ROOFLINE_MIN_BYTES (16ull * (16ull << 20) * 8ull)
+
 /* What the backends report about the machine. */
 struct cpu_info {
 	char model[128];          /* /proc/cpuinfo "model name", or "unknown" */

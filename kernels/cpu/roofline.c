@@ -58,6 +58,14 @@
 #define CPU_TRIAD_MIN_ELEMS ((size_t)16 * 1024 * 1024)   /* 64 MiB per array */
 #define CPU_TRIAD_MIN_ROUNDS 16
 #define CPU_PROBE_BUDGET_NS 2000000000.0   /* per probe, beyond its minimum */
+#define CPU_PEAK_MIN_ITERS ((uint64_t)1 << 20)   /* per thread and round */
+
+_Static_assert(CPU_ROOFLINE_MIN_FLOPS == (unsigned long long)CPU_PEAK_MIN_ROUNDS *
+	       CPU_PEAK_MIN_ITERS * CPU_FMA_CHAINS * 2u,
+	       "cpu.h's CPU_ROOFLINE_MIN_FLOPS is the peak probe's least work");
+_Static_assert(CPU_ROOFLINE_MIN_BYTES == (unsigned long long)CPU_TRIAD_MIN_ROUNDS *
+	       CPU_TRIAD_MIN_ELEMS * 8u,
+	       "cpu.h's CPU_ROOFLINE_MIN_BYTES is the bandwidth probe's least work");
 
 /* Best-of tracking with the stopping rule described above. */
 struct best_of {
@@ -256,8 +264,8 @@ static double measure_peak_gflops_simd(int simd)
 		ns = t < ns ? t : ns;
 	}
 	iters = (uint64_t)((double)iters * CPU_PEAK_TARGET_NS / (ns > 1.0 ? ns : 1.0)) + 1;
-	if (iters < ((uint64_t)1 << 20))
-		iters = (uint64_t)1 << 20;
+	if (iters < CPU_PEAK_MIN_ITERS)
+		iters = CPU_PEAK_MIN_ITERS;
 	/* A clock glitch during sizing must not turn into an hour-long probe:
 	 * 2^28 iterations are over 0.1 s on any CPU this runs on. */
 	if (iters > ((uint64_t)1 << 28))

@@ -17,6 +17,7 @@
 
 #include "embed.h"
 #include "err.h"
+#include "rundigest.h"
 
 /* ---------------------------------------------------------------- vocabulary */
 
@@ -220,7 +221,8 @@ void render_command(const struct render_opts *o, char *out, size_t n_out)
 	sbuf_release(&s);
 }
 
-static void render_header(struct render *r, struct sbuf *s, const struct store_run **runs)
+static void render_header(struct render *r, struct sbuf *s, const struct store_run **runs,
+			  const char *digest)
 {
 	char cmd[1024];
 
@@ -245,8 +247,31 @@ static void render_header(struct render *r, struct sbuf *s, const struct store_r
 	} else {
 		sbuf_add(s, " (no run's data is shown)");
 	}
-	sbuf_add(s, ".\n> Every number below comes from those runs; change the template and "
+	sbuf_add(s, ".\n");
+	if (r->n_used) {
+		/* RENDER_DIGEST_MARK opens this line; cmd_check reads it */
+		sbuf_add(s, RENDER_DIGEST_MARK);
+		sbuf_add(s, digest);
+		sbuf_add(s, "` over the exports of those runs, in that order "
+			 "(`mcreport export --run UUID` of each).\n");
+	}
+	sbuf_add(s, "> Every number below comes from those runs; change the template and "
 		 "re-render. `mcreport check` fails when this file and the data disagree.\n\n");
+}
+
+/* The digest of the runs the document uses (rundigest.h), in header order. */
+static int render_digest(struct render *r, const struct store_run **runs, char *out_hex)
+{
+	int64_t *ids = malloc((r->n_used ? r->n_used : 1) * sizeof(*ids));
+	int rc;
+
+	if (!ids)
+		return render_oom(r);
+	for (size_t i = 0; i < r->n_used; i++)
+		ids[i] = runs[i]->id;
+	rc = rundigest_runs(r->st, ids, r->n_used, out_hex, r->err, r->n_err);
+	free(ids);
+	return rc;
 }
 
 /* Provenance and rejected sections need every run the document uses, so
@@ -254,12 +279,17 @@ static void render_header(struct render *r, struct sbuf *s, const struct store_r
 static int render_assemble(struct render *r, struct sbuf *doc)
 {
 	const struct store_run **runs = NULL;
+	char digest[RUNDIGEST_HEX_LEN + 1];
 	size_t from = 0;
 	int rc;
 
 	if ((rc = render_used_runs(r, &runs)) != 0)
 		return rc;
-	render_header(r, doc, runs);
+	if ((rc = render_digest(r, runs, digest)) != 0) {
+		free(runs);
+		return rc;
+	}
+	render_header(r, doc, runs, digest);
 	free(runs);
 	for (size_t i = 0; i < r->n_deferred; i++) {
 		/* sbuf_str: the body is still NULL when a deferred directive

@@ -3,8 +3,8 @@
  * verified claims, traceable numbers and gnuplot charts.
  *
  * The engine, not the template, writes the document's header: that it is
- * generated, by which command, from which db and run uuids, and must not
- * be edited by hand. Every table says which runs and how many samples its
+ * generated, by which command, from which db and run uuids, the digest of
+ * those runs' data (rundigest.h), and that it must not be edited by hand. Every table says which runs and how many samples its
  * numbers come from; every inline number and claim gets a footnote saying
  * the same. The output depends only on the db and the template (and the
  * options shown in the header): no clock, no locale, no host names beyond
@@ -41,6 +41,11 @@ struct render_out {
 
 /* The directory charts are linked under when none is given. */
 #define RENDER_DEFAULT_CHARTS "reports"
+
+/* The header line naming the data rendered opens with this, then the
+ * digest's RUNDIGEST_HEX_LEN hex digits and a backquote; absent when the
+ * document shows no run's data. */
+#define RENDER_DIGEST_MARK "> Data: SHA-256 `"
 
 /* The command line that reproduces a render with o, as the header shows it. */
 void render_command(const struct render_opts *o, char *out, size_t n_out);

@@ -1,7 +1,9 @@
 /*
  * cmd_check.c - `mcreport check FILE`: verifies that a committed document
  * (and its charts) equals a fresh render of the same template and db, and
- * shows a short unified diff of what drifted. Charts are rendered into a
+ * shows a short unified diff of what drifted, saying whether the document
+ * was rendered from other data (the digest its header names, rundigest.h,
+ * is not that of the runs in the db) or its text was edited. Charts are rendered into a
  * temporary directory and compared there; nothing is written to the repo.
  */
 #include <errno.h>
@@ -16,6 +18,7 @@
 #include "store_import.h"
 #include "linediff.h"
 #include "render.h"
+#include "rundigest.h"
 #include "sbuf.h"
 #include "store.h"
 
@@ -66,6 +69,31 @@ static int check_chart(const char *tmpdir, const char *dir, const char *file)
 	sbuf_release(&kept);
 	unlink(a);
 	return differs;
+}
+
+/*
+ * The data digest a document's header names (the line opening with
+ * RENDER_DIGEST_MARK, before the header's closing blank line), copied into
+ * out (RUNDIGEST_HEX_LEN + 1 bytes); "" when the header names none (a
+ * document showing no run, or rendered before headers named their data).
+ */
+static void check_digest(const char *doc, char *out)
+{
+	static const char mark[] = "\n" RENDER_DIGEST_MARK;
+	const char *end = doc ? strstr(doc, "\n\n") : NULL;
+	const char *p = doc ? strstr(doc, mark) : NULL;
+	size_t n = 0;
+
+	out[0] = '\0';
+	if (!p || (end && p > end))
+		return;
+	p += sizeof(mark) - 1;
+	while (n < RUNDIGEST_HEX_LEN && strchr("0123456789abcdef", p[n]) && p[n])
+		n++;
+	if (n == RUNDIGEST_HEX_LEN && p[n] == '`') {
+		memcpy(out, p, n);
+		out[n] = '\0';
+	}
 }
 
 /* Nonzero when argv[1..) names option opt. */
@@ -169,7 +197,7 @@ int cmd_check(int argc, char **argv, struct cmd_ctx *ctx)
 	struct sbuf doc = SBUF_INIT, diff = SBUF_INIT;
 	struct store *st = NULL;
 	char err[MC_ERRLEN], tmpdir[] = "/tmp/mcreport-check-XXXXXX", cmd[1024];
-	char hdr[2048];
+	char hdr[2048], kept_digest[RUNDIGEST_HEX_LEN + 1], fresh_digest[RUNDIGEST_HEX_LEN + 1];
 	const char *h_db = NULL, *h_template = NULL, *h_charts = NULL, *db_path;
 	int rc, drift = 0, have_tmp = 0;
 
@@ -211,13 +239,27 @@ int cmd_check(int argc, char **argv, struct cmd_ctx *ctx)
 		fprintf(stderr, "mcreport check: %s\n", err);
 		goto out;
 	}
+	check_digest(doc.buf, kept_digest);
+	check_digest(out.doc, fresh_digest);
+	render_command(&o.r, cmd, sizeof(cmd));
 	if (linediff_unified(doc.buf ? doc.buf : "", doc.len, out.doc, out.len, o.file,
 			     "fresh render", 3, CHECK_MAX_DIFF_LINES, &diff)) {
 		fputs(sbuf_str(&diff), stdout);
-		render_command(&o.r, cmd, sizeof(cmd));
-		fprintf(stderr, "mcreport check: %s differs from a fresh render of %s; do not "
-			"edit it by hand, re-render it: %s > %s\n", o.file, o.r.template_path,
-			cmd, o.file);
+		/* Other data is not a hand edit: say which, so that nobody
+		 * "fixes" a document whose runs were changed under it. */
+		if (kept_digest[0] && strcmp(kept_digest, fresh_digest) != 0)
+			fprintf(stderr, "mcreport check: %s was rendered from different data: "
+				"its header names runs whose exports hash to SHA-256 %.12s..., "
+				"those runs in %s now hash to %s%.12s%s (a run added, dropped or "
+				"changed since it was rendered); re-render it from the data you "
+				"mean to publish: %s > %s\n", o.file, kept_digest, db_path,
+				fresh_digest[0] ? "" : "nothing (no run's data is shown)",
+				fresh_digest, fresh_digest[0] ? "..." : "", cmd, o.file);
+		else
+			fprintf(stderr, "mcreport check: %s differs from a fresh render of %s "
+				"from the same data; do not edit it by hand, re-render it: "
+				"%s > %s\n", o.file, o.r.template_path ? o.r.template_path :
+				RENDER_BUILTIN_TEMPLATE " (built-in)", cmd, o.file);
 		drift = 1;
 	} else if (doc.len != out.len) {
 		/* Same lines, different bytes: only the final newline can differ. */

@@ -4,7 +4,8 @@
  * pure Python), so no MLX or PyTorch is needed. Each mode of the fake
  * reproduces one way a peer comparison goes wrong: a lazy loop that skips
  * work, the wrong shapes, a wrong output, a missing package, an adapter that
- * dies or lies about its clock.
+ * dies or lies about its clock, and an adapter that exits, prints garbage
+ * or hangs after it started (that result failed, the others intact).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -347,6 +348,105 @@ static void test_write_to_dead_adapter_is_an_error(void **state)
 	be->ops->destroy(be);
 }
 
+/* What result variant holds: its status, message, sample count and
+ * median (-1 when NULL), "" when there is no such row. */
+struct stored_row {
+	char status[32], message[512];
+	int n_samples;
+	double median_ns;
+};
+
+static void stored(struct fixture *fx, const char *variant, struct stored_row *out)
+{
+	sqlite3_stmt *q = NULL;
+
+	memset(out, 0, sizeof(*out));
+	assert_int_equal(sqlite3_prepare_v2(store_db(fx->run.st),
+		"SELECT r.status, coalesce(r.message, ''), coalesce(r.median_ns, -1), "
+		"(SELECT count(*) FROM sample s WHERE s.result_id = r.id) "
+		"FROM result r WHERE r.suite = ?1", -1, &q, NULL), SQLITE_OK);
+	sqlite3_bind_text(q, 1, variant, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(q) == SQLITE_ROW) {
+		snprintf(out->status, sizeof(out->status), "%s",
+			 (const char *)sqlite3_column_text(q, 0));
+		snprintf(out->message, sizeof(out->message), "%s",
+			 (const char *)sqlite3_column_text(q, 1));
+		out->median_ns = sqlite3_column_double(q, 2);
+		out->n_samples = sqlite3_column_int(q, 3);
+		assert_int_equal(sqlite3_step(q), SQLITE_DONE);   /* one row */
+	}
+	sqlite3_finalize(q);
+}
+
+/*
+ * A fault after start-up (fake_peer.py's *_mid_run modes: the adapter
+ * answered hello, prepare and the validation run of sgemm, then fails on
+ * its next run): the sgemm result is stored failed with a note naming the
+ * peer and what happened (want), never a time; the softmax result measured
+ * before it is intact, and the next measurement starts a fresh adapter.
+ */
+static void fault_mid_run(struct fixture *fx, const char *mode, const char *want)
+{
+	const long softmax[] = { 8, 64 }, sgemm[] = { 4, 6, 8 };
+	struct backend *be;
+	struct runner_outcome o;
+	struct stored_row before, after, bad;
+	char status[32];
+	int n;
+
+	assert_int_equal(setenv("FAKE_PEER_KERNEL", "sgemm", 1), 0);
+	be = discover(&backend_mlx, mode);
+	measure(fx, be, &o, status, sizeof(status), &n);      /* m0: softmax */
+	if (strcmp(o.status, "ok") != 0)
+		fail_msg("softmax before the fault: %s: %s", o.status, o.message);
+	stored(fx, "m0", &before);
+	use_kernel(fx, "sgemm", sgemm, 3);
+	measure(fx, be, &o, status, sizeof(status), &n);      /* m1: the fault */
+	stored(fx, "m1", &bad);
+	assert_string_equal(bad.status, "failed");
+	assert_string_equal(o.status, "failed");
+	assert_int_equal(bad.n_samples, 0);
+	assert_true(bad.median_ns == -1);                    /* never a time */
+	if (!strstr(bad.message, want) || strcmp(bad.message, o.message) != 0)
+		fail_msg("stored message: %s", bad.message);
+	assert_null(strchr(bad.message, '\n'));              /* one line */
+	stored(fx, "m0", &after);
+	assert_string_equal(after.status, before.status);
+	assert_string_equal(after.message, before.message);
+	assert_int_equal(after.n_samples, 5);
+	assert_int_equal(after.n_samples, before.n_samples);
+	assert_true(after.median_ns == before.median_ns);
+	use_kernel(fx, "softmax", softmax, 2);
+	measure(fx, be, &o, status, sizeof(status), &n);      /* m2: a fresh adapter */
+	if (strcmp(o.status, "ok") != 0)
+		fail_msg("after the fault: %s: %s", o.status, o.message);
+	be->ops->destroy(be);
+	unsetenv("FAKE_PEER_KERNEL");
+}
+
+static void test_exit_mid_run_fails_that_result(void **state)
+{
+	fault_mid_run(*state, "exit_mid_run", "exited with status 6 during run: "
+		      "fake: exiting mid-run as asked");
+}
+
+static void test_garbage_mid_run_fails_that_result(void **state)
+{
+	fault_mid_run(*state, "garbage_mid_run", "mlx: the adapter's reply during "
+		      "run is not JSON (\"Segmentation fault? no: garbage\"); stopped it");
+}
+
+/* A hang after start-up is bounded by the per-request limit
+ * (MCBENCH_PEER_TIMEOUT, 900 s by default): the adapter is killed and the
+ * result failed, not a run stalled for good. */
+static void test_hang_mid_run_is_killed_at_the_limit(void **state)
+{
+	assert_int_equal(setenv("MCBENCH_PEER_TIMEOUT", "3", 1), 0);
+	fault_mid_run(*state, "hang_mid_run", "did not answer within 3 s "
+		      "(MCBENCH_PEER_TIMEOUT) and was killed during run");
+	unsetenv("MCBENCH_PEER_TIMEOUT");
+}
+
 static void test_clock_that_lies_is_caught(void **state)
 {
 	struct fixture *fx = *state;
@@ -571,6 +671,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_missing_interpreter_is_a_note, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dead_adapter_fails_then_restarts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_to_dead_adapter_is_an_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exit_mid_run_fails_that_result,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_garbage_mid_run_fails_that_result,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hang_mid_run_is_killed_at_the_limit,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clock_that_lies_is_caught, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unsupported_kernel_is_skipped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_device_is_an_instance_with_a_device_clock,
