@@ -310,8 +310,7 @@ struct cp_work {
 	size_t n_found;
 };
 
-/* Inserts v into sorted[0..len) keeping it sorted (len + 1 values after). */
-static void insert_sorted(double *sorted, size_t len, double v)
+void stats_insert_sorted(double *sorted, size_t len, double v)
 {
 	size_t i = len;
 
@@ -322,7 +321,7 @@ static void insert_sorted(double *sorted, size_t len, double v)
 	sorted[i] = v;
 }
 
-static double l1_cost_sorted(const double *sorted, size_t len)
+double stats_l1_cost_sorted(const double *sorted, size_t len)
 {
 	double med = median_sorted(sorted, len), c = 0.0;
 
@@ -338,14 +337,14 @@ static size_t cp_best_split(struct cp_work *w, size_t s, size_t e)
 	double best_cost = INFINITY;
 
 	for (size_t len = 1; len <= m - ms; len++) {
-		insert_sorted(w->buf, len - 1, w->x[s + len - 1]);
+		stats_insert_sorted(w->buf, len - 1, w->x[s + len - 1]);
 		if (len >= ms)
-			w->cost_l[len] = l1_cost_sorted(w->buf, len);
+			w->cost_l[len] = stats_l1_cost_sorted(w->buf, len);
 	}
 	for (size_t len = 1; len <= m - ms; len++) {
-		insert_sorted(w->buf, len - 1, w->x[e - len]);
+		stats_insert_sorted(w->buf, len - 1, w->x[e - len]);
 		if (len >= ms)
-			w->cost_r[len] = l1_cost_sorted(w->buf, len);
+			w->cost_r[len] = stats_l1_cost_sorted(w->buf, len);
 	}
 	for (size_t t = s + ms; t <= e - ms; t++) {
 		double c = w->cost_l[t - s] + w->cost_r[e - t];

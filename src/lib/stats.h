@@ -195,6 +195,12 @@ int stats_change_verdict(const double *a, size_t na, const double *b, size_t nb,
  * STATS_NOISE_K_MIN (also when n_results is 0). */
 double stats_noise_k(double alpha, size_t n_results);
 
+/* For the change-point searches (stats.c, stats_perm.c): inserts v into
+ * sorted[0..len), keeping it sorted (len + 1 values after; the caller owns
+ * room for them), and the L1 cost of sorted[0..len) around its median. */
+void stats_insert_sorted(double *sorted, size_t len, double v);
+double stats_l1_cost_sorted(const double *sorted, size_t len);
+
 /* The floor a change's CI must clear in a group of n changes whose MAD
  * is mad_pct: max(threshold_pct, k * 1.4826 * mad_pct) when n >=
  * STATS_NOISE_MIN_N, else threshold_pct. */

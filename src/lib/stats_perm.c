@@ -10,6 +10,7 @@
 
 #include "err.h"
 #include "prng.h"
+#include "stats.h"
 
 #define STATS_PERM_SEED 0x6d637065726d3031ULL	/* any fixed value will do */
 
@@ -19,38 +20,18 @@ struct perm_work {
 	double *cost_r;   /* n + 1: L1 cost of the last len values */
 };
 
-static void insert_sorted(double *sorted, size_t len, double v)
-{
-	size_t i = len;
-
-	while (i > 0 && sorted[i - 1] > v) {
-		sorted[i] = sorted[i - 1];
-		i--;
-	}
-	sorted[i] = v;
-}
-
-static double l1_cost_sorted(const double *sorted, size_t len)
-{
-	double med = 0.5 * (sorted[(len - 1) / 2] + sorted[len / 2]), c = 0.0;
-
-	for (size_t i = 0; i < len; i++)
-		c += fabs(sorted[i] - med);
-	return c;
-}
-
 /* The cost of x[0..n) unsplit minus the least cost of a split. */
 static double best_reduction(struct perm_work *w, const double *x, size_t n, size_t ms)
 {
 	double best = INFINITY;
 
 	for (size_t len = 1; len <= n; len++) {
-		insert_sorted(w->buf, len - 1, x[len - 1]);
-		w->cost_l[len] = l1_cost_sorted(w->buf, len);
+		stats_insert_sorted(w->buf, len - 1, x[len - 1]);
+		w->cost_l[len] = stats_l1_cost_sorted(w->buf, len);
 	}
 	for (size_t len = 1; len <= n - ms; len++) {
-		insert_sorted(w->buf, len - 1, x[n - len]);
-		w->cost_r[len] = l1_cost_sorted(w->buf, len);
+		stats_insert_sorted(w->buf, len - 1, x[n - len]);
+		w->cost_r[len] = stats_l1_cost_sorted(w->buf, len);
 	}
 	for (size_t t = ms; t <= n - ms; t++) {
 		double c = w->cost_l[t] + w->cost_r[n - t];
