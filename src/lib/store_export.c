@@ -8,6 +8,7 @@
  * digits when the result is "close enough").
  */
 #include "store_export.h"
+#include "jwalk.h"
 
 #include <errno.h>
 #include <math.h>
@@ -76,18 +77,7 @@ int store_json_rawify(cJSON *node)
 
 int store_json_number(const cJSON *v, double *out)
 {
-	char *end = NULL;
-
-	if (cJSON_IsNumber(v)) {
-		*out = v->valuedouble;
-		return 1;
-	}
-	if (cJSON_IsRaw(v) && v->valuestring && v->valuestring[0]) {
-		errno = 0;
-		*out = strtod(v->valuestring, &end);
-		return *end == '\0' && errno == 0;
-	}
-	return 0;
+	return jwalk_number(NULL, v, out);
 }
 
 /* ------------------------------------------------------------ export */
