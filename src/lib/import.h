@@ -29,6 +29,7 @@ struct import_result {
 	const char *status;         /* "ok", "failed" or "skipped" */
 	const char *message;        /* NULL or why not ok */
 	int64_t iters_per_sample;   /* -1: unknown or not one count */
+	double bytes;               /* per iteration, as the tool counts them; 0 none */
 	double *samples_ns;         /* raw samples, NULL when aggregate-only */
 	size_t n_samples;
 	/* The tool's own statistics (NaN: not given). With samples, each given

@@ -84,7 +84,7 @@ static int write_result(struct store *st, int64_t run_id, const struct import_re
 		.suite = r->suite, .benchmark = r->benchmark, .kernel = r->kernel,
 		.params = r->params, .backend = r->backend, .variant = r->variant,
 		.clock = r->clock, .status = r->status, .message = r->message,
-		.flops = 0, .bytes = 0, .iters_per_sample = r->iters_per_sample,
+		.flops = 0, .bytes = r->bytes > 0 ? r->bytes : 0, .iters_per_sample = r->iters_per_sample,
 		.max_abs_err = NAN, .max_rel_err = NAN,
 	};
 	sqlite3_stmt *s = NULL;
