@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include <cjson/cJSON.h>
@@ -219,7 +220,7 @@ int import_criterion_parse(const char *src, const char *text, size_t len,
 			rc = err_set(err, n_err, MC_ENOMEM, "%s: out of memory", src);
 			break;
 		}
-		if (!strcmp(f[4], "Bytes") && *f[3])
+		if (!strcasecmp(f[4], "bytes") && *f[3])
 			r->bytes = strtod(f[3], NULL);
 		{
 			size_t idx = (size_t)(r - doc->results);

@@ -1,0 +1,90 @@
+/*
+ * fuzz_foreign.h - what the libFuzzer targets of the other tools' importers
+ * (fuzz_import_<format>.c, import_<format>.c) share: import one input file
+ * with a given format into a fresh in-memory store and check the
+ * properties every importer owes:
+ *   - a refusal is one line naming the file, and leaves the store empty;
+ *   - an accepted file is one complete run with at least one result, and
+ *     importing it again is recognised (skipped, still one run);
+ *   - detection, when it names a format, names this one or refuses.
+ */
+#ifndef MC_FUZZ_FOREIGN_H
+#define MC_FUZZ_FOREIGN_H
+#include <stdint.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "err.h"
+#include "fuzz_util.h"
+#include "import.h"
+#include "store.h"
+#include "store_int.h"
+
+static inline int fuzz_count(struct store *st, const char *sql)
+{
+	sqlite3_stmt *s = NULL;
+	int n = -1;
+
+	if (sqlite3_prepare_v2(store_db(st), sql, -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return n;
+}
+
+/* Imports path as format into a fresh store and checks the properties
+ * above. */
+static inline void fuzz_foreign_path(const char *format, const char *path,
+				     const char *name)
+{
+	struct import_opts opts = { .format = format,
+				    .started_at = "2026-01-01T00:00:00Z" };
+	struct store *st = NULL;
+	char err[MC_ERRLEN] = "";
+	const char *fmt = NULL;
+	int imported = 0, skipped = 0, rc;
+
+	if (store_open(":memory:", STORE_WRITE, &st, err, sizeof(err)))
+		fuzz_die("%s", err);
+	rc = import_path(st, path, &opts, &imported, &skipped, &fmt, err, sizeof(err));
+	if (rc) {
+		if (!err[0] || strchr(err, '\n') || !strstr(err, name))
+			fuzz_die("import failed without a one-line error naming the "
+				 "file: '%s'", err);
+		if (fuzz_count(st, "SELECT count(*) FROM run") != 0 ||
+		    fuzz_count(st, "SELECT count(*) FROM result") != 0)
+			fuzz_die("a refused file left rows behind");
+		goto out;
+	}
+	if (imported != 1 || skipped != 0 || fuzz_count(st, "SELECT count(*) FROM run") != 1 ||
+	    fuzz_count(st, "SELECT count(*) FROM run WHERE status = 'complete'") != 1 ||
+	    fuzz_count(st, "SELECT count(*) FROM result") < 1 ||
+	    fuzz_count(st, "SELECT count(*) FROM import") != 1)
+		fuzz_die("an accepted file is not one complete run with results");
+	if (fuzz_count(st, "SELECT count(*) FROM result r LEFT JOIN result_import i"
+		       " ON i.result_id = r.id WHERE i.result_id IS NULL") != 0)
+		fuzz_die("a result without its imported fields");
+	if (import_path(st, path, &opts, &imported, &skipped, &fmt, err, sizeof(err)) ||
+	    imported != 0 || skipped != 1 || fuzz_count(st, "SELECT count(*) FROM run") != 1)
+		fuzz_die("importing an accepted file again is not recognised: %s", err);
+out:
+	store_close(st);
+	/* Detection refuses, or finds this format (or an mcbench export, or
+	 * another format the bytes fit better: never a crash). */
+	if (store_open(":memory:", STORE_WRITE, &st, err, sizeof(err)))
+		fuzz_die("%s", err);
+	opts.format = NULL;
+	rc = import_path(st, path, &opts, &imported, &skipped, &fmt, err, sizeof(err));
+	if (rc && (!err[0] || strchr(err, '\n')))
+		fuzz_die("detection failed without a one-line error: '%s'", err);
+	store_close(st);
+}
+
+static inline void fuzz_foreign(const char *format, const char *name,
+				const uint8_t *data, size_t size)
+{
+	fuzz_foreign_path(format, fuzz_write_input(name, data, size), name);
+}
+
+#endif
