@@ -373,18 +373,23 @@ static int parse_run(struct jwalk *im, const cJSON *o, struct imp_run *r)
 	    !(rc = parse_list(im, o, "results", sizeof(struct imp_result),
 			      parse_result_cb, (void **)&r->results, &r->n_results)))
 		rc = store_import_check_backends(im, r);
+	/* An "ok" result beyond its own run's measured peaks is what the runner
+	 * would have stored "implausible": so is it here, with the reason, its
+	 * samples kept as evidence (a doctored or misjudged export). */
 	for (size_t i = 0; !rc && i < r->n_results; i++) {
-		size_t mark = jwalk_push(im, "results", 0), m2 = jwalk_push(im, NULL, (long)i);
+		struct imp_result *res = &r->results[i];
+		char why[400];
 
-		char why[400], msg[512];
-
-		if (!store_import_plausible(r, &r->results[i], why, sizeof(why))) {
-			snprintf(msg, sizeof(msg), "\"ok\", but its median %s (the run's "
-				 "device peaks; such a result is stored \"implausible\")", why);
-			rc = jwalk_fail_at(im, "status", 0, msg);
+		if (store_import_plausible(r, res, why, sizeof(why)))
+			continue;
+		if (asprintf(&res->demoted, "imported as \"ok\", but its median %s (the "
+			     "run's device peaks)", why) < 0) {
+			res->demoted = NULL;
+			rc = jwalk_oom(im);
+			break;
 		}
-		jwalk_pop(im, m2);
-		jwalk_pop(im, mark);
+		res->r.status = "implausible";
+		res->r.message = res->demoted;
 	}
 	return rc;
 }
@@ -435,7 +440,7 @@ static cJSON *comparable(const cJSON *run)
  * file twice is harmless, but a different run under a known uuid is an
  * edit of the record, which an import never makes. */
 static int same_as_stored(struct store *st, int64_t run_id, const cJSON *json,
-			  int *out_same, char *err, size_t n_err)
+			  const struct imp_run *r, int *out_same, char *err, size_t n_err)
 {
 	cJSON *stored = NULL, *a = NULL, *b = NULL;
 	int rc = store_export_run(st, run_id, &stored, err, n_err);
@@ -445,6 +450,21 @@ static int same_as_stored(struct store *st, int64_t run_id, const cJSON *json,
 		return rc;
 	a = comparable(stored);
 	b = comparable(json);
+	/* As stored: the results this import calls implausible. */
+	for (size_t i = 0; b && i < r->n_results; i++) {
+		cJSON *res = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(b, "results"),
+						(int)i);
+
+		if (!r->results[i].demoted || !res)
+			continue;
+		if (!cJSON_ReplaceItemInObjectCaseSensitive(res, "status",
+				cJSON_CreateString("implausible")) ||
+		    !cJSON_ReplaceItemInObjectCaseSensitive(res, "message",
+				cJSON_CreateString(r->results[i].demoted))) {
+			cJSON_Delete(b);
+			b = NULL;
+		}
+	}
 	if (!a || !b)
 		rc = err_set(err, n_err, MC_ENOMEM, "out of memory");
 	else
@@ -479,7 +499,7 @@ static int write_run(struct store *st, void *arg)
 	if (step == SQLITE_ROW) {
 		int same = 0;
 
-		rc = same_as_stored(st, run_id, w->json, &same, serr, sizeof(serr));
+		rc = same_as_stored(st, run_id, w->json, r, &same, serr, sizeof(serr));
 		if (!rc && !same) {
 			size_t mark = jwalk_push(im, "run", 0);
 

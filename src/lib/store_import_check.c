@@ -25,6 +25,7 @@ void store_import_run_free(struct imp_run *r)
 	for (size_t i = 0; i < r->n_results; i++) {
 		cJSON_free(r->results[i].params);
 		free(r->results[i].samples);
+		free(r->results[i].demoted);
 	}
 	free(r->devices);
 	free(r->results);

@@ -20,6 +20,7 @@ struct imp_result {
 	char *params;
 	double *samples;
 	size_t n_samples;
+	char *demoted;       /* the message of an "ok" stored implausible, or NULL */
 };
 
 struct imp_run {
@@ -49,7 +50,7 @@ int store_import_check_stats(struct jwalk *im, const struct imp_result *res);
 /* Every result was measured on one of its run's devices. */
 int store_import_check_backends(struct jwalk *im, const struct imp_run *r);
 
-/* Whether result res of run r is physically possible on its device by the
+/* Whether result res of run r (an "ok" one) is physically possible on its device by the
  * run's own measured peaks (runner_plausibility). 1 when it is (or cannot
  * be judged: unknown peaks), 0 with the reason in why (n_why bytes) when
  * not. */
