@@ -264,16 +264,18 @@ static int check_doc(const struct import_doc *doc, char *err, size_t n_err)
 	for (size_t i = 0; i < doc->n_results; i++) {
 		const struct import_result *r = &doc->results[i];
 		struct stats_summary s;
+		char name[128];
 		const char *bad = NULL;
 		double tool = NAN, mine = NAN;
 		size_t j;
 
+		jpath_printable(r->benchmark ? r->benchmark : "", name, sizeof(name));
 		for (j = 0; j < doc->n_devices; j++)
 			if (!strcmp(doc->devices[j].backend, r->backend))
 				break;
 		if (j == doc->n_devices)
 			return err_set(err, n_err, MC_EINVAL, "%s: result \"%s\": no device "
-				       "\"%s\" (a parser bug)", doc->source, r->benchmark,
+				       "\"%s\" (a parser bug)", doc->source, name,
 				       r->backend);
 		for (j = 0; j < i; j++) {
 			const struct import_result *o = &doc->results[j];
@@ -282,14 +284,14 @@ static int check_doc(const struct import_doc *doc, char *err, size_t n_err)
 			    !strcmp(o->backend, r->backend) && !strcmp(o->variant, r->variant) &&
 			    !strcmp(o->clock, r->clock))
 				return err_set(err, n_err, MC_EINVAL, "%s: benchmark \"%s\" "
-					       "(%s) appears twice", doc->source, r->benchmark,
+					       "(%s) appears twice", doc->source, name,
 					       r->suite);
 		}
 		for (j = 0; j < r->n_samples; j++)
 			if (!isfinite(r->samples_ns[j]) || !(r->samples_ns[j] > 0))
 				return err_set(err, n_err, MC_EINVAL, "%s: benchmark \"%s\": "
 					       "sample %zu is not a positive time", doc->source,
-					       r->benchmark, j);
+					       name, j);
 		if (!r->n_samples)
 			continue;
 		if (stats_summarize(r->samples_ns, r->n_samples, &s))
@@ -308,7 +310,7 @@ static int check_doc(const struct import_doc *doc, char *err, size_t n_err)
 			return err_set(err, n_err, MC_EINVAL, "%s: benchmark \"%s\": its %s "
 				       "(%.9g ns) is not that of its samples (%.9g ns): the "
 				       "file was edited or is not the tool's", doc->source,
-				       r->benchmark, bad, tool, mine);
+				       name, bad, tool, mine);
 	}
 	return 0;
 }
