@@ -112,8 +112,15 @@ static int pt_bench(struct jwalk *w, const cJSON *b, struct import_doc *doc)
 	    (rc = jwalk_get(w, b, "stats", JW_OBJ, 0, &st)))
 		return rc;
 	mark = jwalk_push(w, "stats", 0);
-	for (size_t k = 0; !rc && k < 5; k++)
-		rc = jwalk_num(w, st, checked[k], checked[k][0] == 's', &figs[k]);
+	/* Python writes NaN where a figure is undefined: unknown, then. */
+	for (size_t k = 0; !rc && k < 5; k++) {
+		const cJSON *f = NULL;
+
+		figs[k] = NAN;
+		if (!(rc = jwalk_get(w, st, checked[k], JW_ANYNUM, checked[k][0] == 's', &f)) &&
+		    f && (!jwalk_number(w, f, &figs[k]) || !isfinite(figs[k])))
+			figs[k] = NAN;
+	}
 	if (!rc && jwalk_has(st, "rounds"))
 		rc = jwalk_int(w, st, "rounds", 0, 1, &rounds);
 	if (!rc && jwalk_has(st, "iterations"))
