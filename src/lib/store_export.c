@@ -162,8 +162,10 @@ static const char sql_run[] =
 	" r.git_dirty, r.compiler, r.cflags, r.timer_name, r.timer_resolution_ns,"
 	" r.timer_overhead_ns, r.quick, r.notes, r.provenance,"
 	" m.fingerprint, m.hostname, m.cpu_model, m.cores, m.threads,"
-	" m.mem_bytes, m.os, m.kernel, r.rounds"
-	" FROM run r JOIN machine m ON m.id = r.machine_id WHERE r.id = ?1";
+	" m.mem_bytes, m.os, m.kernel, r.rounds,"
+	" i.format, i.format_version, i.sha256, i.source"
+	" FROM run r JOIN machine m ON m.id = r.machine_id"
+	" LEFT JOIN import i ON i.run_id = r.id WHERE r.id = ?1";
 
 static const char sql_devices[] =
 	"SELECT backend, kind, name, vendor, version, driver, compute_units,"
@@ -174,8 +176,10 @@ static const char sql_results[] =
 	"SELECT id, suite, benchmark, kernel, params, backend, variant, clock,"
 	" status, message, flops, bytes, iters_per_sample, n_samples,"
 	" min_ns, median_ns, mean_ns, stddev_ns, mad_ns, ci_lo_ns, ci_hi_ns,"
-	" q1_ns, q3_ns, n_mild, n_severe, max_abs_err, max_rel_err"
-	" FROM result WHERE run_id = ?1"
+	" q1_ns, q3_ns, n_mild, n_severe, max_abs_err, max_rel_err,"
+	" i.result_id, i.aggregate_only, i.n_reported, i.max_ns, i.fields"
+	" FROM result LEFT JOIN result_import i ON i.result_id = result.id"
+	" WHERE run_id = ?1"
 	" ORDER BY suite, benchmark, backend, variant, clock";
 
 static const char sql_samples[] =
@@ -256,6 +260,22 @@ static int build_run(struct builder *b, sqlite3_stmt *s, cJSON *doc)
 	put(b, run, "timer", timer);
 	if ((rc = put_cols(b, run, s, run_tail, N_MEMBERS(run_tail))) != 0)
 		return rc;
+	/* A run imported from another tool's file (store_import_foreign.c):
+	 * where it came from. Absent on mcbench's own runs, whose files stay
+	 * as they were. */
+	if (sqlite3_column_type(s, 24) != SQLITE_NULL) {
+		static const struct col_member import_cols[] = {
+			{ "format", 24, COL_TEXT }, { "format_version", 25, COL_TEXT },
+			{ "sha256", 26, COL_TEXT }, { "source", 27, COL_TEXT },
+		};
+		cJSON *imp = cJSON_CreateObject();
+
+		put(b, run, "import", imp);
+		if (b->oom)
+			return MC_ENOMEM;
+		if ((rc = put_cols(b, imp, s, import_cols, N_MEMBERS(import_cols))) != 0)
+			return rc;
+	}
 	return put_cols(b, m, s, machine_cols, N_MEMBERS(machine_cols));
 }
 
@@ -325,6 +345,21 @@ static int build_result(struct builder *b, sqlite3_stmt *s, sqlite3_stmt *q,
 	if (rc != SQLITE_DONE) {
 		*out_sqlite = rc;
 		return MC_EDB;
+	}
+	/* What another tool reported beyond these columns; absent on
+	 * mcbench's own results. */
+	if (sqlite3_column_type(s, 27) != SQLITE_NULL) {
+		static const struct col_member import_cols[] = {
+			{ "aggregate_only", 28, COL_BOOL }, { "n_reported", 29, COL_INT },
+			{ "max_ns", 30, COL_REAL }, { "fields", 31, COL_JSON },
+		};
+		cJSON *imp = cJSON_CreateObject();
+
+		put(b, r, "import", imp);
+		if (b->oom)
+			return MC_ENOMEM;
+		if ((rc = put_cols(b, imp, s, import_cols, N_MEMBERS(import_cols))) != 0)
+			return rc;
 	}
 	return b->oom ? MC_ENOMEM : 0;
 }

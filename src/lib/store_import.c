@@ -78,6 +78,30 @@ static int parse_machine(struct jwalk *im, const cJSON *o, struct store_machine 
 	return rc;
 }
 
+/* The optional "import" member of a run that came from another tool's
+ * file: its format, version and SHA-256. */
+static int parse_run_import(struct jwalk *im, const cJSON *ro, struct imp_run *r)
+{
+	const cJSON *io;
+	size_t mark;
+	int rc = jwalk_get(im, ro, "import", JW_OBJ, 0, &io);
+
+	if (rc)
+		return rc;
+	mark = jwalk_push(im, "import", 0);
+	if (!(rc = jwalk_str(im, io, "format", 0, &r->imp_format)) &&
+	    !(rc = jwalk_str(im, io, "format_version", 1, &r->imp_version)) &&
+	    !(rc = jwalk_str(im, io, "sha256", 0, &r->imp_sha256)) &&
+	    !(rc = jwalk_str(im, io, "source", 0, &r->imp_source))) {
+		size_t n = strspn(r->imp_sha256, "0123456789abcdef");
+
+		if (n != 64 || r->imp_sha256[64])
+			rc = jwalk_fail_at(im, "sha256", 0, "expected 64 lower-case hex digits");
+	}
+	jwalk_pop(im, mark);
+	return rc;
+}
+
 static int parse_run_fields(struct jwalk *im, const cJSON *o, struct imp_run *r)
 {
 	struct store_run *x = &r->run;
@@ -126,6 +150,8 @@ static int parse_run_fields(struct jwalk *im, const cJSON *o, struct imp_run *r)
 		rc = jwalk_int(im, ro, "rounds", 0, 1, &rounds);
 		x->rounds = rounds > INT_MAX ? INT_MAX : (int)rounds;
 	}
+	if (!rc && jwalk_has(ro, "import"))
+		rc = parse_run_import(im, ro, r);
 	if (!rc &&
 	    !(rc = jwalk_bool(im, ro, "quick", 0, &x->quick)) &&
 	    !(rc = jwalk_str(im, ro, "notes", 1, &x->notes)) &&
@@ -191,6 +217,7 @@ static int parse_stats(struct jwalk *im, const cJSON *o, int have,
 	mark = jwalk_push(im, "stats", 0);
 	for (int i = 0; !rc && i < 9; i++) {
 		if (have) {
+			/* have 2: aggregates only, each statistic given or not. */
 			rc = jwalk_num(im, so, keys[i], 1, dst[i]);
 		} else if (!(rc = jwalk_get(im, so, keys[i], JW_NUM, 1, &v)) && v) {
 			size_t m2 = jwalk_push(im, keys[i], 0);
@@ -199,7 +226,7 @@ static int parse_stats(struct jwalk *im, const cJSON *o, int have,
 			jwalk_pop(im, m2);
 		}
 	}
-	if (!rc && have) {
+	if (!rc && have == 1) {
 		if (!(rc = jwalk_int(im, so, "n_mild", 0, 0, &n_mild)))
 			rc = jwalk_int(im, so, "n_severe", 0, 0, &n_severe);
 		s->n_mild = (size_t)n_mild;
@@ -253,6 +280,30 @@ static int parse_samples(struct jwalk *im, const cJSON *o, struct imp_result *ou
 	jwalk_pop(im, mark);
 	return rc;
 }
+/* The optional "import" member of a result that came from another tool's
+ * file (store_import_foreign.c, docs/export-format.md). */
+static int parse_result_import(struct jwalk *im, const cJSON *o, struct imp_result *out)
+{
+	const cJSON *io;
+	size_t mark;
+	int rc;
+
+	out->n_reported = -1;
+	out->max_ns = NAN;
+	if (!jwalk_has(o, "import"))
+		return 0;
+	if ((rc = jwalk_get(im, o, "import", JW_OBJ, 0, &io)))
+		return rc;
+	out->has_import = 1;
+	mark = jwalk_push(im, "import", 0);
+	if (!(rc = jwalk_bool(im, io, "aggregate_only", 0, &out->aggregate_only)) &&
+	    !(rc = jwalk_int(im, io, "n_reported", 1, 0, &out->n_reported)) &&
+	    !(rc = jwalk_num(im, io, "max_ns", 1, &out->max_ns)))
+		rc = get_json_text(im, io, "fields", 1, &out->fields);
+	jwalk_pop(im, mark);
+	return rc;
+}
+
 static int parse_result(struct jwalk *im, const cJSON *o, struct imp_result *out)
 {
 	struct store_result *r = &out->r;
@@ -274,13 +325,19 @@ static int parse_result(struct jwalk *im, const cJSON *o, struct imp_result *out
 	    !(rc = jwalk_int(im, o, "n_samples", 0, 0, &n))) {
 		out->n_samples = (size_t)n;
 		r->stats.n = (size_t)n;
-		if (n == 0 && !strcmp(r->status, "ok"))
-			rc = jwalk_fail_at(im, "n_samples", 0, "an \"ok\" result has samples");
+		rc = parse_result_import(im, o, out);
+		if (!rc && n == 0 && !strcmp(r->status, "ok") && !out->aggregate_only)
+			rc = jwalk_fail_at(im, "n_samples", 0, "an \"ok\" result has samples "
+					   "(or is imported aggregates only)");
+		if (!rc && n > 0 && out->aggregate_only)
+			rc = jwalk_fail_at(im, "import", 0, "aggregate_only, but n_samples "
+					   "is not 0");
 		if (!rc && n > STORE_IMPORT_MAX_SAMPLES)
 			rc = jwalk_fail_at(im, "n_samples", 0, "more samples than one result "
 					 "can hold");
 		if (!rc &&
-		    !(rc = parse_stats(im, o, n > 0, &r->stats)) &&
+		    !(rc = parse_stats(im, o, n > 0 ? 1 : out->aggregate_only ? 2 : 0,
+				       &r->stats)) &&
 		    !(rc = jwalk_num(im, o, "max_abs_err", 1, &r->max_abs_err)) &&
 		    !(rc = jwalk_num(im, o, "max_rel_err", 1, &r->max_rel_err)) &&
 		    !(rc = parse_samples(im, o, out)))
@@ -534,9 +591,19 @@ static int write_run(struct store *st, void *arg)
 	}
 	for (size_t i = 0; !rc && i < r->n_devices; i++)
 		rc = store_device_add(st, run_id, &r->devices[i].d, serr, sizeof(serr));
-	for (size_t i = 0; !rc && i < r->n_results; i++)
-		rc = store_result_add(st, run_id, &r->results[i].r, r->results[i].samples,
-				      r->results[i].n_samples, serr, sizeof(serr));
+	for (size_t i = 0; !rc && i < r->n_results; i++) {
+		const struct imp_result *res = &r->results[i];
+
+		rc = store_result_add(st, run_id, &res->r, res->samples, res->n_samples,
+				      serr, sizeof(serr));
+		if (!rc && res->has_import)
+			rc = store_import_put_extra(st, run_id, &res->r, res->aggregate_only,
+						    res->n_reported, res->max_ns, res->fields,
+						    serr, sizeof(serr));
+	}
+	if (!rc && r->imp_format)
+		rc = store_import_put_origin(st, run_id, r->imp_format, r->imp_version,
+					     r->imp_sha256, r->imp_source, serr, sizeof(serr));
 out:
 	if (rc)
 		err_set(im->err, im->n_err, rc, "%s: %s: %s", im->src, im->path, serr);

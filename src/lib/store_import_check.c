@@ -26,6 +26,7 @@ void store_import_run_free(struct imp_run *r)
 		cJSON_free(r->results[i].params);
 		free(r->results[i].samples);
 		free(r->results[i].demoted);
+		cJSON_free(r->results[i].fields);
 	}
 	free(r->devices);
 	free(r->results);

@@ -21,6 +21,7 @@
 #include "import.h"
 #include "stats.h"
 #include "store_int.h"
+#include "store_import_int.h"
 
 static const char sql_by_uuid[] = "SELECT id FROM run WHERE uuid = ?1";
 static const char sql_end[] =
@@ -33,7 +34,8 @@ static const char sql_result_id[] =
 	"SELECT id FROM result WHERE run_id = ?1 AND suite = ?2 AND benchmark = ?3"
 	" AND backend = ?4 AND variant = ?5 AND clock = ?6";
 static const char sql_aggregates[] =
-	"UPDATE result SET min_ns = ?2, median_ns = ?3, mean_ns = ?4, stddev_ns = ?5"
+	"UPDATE result SET min_ns = ?2, median_ns = ?3, mean_ns = ?4, stddev_ns = ?5,"
+	" mad_ns = ?6, ci_lo_ns = ?7, ci_hi_ns = ?8, q1_ns = ?9, q3_ns = ?10"
 	" WHERE id = ?1";
 static const char sql_result_import[] =
 	"INSERT INTO result_import (result_id, aggregate_only, n_reported, max_ns, fields)"
@@ -53,7 +55,7 @@ static const char *known(const char *s)
 }
 
 /* The id of a result just written, by its unique key. */
-static int result_id(struct store *st, int64_t run_id, const struct import_result *r,
+static int result_id(struct store *st, int64_t run_id, const struct store_result *r,
 		     int64_t *out, char *err, size_t n_err)
 {
 	sqlite3_stmt *s = NULL;
@@ -77,6 +79,56 @@ static int result_id(struct store *st, int64_t run_id, const struct import_resul
 	return 0;
 }
 
+int store_import_put_extra(struct store *st, int64_t run_id, const struct store_result *r,
+			   int aggregate_only, int64_t n_reported, double max_ns,
+			   const char *fields, char *err, size_t n_err)
+{
+	const struct stats_summary *x = &r->stats;
+	sqlite3_stmt *s = NULL;
+	int64_t id = 0;
+	int rc, brc = 0;
+
+	rc = result_id(st, run_id, r, &id, err, n_err);
+	/* store_result_add writes no statistics without samples: the tool's. */
+	if (!rc && aggregate_only && !(rc = store_stmt(st, sql_aggregates, &s, err, n_err))) {
+		const double v[] = { x->min, x->median, x->mean, x->stddev, x->mad,
+				     x->ci_lo, x->ci_hi, x->q1, x->q3 };
+
+		brc |= sqlite3_bind_int64(s, 1, id);
+		for (int i = 0; i < 9; i++)
+			brc |= store_bind_real(s, i + 2, v[i], 1);
+		rc = store_stmt_write(st, s, brc, "cannot record the tool's statistics",
+				      err, n_err);
+	}
+	if (!rc && !(rc = store_stmt(st, sql_result_import, &s, err, n_err))) {
+		brc = sqlite3_bind_int64(s, 1, id);
+		brc |= sqlite3_bind_int(s, 2, aggregate_only ? 1 : 0);
+		brc |= store_bind_int(s, 3, n_reported, n_reported >= 0);
+		brc |= store_bind_real(s, 4, max_ns, 1);
+		brc |= store_bind_text(s, 5, fields);
+		rc = store_stmt_write(st, s, brc, "cannot record the imported fields",
+				      err, n_err);
+	}
+	return rc;
+}
+
+int store_import_put_origin(struct store *st, int64_t run_id, const char *format,
+			    const char *version, const char *sha256, const char *source,
+			    char *err, size_t n_err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = store_stmt(st, sql_import, &s, err, n_err), brc;
+
+	if (rc)
+		return rc;
+	brc = sqlite3_bind_int64(s, 1, run_id);
+	brc |= store_bind_text(s, 2, format);
+	brc |= store_bind_text(s, 3, version);
+	brc |= store_bind_text(s, 4, sha256);
+	brc |= store_bind_text(s, 5, source);
+	return store_stmt_write(st, s, brc, "cannot record the import", err, n_err);
+}
+
 static int write_result(struct store *st, int64_t run_id, const struct import_result *r,
 			char *err, size_t n_err)
 {
@@ -84,38 +136,28 @@ static int write_result(struct store *st, int64_t run_id, const struct import_re
 		.suite = r->suite, .benchmark = r->benchmark, .kernel = r->kernel,
 		.params = r->params, .backend = r->backend, .variant = r->variant,
 		.clock = r->clock, .status = r->status, .message = r->message,
-		.flops = 0, .bytes = r->bytes > 0 ? r->bytes : 0, .iters_per_sample = r->iters_per_sample,
+		.flops = 0, .bytes = r->bytes > 0 ? r->bytes : 0,
+		.iters_per_sample = r->iters_per_sample,
 		.max_abs_err = NAN, .max_rel_err = NAN,
 	};
-	sqlite3_stmt *s = NULL;
-	int64_t id = 0;
-	int rc, brc = 0;
+	int aggregate_only = !r->n_samples && !strcmp(r->status, "ok");
+	int rc;
 
 	if (r->n_samples && stats_summarize(r->samples_ns, r->n_samples, &res.stats))
 		return err_set(err, n_err, MC_ENOMEM, "out of memory");
+	if (aggregate_only) {
+		res.stats.min = r->min;
+		res.stats.median = r->median;
+		res.stats.mean = r->mean;
+		res.stats.stddev = r->stddev;
+		res.stats.mad = res.stats.ci_lo = res.stats.ci_hi = NAN;
+		res.stats.q1 = res.stats.q3 = NAN;
+	}
 	res.stats.n = r->n_samples;
 	rc = store_result_add(st, run_id, &res, r->samples_ns, r->n_samples, err, n_err);
 	if (!rc)
-		rc = result_id(st, run_id, r, &id, err, n_err);
-	if (!rc && !r->n_samples && !strcmp(r->status, "ok") &&
-	    !(rc = store_stmt(st, sql_aggregates, &s, err, n_err))) {
-		brc |= sqlite3_bind_int64(s, 1, id);
-		brc |= store_bind_real(s, 2, r->min, 1);
-		brc |= store_bind_real(s, 3, r->median, 1);
-		brc |= store_bind_real(s, 4, r->mean, 1);
-		brc |= store_bind_real(s, 5, r->stddev, 1);
-		rc = store_stmt_write(st, s, brc, "cannot record the tool's statistics",
-				      err, n_err);
-	}
-	if (!rc && !(rc = store_stmt(st, sql_result_import, &s, err, n_err))) {
-		brc = sqlite3_bind_int64(s, 1, id);
-		brc |= sqlite3_bind_int(s, 2, !r->n_samples && !strcmp(r->status, "ok"));
-		brc |= store_bind_int(s, 3, r->n_reported, r->n_reported >= 0);
-		brc |= store_bind_real(s, 4, r->max, 1);
-		brc |= store_bind_text(s, 5, r->fields);
-		rc = store_stmt_write(st, s, brc, "cannot record the imported fields",
-				      err, n_err);
-	}
+		rc = store_import_put_extra(st, run_id, &res, aggregate_only, r->n_reported,
+					    r->max, r->fields, err, n_err);
 	return rc;
 }
 
@@ -162,14 +204,8 @@ static int write_doc(struct store *st, void *arg)
 	brc |= sqlite3_bind_int64(s, 1, run_id);
 	brc |= store_bind_text(s, 2, doc->notes);
 	if ((rc = store_stmt_write(st, s, brc, "cannot record the run", err, n_err)) ||
-	    (rc = store_stmt(st, sql_import, &s, err, n_err)))
-		return rc;
-	brc = sqlite3_bind_int64(s, 1, run_id);
-	brc |= store_bind_text(s, 2, doc->format);
-	brc |= store_bind_text(s, 3, doc->format_version);
-	brc |= store_bind_text(s, 4, doc->sha256);
-	brc |= store_bind_text(s, 5, doc->source);
-	if ((rc = store_stmt_write(st, s, brc, "cannot record the import", err, n_err)))
+	    (rc = store_import_put_origin(st, run_id, doc->format, doc->format_version,
+					  doc->sha256, doc->source, err, n_err)))
 		return rc;
 	for (size_t i = 0; !rc && i < doc->n_devices; i++) {
 		const struct import_device *d = &doc->devices[i];

@@ -21,11 +21,18 @@ struct imp_result {
 	double *samples;
 	size_t n_samples;
 	char *demoted;       /* the message of an "ok" stored implausible, or NULL */
+	/* "import" of a result imported from another tool (optional): */
+	int has_import, aggregate_only;
+	int64_t n_reported;  /* -1 unknown */
+	double max_ns;       /* NaN unknown */
+	char *fields;        /* JSON text or NULL; free with cJSON_free */
 };
 
 struct imp_run {
 	struct store_run run;        /* with ended_at, status and notes */
 	char *provenance;
+	/* "import" of a run imported from another tool (optional): */
+	const char *imp_format, *imp_version, *imp_sha256, *imp_source;
 	struct imp_device *devices;
 	size_t n_devices;
 	struct imp_result *results;
@@ -56,5 +63,16 @@ int store_import_check_backends(struct jwalk *im, const struct imp_run *r);
  * not. */
 int store_import_plausible(const struct imp_run *r, const struct imp_result *res,
 			   char *why, size_t n_why);
+
+/* The rows of another tool's import (store_import_foreign.c), shared with
+ * the import of exported runs that carry them: the run's origin (table
+ * import), and a result's extra fields (table result_import) with, for an
+ * aggregate-only one, the tool's statistics in its result row. */
+int store_import_put_origin(struct store *st, int64_t run_id, const char *format,
+			    const char *version, const char *sha256, const char *source,
+			    char *err, size_t n_err);
+int store_import_put_extra(struct store *st, int64_t run_id, const struct store_result *r,
+			   int aggregate_only, int64_t n_reported, double max_ns,
+			   const char *fields, char *err, size_t n_err);
 
 #endif

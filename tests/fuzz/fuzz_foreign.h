@@ -6,6 +6,8 @@
  *   - a refusal is one line naming the file, and leaves the store empty;
  *   - an accepted file is one complete run with at least one result, and
  *     importing it again is recognised (skipped, still one run);
+ *   - an accepted file's run round-trips through mcbench's own export:
+ *     export, import that into another store, export again, same bytes;
  *   - detection, when it names a format, names this one or refuses.
  */
 #ifndef MC_FUZZ_FOREIGN_H
@@ -19,6 +21,8 @@
 #include "fuzz_util.h"
 #include "import.h"
 #include "store.h"
+#include "store_export.h"
+#include "store_import.h"
 #include "store_int.h"
 
 static inline int fuzz_count(struct store *st, const char *sql)
@@ -46,6 +50,43 @@ static inline struct store *fuzz_store(void)
 			 NULL) != SQLITE_OK || fuzz_count(st, "SELECT count(*) FROM result") != 0)
 		fuzz_die("cannot empty the store");
 	return st;
+}
+
+static inline char *fuzz_export(struct store *st)
+{
+	cJSON *doc = NULL;
+	char err[MC_ERRLEN], *text;
+
+	if (store_export_runs(st, "all", STORE_EXPORT_INCOMPLETE, &doc, err, sizeof(err)))
+		fuzz_die("export of an imported store failed: %s", err);
+	text = cJSON_Print(doc);
+	cJSON_Delete(doc);
+	if (!text)
+		fuzz_die("out of memory printing an export");
+	return text;
+}
+
+/* Export, import into another store, export: the same bytes. */
+static inline void fuzz_round_trip(struct store *st)
+{
+	struct store *b = NULL;
+	char err[MC_ERRLEN], *t1 = fuzz_export(st), *t2;
+	int imported = 0, skipped = 0;
+	cJSON *doc = cJSON_Parse(t1);
+
+	if (!doc)
+		fuzz_die("an export does not parse");
+	if (store_open(":memory:", STORE_WRITE, &b, err, sizeof(err)))
+		fuzz_die("%s", err);
+	if (store_import(b, doc, "round-trip", &imported, &skipped, err, sizeof(err)))
+		fuzz_die("the export of an accepted import is refused: %s", err);
+	cJSON_Delete(doc);
+	t2 = fuzz_export(b);
+	if (strcmp(t1, t2))
+		fuzz_die("export -> import -> export changed the bytes");
+	cJSON_free(t1);
+	cJSON_free(t2);
+	store_close(b);
 }
 
 /* Imports path as format into an empty store and checks the properties
@@ -78,6 +119,7 @@ static inline void fuzz_foreign_path(const char *format, const char *path,
 	if (fuzz_count(st, "SELECT count(*) FROM result r LEFT JOIN result_import i"
 		       " ON i.result_id = r.id WHERE i.result_id IS NULL") != 0)
 		fuzz_die("a result without its imported fields");
+	fuzz_round_trip(st);
 	if (import_path(st, path, &opts, &imported, &skipped, &fmt, err, sizeof(err)) ||
 	    imported != 0 || skipped != 1 || fuzz_count(st, "SELECT count(*) FROM run") != 1)
 		fuzz_die("importing an accepted file again is not recognised: %s", err);
