@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "err.h"
 #include "import.h"
@@ -208,6 +210,58 @@ static void test_criterion(void **state)
 	import_doc_free(&doc);
 }
 
+static void put_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* criterion 0.2's layout: sample.json a pair of arrays, capitalised
+ * estimate keys. The figures are arithmetic, not a measurement: two
+ * samples of 1 and 2 iterations taking 100 and 300 ns, so 100 and 150 ns
+ * per iteration. */
+static void test_criterion_02(void **state)
+{
+	struct import_doc doc;
+	char err[MC_ERRLEN] = "", dir[] = "/tmp/test-crit-XXXXXX", p[128];
+	const struct import_result *r;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(p, sizeof(p), "%s/g", dir);
+	assert_int_equal(mkdir(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/g/new", dir);
+	assert_int_equal(mkdir(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/g/new/benchmark.json", dir);
+	put_file(p, "{\"group_id\":\"g\",\"function_id\":null,\"value_str\":null,"
+		 "\"throughput\":null,\"full_id\":\"g\",\"directory_name\":\"g\"}");
+	snprintf(p, sizeof(p), "%s/g/new/sample.json", dir);
+	put_file(p, "[[1.0,2.0],[100.0,300.0]]");
+	snprintf(p, sizeof(p), "%s/g/new/estimates.json", dir);
+	put_file(p, "{\"Mean\":{\"point_estimate\":125.0},\"Median\":{\"point_estimate\":125.0},"
+		 "\"StdDev\":{\"point_estimate\":35.35533905932738}}");
+	memset(&doc, 0, sizeof(doc));
+	assert_int_equal(import_criterion_tree(dir, &doc, err, sizeof(err)), 0);
+	r = find(&doc, "g", NULL, NULL);
+	assert_int_equal(r->n_samples, 2);
+	assert_true(r->samples_ns[0] == 100 && r->samples_ns[1] == 150);
+	assert_true(r->mean == 125 && r->median == 125);
+	import_doc_free(&doc);
+	remove(p);
+	snprintf(p, sizeof(p), "%s/g/new/sample.json", dir);
+	remove(p);
+	snprintf(p, sizeof(p), "%s/g/new/benchmark.json", dir);
+	remove(p);
+	snprintf(p, sizeof(p), "%s/g/new", dir);
+	rmdir(p);
+	snprintf(p, sizeof(p), "%s/g", dir);
+	rmdir(p);
+	rmdir(dir);
+}
+
 /* The same text, one figure edited: refused by import.c's checks. */
 static void test_checks(void **state)
 {
@@ -258,6 +312,7 @@ int main(void)
 		cmocka_unit_test(test_pytest),
 		cmocka_unit_test(test_nvbench),
 		cmocka_unit_test(test_criterion),
+		cmocka_unit_test(test_criterion_02),
 		cmocka_unit_test(test_checks),
 	};
 
