@@ -44,10 +44,6 @@ static const struct import_format {
 };
 #define N_FORMATS (sizeof(formats) / sizeof(formats[0]))
 
-const char *const import_formats[] = {
-	"gbench", "criterion", "hyperfine", "pytest-benchmark", "nvbench", NULL,
-};
-
 int import_format_known(const char *name)
 {
 	for (size_t i = 0; i < N_FORMATS; i++)

@@ -69,11 +69,8 @@ struct import_doc {
 	int oom;
 };
 
-/* The formats, in detection order: "gbench", "criterion", "hyperfine",
- * "pytest-benchmark", "nvbench". NULL-terminated, static. */
-extern const char *const import_formats[];
-
-/* Whether name is one of import_formats. */
+/* Whether name is a format mcbench imports: "gbench", "criterion",
+ * "hyperfine", "pytest-benchmark", "nvbench". */
 int import_format_known(const char *name);
 
 /* Options of an import. */
