@@ -394,16 +394,20 @@ static int started_at(struct import_doc *doc, const char *path,
 	struct tm tm;
 	char t[32];
 
+	if (doc->started_at)
+		return 0;
 	if (opts && opts->started_at) {
 		doc->started_at = import_utc(doc, opts->started_at);
 		if (!doc->started_at)
 			return err_set(err, n_err, MC_EINVAL, "--started-at '%s': expected "
 				       "an ISO 8601 time (YYYY-MM-DDTHH:MM:SSZ)",
 				       opts->started_at);
+		doc->notes = import_printf(doc, "%s%s%s records no time: started_at is "
+					   "the one given to mcbench import (--started-at)",
+					   doc->notes ? doc->notes : "", doc->notes ? "\n" : "",
+					   doc->format);
 		return 0;
 	}
-	if (doc->started_at)
-		return 0;
 	/* The tool recorded no time: the file's, said so in the run's notes. */
 	if (stat(path, &sb) || !gmtime_r(&sb.st_mtime, &tm))
 		return err_set(err, n_err, MC_EIO, "%s: cannot stat", path);

@@ -76,7 +76,8 @@ int import_format_known(const char *name);
 /* Options of an import. */
 struct import_opts {
 	const char *format;         /* NULL: detect from the content */
-	const char *started_at;     /* UTC ISO 8601 for files that record no time */
+	const char *started_at;     /* ISO 8601 for files that record no time (else
+				     * the file's modification time is used) */
 };
 
 /* Imports the file or criterion tree at path into st. The format is
