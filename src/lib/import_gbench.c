@@ -119,7 +119,9 @@ static void gb_free(struct gb *g, size_t n)
 	free(g);
 }
 
-/* The counters of row b (members that are not gbench's own), as numbers. */
+/* The counters of row b (members that are not gbench's own), as numbers;
+ * a member that is no number (a later gbench's own field) is kept as it
+ * is rather than refused. */
 static int counters_of(struct jwalk *w, const cJSON *b, cJSON **out)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -132,9 +134,7 @@ static int counters_of(struct jwalk *w, const cJSON *b, cJSON **out)
 	cJSON_ArrayForEach(m, b) {
 		if (!m->string || is_fixed(m->string))
 			continue;
-		if (!jwalk_number(w, m, &x))
-			return jwalk_fail_at(w, m->string, 0, "expected a number (a counter)");
-		if (add(o, m->string, num(x)))
+		if (add(o, m->string, jwalk_number(w, m, &x) ? num(x) : cJSON_Duplicate(m, 1)))
 			return jwalk_oom(w);
 	}
 	return 0;
