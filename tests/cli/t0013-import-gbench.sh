@@ -55,6 +55,20 @@ sed '0,/"iterations": [0-9]*/s//"iterations": "many"/' "$F/gbench-1.7.1.json" > 
 expect_fail 1 mcbench import type.json --db a.sqlite
 expect_grep 'type.json: \$.benchmarks\[0\].iterations: expected an integer' "$T/err"
 [ "$(q 'SELECT count(*) FROM result')" = "$before" ] || die "a refused file stored something"
+# Detection: JSON of no known format, an unknown --format, a missing value.
+echo '{"a": 1}' > other.json
+expect_fail 1 mcbench import other.json --db a.sqlite
+expect_grep 'other.json: not a format mcbench imports' "$T/err"
+expect_fail 2 mcbench import --format gbenchx other.json --db a.sqlite
+expect_grep "unknown --format 'gbenchx'" "$T/err"
+expect_fail 2 mcbench import other.json --db a.sqlite --format
+expect_grep '\-\-format needs a value' "$T/err"
+# A file given as another format: refused by that format's reader (and
+# hyperfine's strict one refuses gbench's bare NaN where it stands).
+expect_fail 1 mcbench import --format hyperfine "$F/pytest-benchmark-5.3.1.json" --db a.sqlite
+expect_grep 'pytest-benchmark-5.3.1.json: \$.results: missing' "$T/err"
+expect_fail 1 mcbench import --format hyperfine "$F/gbench-1.7.1.json" --db a.sqlite
+expect_grep 'gbench-1.7.1.json:318:16: invalid JSON' "$T/err"
 # A fresh file from the library itself, when it is installed.
 if [ -f /usr/include/benchmark/benchmark.h ] && command -v g++ >/dev/null; then
     g++ -O1 -o gb "$F/gbench_sample.cc" -lbenchmark -lpthread || die "cannot build the sample"
