@@ -36,6 +36,11 @@ LDLIBS  += $(DEPS_LIBS) -luuid -lm -fopenmp -pthread -lstdc++
 # FUZZ=1 is the libFuzzer tree (clang; `make fuzz`), instrumented the same way.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 600
+# The importers of other tools' files (tests/fuzz/fuzz_import_<format>.c,
+# targets import_*): as long as the others, but 10 s each in make test.
+FUZZ_FOREIGN_SECONDS ?= $(FUZZ_SECONDS)
+# FUZZ_ONLY=NAME: that target alone.
+FUZZ_ONLY ?=
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 ifeq ($(FUZZ),1)
 CC      := $(FUZZ_CC)
@@ -176,17 +181,19 @@ unit-bins: $(UNIT_BIN)
 FUZZ_BINS := $(patsubst %,build/fuzz/fuzz_%,$(FUZZ_TARGETS))
 fuzz-bins:
 	$(Q)$(MAKE) --no-print-directory FUZZ=1 $(FUZZ_BINS)
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.h $(BUILD)/libmc.a
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.h tests/fuzz/fuzz_foreign.h \
+                   $(BUILD)/libmc.a
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  FUZZ    $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< $(BUILD)/libmc.a $(LDLIBS)
 fuzz: fuzz-bins
-	$(Q)for t in $(FUZZ_TARGETS); do \
+	$(Q)for t in $(if $(FUZZ_ONLY),$(FUZZ_ONLY),$(FUZZ_TARGETS)); do \
+	    secs=$(FUZZ_SECONDS); case $$t in import_*) secs=$(FUZZ_FOREIGN_SECONDS);; esac; \
 	    mkdir -p build/fuzz/corpus/$$t && \
-	    echo "fuzz: $$t for $(FUZZ_SECONDS) s" && \
+	    echo "fuzz: $$t for $$secs s" && \
 	    ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
 	    LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
-	    build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	    build/fuzz/fuzz_$$t -max_total_time=$$secs -max_len=65536 \
 	        -timeout=20 -rss_limit_mb=4096 -print_final_stats=1 \
 	        -artifact_prefix=build/fuzz/crash-$$t- \
 	        build/fuzz/corpus/$$t tests/fuzz/$$t 2>build/fuzz/$$t.log || \
@@ -194,7 +201,7 @@ fuzz: fuzz-bins
 	    grep -E '^(stat::number_of_executed_units|#[0-9]+ +DONE)' build/fuzz/$$t.log | sed 's/^/    /'; \
 	done
 fuzz-smoke:
-	$(Q)$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=30
+	$(Q)$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=30 FUZZ_FOREIGN_SECONDS=10
 
 # ---------------------------------------------------------------- install
 install: all

@@ -154,7 +154,11 @@ static void prov_run_rows(struct render *r, struct sbuf *s, const struct store_r
 		units_sig(run->timer_resolution_ns, 3, res, sizeof(res));
 		sbuf_addc(s, ' ');
 		mdesc_text(s, run->timer_name);
-		sbuf_addf(s, ", %s ns |", res);
+		/* An imported run: the tool's timer is not measured (0). */
+		if (run->timer_resolution_ns > 0)
+			sbuf_addf(s, ", %s ns |", res);
+		else
+			sbuf_add(s, ", resolution unknown |");
 		sbuf_addf(s, " %lld (%lld) |", (long long)run->n_results, (long long)run->n_ok);
 		if (run->max_samples == run->min_samples)
 			sbuf_addf(s, " %lld |\n", (long long)run->min_samples);
@@ -441,10 +445,13 @@ static void prov_methodology(struct render *r, struct sbuf *s, const struct stor
 
 	prov_heading(s, level, "Methodology");
 	for (size_t i = 0; i < r->n_used; i++) {
-		res_lo = fmin(res_lo, runs[i]->timer_resolution_ns);
-		res_hi = fmax(res_hi, runs[i]->timer_resolution_ns);
-		ovh_lo = fmin(ovh_lo, runs[i]->timer_overhead_ns);
-		ovh_hi = fmax(ovh_hi, runs[i]->timer_overhead_ns);
+		/* 0: an imported run, whose tool's timer was not measured. */
+		if (runs[i]->timer_resolution_ns > 0) {
+			res_lo = fmin(res_lo, runs[i]->timer_resolution_ns);
+			res_hi = fmax(res_hi, runs[i]->timer_resolution_ns);
+			ovh_lo = fmin(ovh_lo, runs[i]->timer_overhead_ns);
+			ovh_hi = fmax(ovh_hi, runs[i]->timer_overhead_ns);
+		}
 		n_quick += runs[i]->quick != 0;
 		if (runs[i]->rounds > 1) {
 			rounds_lo = runs[i]->rounds < rounds_lo ? runs[i]->rounds : rounds_lo;
@@ -490,14 +497,18 @@ static void prov_methodology(struct render *r, struct sbuf *s, const struct stor
 				mdesc_text(s, runs[i]->timer_name);
 			}
 		}
-		units_sig(res_lo, 3, a, sizeof(a));
-		units_sig(res_hi, 3, b, sizeof(b));
-		sbuf_addf(s, ", resolution %s%s%s ns", a, strcmp(a, b) ? " to " : "",
-			  strcmp(a, b) ? b : "");
-		units_sig(ovh_lo, 3, a, sizeof(a));
-		units_sig(ovh_hi, 3, b, sizeof(b));
-		sbuf_addf(s, ", overhead %s%s%s ns per reading.", a, strcmp(a, b) ? " to " : "",
-			  strcmp(a, b) ? b : "");
+		if (res_hi > 0) {
+			units_sig(res_lo, 3, a, sizeof(a));
+			units_sig(res_hi, 3, b, sizeof(b));
+			sbuf_addf(s, ", resolution %s%s%s ns", a, strcmp(a, b) ? " to " : "",
+				  strcmp(a, b) ? b : "");
+			units_sig(ovh_lo, 3, a, sizeof(a));
+			units_sig(ovh_hi, 3, b, sizeof(b));
+			sbuf_addf(s, ", overhead %s%s%s ns per reading.", a,
+				  strcmp(a, b) ? " to " : "", strcmp(a, b) ? b : "");
+		} else {
+			sbuf_add(s, " (imported: resolution and overhead unknown).");
+		}
 		if (r->clocks & 2)
 			sbuf_add(s, " Device times come from the device's own clock: "
 				 "OpenCL profiling events, and for the CUDA peers "

@@ -459,7 +459,7 @@ void render_sources(struct sbuf *s, const struct render_col *cols, size_t n_cols
 	sbuf_add(s, "Source: ");
 	for (size_t i = 0; i < n_cols; i++) {
 		int64_t lo = 0, hi = 0;
-		int first = 1;
+		int first = 1, n_agg = 0;
 
 		for (size_t k = 0; k < i; k++)
 			first &= cols[k].run != cols[i].run;
@@ -477,6 +477,12 @@ void render_sources(struct sbuf *s, const struct render_col *cols, size_t n_cols
 
 				if (!res || strcmp(res->status, "ok") != 0)
 					continue;
+				/* An imported result without raw samples: the
+				 * tool's own statistics (store_import_foreign.c). */
+				if (res->n_samples == 0) {
+					n_agg++;
+					continue;
+				}
 				lo = !lo || res->n_samples < lo ? res->n_samples : lo;
 				hi = res->n_samples > hi ? res->n_samples : hi;
 			}
@@ -488,6 +494,9 @@ void render_sources(struct sbuf *s, const struct render_col *cols, size_t n_cols
 			render_samples_range(s, lo, hi);
 			sbuf_add(s, " samples per result");
 		}
+		if (n_agg)
+			sbuf_addf(s, ", %saggregates only: the tool's statistics, no raw "
+				  "samples, no confidence interval", hi ? "some " : "");
 		sbuf_add(s, "); ");
 	}
 	sbuf_truncate(s, s->len - 2);

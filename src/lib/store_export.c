@@ -8,6 +8,7 @@
  * digits when the result is "close enough").
  */
 #include "store_export.h"
+#include "jwalk.h"
 
 #include <errno.h>
 #include <math.h>
@@ -77,18 +78,7 @@ int store_json_rawify(cJSON *node)
 
 int store_json_number(const cJSON *v, double *out)
 {
-	char *end = NULL;
-
-	if (cJSON_IsNumber(v)) {
-		*out = v->valuedouble;
-		return 1;
-	}
-	if (cJSON_IsRaw(v) && v->valuestring && v->valuestring[0]) {
-		errno = 0;
-		*out = strtod(v->valuestring, &end);
-		return *end == '\0' && errno == 0;
-	}
-	return 0;
+	return jwalk_number(NULL, v, out);
 }
 
 /* ------------------------------------------------------------ export */
@@ -173,8 +163,10 @@ static const char sql_run[] =
 	" r.git_dirty, r.compiler, r.cflags, r.timer_name, r.timer_resolution_ns,"
 	" r.timer_overhead_ns, r.quick, r.notes, r.provenance,"
 	" m.fingerprint, m.hostname, m.cpu_model, m.cores, m.threads,"
-	" m.mem_bytes, m.os, m.kernel, r.rounds"
-	" FROM run r JOIN machine m ON m.id = r.machine_id WHERE r.id = ?1";
+	" m.mem_bytes, m.os, m.kernel, r.rounds,"
+	" i.format, i.format_version, i.sha256, i.source"
+	" FROM run r JOIN machine m ON m.id = r.machine_id"
+	" LEFT JOIN import i ON i.run_id = r.id WHERE r.id = ?1";
 
 static const char sql_devices[] =
 	"SELECT backend, kind, name, vendor, version, driver, compute_units,"
@@ -185,8 +177,10 @@ static const char sql_results[] =
 	"SELECT id, suite, benchmark, kernel, params, backend, variant, clock,"
 	" status, message, flops, bytes, iters_per_sample, n_samples,"
 	" min_ns, median_ns, mean_ns, stddev_ns, mad_ns, ci_lo_ns, ci_hi_ns,"
-	" q1_ns, q3_ns, n_mild, n_severe, max_abs_err, max_rel_err, n_steal_flagged"
-	" FROM result WHERE run_id = ?1"
+	" q1_ns, q3_ns, n_mild, n_severe, max_abs_err, max_rel_err, n_steal_flagged,"
+	" i.result_id, i.aggregate_only, i.n_reported, i.max_ns, i.fields"
+	" FROM result LEFT JOIN result_import i ON i.result_id = result.id"
+	" WHERE run_id = ?1"
 	" ORDER BY suite, benchmark, backend, variant, clock";
 
 static const char sql_samples[] =
@@ -267,6 +261,22 @@ static int build_run(struct builder *b, sqlite3_stmt *s, cJSON *doc)
 	put(b, run, "timer", timer);
 	if ((rc = put_cols(b, run, s, run_tail, N_MEMBERS(run_tail))) != 0)
 		return rc;
+	/* A run imported from another tool's file (store_import_foreign.c):
+	 * where it came from. Absent on mcbench's own runs, whose files stay
+	 * as they were. */
+	if (sqlite3_column_type(s, 24) != SQLITE_NULL) {
+		static const struct col_member import_cols[] = {
+			{ "format", 24, COL_TEXT }, { "format_version", 25, COL_TEXT },
+			{ "sha256", 26, COL_TEXT }, { "source", 27, COL_TEXT },
+		};
+		cJSON *imp = cJSON_CreateObject();
+
+		put(b, run, "import", imp);
+		if (b->oom)
+			return MC_ENOMEM;
+		if ((rc = put_cols(b, imp, s, import_cols, N_MEMBERS(import_cols))) != 0)
+			return rc;
+	}
 	return put_cols(b, m, s, machine_cols, N_MEMBERS(machine_cols));
 }
 
@@ -336,6 +346,21 @@ static int build_result(struct store *st, struct builder *b, sqlite3_stmt *s,
 	if (rc != SQLITE_DONE) {
 		*out_sqlite = rc;
 		return MC_EDB;
+	}
+	/* What another tool reported beyond these columns; absent on
+	 * mcbench's own results. */
+	if (sqlite3_column_type(s, 28) != SQLITE_NULL) {
+		static const struct col_member import_cols[] = {
+			{ "aggregate_only", 29, COL_BOOL }, { "n_reported", 30, COL_INT },
+			{ "max_ns", 31, COL_REAL }, { "fields", 32, COL_JSON },
+		};
+		cJSON *imp = cJSON_CreateObject();
+
+		put(b, r, "import", imp);
+		if (b->oom)
+			return MC_ENOMEM;
+		if ((rc = put_cols(b, imp, s, import_cols, N_MEMBERS(import_cols))) != 0)
+			return rc;
 	}
 	if (b->oom)
 		return MC_ENOMEM;

@@ -29,4 +29,15 @@ int store_import(struct store *st, const cJSON *doc, const char *source_name,
 int store_import_file(struct store *st, const char *path, int *out_imported,
 		      int *out_skipped, char *err, size_t n_err);
 
+struct import_doc;
+
+/* Writes doc (import.h: another tool's results, validated) as one complete
+ * run in one transaction: the run uuid is taken from the file's SHA-256, so
+ * a file imported twice is skipped (*out_skipped 1) the second time. The
+ * file's format, version and hash go to table import, what the tool gave
+ * beyond the result columns to result_import. Errors: MC_EDB, MC_ENOMEM,
+ * the db unchanged. */
+int store_import_foreign(struct store *st, const struct import_doc *doc,
+			 int *out_imported, int *out_skipped, char *err, size_t n_err);
+
 #endif

@@ -26,8 +26,9 @@ static const struct command commands[] = {
 	  "run [--suite NAME]... [--backend NAME]... [--quick] [--rounds N] [--db PATH]" },
 	{ "list", "list suites, their benchmarks and the backends that can run them",
 	  cmd_list, "list [--suite NAME]... [--db PATH]" },
-	{ "import", "load exported runs (mcreport export) into the db, by run uuid",
-	  cmd_import, "import FILE... [--db PATH]" },
+	{ "import", "load exported runs, or other tools' results, into the db",
+	  cmd_import, "import [--format gbench|criterion|hyperfine|pytest-benchmark|nvbench]\n"
+	  "              [--started-at TIME] PATH... [--db PATH]" },
 	{ "inject", "copy a run with some results' samples scaled (A/A harness; scratch db)",
 	  cmd_inject, "inject --run REF --factor F [--bench GLOB] --db PATH" },
 };

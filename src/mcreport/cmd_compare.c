@@ -120,7 +120,9 @@ static int table(struct sbuf *out, const struct compare_result *c)
 			snprintf(t[6], FMT_CELL_LEN, "-");
 		snprintf(t[7], FMT_CELL_LEN, "%.3g%%", r->floor_pct);
 		fmt_p(r->change.p, t[8], FMT_CELL_LEN);
-		snprintf(t[9], FMT_CELL_LEN, "%s", stats_verdict_name(r->change.verdict));
+		/* An imported aggregate-only result has no samples to test. */
+		snprintf(t[9], FMT_CELL_LEN, "%s", !r->n_a || !r->n_b ? "untested" :
+			 stats_verdict_name(r->change.verdict));
 	}
 	fmt_grid_emit(g, out, "lllrrrrrrl");
 	fmt_grid_free(g);
@@ -132,6 +134,16 @@ static void summary(struct sbuf *out, const struct compare_result *c)
 	sbuf_addf(out, "%zu slower, %zu faster, %zu unchanged, %zu inconclusive of %zu "
 		  "result(s) (threshold %g%%, alpha %g)", c->n_slower, c->n_faster,
 		  c->n_unchanged, c->n_inconclusive, c->n_rows, c->threshold_pct, c->alpha);
+	{
+		size_t n_untested = 0;
+
+		for (size_t i = 0; i < c->n_rows; i++)
+			n_untested += !c->rows[i].n_a || !c->rows[i].n_b;
+		if (n_untested)
+			sbuf_addf(out, "; %zu untested: aggregates only (imported without "
+				  "raw samples), the change is the ratio of the medians, with "
+				  "no CI or p", n_untested);
+	}
 	if (c->n_not_ok)
 		sbuf_addf(out, "; %zu not ok in A or B", c->n_not_ok);
 	if (c->n_only_a)
@@ -218,6 +230,7 @@ static int rows_json(cJSON *arr, const struct compare_result *c)
 		bad |= cmd_json_num(o, "min_p", r->change.min_p);
 		bad |= cmd_json_num(o, "floor_pct", r->floor_pct);
 		bad |= cmd_json_str(o, "verdict", stats_verdict_name(r->change.verdict));
+		bad |= !cJSON_AddBoolToObject(o, "tested", r->n_a && r->n_b);
 	}
 	return bad;
 }

@@ -44,14 +44,29 @@ doctor sample '\$.results\[0\].stats' 'i = r0["samples_ns"].index(min(r0["sample
 doctor times3 '\$.results\[0\].stats' 'r0["samples_ns"] = [x * 3 for x in r0["samples_ns"]]'
 doctor backend '\$.results\[0\].backend' 'r0["backend"] = "cuda"'
 # 10000x faster, every statistic consistent (all samples equal): beyond the
-# run's own measured FLOP/s peak, so an "ok" that cannot be
-doctor fast '\$.results\[[0-9]*\].status.*beyond the measured peak' '
+# run's own measured FLOP/s peak, so stored "implausible", as the runner
+# would have stored it, with the reason and its samples kept as evidence;
+# importing the same file again is recognised.
+python3 - "$new" <<'PY'
+import json, sys
+d = json.load(open("one.json"))
+d["run"]["uuid"] = sys.argv[1]
 for r in d["results"]:
     if r["status"] == "ok" and r["kernel"] == "sgemm":
         c = r["stats"]["median_ns"] / 10000
         r["samples_ns"] = [c] * r["n_samples"]
         r["stats"].update(min_ns=c, median_ns=c, mean_ns=c, stddev_ns=0.0, mad_ns=0.0,
-                          ci_lo_ns=c, ci_hi_ns=c, q1_ns=c, q3_ns=c, n_mild=0, n_severe=0)'
+                          ci_lo_ns=c, ci_hi_ns=c, q1_ns=c, q3_ns=c, n_mild=0, n_severe=0)
+json.dump(d, open("fast.json", "w"), indent=2)
+PY
+expect_ok mcbench import fast.json --db b.sqlite
+n_sgemm=$(python3 -c "import json; print(sum(r['status'] == 'ok' and r['kernel'] == 'sgemm' for r in json.load(open('fast.json'))['results']))")
+[ "$n_sgemm" -gt 0 ] || die "the fixture has no ok sgemm result"
+got=$(sqlite3 b.sqlite "SELECT count(*) FROM result r JOIN run u ON u.id = r.run_id WHERE u.uuid = '$new' AND r.kernel = 'sgemm' AND r.status = 'implausible' AND r.message LIKE 'imported as \"ok\", but its median%beyond the measured peak%' AND r.n_samples > 0")
+[ "$got" = "$n_sgemm" ] || die "fast: $got of $n_sgemm sgemm results stored implausible"
+expect_ok mcbench import fast.json --db b.sqlite
+expect_grep '0 run(s) imported, 1 already present' "$T/out"
+sqlite3 b.sqlite "PRAGMA foreign_keys = ON; DELETE FROM run WHERE uuid = '$new'"
 # a known uuid with other content is refused, not silently skipped
 python3 -c "
 import json; d = json.load(open('one.json')); d['run']['notes'] = 'edited'
