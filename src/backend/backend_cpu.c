@@ -39,6 +39,9 @@
 	X(attention) \
 	X(mlp) \
 	X(decoder_layer) \
+	X(decode) \
+	X(decode_recompute) \
+	X(decode_step) \
 	/* end of the list: a new kernel's line goes above */
 
 #define CPU_KERNEL_DECLARE(name) extern const struct cpu_kernel cpu_kernel_##name;

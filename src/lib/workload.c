@@ -346,6 +346,9 @@ const struct kernel_spec workload_spec_lora_forward = {
 	X(attention) \
 	X(mlp) \
 	X(decoder_layer) \
+	X(decode) \
+	X(decode_recompute) \
+	X(decode_step) \
 	/* end of the list: a new kernel's line goes above */
 
 #define WORKLOAD_SPEC_DECLARE(name) extern const struct kernel_spec workload_spec_##name;

@@ -390,3 +390,11 @@ TORCH_BUILDS.update({
     "mlp": torch_mlp,
     "decoder_layer": torch_decoder_layer,
 })
+
+
+# The decoding kernels, in a file of their own (it imports this one's
+# helpers, so it is imported last).
+import peer_decode  # noqa: E402
+
+MLX_BUILDS.update(peer_decode.MLX_BUILDS)
+TORCH_BUILDS.update(peer_decode.TORCH_BUILDS)
