@@ -184,7 +184,8 @@ static const char sql_results[] =
 	"SELECT id, suite, benchmark, kernel, params, backend, variant, clock,"
 	" status, message, flops, bytes, iters_per_sample, n_samples,"
 	" min_ns, median_ns, mean_ns, stddev_ns, mad_ns, ci_lo_ns, ci_hi_ns,"
-	" q1_ns, q3_ns, n_mild, n_severe, max_abs_err, max_rel_err"
+	" q1_ns, q3_ns, n_mild, n_severe, max_abs_err, max_rel_err,"
+	" peak_rss_bytes, base_rss_bytes, device_bytes"
 	" FROM result WHERE run_id = ?1"
 	" ORDER BY suite, benchmark, backend, variant, clock";
 
@@ -324,6 +325,16 @@ static int build_result(struct builder *b, sqlite3_stmt *s, sqlite3_stmt *q,
 		return MC_ENOMEM;
 	put_cols(b, stats, s, stat_cols, N_MEMBERS(stat_cols));
 	put_cols(b, r, s, err_cols, N_MEMBERS(err_cols));
+	/* memory (migration 0003): only where known, so that a run recorded
+	 * before the columns exports, and re-imports, exactly as it did */
+	for (int i = 0; i < 3; i++) {
+		static const char *const mem[] = {
+			"peak_rss_bytes", "base_rss_bytes", "device_bytes"
+		};
+
+		if (sqlite3_column_type(s, 27 + i) != SQLITE_NULL)
+			put(b, r, mem[i], json_int(sqlite3_column_int64(s, 27 + i)));
+	}
 	samples = cJSON_CreateArray();
 	put(b, r, "samples_ns", samples);
 	if (b->oom)

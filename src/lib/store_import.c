@@ -252,6 +252,17 @@ static int get_int(struct imp *im, const cJSON *obj, const char *key, int nullab
 	return 0;
 }
 
+/* memory (migration 0003): an optional integer >= 1, absent (exports from
+ * before it) or null when unknown; both give -1. */
+static int get_opt_bytes(struct imp *im, const cJSON *obj, const char *key,
+			 int64_t *out)
+{
+	*out = -1;
+	if (!cJSON_GetObjectItemCaseSensitive(obj, key))
+		return 0;
+	return get_int(im, obj, key, 1, 1, out);
+}
+
 /* true/false as 1/0; null (when nullable) gives -1. */
 static int get_bool(struct imp *im, const cJSON *obj, const char *key, int nullable,
 		    int *out)
@@ -606,6 +617,9 @@ static int parse_result(struct imp *im, const cJSON *o, struct imp_result *out)
 		    !(rc = parse_stats(im, o, n > 0, &r->stats)) &&
 		    !(rc = get_num(im, o, "max_abs_err", 1, &r->max_abs_err)) &&
 		    !(rc = get_num(im, o, "max_rel_err", 1, &r->max_rel_err)) &&
+		    !(rc = get_opt_bytes(im, o, "peak_rss_bytes", &r->peak_rss_bytes)) &&
+		    !(rc = get_opt_bytes(im, o, "base_rss_bytes", &r->base_rss_bytes)) &&
+		    !(rc = get_opt_bytes(im, o, "device_bytes", &r->device_bytes)) &&
 		    !(rc = parse_samples(im, o, out)))
 			rc = check_stats(im, out);
 	}

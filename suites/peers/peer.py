@@ -29,6 +29,12 @@ stdin/stdout:
                        pass of N iterations: the sum of the durations of every
                        kernel, copy and fill the device ran, as CUPTI records
                        them, read through torch.profiler; see CudaBusy)
+                    (and, where the adapter can measure them: "peak_rss",
+                    the resident high-water mark of this process since the
+                    prepare, and "device_bytes", the device's peak
+                    allocation since the prepare, on a GPU)
+                    (the prepare reply carries "base_rss": this process's
+                    resident bytes at the reset before loading the inputs)
   {"op":"output","path":P} -> {"ok":true}  (last output written as float32 LE)
   {"op":"roofline"} -> {"ok":true,"gflops":G,"gbps":B}  (a device other than
                        the CPU: the best of several fp32 GEMMs of 8192^3,
@@ -68,6 +74,7 @@ own AdamW (MLX with bias_correction=True, which MLX leaves off by default);
 since a step from the given state is the workload, every torch iteration
 first restores the state that optimizer.step() updates in place.
 """
+import gc
 import importlib
 import json
 import os
@@ -77,6 +84,7 @@ import sys
 import time
 
 import peer_infer
+from peer_mem import rss_reset, status_bytes
 
 NORM_EPS = 1e-5          # REF_NORM_EPS
 ADAMW = dict(lr=1e-4, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01)
@@ -164,6 +172,7 @@ class Peer:
         self.fn = None
         self.last = None
         self.arrays = None
+        self.base_rss = None
 
     # kernel name -> build(self, p, t): p the parameters, t the inputs as
     # framework arrays in the spec's order; returns the prepared callable
@@ -250,6 +259,10 @@ class Peer:
         p = req["params"]
         inputs = req["inputs"]
         self.release()
+        # the memory of this workload: what the process holds from here on
+        gc.collect()
+        self.reset_device_peak()
+        self.base_rss = rss_reset()
         arrays = []
         for spec in inputs:
             a = np.fromfile(spec["path"], dtype="<f4")
@@ -272,7 +285,29 @@ class Peer:
             shapes["output"] = [total]
             shapes["output_parts"] = parts
         self.last = None
-        return {"ok": True, "shapes": shapes}
+        reply = {"ok": True, "shapes": shapes}
+        if self.base_rss is not None:
+            reply["base_rss"] = self.base_rss
+        return reply
+
+    def memory(self):
+        """The run reply's memory members: the resident high-water mark
+        since prepare (where it was reset), the device's peak allocation
+        (a GPU)."""
+        out = {}
+        peak = status_bytes("VmHWM") if self.base_rss is not None else None
+        if peak is not None:
+            out["peak_rss"] = peak
+        dev = self.device_peak() if self.device != "cpu" else None
+        if dev:
+            out["device_bytes"] = int(dev)
+        return out
+
+    def reset_device_peak(self):
+        pass
+
+    def device_peak(self):
+        return None
 
     def output(self, req):
         np = self.np
@@ -373,6 +408,13 @@ class MLX(Peer):
         else:
             self.mx.set_default_device(self.mx.cpu)
             self.busy = None
+
+    def reset_device_peak(self):
+        if self.device != "cpu":
+            self.mx.reset_peak_memory()
+
+    def device_peak(self):
+        return self.mx.get_peak_memory()
 
     def has_cuda(self):
         mx = self.mx
@@ -600,6 +642,13 @@ class Torch(Peer):
         else:
             self.dev = torch.device("cpu")
             self.busy = None
+
+    def reset_device_peak(self):
+        if self.device != "cpu":
+            self.torch.cuda.reset_peak_memory_stats()
+
+    def device_peak(self):
+        return self.torch.cuda.max_memory_allocated()
 
     def has_cuda(self):
         try:
@@ -870,8 +919,8 @@ def handle(state, req):
         # records it: the samples, not calibration or warm-up
         t = peer.run(n, device=req.get("device") is True)
         if isinstance(t, tuple):
-            return {"ok": True, "ns": t[0], "device_ns": t[1]}
-        return {"ok": True, "ns": t}
+            return {"ok": True, "ns": t[0], "device_ns": t[1], **peer.memory()}
+        return {"ok": True, "ns": t, **peer.memory()}
     if op == "output":
         return peer.output(req)
     if op == "roofline":
