@@ -42,6 +42,8 @@
 	X(decode) \
 	X(decode_recompute) \
 	X(decode_step) \
+	X(sdpa) \
+	X(sdpa_causal) \
 	/* end of the list: a new kernel's line goes above */
 
 #define CPU_KERNEL_DECLARE(name) extern const struct cpu_kernel cpu_kernel_##name;

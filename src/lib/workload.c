@@ -349,6 +349,8 @@ const struct kernel_spec workload_spec_lora_forward = {
 	X(decode) \
 	X(decode_recompute) \
 	X(decode_step) \
+	X(sdpa) \
+	X(sdpa_causal) \
 	/* end of the list: a new kernel's line goes above */
 
 #define WORKLOAD_SPEC_DECLARE(name) extern const struct kernel_spec workload_spec_##name;

@@ -7,7 +7,7 @@
  * whose argmax the generation takes), and the cpu kernels (AVX2 and plain
  * C) against the reference: the same tokens exactly, the step's logits
  * within tolerance, with prompts and caches on both sides of the cpu's
- * 64-row attention blocks.
+ * 64-row attention blocks; sdpa (attention alone) by hand and on the cpu.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -155,12 +155,58 @@ static void test_cpu(void **state)
 	cpu_force_scalar(0);
 }
 
+/* sdpa by hand: a causal row 0 sees only key 0, so it is v[0] of its kv
+ * head; the last row sees every key either way; a row in between does
+ * not (the mask matters). */
+static void test_sdpa_ref(void **state)
+{
+	const long p[] = { 9, 4, 2, 6 };
+	struct workload *wf = make("sdpa", p, 7), *wc = make("sdpa_causal", p, 7);
+	float *yf = reference(wf), *yc = reference(wc);
+	size_t S = 9, D = 6;
+
+	(void)state;
+	for (size_t h = 0; h < 4; h++) {
+		const float *v0 = wc->inputs[2] + (h / 2) * S * D;
+
+		for (size_t c = 0; c < D; c++)
+			assert_float_equal(yc[h * S * D + c], v0[c], 1e-6);
+		assert_memory_equal(yc + (h * S + S - 1) * D,
+				    yf + (h * S + S - 1) * D, D * sizeof(float));
+		assert_memory_not_equal(yc + (h * S + 3) * D, yf + (h * S + 3) * D,
+					D * sizeof(float));
+	}
+	free(yc);
+	free(yf);
+	workload_destroy(wc);
+	workload_destroy(wf);
+}
+
+static void test_sdpa_cpu(void **state)
+{
+	static const long lens[] = { 1, 5, 70, 130 };
+
+	(void)state;
+	for (int scalar = 0; scalar < 2; scalar++) {
+		cpu_force_scalar(scalar);
+		for (size_t i = 0; i < 4; i++) {
+			const long p[] = { lens[i], 4, 2, 6 };
+
+			check_cpu("sdpa", p);
+			check_cpu("sdpa_causal", p);
+		}
+	}
+	cpu_force_scalar(0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plans),
 		cmocka_unit_test(test_ref_prefix),
 		cmocka_unit_test(test_cpu),
+		cmocka_unit_test(test_sdpa_ref),
+		cmocka_unit_test(test_sdpa_cpu),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -120,7 +120,7 @@ static void fake_destroy(struct backend *b) { (void)b; }
 
 static const struct backend_ops fake_ops = {
 	fake_supports, NULL, fake_prepare, fake_run, fake_output, fake_release,
-	fake_roofline, fake_describe, fake_destroy, NULL,
+	fake_roofline, fake_describe, fake_destroy, NULL, NULL,
 };
 
 struct fixture {

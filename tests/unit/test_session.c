@@ -130,7 +130,7 @@ static void fake_destroy(struct backend *b) { (void)b; }
 
 static const struct backend_ops fake_ops = {
 	fake_supports, fake_variants, fake_prepare, fake_run, fake_output, fake_release,
-	fake_roofline, fake_describe, fake_destroy, NULL,
+	fake_roofline, fake_describe, fake_destroy, NULL, NULL,
 };
 
 static const char *const softmax_sgemm[] = { "softmax", "sgemm", NULL };
