@@ -225,6 +225,12 @@ static const struct ocl_kernel ocl_kernels[] = {
 	{ "sgemm",        ocl_gemm_variants, ocl_prepare_sgemm,      NULL },
 	{ "lora_forward", ocl_lora_variants, ocl_prepare_lora,       NULL },
 	{ "triad",        NULL,              ocl_prepare_elementwise, "mc_stream_triad" },
+	{ "sample_greedy", NULL,             ocl_prepare_sample,     "mc_sample_greedy" },
+	{ "sample_top_k", NULL,              ocl_prepare_sample,     "mc_sample_top_k" },
+	{ "sample_top_p", NULL,              ocl_prepare_sample,     "mc_sample_top_p" },
+	{ "sample_temperature", NULL,        ocl_prepare_sample,     "mc_sample_temperature" },
+	{ "embedding",    NULL,              ocl_prepare_embedding,  "mc_embedding" },
+	{ "rope",         NULL,              ocl_prepare_rope,       "mc_rope" },
 	{ NULL,           NULL,              NULL,                   NULL }
 };
 

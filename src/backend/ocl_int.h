@@ -119,6 +119,21 @@ int ocl_set_args(struct ocl_dev *d, cl_kernel k, const char *kname,
 		 const struct ocl_arg *args, cl_uint n_args,
 		 char *err, size_t n_err);
 
+/* ocl_prepare.c, for the prepares of every file. */
+/* Positive parameter name of w that fits an int into *out, or MC_EINVAL. */
+int ocl_param(const struct workload *w, const char *name, size_t *out,
+	      char *err, size_t n_err);
+/* Checks that the plan of w has n_inputs inputs of lens[] floats and
+ * out_len output floats, the sizes the OpenCL code assumes, so that a
+ * changed spec fails here instead of reading past a device buffer.
+ * MC_EINVAL. */
+int ocl_check_plan(const struct workload *w, size_t n_inputs,
+		   const size_t *lens, size_t out_len, char *err, size_t n_err);
+/* Creates s->in[] holding w's inputs and s->out of its output_len floats
+ * (s->out_len). MC_ENOMEM, MC_EIO. */
+int ocl_upload(struct ocl_dev *d, const struct workload *w,
+	       struct ocl_state *s, char *err, size_t n_err);
+
 /*
  * The prepares of the kernel table's rows (ocl_prepare.c), the signature
  * of struct ocl_kernel's prepare. Each fills s (buffers, launches, the
@@ -147,6 +162,21 @@ int ocl_prepare_sgemm(struct ocl_dev *d, const struct ocl_kernel *k,
 		      const struct workload *w, const char *variant,
 		      struct ocl_state *s, char *err, size_t n_err);
 int ocl_prepare_lora(struct ocl_dev *d, const struct ocl_kernel *k,
+		     const struct workload *w, const char *variant,
+		     struct ocl_state *s, char *err, size_t n_err);
+
+/* ocl_prepare_infer.c: the inference kernels.
+ *  - sample: the row's cl_name (mc_sample_greedy ...), one work-group over
+ *    the row of logits, a scratch buffer of 2 vocab floats in tmp[0];
+ *  - embedding: one work-item per element of the output, copying rows;
+ *  - rope: one work-item per rotated pair. */
+int ocl_prepare_sample(struct ocl_dev *d, const struct ocl_kernel *k,
+		       const struct workload *w, const char *variant,
+		       struct ocl_state *s, char *err, size_t n_err);
+int ocl_prepare_embedding(struct ocl_dev *d, const struct ocl_kernel *k,
+			  const struct workload *w, const char *variant,
+			  struct ocl_state *s, char *err, size_t n_err);
+int ocl_prepare_rope(struct ocl_dev *d, const struct ocl_kernel *k,
 		     const struct workload *w, const char *variant,
 		     struct ocl_state *s, char *err, size_t n_err);
 

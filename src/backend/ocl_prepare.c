@@ -20,8 +20,7 @@
 #define OCL_LORA_SCALE 2.0f      /* alpha / rank with alpha = 2 * rank */
 #define OCL_LORA_RMAX 64         /* MC_LORA_RMAX of lora.cl */
 
-/* Positive parameter of w that fits an int, or MC_EINVAL. */
-static int ocl_param(const struct workload *w, const char *name,
+int ocl_param(const struct workload *w, const char *name,
 		     size_t *out, char *err, size_t n_err)
 {
 	long v = workload_param(w, name, -1);
@@ -34,9 +33,7 @@ static int ocl_param(const struct workload *w, const char *name,
 	return 0;
 }
 
-/* Checks that the plan of w has the buffer sizes this backend assumes, so a
- * changed spec fails here instead of reading past a device buffer. */
-static int ocl_check_plan(const struct workload *w, size_t n_inputs,
+int ocl_check_plan(const struct workload *w, size_t n_inputs,
 			  const size_t *lens, size_t out_len,
 			  char *err, size_t n_err)
 {
@@ -55,7 +52,7 @@ static int ocl_check_plan(const struct workload *w, size_t n_inputs,
 	return 0;
 }
 
-static int ocl_upload(struct ocl_dev *d, const struct workload *w,
+int ocl_upload(struct ocl_dev *d, const struct workload *w,
 		      struct ocl_state *s, char *err, size_t n_err)
 {
 	cl_int rc;

@@ -1,0 +1,31 @@
+#!/bin/sh
+# The inference kernels on OpenCL (kernels/opencl/sample.cl, decoder.cl):
+# the four samplers, the embedding lookup and RoPE through the whole
+# runner on every OpenCL device here, validated and timed; every sampled
+# token exactly the reference's, on both clocks. Skips without a device.
+. "$(dirname "$0")/../lib.sh"
+expect_ok mcbench list --suite "$TOP/tests/fixtures/cli/infer.json"
+grep -q 'opencl:' "$T/out" || skip "skip: no OpenCL device"
+expect_ok mcbench run --suite "$TOP/tests/fixtures/cli/infer.json" --backend opencl \
+    --rounds 1 --db x.sqlite
+q() { sqlite3 x.sqlite "$1"; }
+[ "$(q "SELECT status FROM run")" = complete ] || die "run not complete"
+bad=$(q "SELECT benchmark || ' ' || backend || ': ' || status || ': ' || coalesce(message, '')
+         FROM result WHERE kernel IN ('sample_greedy', 'sample_top_k', 'sample_top_p',
+         'sample_temperature', 'embedding', 'rope') AND status != 'ok'")
+[ -z "$bad" ] || die "rows not ok: $bad"
+for dev in $(q "SELECT DISTINCT replace(backend, ' ', '~') FROM result"); do
+    b=$(echo "$dev" | tr '~' ' ')
+    [ "$(q "SELECT count(*) FROM result WHERE backend = '$b' AND clock = 'wall'
+             AND kernel IN ('sample_greedy', 'sample_top_k', 'sample_top_p',
+             'sample_temperature', 'embedding', 'rope')")" = 6 ] || die "$b: not 6 rows"
+    [ "$(q "SELECT count(*) FROM result WHERE backend = '$b'
+             AND kernel IN ('sample_greedy', 'sample_top_k', 'sample_top_p',
+             'sample_temperature', 'embedding') AND max_abs_err = 0")" = \
+      "$(q "SELECT count(*) FROM result WHERE backend = '$b'
+             AND kernel IN ('sample_greedy', 'sample_top_k', 'sample_top_p',
+             'sample_temperature', 'embedding')")" ] ||
+        die "$b: a sampled token or copied row differs from the reference's"
+    echo "$b: ok"
+done
+echo ok
