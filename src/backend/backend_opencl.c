@@ -231,6 +231,8 @@ static const struct ocl_kernel ocl_kernels[] = {
 	{ "sample_temperature", NULL,        ocl_prepare_sample,     "mc_sample_temperature" },
 	{ "embedding",    NULL,              ocl_prepare_embedding,  "mc_embedding" },
 	{ "rope",         NULL,              ocl_prepare_rope,       "mc_rope" },
+	{ "sdpa",         NULL,              ocl_prepare_sdpa,       "mc_sdpa" },
+	{ "sdpa_causal",  NULL,              ocl_prepare_sdpa,       "mc_sdpa" },
 	{ NULL,           NULL,              NULL,                   NULL }
 };
 

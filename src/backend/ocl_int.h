@@ -169,7 +169,8 @@ int ocl_prepare_lora(struct ocl_dev *d, const struct ocl_kernel *k,
  *  - sample: the row's cl_name (mc_sample_greedy ...), one work-group over
  *    the row of logits, a scratch buffer of 2 vocab floats in tmp[0];
  *  - embedding: one work-item per element of the output, copying rows;
- *  - rope: one work-item per rotated pair. */
+ *  - rope: one work-item per rotated pair;
+ *  - sdpa: one work-item per (head, query), causal for sdpa_causal. */
 int ocl_prepare_sample(struct ocl_dev *d, const struct ocl_kernel *k,
 		       const struct workload *w, const char *variant,
 		       struct ocl_state *s, char *err, size_t n_err);
@@ -177,6 +178,9 @@ int ocl_prepare_embedding(struct ocl_dev *d, const struct ocl_kernel *k,
 			  const struct workload *w, const char *variant,
 			  struct ocl_state *s, char *err, size_t n_err);
 int ocl_prepare_rope(struct ocl_dev *d, const struct ocl_kernel *k,
+		     const struct workload *w, const char *variant,
+		     struct ocl_state *s, char *err, size_t n_err);
+int ocl_prepare_sdpa(struct ocl_dev *d, const struct ocl_kernel *k,
 		     const struct workload *w, const char *variant,
 		     struct ocl_state *s, char *err, size_t n_err);
 

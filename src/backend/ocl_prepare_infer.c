@@ -1,7 +1,8 @@
 /*
  * ocl_prepare_infer.c - the OpenCL backend's prepares for the inference
  * kernels (declared in ocl_int.h): the samplers of kernels/opencl/sample.cl
- * and the embedding lookup and RoPE of kernels/opencl/decoder.cl.
+ * and the embedding lookup, RoPE and attention alone (sdpa) of
+ * kernels/opencl/decoder.cl.
  */
 #include "ocl_int.h"
 
@@ -11,6 +12,7 @@
 #include "err.h"
 
 #define OCL_SAMPLE_LOCAL 256     /* work-items of the one sampling group */
+#define OCL_SDPA_MAXHD 128       /* MC_SDPA_MAXHD of decoder.cl */
 
 /* One launch of k over n work-items in groups of up to 256. */
 static void launch_1d(struct ocl_dev *d, struct ocl_launch *l, size_t n)
@@ -136,4 +138,48 @@ int ocl_prepare_rope(struct ocl_dev *d, const struct ocl_kernel *k,
 			{ sizeof(seq_arg), &seq_arg }, { sizeof(hd_arg), &hd_arg },
 			{ sizeof(pairs_arg), &pairs_arg },
 		}, 5, err, n_err);
+}
+
+/* sdpa and sdpa_causal: mc_sdpa with the flag the row's name implies. */
+int ocl_prepare_sdpa(struct ocl_dev *d, const struct ocl_kernel *k,
+		     const struct workload *w, const char *variant,
+		     struct ocl_state *s, char *err, size_t n_err)
+{
+	struct ocl_launch *l = &s->launch[0];
+	size_t seq = 0, heads = 0, kv = 0, hd = 0, lens[3];
+	cl_int a_seq, a_heads, a_kv, a_hd, a_causal;
+	int ret;
+
+	(void)variant;
+	if ((ret = ocl_param(w, "seq", &seq, err, n_err)) < 0 ||
+	    (ret = ocl_param(w, "heads", &heads, err, n_err)) < 0 ||
+	    (ret = ocl_param(w, "kv_heads", &kv, err, n_err)) < 0 ||
+	    (ret = ocl_param(w, "head_dim", &hd, err, n_err)) < 0)
+		return ret;
+	if (hd > OCL_SDPA_MAXHD || heads * seq > INT_MAX)
+		return err_set(err, n_err, MC_ENOTSUP, "opencl: %s takes head_dim "
+			       "up to %d and heads x seq below 2^31 (got %zu, "
+			       "%zu).", w->spec->name, OCL_SDPA_MAXHD, hd,
+			       heads * seq);
+	lens[0] = heads * seq * hd;
+	lens[1] = lens[2] = kv * seq * hd;
+	if ((ret = ocl_check_plan(w, 3, lens, lens[0], err, n_err)) < 0 ||
+	    (ret = ocl_upload(d, w, s, err, n_err)) < 0 ||
+	    (ret = ocl_kernel(d, k->cl_name, &l->kernel, err, n_err)) < 0)
+		return ret;
+	s->n_launch = 1;
+	l->name = k->cl_name;
+	launch_1d(d, l, heads * seq);
+	a_seq = (cl_int)seq;
+	a_heads = (cl_int)heads;
+	a_kv = (cl_int)kv;
+	a_hd = (cl_int)hd;
+	a_causal = strcmp(k->name, "sdpa_causal") == 0;
+	return ocl_set_args(d, l->kernel, l->name, (const struct ocl_arg[]){
+			{ sizeof(cl_mem), &s->in[0] }, { sizeof(cl_mem), &s->in[1] },
+			{ sizeof(cl_mem), &s->in[2] }, { sizeof(cl_mem), &s->out },
+			{ sizeof(a_seq), &a_seq }, { sizeof(a_heads), &a_heads },
+			{ sizeof(a_kv), &a_kv }, { sizeof(a_hd), &a_hd },
+			{ sizeof(a_causal), &a_causal },
+		}, 9, err, n_err);
 }

@@ -1,6 +1,7 @@
 #!/bin/sh
 # The inference kernels on OpenCL (kernels/opencl/sample.cl, decoder.cl):
-# the four samplers, the embedding lookup and RoPE through the whole
+# the four samplers, the embedding lookup, RoPE and sdpa (full and causal,
+# from the decode fixture, whose other kernels OpenCL lacks) through the whole
 # runner on every OpenCL device here, validated and timed; every sampled
 # token exactly the reference's, on both clocks. Skips without a device.
 . "$(dirname "$0")/../lib.sh"
@@ -28,4 +29,11 @@ for dev in $(q "SELECT DISTINCT replace(backend, ' ', '~') FROM result"); do
         die "$b: a sampled token or copied row differs from the reference's"
     echo "$b: ok"
 done
+expect_ok mcbench run --suite "$TOP/tests/fixtures/cli/decode.json" --backend opencl \
+    --rounds 1 --db y.sqlite
+[ "$(sqlite3 y.sqlite "SELECT count(DISTINCT kernel) FROM result WHERE status = 'ok'
+      AND kernel IN ('sdpa', 'sdpa_causal')")" = 2 ] ||
+    die "sdpa on OpenCL: $(sqlite3 y.sqlite "SELECT benchmark, status, message FROM result")"
+[ "$(sqlite3 y.sqlite "SELECT count(*) FROM result WHERE status != 'ok'")" = 0 ] ||
+    die "decode fixture on OpenCL: a row not ok"
 echo ok
