@@ -3,7 +3,8 @@
 # the four samplers, the embedding lookup, RoPE and sdpa (full and causal,
 # from the decode fixture, whose other kernels OpenCL lacks) through the whole
 # runner on every OpenCL device here, validated and timed; every sampled
-# token exactly the reference's, on both clocks. Skips without a device.
+# token exactly the reference's, on both clocks; the device memory of a
+# result is its buffers'. Skips without a device.
 . "$(dirname "$0")/../lib.sh"
 expect_ok mcbench list --suite "$TOP/tests/fixtures/cli/infer.json"
 grep -q 'opencl:' "$T/out" || skip "skip: no OpenCL device"
@@ -36,4 +37,9 @@ expect_ok mcbench run --suite "$TOP/tests/fixtures/cli/decode.json" --backend op
     die "sdpa on OpenCL: $(sqlite3 y.sqlite "SELECT benchmark, status, message FROM result")"
 [ "$(sqlite3 y.sqlite "SELECT count(*) FROM result WHERE status != 'ok'")" = 0 ] ||
     die "decode fixture on OpenCL: a row not ok"
+# device memory: sdpa's buffers, q and o of 4 heads, k and v of 2, each
+# 70 x 6 floats (per device: the first one's rows)
+want=$((4 * (2 * 4 * 70 * 6 + 2 * 2 * 70 * 6)))
+[ "$(sqlite3 y.sqlite "SELECT DISTINCT device_bytes FROM result WHERE kernel = 'sdpa'")" = "$want" ] ||
+    die "sdpa's device bytes are not its buffers' $want: $(sqlite3 y.sqlite "SELECT backend, device_bytes FROM result")"
 echo ok
