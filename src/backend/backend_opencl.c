@@ -233,6 +233,8 @@ static const struct ocl_kernel ocl_kernels[] = {
 	{ "rope",         NULL,              ocl_prepare_rope,       "mc_rope" },
 	{ "sdpa",         NULL,              ocl_prepare_sdpa,       "mc_sdpa" },
 	{ "sdpa_causal",  NULL,              ocl_prepare_sdpa,       "mc_sdpa" },
+	{ "attention",    NULL,              ocl_prepare_attention,  NULL },
+	{ "mlp",          NULL,              ocl_prepare_mlp,        NULL },
 	{ NULL,           NULL,              NULL,                   NULL }
 };
 

@@ -170,7 +170,9 @@ int ocl_prepare_lora(struct ocl_dev *d, const struct ocl_kernel *k,
  *    the row of logits, a scratch buffer of 2 vocab floats in tmp[0];
  *  - embedding: one work-item per element of the output, copying rows;
  *  - rope: one work-item per rotated pair;
- *  - sdpa: one work-item per (head, query), causal for sdpa_causal. */
+ *  - sdpa: one work-item per (head, query), causal for sdpa_causal;
+ *  - attention (3 launches) and mlp (2): the sublayers of layer.cl, with
+ *    intermediates in tmp[]. */
 int ocl_prepare_sample(struct ocl_dev *d, const struct ocl_kernel *k,
 		       const struct workload *w, const char *variant,
 		       struct ocl_state *s, char *err, size_t n_err);
@@ -183,6 +185,12 @@ int ocl_prepare_rope(struct ocl_dev *d, const struct ocl_kernel *k,
 int ocl_prepare_sdpa(struct ocl_dev *d, const struct ocl_kernel *k,
 		     const struct workload *w, const char *variant,
 		     struct ocl_state *s, char *err, size_t n_err);
+int ocl_prepare_attention(struct ocl_dev *d, const struct ocl_kernel *k,
+			  const struct workload *w, const char *variant,
+			  struct ocl_state *s, char *err, size_t n_err);
+int ocl_prepare_mlp(struct ocl_dev *d, const struct ocl_kernel *k,
+		    const struct workload *w, const char *variant,
+		    struct ocl_state *s, char *err, size_t n_err);
 
 /* The CLBlast SGEMM of a prepared sgemm state s (m, n, k, in[0], in[1],
  * out), enqueued on d's queue with its event in *ev (may stay NULL). */

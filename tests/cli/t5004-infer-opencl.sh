@@ -1,6 +1,7 @@
 #!/bin/sh
 # The inference kernels on OpenCL (kernels/opencl/sample.cl, decoder.cl):
-# the four samplers, the embedding lookup, RoPE and sdpa (full and causal,
+# the four samplers, the embedding lookup, RoPE, the attention and MLP
+# sublayers (at sequence 9: a tail of the GEMMs' 4-row blocks), and sdpa (full and causal,
 # from the decode fixture, whose other kernels OpenCL lacks) through the whole
 # runner on every OpenCL device here, validated and timed; every sampled
 # token exactly the reference's, on both clocks; the device memory of a
@@ -14,13 +15,14 @@ q() { sqlite3 x.sqlite "$1"; }
 [ "$(q "SELECT status FROM run")" = complete ] || die "run not complete"
 bad=$(q "SELECT benchmark || ' ' || backend || ': ' || status || ': ' || coalesce(message, '')
          FROM result WHERE kernel IN ('sample_greedy', 'sample_top_k', 'sample_top_p',
-         'sample_temperature', 'embedding', 'rope') AND status != 'ok'")
+         'sample_temperature', 'embedding', 'rope', 'attention', 'mlp') AND status != 'ok'")
 [ -z "$bad" ] || die "rows not ok: $bad"
 for dev in $(q "SELECT DISTINCT replace(backend, ' ', '~') FROM result"); do
     b=$(echo "$dev" | tr '~' ' ')
     [ "$(q "SELECT count(*) FROM result WHERE backend = '$b' AND clock = 'wall'
              AND kernel IN ('sample_greedy', 'sample_top_k', 'sample_top_p',
-             'sample_temperature', 'embedding', 'rope')")" = 6 ] || die "$b: not 6 rows"
+             'sample_temperature', 'embedding', 'rope', 'attention', 'mlp')")" = 8 ] ||
+        die "$b: not 8 rows"
     [ "$(q "SELECT count(*) FROM result WHERE backend = '$b'
              AND kernel IN ('sample_greedy', 'sample_top_k', 'sample_top_p',
              'sample_temperature', 'embedding') AND max_abs_err = 0")" = \
