@@ -240,10 +240,14 @@ static int add_launch(struct ocl_dev *d, struct ocl_state *s, const char *cl_nam
 		      size_t n, const struct ocl_arg *args, cl_uint n_args,
 		      char *err, size_t n_err)
 {
-	struct ocl_launch *l = &s->launch[s->n_launch];
-	int ret = ocl_kernel(d, cl_name, &l->kernel, err, n_err);
+	struct ocl_launch *l;
+	int ret;
 
-	if (ret < 0)
+	if (s->n_launch >= sizeof(s->launch) / sizeof(s->launch[0]))
+		return err_set(err, n_err, MC_EINVAL, "opencl: %s would need more "
+			       "launches than an iteration holds.", cl_name);
+	l = &s->launch[s->n_launch];
+	if ((ret = ocl_kernel(d, cl_name, &l->kernel, err, n_err)) < 0)
 		return ret;
 	s->n_launch++;
 	l->name = cl_name;
