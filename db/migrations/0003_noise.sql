@@ -1,4 +1,4 @@
--- 0003 (to be renumbered 0004 at merge): the machine's own noise, per sample.
+-- 0003: the machine's own noise, per sample.
 -- Over each sample's call the runner reads the CPU steal time of the whole
 -- machine (/proc/stat: time the hypervisor gave this guest's CPUs to other
 -- guests), the context switches of the process that ran the iterations

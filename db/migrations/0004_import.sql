@@ -1,4 +1,4 @@
--- 0003: results imported from other tools (mcbench import --format ...).
+-- 0004: results imported from other tools (mcbench import --format ...).
 -- One row per imported run: the file it came from, by content, and the
 -- format and version the file states, so that the same file imported twice
 -- is recognised and a stored figure can be traced to the bytes it came from.

@@ -9,6 +9,7 @@
  */
 #include "cpu.h"
 #include "ref/decoder.h"
+#include "cpu/decoder_int.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -27,7 +28,7 @@
 
 /* cos and sin of p * base^(-2i/hd) for p < seq, i < hd/2: tab[p][i] and
  * tab[p][hd/2 + i]. */
-static void rope_table(size_t seq, size_t hd, float *tab)
+void cpu_dec_rope_table(size_t seq, size_t hd, float *tab)
 {
 	size_t half = hd / 2;
 
@@ -46,7 +47,7 @@ static void rope_table(size_t seq, size_t hd, float *tab)
 	}
 }
 
-static void rope_row(float *restrict v, const float *restrict cs, size_t hd)
+void cpu_dec_rope_row(float *restrict v, const float *restrict cs, size_t hd)
 {
 	size_t half = hd / 2;
 
@@ -80,7 +81,7 @@ AVX2 static float exp_sum_avx2(float *y, size_t n, float m)
 #endif
 
 /* Softmax of row[0..n) in place, row[n..width) = 0 (the masked keys). */
-static void masked_softmax(float *row, size_t n, size_t width)
+void cpu_dec_masked_softmax(float *row, size_t n, size_t width)
 {
 	float m = row[0], sum = 0.0f, inv;
 
@@ -100,7 +101,7 @@ static void masked_softmax(float *row, size_t n, size_t width)
 		row[j] = 0.0f;
 }
 
-static void rmsnorm(size_t rows, size_t cols, const float *x, const float *g,
+void cpu_dec_rmsnorm(size_t rows, size_t cols, const float *x, const float *g,
 		    float *y)
 {
 	for (size_t r = 0; r < rows; r++) {
@@ -116,7 +117,7 @@ static void rmsnorm(size_t rows, size_t cols, const float *x, const float *g,
 }
 
 /* y[rows x cols] = x[rows x k].w[k x cols] (+ bias in every row). */
-static void linear(size_t rows, size_t cols, size_t k, const float *x,
+void cpu_dec_linear(size_t rows, size_t cols, size_t k, const float *x,
 		   const float *w, const float *bias, float *y)
 {
 	if (bias)
@@ -142,15 +143,15 @@ static void attention(const struct dec_shape *s, const float *x,
 	float *sc = o + S * nq, *tab = sc + BLK * S;
 	float scale = 1.0f / sqrtf((float)D);
 
-	linear(S, nq, s->hidden, x, w->wq, w->bq, q);
-	linear(S, nkv, s->hidden, x, w->wk, w->bk, k);
-	linear(S, nkv, s->hidden, x, w->wv, w->bv, v);
-	rope_table(S, D, tab);
+	cpu_dec_linear(S, nq, s->hidden, x, w->wq, w->bq, q);
+	cpu_dec_linear(S, nkv, s->hidden, x, w->wk, w->bk, k);
+	cpu_dec_linear(S, nkv, s->hidden, x, w->wv, w->bv, v);
+	cpu_dec_rope_table(S, D, tab);
 	for (size_t p = 0; p < S; p++) {
 		for (size_t h = 0; h < H; h++)
-			rope_row(q + p * nq + h * D, tab + p * D, D);
+			cpu_dec_rope_row(q + p * nq + h * D, tab + p * D, D);
 		for (size_t g = 0; g < s->kv; g++)
-			rope_row(k + p * nkv + g * D, tab + p * D, D);
+			cpu_dec_rope_row(k + p * nkv + g * D, tab + p * D, D);
 	}
 	for (size_t h = 0; h < H; h++) {
 		size_t g = h / group;
@@ -164,14 +165,14 @@ static void attention(const struct dec_shape *s, const float *x,
 				    q + b0 * nq + h * D, (int)nq, k + g * D,
 				    (int)nkv, 0.0f, sc, (int)b1);
 			for (size_t i = 0; i < bs; i++)
-				masked_softmax(sc + i * b1, b0 + i + 1, b1);
+				cpu_dec_masked_softmax(sc + i * b1, b0 + i + 1, b1);
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
 				    (int)bs, (int)D, (int)b1, 1.0f, sc, (int)b1,
 				    v + g * D, (int)nkv, 0.0f,
 				    o + b0 * nq + h * D, (int)nq);
 		}
 	}
-	linear(S, s->hidden, nq, o, w->wo, NULL, y);
+	cpu_dec_linear(S, s->hidden, nq, o, w->wo, NULL, y);
 }
 
 #if CPU_X86
@@ -197,14 +198,14 @@ AVX2 static void swiglu_avx2(float *gate, const float *up, size_t n)
 }
 #endif
 
-static void mlp(const struct dec_shape *s, const float *x,
+void cpu_dec_mlp(const struct dec_shape *s, const float *x,
 		const struct dec_mlp_w *w, float *work, float *y)
 {
 	size_t n = s->seq * s->mlp;
 	float *gate = work, *up = work + n;
 
-	linear(s->seq, s->mlp, s->hidden, x, w->wg, NULL, gate);
-	linear(s->seq, s->mlp, s->hidden, x, w->wu, NULL, up);
+	cpu_dec_linear(s->seq, s->mlp, s->hidden, x, w->wg, NULL, gate);
+	cpu_dec_linear(s->seq, s->mlp, s->hidden, x, w->wu, NULL, up);
 #if CPU_X86
 	if (cpu_has_avx2_fma())
 		swiglu_avx2(gate, up, n);
@@ -212,7 +213,7 @@ static void mlp(const struct dec_shape *s, const float *x,
 #endif
 		for (size_t i = 0; i < n; i++)
 			gate[i] = gate[i] / (1.0f + expf(-gate[i])) * up[i];
-	linear(s->seq, s->hidden, s->mlp, gate, w->wd, NULL, y);
+	cpu_dec_linear(s->seq, s->hidden, s->mlp, gate, w->wd, NULL, y);
 }
 
 static size_t layer_work(const struct dec_shape *s)
@@ -228,12 +229,12 @@ static void layer(const struct dec_shape *s, const float *x,
 	size_t n = s->seq * s->hidden;
 	float *nrm = work, *h = work + n, *rest = work + 2 * n;
 
-	rmsnorm(s->seq, s->hidden, x, w->g1, nrm);
+	cpu_dec_rmsnorm(s->seq, s->hidden, x, w->g1, nrm);
 	attention(s, nrm, &w->attn, rest, h);
 	for (size_t i = 0; i < n; i++)
 		h[i] += x[i];
-	rmsnorm(s->seq, s->hidden, h, w->g2, nrm);
-	mlp(s, nrm, &w->mlp, rest, y);
+	cpu_dec_rmsnorm(s->seq, s->hidden, h, w->g2, nrm);
+	cpu_dec_mlp(s, nrm, &w->mlp, rest, y);
 	for (size_t i = 0; i < n; i++)
 		y[i] += h[i];
 }
@@ -290,7 +291,7 @@ static void mlp_run(const size_t *p, float *const *in, float *out,
 	struct dec_mlp_w w;
 
 	dec_mlp_split(&s, in[1], &w);
-	mlp(&s, in[0], &w, scratch, out);
+	cpu_dec_mlp(&s, in[0], &w, scratch, out);
 }
 
 static size_t layer_scratch(const size_t *p)
@@ -321,11 +322,11 @@ static void rope_run(const size_t *p, float *const *in, float *out,
 {
 	size_t S = p[0], H = p[1], D = p[2];
 
-	rope_table(S, D, scratch);
+	cpu_dec_rope_table(S, D, scratch);
 	memcpy(out, in[0], S * H * D * sizeof(*out));
 	for (size_t h = 0; h < H; h++)
 		for (size_t t = 0; t < S; t++)
-			rope_row(out + (h * S + t) * D, scratch + t * D, D);
+			cpu_dec_rope_row(out + (h * S + t) * D, scratch + t * D, D);
 }
 
 static void embedding_run(const size_t *p, float *const *in, float *out,

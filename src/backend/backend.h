@@ -56,6 +56,14 @@ struct backend_ops {
 	 * The runner keeps these instead of its own process's switches, which
 	 * would count its waits on the pipe. Steal is the runner's own. */
 	void (*self_noise)(struct backend *b, void *state, struct noise_sample *out);
+	/* Optional (NULL: the runner measures mcbench's own process, where
+	 * the work ran): the memory of the workload prepared on state, as the
+	 * backend knows it, each -1 where unknown: *out_peak_rss the resident
+	 * high-water mark of the process that did the work since prepare,
+	 * *out_base_rss its resident bytes at prepare, *out_device_bytes the
+	 * device memory used. A known rss replaces the runner's own. */
+	void (*memory)(struct backend *b, void *state, int64_t *out_peak_rss,
+		       int64_t *out_base_rss, int64_t *out_device_bytes);
 };
 
 struct backend {

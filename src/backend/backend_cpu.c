@@ -40,6 +40,11 @@
 	X(mlp) \
 	X(decoder_layer) \
 	X(empty) \
+	X(decode) \
+	X(decode_recompute) \
+	X(decode_step) \
+	X(sdpa) \
+	X(sdpa_causal) \
 	/* end of the list: a new kernel's line goes above */
 
 #define CPU_KERNEL_DECLARE(name) extern const struct cpu_kernel cpu_kernel_##name;

@@ -230,6 +230,16 @@ static const struct ocl_kernel ocl_kernels[] = {
 	{ "lora_forward", ocl_lora_variants, ocl_prepare_lora,       NULL },
 	{ "triad",        NULL,              ocl_prepare_elementwise, "mc_stream_triad" },
 	{ "empty",        NULL,              ocl_prepare_elementwise, "mc_empty" },
+	{ "sample_greedy", NULL,             ocl_prepare_sample,     "mc_sample_greedy" },
+	{ "sample_top_k", NULL,              ocl_prepare_sample,     "mc_sample_top_k" },
+	{ "sample_top_p", NULL,              ocl_prepare_sample,     "mc_sample_top_p" },
+	{ "sample_temperature", NULL,        ocl_prepare_sample,     "mc_sample_temperature" },
+	{ "embedding",    NULL,              ocl_prepare_embedding,  "mc_embedding" },
+	{ "rope",         NULL,              ocl_prepare_rope,       "mc_rope" },
+	{ "sdpa",         NULL,              ocl_prepare_sdpa,       "mc_sdpa" },
+	{ "sdpa_causal",  NULL,              ocl_prepare_sdpa,       "mc_sdpa" },
+	{ "attention",    NULL,              ocl_prepare_attention,  NULL },
+	{ "mlp",          NULL,              ocl_prepare_mlp,        NULL },
 	{ NULL,           NULL,              NULL,                   NULL }
 };
 
@@ -666,6 +676,38 @@ int backend_opencl_build_test(struct backend *b, const char *source,
 	return ret;
 }
 
+/* The device memory of a prepared state: the sizes of its buffers (inputs,
+ * output, intermediates), as the driver reports them; what CLBlast
+ * allocates for itself is not counted. The host's resident memory is the
+ * runner's to measure (it is this process's). */
+static void ocl_memory(struct backend *b, void *state, int64_t *out_peak_rss,
+		       int64_t *out_base_rss, int64_t *out_device_bytes)
+{
+	struct ocl_state *s = state;
+	cl_mem bufs[WORKLOAD_MAX_BUFS + 3];
+	size_t n = 0;
+	int64_t total = 0;
+
+	(void)b;
+	*out_peak_rss = *out_base_rss = *out_device_bytes = -1;
+	if (!s)
+		return;
+	for (size_t i = 0; i < WORKLOAD_MAX_BUFS; i++)
+		bufs[n++] = s->in[i];
+	bufs[n++] = s->out;
+	bufs[n++] = s->tmp[0];
+	bufs[n++] = s->tmp[1];
+	for (size_t i = 0; i < n; i++) {
+		size_t bytes = 0;
+
+		if (bufs[i] && clGetMemObjectInfo(bufs[i], CL_MEM_SIZE, sizeof(bytes),
+						  &bytes, NULL) == CL_SUCCESS)
+			total += (int64_t)bytes;
+	}
+	if (total > 0)
+		*out_device_bytes = total;
+}
+
 const struct backend_ops ocl_ops = {
 	.supports = ocl_supports,
 	.variants = ocl_variants,
@@ -673,6 +715,7 @@ const struct backend_ops ocl_ops = {
 	.run = ocl_run,
 	.output = ocl_output,
 	.release = ocl_release,
+	.memory = ocl_memory,
 	.roofline = ocl_roofline,
 	.describe = ocl_describe,
 	.destroy = ocl_destroy,

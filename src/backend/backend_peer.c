@@ -81,7 +81,22 @@ struct peer_state {
 	size_t output_len;
 	double device_ns;          /* of the last run; -1 when none */
 	struct noise_sample noise; /* the adapter's own, of the last run */
+	/* memory, as the adapter reports it (-1 unknown): its process's
+	 * resident bytes at prepare, then, from the last run, its high-water
+	 * mark since and the device's peak allocation */
+	int64_t base_rss, peak_rss, device_bytes;
 };
+
+/* A byte count member of a reply, -1 when absent or not a positive
+ * number (an adapter without memory reports, or a platform without
+ * /proc). */
+static int64_t reply_bytes(const cJSON *reply, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(reply, key);
+
+	return cJSON_IsNumber(v) && v->valuedouble >= 1 && v->valuedouble < 9e18 ?
+	       (int64_t)v->valuedouble : -1;
+}
 
 /* ------------------------------------------------------------ finding */
 
@@ -467,6 +482,8 @@ static int peer_prepare(struct backend *b, const struct workload *w,
 	s->output_len = w->plan.output_len;
 	s->device_ns = -1;
 	noise_sample_unknown(&s->noise);
+	s->base_rss = reply_bytes(reply, "base_rss");
+	s->peak_rss = s->device_bytes = -1;
 	*out_state = s;
 	goto out;
 nomem:
@@ -538,6 +555,8 @@ static int peer_run(struct backend *b, void *state, uint64_t n_iters,
 	if (cJSON_IsNumber(dev) && dev->valuedouble >= 0)
 		s->device_ns = dev->valuedouble;
 	peer_read_noise(reply, &s->noise);
+	s->peak_rss = reply_bytes(reply, "peak_rss");
+	s->device_bytes = reply_bytes(reply, "device_bytes");
 out:
 	cJSON_Delete(reply);
 	return rc;
@@ -560,6 +579,17 @@ static void peer_self_noise(struct backend *b, void *state, struct noise_sample 
 		*out = s->noise;
 	else
 		noise_sample_unknown(out);
+}
+
+static void peer_memory(struct backend *b, void *state, int64_t *out_peak_rss,
+			int64_t *out_base_rss, int64_t *out_device_bytes)
+{
+	struct peer_state *s = state;
+
+	(void)b;
+	*out_peak_rss = s ? s->peak_rss : -1;
+	*out_base_rss = s && s->peak_rss > 0 ? s->base_rss : -1;
+	*out_device_bytes = s ? s->device_bytes : -1;
 }
 
 static int peer_output(struct backend *b, void *state, float *out,
@@ -770,6 +800,7 @@ static const struct backend_ops peer_ops = {
 	.release = peer_release,
 	.self_device_ns = peer_self_device_ns,
 	.self_noise = peer_self_noise,
+	.memory = peer_memory,
 	.roofline = peer_roofline,
 	.describe = peer_describe,
 	.destroy = peer_destroy,

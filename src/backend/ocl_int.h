@@ -120,6 +120,21 @@ int ocl_set_args(struct ocl_dev *d, cl_kernel k, const char *kname,
 		 const struct ocl_arg *args, cl_uint n_args,
 		 char *err, size_t n_err);
 
+/* ocl_prepare.c, for the prepares of every file. */
+/* Positive parameter name of w that fits an int into *out, or MC_EINVAL. */
+int ocl_param(const struct workload *w, const char *name, size_t *out,
+	      char *err, size_t n_err);
+/* Checks that the plan of w has n_inputs inputs of lens[] floats and
+ * out_len output floats, the sizes the OpenCL code assumes, so that a
+ * changed spec fails here instead of reading past a device buffer.
+ * MC_EINVAL. */
+int ocl_check_plan(const struct workload *w, size_t n_inputs,
+		   const size_t *lens, size_t out_len, char *err, size_t n_err);
+/* Creates s->in[] holding w's inputs and s->out of its output_len floats
+ * (s->out_len). MC_ENOMEM, MC_EIO. */
+int ocl_upload(struct ocl_dev *d, const struct workload *w,
+	       struct ocl_state *s, char *err, size_t n_err);
+
 /*
  * The prepares of the kernel table's rows (ocl_prepare.c), the signature
  * of struct ocl_kernel's prepare. Each fills s (buffers, launches, the
@@ -153,19 +168,6 @@ int ocl_prepare_lora(struct ocl_dev *d, const struct ocl_kernel *k,
 		     const struct workload *w, const char *variant,
 		     struct ocl_state *s, char *err, size_t n_err);
 
-/* ocl_prepare.c, shared with ocl_gemm_stream.c. Positive parameter name
- * of w that fits an int into *out, or MC_EINVAL. */
-int ocl_param(const struct workload *w, const char *name, size_t *out,
-	      char *err, size_t n_err);
-/* MC_EINVAL unless the plan of w has n_inputs inputs of lens[i] floats
- * and out_len output floats (what the OpenCL kernels assume). */
-int ocl_check_plan(const struct workload *w, size_t n_inputs,
-		   const size_t *lens, size_t out_len, char *err, size_t n_err);
-/* Creates and fills s->in[] from w's inputs and creates s->out (out_len
- * floats). MC_ENOMEM, MC_EIO. */
-int ocl_upload(struct ocl_dev *d, const struct workload *w,
-	       struct ocl_state *s, char *err, size_t n_err);
-
 /*
  * ocl_gemm_stream.c: the variants for few rows (kernels/opencl/
  * gemm_stream.cl), called by the sgemm and lora prepares for variants
@@ -179,6 +181,32 @@ int ocl_prepare_sgemm_skinny(struct ocl_dev *d, struct ocl_state *s,
 int ocl_prepare_lora_splitk(struct ocl_dev *d, struct ocl_state *s,
 			    size_t t, size_t in, size_t out, size_t rank,
 			    float scale, char *err, size_t n_err);
+/* ocl_prepare_infer.c: the inference kernels.
+ *  - sample: the row's cl_name (mc_sample_greedy ...), one work-group over
+ *    the row of logits, a scratch buffer of 2 vocab floats in tmp[0];
+ *  - embedding: one work-item per element of the output, copying rows;
+ *  - rope: one work-item per rotated pair;
+ *  - sdpa: one work-item per (head, query), causal for sdpa_causal;
+ *  - attention (3 launches) and mlp (2): the sublayers of layer.cl, with
+ *    intermediates in tmp[]. */
+int ocl_prepare_sample(struct ocl_dev *d, const struct ocl_kernel *k,
+		       const struct workload *w, const char *variant,
+		       struct ocl_state *s, char *err, size_t n_err);
+int ocl_prepare_embedding(struct ocl_dev *d, const struct ocl_kernel *k,
+			  const struct workload *w, const char *variant,
+			  struct ocl_state *s, char *err, size_t n_err);
+int ocl_prepare_rope(struct ocl_dev *d, const struct ocl_kernel *k,
+		     const struct workload *w, const char *variant,
+		     struct ocl_state *s, char *err, size_t n_err);
+int ocl_prepare_sdpa(struct ocl_dev *d, const struct ocl_kernel *k,
+		     const struct workload *w, const char *variant,
+		     struct ocl_state *s, char *err, size_t n_err);
+int ocl_prepare_attention(struct ocl_dev *d, const struct ocl_kernel *k,
+			  const struct workload *w, const char *variant,
+			  struct ocl_state *s, char *err, size_t n_err);
+int ocl_prepare_mlp(struct ocl_dev *d, const struct ocl_kernel *k,
+		    const struct workload *w, const char *variant,
+		    struct ocl_state *s, char *err, size_t n_err);
 
 /* The CLBlast SGEMM of a prepared sgemm state s (m, n, k, in[0], in[1],
  * out), enqueued on d's queue with its event in *ev (may stay NULL). */

@@ -26,8 +26,9 @@ enum mc_err {
 	MC_EINTR = -11,   /* stopped by a signal before the work was done */
 };
 
-/* Size callers use for error buffers. */
-#define MC_ERRLEN 512
+/* Size callers use for error buffers (1024: the sentence naming every
+ * known kernel outgrew 512). */
+#define MC_ERRLEN 1024
 
 /* Formats into err (if non-NULL, n_err > 0) and returns code, so that
  * `return err_set(err, n_err, MC_EINVAL, "...", ...);` reads naturally. */

@@ -2,6 +2,7 @@
  * runner.c - the measurement methodology (see runner.h).
  */
 #include "runner.h"
+#include "memstat.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -362,6 +363,7 @@ int runner_task_new(const struct suite *s, const struct suite_bench *b,
 	t->r.bytes = w->plan.bytes;
 	t->r.max_abs_err = NAN;
 	t->r.max_rel_err = NAN;
+	t->r.peak_rss_bytes = t->r.base_rss_bytes = t->r.device_bytes = -1;
 	t->r.status = "ok";
 	t->t.n = (size_t)b->samples;
 	t->t.wall_ns = calloc(t->t.n, sizeof(double));
@@ -485,10 +487,37 @@ static void task_round_on(struct runner_task *t, void *state, int round)
 		task_settle(t, rc == MC_EVALID ? "invalid" : "failed");
 }
 
+/* The memory of a round on state: the worker process's high-water mark
+ * since the reset before prepare (base: its resident bytes then), where
+ * the reset worked (reset 0), or as the backend reports it for a process
+ * of its own; the result keeps the round with the highest peak, and the
+ * largest device figure. */
+static void task_note_memory(struct runner_task *t, void *state, int reset,
+			     int64_t base)
+{
+	int64_t peak = reset == 0 ? memstat_peak_bytes() : -1;
+	int64_t b_peak = -1, b_base = -1, dev = -1;
+
+	if (t->be->ops->memory) {
+		t->be->ops->memory(t->be, state, &b_peak, &b_base, &dev);
+		if (b_peak > 0) {
+			peak = b_peak;
+			base = b_base;
+		}
+	}
+	if (peak > t->r.peak_rss_bytes) {
+		t->r.peak_rss_bytes = peak;
+		t->r.base_rss_bytes = base;
+	}
+	if (dev > t->r.device_bytes)
+		t->r.device_bytes = dev;
+}
+
 void runner_task_round(struct runner_task *t, int round)
 {
 	void *state = NULL;
-	int rc;
+	int rc, reset;
+	int64_t base;
 
 	if (t->settled || round >= t->rounds)
 		return;
@@ -500,6 +529,8 @@ void runner_task_round(struct runner_task *t, int round)
 		task_settle(t, "failed");
 		return;
 	}
+	reset = memstat_reset_peak();
+	base = memstat_rss_bytes();
 	rc = t->be->ops->prepare(t->be, t->w, t->r.variant, &state, t->msg,
 				 sizeof(t->msg));
 	if (rc) {
@@ -509,6 +540,7 @@ void runner_task_round(struct runner_task *t, int round)
 			       rc == MC_EVALID ? "invalid" : "failed");
 	} else {
 		task_round_on(t, state, round);
+		task_note_memory(t, state, reset, base);
 		t->be->ops->release(t->be, state);
 	}
 	free(t->got);

@@ -124,6 +124,11 @@ struct store_result {
 	 * (not stored). */
 	struct stats_summary stats;
 	double max_abs_err, max_rel_err;                 /* NaN if not validated */
+	/* Memory of the measurement (migration 0005): the worker process's
+	 * resident high-water mark and its resident memory before the
+	 * workload, and device bytes; <= 0 unknown (stored as NULL, read back
+	 * as -1). */
+	int64_t peak_rss_bytes, base_rss_bytes, device_bytes;
 	/* Read only: */
 	int64_t id, run_id;
 	int64_t n_samples;                               /* written: an argument */

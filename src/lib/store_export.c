@@ -178,6 +178,7 @@ static const char sql_results[] =
 	" status, message, flops, bytes, iters_per_sample, n_samples,"
 	" min_ns, median_ns, mean_ns, stddev_ns, mad_ns, ci_lo_ns, ci_hi_ns,"
 	" q1_ns, q3_ns, n_mild, n_severe, max_abs_err, max_rel_err, n_steal_flagged,"
+	" peak_rss_bytes, base_rss_bytes, device_bytes,"
 	" i.result_id, i.aggregate_only, i.n_reported, i.max_ns, i.fields"
 	" FROM result LEFT JOIN result_import i ON i.result_id = result.id"
 	" WHERE run_id = ?1"
@@ -335,6 +336,16 @@ static int build_result(struct store *st, struct builder *b, sqlite3_stmt *s,
 		return MC_ENOMEM;
 	put_cols(b, stats, s, stat_cols, N_MEMBERS(stat_cols));
 	put_cols(b, r, s, err_cols, N_MEMBERS(err_cols));
+	/* memory (migration 0005): only where known, so that a run recorded
+	 * before the columns exports, and re-imports, exactly as it did */
+	for (int i = 0; i < 3; i++) {
+		static const char *const mem[] = {
+			"peak_rss_bytes", "base_rss_bytes", "device_bytes"
+		};
+
+		if (sqlite3_column_type(s, 28 + i) != SQLITE_NULL)
+			put(b, r, mem[i], json_int(sqlite3_column_int64(s, 28 + i)));
+	}
 	samples = cJSON_CreateArray();
 	put(b, r, "samples_ns", samples);
 	if (b->oom)
@@ -349,10 +360,10 @@ static int build_result(struct store *st, struct builder *b, sqlite3_stmt *s,
 	}
 	/* What another tool reported beyond these columns; absent on
 	 * mcbench's own results. */
-	if (sqlite3_column_type(s, 28) != SQLITE_NULL) {
+	if (sqlite3_column_type(s, 31) != SQLITE_NULL) {
 		static const struct col_member import_cols[] = {
-			{ "aggregate_only", 29, COL_BOOL }, { "n_reported", 30, COL_INT },
-			{ "max_ns", 31, COL_REAL }, { "fields", 32, COL_JSON },
+			{ "aggregate_only", 32, COL_BOOL }, { "n_reported", 33, COL_INT },
+			{ "max_ns", 34, COL_REAL }, { "fields", 35, COL_JSON },
 		};
 		cJSON *imp = cJSON_CreateObject();
 

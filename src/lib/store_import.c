@@ -197,6 +197,19 @@ static int parse_device(struct jwalk *im, const cJSON *o, struct imp_device *out
 	return rc;
 }
 
+/* memory (migration 0005): an optional integer >= 1, absent (exports from
+ * before it) or null when unknown; both give -1. */
+static int get_opt_bytes(struct jwalk *im, const cJSON *obj, const char *key,
+			 int64_t *out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	*out = -1;
+	if (!v || cJSON_IsNull(v))
+		return 0;
+	return jwalk_int(im, obj, key, 0, 1, out);
+}
+
 static int parse_stats(struct jwalk *im, const cJSON *o, int have,
 		       struct stats_summary *s)
 {
@@ -341,6 +354,9 @@ static int parse_result(struct jwalk *im, const cJSON *o, struct imp_result *out
 				       &r->stats)) &&
 		    !(rc = jwalk_num(im, o, "max_abs_err", 1, &r->max_abs_err)) &&
 		    !(rc = jwalk_num(im, o, "max_rel_err", 1, &r->max_rel_err)) &&
+		    !(rc = get_opt_bytes(im, o, "peak_rss_bytes", &r->peak_rss_bytes)) &&
+		    !(rc = get_opt_bytes(im, o, "base_rss_bytes", &r->base_rss_bytes)) &&
+		    !(rc = get_opt_bytes(im, o, "device_bytes", &r->device_bytes)) &&
 		    !(rc = parse_samples(im, o, out)) &&
 		    !(rc = store_import_check_stats(im, out)))
 			/* noise: optional, store_noise_json.c */

@@ -89,6 +89,9 @@ static void rp_read_result(struct store_report *rp, sqlite3_stmt *st, void *elem
 	r->max_abs_err = store_col_real(st, 26);
 	r->max_rel_err = store_col_real(st, 27);
 	r->n_steal_flagged = store_col_int(st, 28, -1);
+	r->peak_rss_bytes = store_col_int(st, 29, -1);
+	r->base_rss_bytes = store_col_int(st, 30, -1);
+	r->device_bytes = store_col_int(st, 31, -1);
 }
 
 /* Steps st to the end, reading each row with read into an arena array of

@@ -70,10 +70,11 @@ static const char *const stmt_sql[Q_COUNT] = {
 		" variant, clock, status, message, flops, bytes, iters_per_sample,"
 		" n_samples, min_ns, median_ns, mean_ns, stddev_ns, mad_ns,"
 		" ci_lo_ns, ci_hi_ns, q1_ns, q3_ns, n_mild, n_severe,"
-		" max_abs_err, max_rel_err, n_steal_flagged)"
+		" max_abs_err, max_rel_err, n_steal_flagged,"
+		" peak_rss_bytes, base_rss_bytes, device_bytes)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
 		" ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25,"
-		" ?26, ?27, ?28)",
+		" ?26, ?27, ?28, ?29, ?30, ?31)",
 	[Q_SAMPLE_INSERT] =
 		"INSERT INTO sample (result_id, idx, ns) VALUES (?1, ?2, ?3)",
 	[Q_NOISE_INSERT] =
@@ -350,6 +351,10 @@ static int bind_result(sqlite3_stmt *s, int64_t run_id,
 	brc |= store_bind_real(s, 26, r->max_abs_err, 1);
 	brc |= store_bind_real(s, 27, r->max_rel_err, 1);
 	brc |= store_bind_int(s, 28, n_flagged, n_flagged >= 0);
+	/* memory (0005): unknown, <= 0 or a device's 0 on the host, is NULL */
+	brc |= store_bind_int(s, 29, r->peak_rss_bytes, r->peak_rss_bytes > 0);
+	brc |= store_bind_int(s, 30, r->base_rss_bytes, r->base_rss_bytes > 0);
+	brc |= store_bind_int(s, 31, r->device_bytes, r->device_bytes > 0);
 	return brc;
 }
 

@@ -347,6 +347,11 @@ const struct kernel_spec workload_spec_lora_forward = {
 	X(mlp) \
 	X(decoder_layer) \
 	X(empty) \
+	X(decode) \
+	X(decode_recompute) \
+	X(decode_step) \
+	X(sdpa) \
+	X(sdpa_causal) \
 	/* end of the list: a new kernel's line goes above */
 
 #define WORKLOAD_SPEC_DECLARE(name) extern const struct kernel_spec workload_spec_##name;

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define WORKLOAD_MAX_PARAMS 8
+#define WORKLOAD_MAX_PARAMS 12
 #define WORKLOAD_MAX_BUFS 8
 #define WORKLOAD_MAX_DIMS 4
 

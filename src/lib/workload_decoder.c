@@ -262,7 +262,7 @@ static void embedding_ref(const long *p, const float *const *in, float *out)
 
 /* ------------------------------------------------ finished inputs */
 
-static void scale_matrix(float *w, size_t in, size_t out)
+void workload_dec_scale_matrix(float *w, size_t in, size_t out)
 {
 	float s = (float)sqrt(3.0 / (double)in);
 
@@ -282,10 +282,10 @@ static void finish_attn(const struct dec_shape *s, float *p)
 	size_t q = s->heads * s->hd, kv = s->kv * s->hd;
 
 	dec_attn_split(s, p, &w);
-	scale_matrix((float *)w.wq, s->hidden, q);
-	scale_matrix((float *)w.wk, s->hidden, kv);
-	scale_matrix((float *)w.wv, s->hidden, kv);
-	scale_matrix((float *)w.wo, q, s->hidden);
+	workload_dec_scale_matrix((float *)w.wq, s->hidden, q);
+	workload_dec_scale_matrix((float *)w.wk, s->hidden, kv);
+	workload_dec_scale_matrix((float *)w.wv, s->hidden, kv);
+	workload_dec_scale_matrix((float *)w.wo, q, s->hidden);
 	scale_vec((float *)w.bq, q, 0.1f, 0.0f);
 	scale_vec((float *)w.bk, kv, 0.1f, 0.0f);
 	scale_vec((float *)w.bv, kv, 0.1f, 0.0f);
@@ -296,13 +296,13 @@ static void finish_mlp(const struct dec_shape *s, float *p)
 	struct dec_mlp_w w;
 
 	dec_mlp_split(s, p, &w);
-	scale_matrix((float *)w.wg, s->hidden, s->mlp);
-	scale_matrix((float *)w.wu, s->hidden, s->mlp);
-	scale_matrix((float *)w.wd, s->mlp, s->hidden);
+	workload_dec_scale_matrix((float *)w.wg, s->hidden, s->mlp);
+	workload_dec_scale_matrix((float *)w.wu, s->hidden, s->mlp);
+	workload_dec_scale_matrix((float *)w.wd, s->mlp, s->hidden);
 }
 
 /* The layer's parts are views of the caller's writable buffer. */
-static void finish_layer(const struct dec_shape *s, float *p)
+void workload_dec_finish_layer(const struct dec_shape *s, float *p)
 {
 	scale_vec(p, s->hidden, 0.25f, 1.0f);
 	finish_attn(s, p + s->hidden);
@@ -336,7 +336,7 @@ static int layer_finish(const long *p, float *const *in, char *err, size_t n)
 
 	(void)err;
 	(void)n;
-	finish_layer(&s, in[1]);
+	workload_dec_finish_layer(&s, in[1]);
 	return 0;
 }
 

@@ -41,4 +41,12 @@ void workload_set_input(struct workload_plan *out, size_t i, size_t n_dims,
 void workload_set_output(struct workload_plan *out, size_t n_dims,
 			 const size_t *dims);
 
+/* The decoder specs' finished weights (workload_decoder.c, used by
+ * workload_decode.c): a matrix [in x out] times sqrt(3 / in), and a packed
+ * layer (kernels/ref/decoder.h) of shape s finished as the decoder_layer
+ * kernel's, in place. */
+struct dec_shape;
+void workload_dec_scale_matrix(float *w, size_t in, size_t out);
+void workload_dec_finish_layer(const struct dec_shape *s, float *layer);
+
 #endif

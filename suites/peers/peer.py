@@ -34,7 +34,13 @@ stdin/stdout:
                        process's voluntary and involuntary context switches
                        over the call (resource.getrusage), and on a CUDA
                        device whose SM clock NVML reports, C: the mean of
-                       the readings before and after the call; see SmClock)
+                       the readings before and after the call; see SmClock
+                       (and, where the adapter can measure them: "peak_rss",
+                       the resident high-water mark of this process since the
+                       prepare, and "device_bytes", the device's peak
+                       allocation since the prepare, on a GPU; the prepare
+                       reply carries "base_rss": this process's resident
+                       bytes at the reset before loading the inputs))
   {"op":"output","path":P} -> {"ok":true}  (last output written as float32 LE)
   {"op":"roofline"} -> {"ok":true,"gflops":G,"gbps":B}  (a device other than
                        the CPU: the best of several fp32 GEMMs of 8192^3,
@@ -74,6 +80,7 @@ own AdamW (MLX with bias_correction=True, which MLX leaves off by default);
 since a step from the given state is the workload, every torch iteration
 first restores the state that optimizer.step() updates in place.
 """
+import gc
 import importlib
 import json
 import os
@@ -84,6 +91,7 @@ import sys
 import time
 
 import peer_infer
+from peer_mem import rss_reset, status_bytes
 
 NORM_EPS = 1e-5          # REF_NORM_EPS
 ADAMW = dict(lr=1e-4, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01)
@@ -172,6 +180,7 @@ class Peer:
         self.last = None
         self.arrays = None
         self.sm_clock = None   # SmClock on a CUDA device that has one
+        self.base_rss = None
 
     # kernel name -> build(self, p, t): p the parameters, t the inputs as
     # framework arrays in the spec's order; returns the prepared callable
@@ -258,6 +267,10 @@ class Peer:
         p = req["params"]
         inputs = req["inputs"]
         self.release()
+        # the memory of this workload: what the process holds from here on
+        gc.collect()
+        self.reset_device_peak()
+        self.base_rss = rss_reset()
         arrays = []
         for spec in inputs:
             a = np.fromfile(spec["path"], dtype="<f4")
@@ -280,7 +293,29 @@ class Peer:
             shapes["output"] = [total]
             shapes["output_parts"] = parts
         self.last = None
-        return {"ok": True, "shapes": shapes}
+        reply = {"ok": True, "shapes": shapes}
+        if self.base_rss is not None:
+            reply["base_rss"] = self.base_rss
+        return reply
+
+    def memory(self):
+        """The run reply's memory members: the resident high-water mark
+        since prepare (where it was reset), the device's peak allocation
+        (a GPU)."""
+        out = {}
+        peak = status_bytes("VmHWM") if self.base_rss is not None else None
+        if peak is not None:
+            out["peak_rss"] = peak
+        dev = self.device_peak() if self.device != "cpu" else None
+        if dev:
+            out["device_bytes"] = int(dev)
+        return out
+
+    def reset_device_peak(self):
+        pass
+
+    def device_peak(self):
+        return None
 
     def output(self, req):
         np = self.np
@@ -428,6 +463,13 @@ class MLX(Peer):
         else:
             self.mx.set_default_device(self.mx.cpu)
             self.busy = None
+
+    def reset_device_peak(self):
+        if self.device != "cpu":
+            self.mx.reset_peak_memory()
+
+    def device_peak(self):
+        return self.mx.get_peak_memory()
 
     def has_cuda(self):
         mx = self.mx
@@ -659,6 +701,13 @@ class Torch(Peer):
         else:
             self.dev = torch.device("cpu")
             self.busy = None
+
+    def reset_device_peak(self):
+        if self.device != "cpu":
+            self.torch.cuda.reset_peak_memory_stats()
+
+    def device_peak(self):
+        return self.torch.cuda.max_memory_allocated()
 
     def has_cuda(self):
         try:
@@ -937,6 +986,7 @@ def handle(state, req):
         reply = {"ok": True, "ns": t}
         if isinstance(t, tuple):
             reply = {"ok": True, "ns": t[0], "device_ns": t[1]}
+        reply.update(peer.memory())
         if noise:
             reply.update(noise_between(before, usage_and_clock(peer)))
         return reply

@@ -390,3 +390,42 @@ TORCH_BUILDS.update({
     "mlp": torch_mlp,
     "decoder_layer": torch_decoder_layer,
 })
+
+
+# The decoding kernels, in a file of their own (it imports this one's
+# helpers, so it is imported last).
+import peer_decode  # noqa: E402
+
+MLX_BUILDS.update(peer_decode.MLX_BUILDS)
+TORCH_BUILDS.update(peer_decode.TORCH_BUILDS)
+
+
+# Scaled dot-product attention alone (src/lib/workload_sdpa.c): q, k, v
+# [1, heads or kv_heads, seq, head_dim], each framework's own SDPA.
+# sdpa sees every key, sdpa_causal the keys up to its query.
+def mlx_sdpa_of(causal):
+    def build(self, p, t):
+        mx = self.mx
+        q, k, v = t
+        mask = "causal" if causal else None
+
+        def f():
+            o = mx.fast.scaled_dot_product_attention(
+                q, k, v, scale=p["head_dim"] ** -0.5, mask=mask)
+            return o, o
+        return f
+    return build
+
+
+def torch_sdpa_of(causal):
+    def build(self, p, t):
+        F = self.F
+        q, k, v = t
+        return lambda: F.scaled_dot_product_attention(q, k, v, is_causal=causal,
+                                                      enable_gqa=True)
+    return build
+
+
+MLX_BUILDS.update({"sdpa": mlx_sdpa_of(False), "sdpa_causal": mlx_sdpa_of(True)})
+TORCH_BUILDS.update({"sdpa": torch_sdpa_of(False),
+                     "sdpa_causal": torch_sdpa_of(True)})

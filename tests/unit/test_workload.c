@@ -52,7 +52,8 @@ static void test_kernel_table(void **state)
 		"lora_backward", "adamw_step", "training_step",
 		"triad", "sample_greedy", "sample_top_k", "sample_top_p",
 		"sample_temperature", "embedding", "rope", "attention", "mlp",
-		"decoder_layer", "empty",
+		"decoder_layer", "empty", "decode", "decode_recompute", "decode_step", "sdpa",
+		"sdpa_causal",
 	};
 	size_t n = 0, n_want = sizeof(want) / sizeof(want[0]);
 
