@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "backend.h"
 #include "err.h"
 #include "fixture.h"
 #include "store.h"
@@ -44,4 +45,27 @@ void fixture_run_close(struct fixture_run *f)
 	f->st = NULL;
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
 	assert_int_equal(system(cmd), 0);
+}
+
+void fixture_each_instance(const struct backend_family *f, int may_be_absent,
+			   const long *sizes, size_t n_sizes,
+			   void (*check)(struct backend *b, long n))
+{
+	struct backend *bs[16];
+	char note[MC_ERRLEN] = "";
+	size_t n = 0;
+
+	if (f->discover(bs, sizeof(bs) / sizeof(bs[0]), &n, note, sizeof(note)) < 0)
+		fail_msg("%s discover: %s", f->name, note);
+	if (n == 0) {
+		if (!may_be_absent)
+			fail_msg("%s: no instance (%s)", f->name, note);
+		print_message("skip: no %s device (%s)\n", f->name, note);
+		skip();
+	}
+	for (size_t i = 0; i < n; i++) {
+		for (size_t s = 0; s < n_sizes; s++)
+			check(bs[i], sizes[s]);
+		bs[i]->ops->destroy(bs[i]);
+	}
 }

@@ -5,6 +5,7 @@
  */
 #ifndef MC_TEST_FIXTURE_H
 #define MC_TEST_FIXTURE_H
+#include <stddef.h>
 #include <stdint.h>
 
 struct store;
@@ -23,5 +24,15 @@ void fixture_run_open(struct fixture_run *f, const char *name, const char *uuid)
 
 /* Closes the db and removes the directory with all it holds. */
 void fixture_run_close(struct fixture_run *f);
+
+struct backend;
+struct backend_family;
+
+/* Discovers the instances of family f and calls check(b, sizes[i]) for
+ * every size on each, destroying them after. No instance skips the running
+ * test when may_be_absent (an OpenCL-less machine), and fails it otherwise. */
+void fixture_each_instance(const struct backend_family *f, int may_be_absent,
+			   const long *sizes, size_t n_sizes,
+			   void (*check)(struct backend *b, long n));
 
 #endif

@@ -129,8 +129,9 @@ static void fake_describe(struct backend *b, cJSON *o) { (void)b; (void)o; }
 static void fake_destroy(struct backend *b) { (void)b; }
 
 static const struct backend_ops fake_ops = {
-	fake_supports, NULL, fake_prepare, fake_run, fake_output, fake_release,
-	fake_roofline, fake_describe, fake_destroy, NULL, NULL,
+	.supports = fake_supports, .variants = NULL, .prepare = fake_prepare,
+	.run = fake_run, .output = fake_output, .release = fake_release,
+	.roofline = fake_roofline, .describe = fake_describe, .destroy = fake_destroy,
 };
 
 struct fixture {

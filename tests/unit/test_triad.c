@@ -13,6 +13,7 @@
 #include <stdlib.h>
 
 #include "backend.h"
+#include "fixture.h"
 #include "err.h"
 #include "workload.h"
 
@@ -108,23 +109,9 @@ static void check(struct backend *b, long n)
 static void check_family(const struct backend_family *f, int may_be_absent)
 {
 	static const long sizes[] = { 1, 1003, 65536 + 37, 300001 };
-	struct backend *bs[MAX_DEV];
-	char note[MC_ERRLEN] = "";
-	size_t n = 0;
 
-	if (f->discover(bs, MAX_DEV, &n, note, sizeof(note)) < 0)
-		fail_msg("%s discover: %s", f->name, note);
-	if (n == 0) {
-		if (!may_be_absent)
-			fail_msg("%s: no instance (%s)", f->name, note);
-		print_message("skip: no %s device (%s)\n", f->name, note);
-		skip();
-	}
-	for (size_t i = 0; i < n; i++) {
-		for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++)
-			check(bs[i], sizes[s]);
-		bs[i]->ops->destroy(bs[i]);
-	}
+	fixture_each_instance(f, may_be_absent, sizes, sizeof(sizes) / sizeof(sizes[0]),
+			      check);
 }
 
 static void test_cpu(void **state)
