@@ -51,7 +51,7 @@ struct backend_ops {
 	double (*self_device_ns)(struct backend *b, void *state);
 	/* Backends whose iterations run in another process (a peer adapter)
 	 * only, NULL otherwise: what that process reported of the last run()
-	 * on state, asked for with want_noise: its own context switches and
+	 * on state, asked for while sampling: its own context switches and
 	 * the device's SM clock, each unknown (-1, NaN) when not reported.
 	 * The runner keeps these instead of its own process's switches, which
 	 * would count its waits on the pipe. Steal is the runner's own. */
@@ -77,14 +77,11 @@ struct backend {
 	 * time, so pipe round trips are not charged to the peer. With
 	 * has_device_clock too, ops->self_device_ns gives the device time. */
 	int self_timed;
-	/* Set by the runner around the calls whose device time it records
-	 * (the samples), clear during calibration and warm-up: a backend whose
-	 * device clock costs work of its own (a peer's profiled second pass)
-	 * takes it only when this is set. */
-	int want_device_clock;
-	/* Set by the runner around the samples, like want_device_clock: a
-	 * backend with self_noise reports it for these calls only. */
-	int want_noise;
+	/* Set by the runner around the calls it records (the samples), clear
+	 * during calibration and warm-up: a backend whose device clock or
+	 * noise costs work of its own (a peer's profiled second pass, its
+	 * getrusage) takes them only when this is set. */
+	int sampling;
 	void *impl;                 /* backend-private */
 };
 

@@ -535,9 +535,9 @@ static int peer_run(struct backend *b, void *state, uint64_t n_iters,
 	s->device_ns = -1;
 	noise_sample_unknown(&s->noise);
 	if (req && (!cJSON_AddNumberToObject(req, "n", (double)n_iters) ||
-		    (b->want_device_clock && b->has_device_clock &&
+		    (b->sampling && b->has_device_clock &&
 		     !cJSON_AddTrueToObject(req, "device")) ||
-		    (b->want_noise && !cJSON_AddTrueToObject(req, "noise")))) {
+		    (b->sampling && !cJSON_AddTrueToObject(req, "noise")))) {
 		cJSON_Delete(req);
 		req = NULL;
 	}

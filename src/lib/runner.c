@@ -268,12 +268,10 @@ static int take_samples(struct runner_task *task, struct backend *be, void *stat
 {
 	int rc = 0;
 
-	be->want_device_clock = t->dev_ns != NULL;
-	be->want_noise = 1;
+	be->sampling = 1;
 	for (size_t i = 0; i < t->n && !rc; i++)
 		rc = take_sample(task, be, state, t, i, msg, n_msg);
-	be->want_device_clock = 0;
-	be->want_noise = 0;
+	be->sampling = 0;
 	return rc;
 }
 

@@ -11,6 +11,7 @@
 
 #include "backend.h"
 #include "err.h"
+#include "workload.h"
 #include "fixture.h"
 #include "store.h"
 
@@ -68,4 +69,33 @@ void fixture_each_instance(const struct backend_family *f, int may_be_absent,
 			check(bs[i], sizes[s]);
 		bs[i]->ops->destroy(bs[i]);
 	}
+}
+
+void fixture_check_workload(struct backend *b, const struct workload *w)
+{
+	size_t n = w->plan.output_len;
+	const char *name = w->spec->name;
+	float *ref = malloc(n * sizeof(float));
+	float *got = calloc(n, sizeof(float));
+	char err[MC_ERRLEN] = "";
+	double dev_ns, max_abs, max_rel;
+	void *st = NULL;
+
+	assert_non_null(ref);
+	assert_non_null(got);
+	assert_true(b->ops->supports(b, name));
+	assert_null(b->ops->variants(b, name));
+	w->spec->reference(w->params, (const float *const *)w->inputs, ref);
+	if (b->ops->prepare(b, w, NULL, &st, err, sizeof(err)) < 0 ||
+	    b->ops->run(b, st, 2, &dev_ns, err, sizeof(err)) < 0 ||
+	    b->ops->output(b, st, got, err, sizeof(err)) < 0)
+		fail_msg("%s n=%zu on %s: %s", name, n, b->name, err);
+	if (workload_check(ref, got, n, w->spec->rtol, w->spec->atol,
+			   &max_abs, &max_rel, err, sizeof(err)) < 0)
+		fail_msg("%s n=%zu on %s: %s", name, n, b->name, err);
+	print_message("%s n=%-8zu %-40s max_abs %.2e max_rel %.2e\n", name, n,
+		      b->name, max_abs, max_rel);
+	b->ops->release(b, st);
+	free(got);
+	free(ref);
 }

@@ -27,6 +27,12 @@ void fixture_run_close(struct fixture_run *f);
 
 struct backend;
 struct backend_family;
+struct workload;
+
+/* Runs w on b for 2 iterations (no variant) and checks the output against
+ * the reference with the spec's tolerances; fails the running test on any
+ * error, on a variant list, or on a mismatch. */
+void fixture_check_workload(struct backend *b, const struct workload *w);
 
 /* Discovers the instances of family f and calls check(b, sizes[i]) for
  * every size on each, destroying them after. No instance skips the running

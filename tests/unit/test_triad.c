@@ -80,29 +80,8 @@ static void test_reference(void **state)
 static void check(struct backend *b, long n)
 {
 	struct workload *w = make(n);
-	float *ref = malloc((size_t)n * sizeof(float));
-	float *got = calloc((size_t)n, sizeof(float));
-	char err[MC_ERRLEN] = "";
-	double dev_ns, max_abs, max_rel;
-	void *st = NULL;
 
-	assert_non_null(ref);
-	assert_non_null(got);
-	assert_true(b->ops->supports(b, "triad"));
-	assert_null(b->ops->variants(b, "triad"));
-	w->spec->reference(w->params, (const float *const *)w->inputs, ref);
-	if (b->ops->prepare(b, w, NULL, &st, err, sizeof(err)) < 0 ||
-	    b->ops->run(b, st, 2, &dev_ns, err, sizeof(err)) < 0 ||
-	    b->ops->output(b, st, got, err, sizeof(err)) < 0)
-		fail_msg("triad n=%ld on %s: %s", n, b->name, err);
-	if (workload_check(ref, got, (size_t)n, w->spec->rtol, w->spec->atol,
-			   &max_abs, &max_rel, err, sizeof(err)) < 0)
-		fail_msg("triad n=%ld on %s: %s", n, b->name, err);
-	print_message("triad n=%-8ld %-40s max_abs %.2e max_rel %.2e\n", n,
-		      b->name, max_abs, max_rel);
-	b->ops->release(b, st);
-	free(got);
-	free(ref);
+	fixture_check_workload(b, w);
 	workload_destroy(w);
 }
 
