@@ -66,7 +66,10 @@ static void test_kernel_table(void **state)
 		assert_ptr_equal(workload_find(want[i]), k[i]);
 		assert_non_null(k[i]->summary);
 		assert_non_null(k[i]->plan);
-		assert_non_null(k[i]->reference);
+		/* one reference, and a ctx exactly when it takes one */
+		assert_true(!k[i]->reference != !k[i]->reference_ctx);
+		assert_true(!k[i]->reference_ctx == !k[i]->ctx_create);
+		assert_true(!k[i]->ctx_create == !k[i]->ctx_free);
 		/* both tolerances, or neither for the exact kernels (a sampled
 		 * token, an embedding row) */
 		assert_true((k[i]->rtol > 0 && k[i]->atol > 0) ||
