@@ -1,7 +1,8 @@
 /*
- * bert.c - the reference BERT sentence encoder (definitions in bert.h):
- * plain C, every intermediate stored as float (as an fp32 model stores
- * it), every sum in double.
+ * bert.c - the reference BERT sentence encoder (definitions in bert.h;
+ * the packed layout's sizes and splits are bert_layout.c's): plain C,
+ * every intermediate stored as float (as an fp32 model stores it), every
+ * sum in double.
  *
  * The projections x W^T are row-dot-row: W is [out x in], so output o of
  * token t is the dot product of two contiguous rows, x[t] and W[o]. Blocks
@@ -20,66 +21,6 @@
 #include "ref/bert.h"
 
 #include <math.h>
-#include <string.h>
-
-size_t bert_emb_floats(const struct bert_shape *s)
-{
-	return (s->vocab + BERT_MAX_POS + BERT_TYPES + 2) * s->hidden;
-}
-
-size_t bert_layer_floats(const struct bert_shape *s)
-{
-	size_t H = s->hidden, M = s->mlp;
-
-	return 4 * (H * H + H) + 2 * H + (M * H + M) + (H * M + H) + 2 * H;
-}
-
-void bert_emb_split(const struct bert_shape *s, const float *p,
-		    struct bert_emb_w *out)
-{
-	size_t H = s->hidden;
-
-	out->word = p;
-	p += s->vocab * H;
-	out->pos = p;
-	p += BERT_MAX_POS * H;
-	out->type = p;
-	p += BERT_TYPES * H;
-	out->ge = p;
-	out->be = p + H;
-}
-
-/* Takes n floats off *p. */
-static const float *take(const float **p, size_t n)
-{
-	const float *r = *p;
-
-	*p += n;
-	return r;
-}
-
-void bert_layer_split(const struct bert_shape *s, const float *p,
-		      struct bert_layer_w *out)
-{
-	size_t H = s->hidden, M = s->mlp;
-
-	out->wq = take(&p, H * H);
-	out->bq = take(&p, H);
-	out->wk = take(&p, H * H);
-	out->bk = take(&p, H);
-	out->wv = take(&p, H * H);
-	out->bv = take(&p, H);
-	out->wo = take(&p, H * H);
-	out->bo = take(&p, H);
-	out->g1 = take(&p, H);
-	out->b1 = take(&p, H);
-	out->wi = take(&p, M * H);
-	out->bi = take(&p, M);
-	out->wo2 = take(&p, H * M);
-	out->bo2 = take(&p, H);
-	out->g2 = take(&p, H);
-	out->b2 = take(&p, H);
-}
 
 /* One sequence's buffers: x, q, k, v, ctx, t [S x H], mid [S x M], and a
  * row of S scores. */

@@ -45,6 +45,9 @@
 	X(decode_step) \
 	X(sdpa) \
 	X(sdpa_causal) \
+	X(wordpiece) \
+	X(bert_encode) \
+	X(embed) \
 	/* end of the list: a new kernel's line goes above */
 
 #define CPU_KERNEL_DECLARE(name) extern const struct cpu_kernel cpu_kernel_##name;

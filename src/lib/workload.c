@@ -352,6 +352,9 @@ const struct kernel_spec workload_spec_lora_forward = {
 	X(decode_step) \
 	X(sdpa) \
 	X(sdpa_causal) \
+	X(wordpiece) \
+	X(bert_encode) \
+	X(embed) \
 	/* end of the list: a new kernel's line goes above */
 
 #define WORKLOAD_SPEC_DECLARE(name) extern const struct kernel_spec workload_spec_##name;

@@ -18,6 +18,7 @@
 
 #include "backend.h"
 #include "fixture.h"
+#include "cpu/cpu.h"
 #include "err.h"
 #include "workload.h"
 #include "ref/bert.h"
@@ -191,11 +192,326 @@ static void test_ref_padding(void **state)
 	free(emb);
 }
 
+/* ------------------------------------------------ the kernel specs */
+
+static struct workload *make(const char *kernel, const long *params)
+{
+	const struct kernel_spec *spec = workload_find(kernel);
+	struct workload *w = NULL;
+	char err[MC_ERRLEN];
+
+	assert_non_null(spec);
+	if (workload_create(spec, params, 11, &w, err, sizeof(err)) < 0)
+		fail_msg("workload_create(%s): %s", kernel, err);
+	return w;
+}
+
+/* The tests that tokenize need the model's vocab.txt. */
+static int have_model(void)
+{
+	const char *d = getenv("MCBENCH_MODEL_DIR");
+
+	if (d && d[0])
+		return 1;
+	print_message("skip: MCBENCH_MODEL_DIR is not set (the model's vocab.txt)\n");
+	return 0;
+}
+
+static struct backend *instance(const struct backend_family *f)
+{
+	struct backend *b[4];
+	char err[MC_ERRLEN] = "";
+	size_t n = 0;
+
+	if (f->discover(b, 4, &n, err, sizeof(err)) < 0 || n != 1)
+		fail_msg("%s discover: %s", f->name, err);
+	return b[0];
+}
+
+/* got: w's output on backend f (output_len floats, caller frees). */
+static float *run_on(const struct backend_family *f, const struct workload *w)
+{
+	struct backend *b = instance(f);
+	float *got = calloc(w->plan.output_len, sizeof(float));
+	char err[MC_ERRLEN] = "";
+	double dev_ns;
+	void *st = NULL;
+
+	assert_non_null(got);
+	if (b->ops->prepare(b, w, NULL, &st, err, sizeof(err)) < 0 ||
+	    b->ops->run(b, st, 2, &dev_ns, err, sizeof(err)) < 0 ||
+	    b->ops->output(b, st, got, err, sizeof(err)) < 0)
+		fail_msg("%s on %s: %s", w->spec->name, f->name, err);
+	b->ops->release(b, st);
+	b->ops->destroy(b);
+	return got;
+}
+
+static float *reference(const struct workload *w)
+{
+	float *y = malloc(w->plan.output_len * sizeof(float));
+
+	assert_non_null(y);
+	workload_reference(w, y);
+	return y;
+}
+
+/* The smallest cosine similarity of a row of got with ref's, rows of n. */
+static double min_cosine(const float *ref, const float *got, size_t rows,
+			 size_t n)
+{
+	double worst = 1.0;
+
+	for (size_t r = 0; r < rows; r++) {
+		double d = 0, a = 0, b = 0;
+
+		for (size_t c = 0; c < n; c++) {
+			d += (double)ref[r * n + c] * got[r * n + c];
+			a += (double)ref[r * n + c] * ref[r * n + c];
+			b += (double)got[r * n + c] * got[r * n + c];
+		}
+		if (d / sqrt(a * b) < worst || !(d == d))
+			worst = d / sqrt(a * b);
+	}
+	return worst;
+}
+
+/* got passes w's checks against ref: the tolerances and min_cos. */
+static void check(const struct workload *w, const float *ref, const float *got,
+		  const char *what)
+{
+	size_t n = w->plan.output_len, cols = w->plan.output_shape.dims[1];
+	double max_abs, max_rel, cos;
+	char err[MC_ERRLEN], name[160];
+
+	workload_name(w, name, sizeof(name));
+	if (workload_check(ref, got, n, w->spec->rtol, w->spec->atol, &max_abs,
+			   &max_rel, err, sizeof(err)) < 0)
+		fail_msg("%s on %s: %s", name, what, err);
+	cos = min_cosine(ref, got, n / cols, cols);
+	print_message("%-48s %-4s max_abs %.2e min cos 1-%.1e\n", name, what,
+		      max_abs, 1.0 - cos);
+	if (w->spec->min_cos > 0 && !(cos >= w->spec->min_cos))
+		fail_msg("%s on %s: a row's cosine similarity %.9f is below %g",
+			 name, what, cos, w->spec->min_cos);
+}
+
+static void test_plans(void **state)
+{
+	const struct kernel_spec *enc = workload_find("bert_encode");
+	const struct kernel_spec *emb = workload_find("embed");
+	const struct kernel_spec *wp = workload_find("wordpiece");
+	const long ok[] = { 3, 16, 2, 0 }, wpok[] = { 2, 16 };
+	const long bad[][4] = {
+		{ 0, 16, 2, 0 }, { 3, 1, 2, 0 }, { 3, 513, 2, 0 }, { 3, 16, 0, 0 },
+		{ 3, 16, 2, 2 }, { 3, 16, 12, 1 },
+	};
+	struct bert_shape s = { 3, 16, 30522, 384, 12, 1536, 2 };
+	double T = 48, H = 384, M = 1536, S = 16, flops;
+	struct workload_plan p;
+	char err[MC_ERRLEN];
+
+	(void)state;
+	assert_non_null(enc);
+	assert_non_null(emb);
+	assert_non_null(wp);
+	assert_int_equal(enc->plan(ok, &p, err, sizeof(err)), 0);
+	assert_int_equal(p.n_inputs, 4);
+	assert_int_equal(p.input_shape[0].dims[0], 3);
+	assert_int_equal(p.input_shape[0].dims[1], 16);
+	assert_int_equal(p.input_len[1], 48);
+	assert_int_equal(p.input_shape[2].dims[0], 30522 + BERT_MAX_POS + BERT_TYPES + 2);
+	assert_int_equal(p.input_shape[2].dims[1], 384);
+	assert_int_equal(p.input_len[2], bert_emb_floats(&s));
+	assert_int_equal(p.input_shape[3].dims[0], 2);
+	assert_int_equal(p.input_len[3], 2 * bert_layer_floats(&s));
+	assert_int_equal(p.output_shape.n_dims, 2);
+	assert_int_equal(p.output_shape.dims[1], 384);
+	assert_int_equal(p.output_len, 3 * 384);
+	/* the counts the spec's comment states, restated */
+	flops = 10 * T * H + 2 * T * H + 4 * 3 * H +
+		2 * (8 * T * H * H + 4 * T * H * M + 23 * T * H + 6 * T * M +
+		     3 * S * S * (4 * H + 5 * 12));
+	assert_true(fabs(p.flops - flops) <= 1e-9 * flops);
+	assert_true(p.bytes == 4.0 * (2 * 48 + 48 * 384 + 16 * 384 + 3 * 384 +
+				      2.0 * (double)bert_layer_floats(&s) + 3 * 384));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(enc->plan(bad[i], &p, err, sizeof(err)), MC_EINVAL);
+		assert_int_equal(emb->plan(bad[i], &p, err, sizeof(err)), MC_EINVAL);
+	}
+	assert_int_equal(emb->plan(ok, &p, err, sizeof(err)), 0);
+	assert_int_equal(p.n_inputs, 3);
+	assert_int_equal(p.input_shape[0].n_dims, 1);
+	assert_int_equal(p.output_len, 3 * 384);
+	assert_true(p.flops == flops);
+	assert_int_equal(wp->plan(wpok, &p, err, sizeof(err)), 0);
+	assert_int_equal(p.n_inputs, 1);
+	assert_int_equal(p.output_shape.dims[0], 2);
+	assert_int_equal(p.output_shape.dims[1], 16);
+	assert_true(p.flops == 0);
+	assert_true(p.bytes == 4.0 * ((double)p.input_len[0] + 32));
+	assert_int_equal(wp->plan((const long[]){ 2, 600 }, &p, err, sizeof(err)),
+			 MC_EINVAL);
+}
+
+/* ref and cpu agree on bert_encode with seeded weights, at one and two
+ * layers, padded to the longest sentence and to 16, and truncated to 8,
+ * on the AVX2 and the plain C paths. */
+static void test_cpu_encode(void **state)
+{
+	static const long seqs[] = { 0, 16, 8 };
+
+	(void)state;
+	if (!have_model())
+		skip();
+	for (long layers = 1; layers <= 2; layers++)
+		for (size_t i = 0; i < 3; i++)
+			for (int scalar = 0; scalar < 2; scalar++) {
+				const long p[] = { 3, seqs[i], layers, 0 };
+				struct workload *w = make("bert_encode", p);
+				float *ref = reference(w), *got;
+
+				cpu_force_scalar(scalar);
+				got = run_on(&backend_cpu, w);
+				cpu_force_scalar(0);
+				check(w, ref, got, scalar ? "cpu/scalar" : "cpu");
+				free(got);
+				got = run_on(&backend_ref, w);
+				assert_memory_equal(got, ref, w->plan.output_len * sizeof(float));
+				free(got);
+				free(ref);
+				workload_destroy(w);
+			}
+}
+
+/* The same with all-MiniLM-L6-v2's weights, end to end (embed). (The
+ * reference agreed with sentence-transformers' embeddings of the whole
+ * corpus, torch on the CPU, far inside min_cos when it was written; the
+ * peers compare the two in every run.) */
+static void test_cpu_model(void **state)
+{
+	const long p[] = { 4, 0, 6, 1 };
+	struct workload *w;
+	float *ref, *got;
+
+	(void)state;
+	if (!have_model())
+		skip();
+	w = make("embed", p);
+	ref = reference(w);
+	got = run_on(&backend_cpu, w);
+	check(w, ref, got, "cpu");
+	free(got);
+	free(ref);
+	workload_destroy(w);
+}
+
+/* Padding a batch to 128 tokens changes no embedding: the masked keys
+ * weigh nothing and pooling skips the padded rows, on the cpu (which
+ * computes every padded row) as in the reference. */
+static void test_padding(void **state)
+{
+	const long p0[] = { 5, 0, 2, 0 }, p128[] = { 5, 128, 2, 0 };
+	struct workload *w0, *w128;
+	float *r0, *r128, *c0, *c128;
+
+	(void)state;
+	if (!have_model())
+		skip();
+	w0 = make("bert_encode", p0);
+	w128 = make("bert_encode", p128);
+	assert_true(w0->plan.input_shape[0].dims[1] < 128);
+	r0 = reference(w0);
+	r128 = reference(w128);
+	c0 = run_on(&backend_cpu, w0);
+	c128 = run_on(&backend_cpu, w128);
+	for (size_t i = 0; i < w0->plan.output_len; i++) {
+		assert_true(fabsf(r0[i] - r128[i]) <= 1e-6f);
+		assert_true(fabsf(c0[i] - c128[i]) <= 1e-6f);
+	}
+	check(w128, r128, c128, "cpu");
+	free(c128);
+	free(c0);
+	free(r128);
+	free(r0);
+	workload_destroy(w128);
+	workload_destroy(w0);
+}
+
+/* wordpiece: the cpu's sentence-parallel tokenizer gives the reference's
+ * ids exactly, each row [CLS] ... [SEP] then [PAD], padded to the longest
+ * or truncated to 8 with [SEP] kept last. */
+static void test_wordpiece(void **state)
+{
+	(void)state;
+	if (!have_model())
+		skip();
+	for (long seq = 0; seq <= 8; seq += 8) {
+		const long p[] = { 7, seq };
+		struct workload *w = make("wordpiece", p);
+		size_t B = 7, S = w->plan.output_shape.dims[1], longest = 0;
+		float *ref = reference(w), *got = run_on(&backend_cpu, w);
+
+		assert_memory_equal(got, ref, B * S * sizeof(float));
+		for (size_t b = 0; b < B; b++) {
+			size_t n = 0;
+
+			assert_true(ref[b * S] == 101.0f);      /* [CLS] */
+			while (n < S && ref[b * S + n] != 0.0f)
+				n++;
+			assert_true(ref[b * S + n - 1] == 102.0f); /* [SEP] */
+			for (size_t j = n; j < S; j++)
+				assert_true(ref[b * S + j] == 0.0f);
+			longest = n > longest ? n : longest;
+		}
+		assert_int_equal(longest, S);
+		free(got);
+		free(ref);
+		workload_destroy(w);
+	}
+}
+
+/* embed is bert_encode on what wordpiece makes of the text: with the same
+ * weights the reference gives the same bits; and the cpu agrees with it. */
+static void test_embed(void **state)
+{
+	const long p[] = { 3, 0, 1, 0 };
+	struct workload *we, *wb;
+	float *re, *rb, *got;
+
+	(void)state;
+	if (!have_model())
+		skip();
+	we = make("embed", p);
+	wb = make("bert_encode", p);
+	memcpy(we->inputs[1], wb->inputs[2], we->plan.input_len[1] * sizeof(float));
+	memcpy(we->inputs[2], wb->inputs[3], we->plan.input_len[2] * sizeof(float));
+	re = reference(we);
+	rb = reference(wb);
+	assert_memory_equal(re, rb, we->plan.output_len * sizeof(float));
+	got = run_on(&backend_cpu, we);
+	check(we, re, got, "cpu");
+	free(got);
+	got = run_on(&backend_ref, we);
+	assert_memory_equal(got, re, we->plan.output_len * sizeof(float));
+	free(got);
+	free(rb);
+	free(re);
+	workload_destroy(wb);
+	workload_destroy(we);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ref_tiny),
 		cmocka_unit_test(test_ref_padding),
+		cmocka_unit_test(test_plans),
+		cmocka_unit_test(test_cpu_encode),
+		cmocka_unit_test(test_cpu_model),
+		cmocka_unit_test(test_padding),
+		cmocka_unit_test(test_wordpiece),
+		cmocka_unit_test(test_embed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
