@@ -406,6 +406,19 @@ static int task_check(struct runner_task *t, void *state)
 		return rc;
 	rc = workload_check(t->ref, t->got, t->w->plan.output_len, t->b->rtol,
 			    t->b->atol, &abs_err, &rel_err, t->msg, sizeof(t->msg));
+	if (t->w->spec->min_cos > 0.0) {
+		/* rows are directions: the cosine decides, the errors report */
+		const struct workload_shape *o = &t->w->plan.output_shape;
+		size_t cols = o->n_dims ? o->dims[o->n_dims - 1] : 1;
+		double c = NAN;
+
+		rc = workload_check_cos(t->ref, t->got, t->w->plan.output_len / cols,
+					cols, t->w->spec->min_cos, &c, t->msg,
+					sizeof(t->msg));
+		if (!t->r.cosine_checked || !(c >= t->r.min_cosine))
+			t->r.min_cosine = c;
+		t->r.cosine_checked = 1;
+	}
 	if (isnan(t->r.max_abs_err) || abs_err > t->r.max_abs_err)
 		t->r.max_abs_err = abs_err;
 	if (isnan(t->r.max_rel_err) || rel_err > t->r.max_rel_err)
