@@ -271,7 +271,12 @@ static int parse_grid(const struct loader *L, const cJSON *grid, const char *jpa
 			return oom(L);
 		for (const cJSON *v = it->child; v; v = v->next, n++) {
 			jpath_index(pe, p, n);
-			if ((rc = get_posint(L, v, pe, SUITE_MAX_GRID, &ax[k].v[n])) != 0)
+			/* 0 where the spec gives it a meaning (e.g. seq 0:
+			 * pad to the batch's longest sentence) */
+			if (spec->zero_ok & (1u << k) && cJSON_IsNumber(v) &&
+			    v->valuedouble == 0)
+				ax[k].v[n] = 0;
+			else if ((rc = get_posint(L, v, pe, SUITE_MAX_GRID, &ax[k].v[n])) != 0)
 				return rc;
 			for (size_t j = 0; j < n; j++)
 				if (ax[k].v[j] == ax[k].v[n])

@@ -67,6 +67,9 @@ struct kernel_spec {
 	 * min_cos (workload_check_cos); rtol and atol are then measured and
 	 * stored but decide nothing. */
 	double min_cos;
+	/* Bit i set: parameter i may be 0 in a suite's grid, with a meaning
+	 * the spec's plan documents (every other value is in [1, INT_MAX]). */
+	unsigned zero_ok;
 };
 
 struct workload {
