@@ -589,9 +589,9 @@ static void task_judge(struct runner_task *t)
 						  t->msg, sizeof(t->msg));
 }
 
-int runner_store_failed(struct store *st, int64_t run_id, const struct suite *s,
+int runner_store_unmade(struct store *st, int64_t run_id, const struct suite *s,
 			const struct suite_bench *b, const struct backend *be,
-			const char *variant, const char *message,
+			const char *variant, const char *status, const char *message,
 			struct runner_outcome *out, char *err, size_t n_err)
 {
 	struct workload shape = { .spec = b->spec };
@@ -608,7 +608,7 @@ int runner_store_failed(struct store *st, int64_t run_id, const struct suite *s,
 	r.params = params;
 	r.backend = be->name;
 	r.variant = variant;
-	r.status = "failed";
+	r.status = status;
 	r.message = message;
 	r.flops = 0;     /* unknown: the plan that computes them failed */
 	r.bytes = 0;
@@ -617,7 +617,7 @@ int runner_store_failed(struct store *st, int64_t run_id, const struct suite *s,
 	r.max_rel_err = NAN;
 	rc = store_rows(st, run_id, &r, be, NULL, err, n_err);
 	if (out) {
-		out->status = "failed";
+		out->status = status;
 		snprintf(out->message, sizeof(out->message), "%s", message);
 		out->median_ns = NAN;
 	}

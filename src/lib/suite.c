@@ -451,7 +451,10 @@ static int expand(const struct loader *L, struct builder *bd, size_t bi,
 		if (backends && !(b->backends = backends_copy(backends)))
 			return oom(L);
 		perr[0] = '\0';
-		if (spec->plan(b->params, &plan, perr, sizeof(perr)) != 0)
+		/* A plan that needs files absent here (MC_ENODATA: a model's)
+		 * cannot be checked now; the run skips it with that sentence. */
+		if ((rc = spec->plan(b->params, &plan, perr, sizeof(perr))) != 0 &&
+		    rc != MC_ENODATA)
 			return fail(L, MC_EINVAL, jpath, "%s: %s", b->name,
 				    perr[0] ? perr : "invalid parameters");
 		/* Odometer step, last parameter fastest. */
