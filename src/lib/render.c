@@ -45,7 +45,7 @@ static const struct render_directive render_directives[] = {
 	  render_this_parse, render_this_run, NULL, NULL },
 	{ { "table", TMPL_OWN_LINE, NULL,
 	    L("suite", "cols", "bench", "metric", "throughput", "peak", "spread", "ratio",
-	      "clock", "variant"), L("suite") },
+	      "clock", "variant", "per"), L("suite") },
 	  render_table_parse, render_table_run, NULL, NULL },
 	{ { "value", TMPL_INLINE, NULL,
 	    L("suite", "bench", "backend", "metric", "clock", "variant", "spread"),

@@ -81,6 +81,7 @@ struct render_table_args {
 	int metric_auto;              /* metric=auto: GB/s or GFLOP/s by the roofline */
 	int ratio_best;               /* ratio=best: each column over the row's fastest */
 	int spread, tput, peak;       /* render_table.c's enums */
+	const char *per;              /* per=PARAM: a PARAM/s column per backend */
 };
 
 struct render_chart_args {
