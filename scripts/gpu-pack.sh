@@ -18,6 +18,14 @@
 #                      part is there. (A wheel is a zip, already
 #                      compressed: xz -9e of its contents saved 15% for
 #                      minutes of CPU, and two parts are needed either way.)
+# DIR/model.safetensors.part-*  with MODEL=dir (an all-MiniLM-L6-v2 model
+# DIR/model.sha256     folder: vocab.txt, tokenizer.json, config.json ...,
+#                      model.safetensors): the small files go into
+#                      mcbench.tar.xz (mcbench/model/), the 90 MB weights
+#                      split into parts of PART_BYTES like the CUDA wheel,
+#                      with the sha256 of the whole. Without the weights
+#                      there, the embeddings suites' real-model benchmarks
+#                      are skipped and the random-weight ones still run.
 set -eu
 dir=${1:-.gpu-pack}
 wheels=${WHEELS:-.whl}
@@ -46,6 +54,18 @@ sort -u | while read -r name path; do
     esac
     cp -L "$path" "$stage/mcbench/lib/$name"
 done
+model=${MODEL-}
+rm -f "$dir"/model.safetensors.part-* "$dir/model.sha256"
+if [ -n "$model" ] && [ -f "$model/vocab.txt" ]; then
+    mkdir -p "$stage/mcbench/model"
+    find "$model" -maxdepth 1 -type f ! -name model.safetensors \
+        -exec cp {} "$stage/mcbench/model/" \;
+    [ -d "$model/1_Pooling" ] && cp -R "$model/1_Pooling" "$stage/mcbench/model/"
+    if [ -f "$model/model.safetensors" ]; then
+        sha256sum "$model/model.safetensors" | cut -d' ' -f1 > "$dir/model.sha256"
+        split -b "$part_bytes" "$model/model.safetensors" "$dir/model.safetensors.part-"
+    fi
+fi
 tar -C "$stage" -cf - mcbench | xz -9 > "$dir/mcbench.tar.xz"
 cp scripts/gpu-run.sh "$dir/gpu-run.sh"
 

@@ -10,6 +10,10 @@
 #                             unpacked into $MCB_ROOT/site, with the host's
 #                             nvidia/ CUDA libraries (torch's) linked beside
 #                             them, where libmlx.so's RPATH looks
+#   mcbench/model/, model.safetensors.part-*
+#                          -> $MCB_ROOT/model: the model's small files from
+#                             the tarball, its weights once every part is
+#                             there (model.sha256); MCBENCH_MODEL_DIR names it
 #
 # then, with options, runs `mcbench run OPTIONS` in $MCB_ROOT/mcbench with
 # the carried libraries on LD_LIBRARY_PATH (for mcbench alone: the peers'
@@ -26,7 +30,8 @@ mkdir -p "$root/parts"
 say() { echo "gpu-run: $*"; }
 
 # ------------------------------------------------------------------ unpack
-for p in "$here"/mlx-cuda.whl.part-* "$here"/mlx-cuda.sha256 "$here"/mlx-[0-9]*.whl; do
+for p in "$here"/mlx-cuda.whl.part-* "$here"/mlx-cuda.sha256 "$here"/mlx-[0-9]*.whl \
+         "$here"/model.safetensors.part-* "$here"/model.sha256; do
     [ -f "$p" ] && cp "$p" "$root/parts/"
 done
 if [ -f "$here/mcbench.tar.xz" ]; then
@@ -58,6 +63,24 @@ if [ ! -d "$site/mlx" ] && [ -f "$root/parts/mlx-cuda.sha256" ]; then
         say "mlx for CUDA: $(ls "$root"/parts/mlx-cuda.whl.part-* 2>/dev/null | wc -l) part(s) here, not all yet"
     fi
 fi
+
+model=$root/model
+if [ -d "$root/mcbench/model" ]; then
+    mkdir -p "$model"
+    cp -R "$root/mcbench/model/." "$model/"
+fi
+if [ ! -f "$model/model.safetensors" ] && [ -f "$root/parts/model.sha256" ]; then
+    have=$(cat "$root"/parts/model.safetensors.part-* 2>/dev/null | sha256sum | cut -d' ' -f1)
+    if [ "$have" = "$(cat "$root/parts/model.sha256")" ]; then
+        cat "$root"/parts/model.safetensors.part-* > "$model/model.safetensors.tmp"
+        mv "$model/model.safetensors.tmp" "$model/model.safetensors"
+        rm -f "$root"/parts/model.safetensors.part-*
+        say "model weights assembled in $model"
+    else
+        say "model weights: $(ls "$root"/parts/model.safetensors.part-* 2>/dev/null | wc -l) part(s) here, not all yet"
+    fi
+fi
+[ -f "$model/vocab.txt" ] && export MCBENCH_MODEL_DIR=$model
 
 cat > "$root/python3" <<EOF
 #!/bin/sh

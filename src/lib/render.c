@@ -45,7 +45,7 @@ static const struct render_directive render_directives[] = {
 	  render_this_parse, render_this_run, NULL, NULL },
 	{ { "table", TMPL_OWN_LINE, NULL,
 	    L("suite", "cols", "bench", "metric", "throughput", "peak", "spread", "ratio",
-	      "clock", "variant"), L("suite") },
+	      "clock", "variant", "per"), L("suite") },
 	  render_table_parse, render_table_run, NULL, NULL },
 	{ { "value", TMPL_INLINE, NULL,
 	    L("suite", "bench", "backend", "metric", "clock", "variant", "spread"),
@@ -72,6 +72,8 @@ static const struct render_directive render_directives[] = {
 	  render_regressions_parse, render_regressions_run, NULL, NULL },
 	{ { "settings", TMPL_OWN_LINE, NULL, L("suite", "cols"), L("suite") },
 	  render_settings_parse, render_settings_run, NULL, NULL },
+	{ { "checks", TMPL_OWN_LINE, NULL, L("suite", "cols"), L("suite") },
+	  render_checks_parse, render_checks_run, NULL, NULL },
 };
 
 #define RENDER_N_DIRECTIVES (sizeof(render_directives) / sizeof(render_directives[0]))

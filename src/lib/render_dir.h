@@ -13,6 +13,7 @@
  *   render_suspicious.c  {{suspicious}}
  *   render_regressions.c {{regressions}}
  *   render_settings.c    {{settings}}
+ *   render_checks.c      {{checks}}
  *
  * Every parser fills *out from node (strings stay owned by the template or
  * the report) and returns 0 or an error as render_error does; a handler
@@ -80,6 +81,7 @@ struct render_table_args {
 	int metric_auto;              /* metric=auto: GB/s or GFLOP/s by the roofline */
 	int ratio_best;               /* ratio=best: each column over the row's fastest */
 	int spread, tput, peak;       /* render_table.c's enums */
+	const char *per;              /* per=PARAM: a PARAM/s column per backend */
 };
 
 struct render_chart_args {
@@ -120,6 +122,12 @@ struct render_settings_args {
 	const char *suite, *cols;
 };
 
+/* {{checks suite= cols=}}: how each column's results were validated. */
+struct render_checks_args {
+	const struct tmpl_node *node;
+	const char *suite, *cols;
+};
+
 union render_args {
 	const struct tmpl_node *node;   /* first member of every struct */
 	struct render_select_args select;
@@ -135,6 +143,7 @@ union render_args {
 	struct render_suspicious_args suspicious;
 	struct render_regressions_args regressions;
 	struct render_settings_args settings;
+	struct render_checks_args checks;
 };
 
 /* Parsers: node's arguments into out, under scope sc. */
@@ -175,5 +184,10 @@ render_run_fn render_suspicious_run, render_regressions_run;
  * and loaded BLAS / backend libraries, one list item each. */
 render_parse_fn render_settings_parse;
 render_run_fn render_settings_run;
+
+/* {{checks}}: per column, ok and failed results, the smallest cosine of the
+ * kernels checked by rows and the largest relative error of the others. */
+render_parse_fn render_checks_parse;
+render_run_fn render_checks_run;
 
 #endif

@@ -44,7 +44,27 @@ struct table {
 	int peak;                       /* enum table_peak */
 	int metric_auto;                /* metric=auto: GB/s or GFLOP/s, by the roofline */
 	int vs_best;                    /* ratio=best: each column over the row's fastest */
+	const char *per;                /* per=PARAM: PARAM / median time, per column */
 };
+
+/* per=PARAM: the benchmark's parameter PARAM over its median time, "2310/s"
+ * (sentences a second for per=batch); a dash when the result has no time or
+ * no such parameter. */
+static void table_per(struct sbuf *s, const struct store_result *res, const char *param)
+{
+	double t = render_value(res, NULL, RENDER_TIME);
+	cJSON *o = res && isfinite(t) && t > 0 ? cJSON_Parse(res->params) : NULL;
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, param);
+
+	if (cJSON_IsNumber(v)) {
+		double rate = v->valuedouble / (t * 1e-9);
+
+		sbuf_addf(s, rate >= 100 ? "%.0f/s" : "%.3g/s", rate);
+	} else {
+		sbuf_add(s, EM_DASH);
+	}
+	cJSON_Delete(o);
+}
 
 /* Time with its spread: "1.23 ms [1.20–1.25]" / "1.23 ms ±1.5%". */
 static void table_time(struct sbuf *s, const struct store_result *res,
@@ -350,6 +370,9 @@ static void table_explain(struct sbuf *s, const struct table *tb, const char *cl
 				 "with the peak, itself the best of many probes");
 		sbuf_add(s, ". ");
 	}
+	if (tb->per)
+		sbuf_addf(s, "%s/s is the benchmark's %s over its median time. ", tb->per,
+			  tb->per);
 	if (tb->n_ratios)
 		sbuf_add(s, "A ratio is the first backend's time over the second's. ");
 	if (tb->vs_best)
@@ -371,6 +394,7 @@ int render_table_parse(struct render *r, const struct tmpl_node *node,
 	a->cols = tmpl_get(node, "cols", NULL);
 	a->bench = tmpl_get(node, "bench", NULL);
 	a->ratio = tmpl_get(node, "ratio", NULL);
+	a->per = tmpl_get(node, "per", NULL);
 	/* ratio=best and metric=auto are whole values, not items of a list. */
 	if (a->ratio && strcmp(a->ratio, "best") == 0) {
 		a->ratio_best = 1;
@@ -388,6 +412,9 @@ int render_table_parse(struct render *r, const struct tmpl_node *node,
 	    (rc = render_choice(r, node, "throughput", tputs, TPUT_NONE, &a->tput)) ||
 	    (rc = render_choice(r, node, "peak", peaks, PEAK_YES, &a->peak)))
 		return rc;
+	if (a->per && (a->metric != RENDER_TIME || a->metric_auto || !a->per[0]))
+		return render_error(r, node, "per", "per= names a parameter and goes with "
+				    "times (no metric=)");
 	return 0;
 }
 
@@ -410,6 +437,7 @@ int render_table_run(struct render *r, const union render_args *args,
 	tb.peak = a->peak;
 	tb.metric_auto = a->metric_auto;
 	tb.vs_best = a->ratio_best;
+	tb.per = a->per;
 	if ((rc = render_cols(r, node, "cols", a->cols, sc, a->suite, a->variant, clock,
 			      &tb.cols, &tb.n_cols)) ||
 	    (rc = table_ratios(r, a, sc, &tb)) ||
@@ -430,6 +458,13 @@ int render_table_run(struct render *r, const union render_args *args,
 			mdesc_text(s, tb.cols[i].label);
 			sbuf_addf(s, " %s%s |", table_rate_unit(tb.tput), tb.peak ? " (% of peak)" : "");
 		}
+		if (tb.per) {
+			sbuf_addc(s, ' ');
+			mdesc_text(s, tb.cols[i].label);
+			sbuf_add(s, " ");
+			mdesc_text(s, tb.per);
+			sbuf_add(s, "/s |");
+		}
 	}
 	for (size_t i = 0; i < tb.n_ratios; i++) {
 		sbuf_add(s, " ");
@@ -444,7 +479,7 @@ int render_table_run(struct render *r, const union render_args *args,
 		sbuf_add(s, " / fastest (time) |");
 	}
 	sbuf_add(s, "\n|:--|");
-	for (size_t i = 0; i < tb.n_cols * (tb.tput != TPUT_NONE ? 2 : 1) + tb.n_ratios +
+	for (size_t i = 0; i < tb.n_cols * (1 + (tb.tput != TPUT_NONE) + !!tb.per) + tb.n_ratios +
 		     (tb.vs_best ? tb.n_cols : 0); i++)
 		sbuf_add(s, "--:|");
 	sbuf_addc(s, '\n');
@@ -475,6 +510,11 @@ int render_table_run(struct render *r, const union render_args *args,
 
 				sbuf_addc(s, ' ');
 				table_rate(s, res, c->dev, m, tb.peak, tb.tput == TPUT_AUTO);
+				sbuf_add(s, " |");
+			}
+			if (tb.per) {
+				sbuf_addc(s, ' ');
+				table_per(s, res, tb.per);
 				sbuf_add(s, " |");
 			}
 			if (res && (rc = render_use_cell(r, c, res)) != 0)

@@ -406,6 +406,19 @@ static int task_check(struct runner_task *t, void *state)
 		return rc;
 	rc = workload_check(t->ref, t->got, t->w->plan.output_len, t->b->rtol,
 			    t->b->atol, &abs_err, &rel_err, t->msg, sizeof(t->msg));
+	if (t->w->spec->min_cos > 0.0) {
+		/* rows are directions: the cosine decides, the errors report */
+		const struct workload_shape *o = &t->w->plan.output_shape;
+		size_t cols = o->n_dims ? o->dims[o->n_dims - 1] : 1;
+		double c = NAN;
+
+		rc = workload_check_cos(t->ref, t->got, t->w->plan.output_len / cols,
+					cols, t->w->spec->min_cos, &c, t->msg,
+					sizeof(t->msg));
+		if (!t->r.cosine_checked || !(c >= t->r.min_cosine))
+			t->r.min_cosine = c;
+		t->r.cosine_checked = 1;
+	}
 	if (isnan(t->r.max_abs_err) || abs_err > t->r.max_abs_err)
 		t->r.max_abs_err = abs_err;
 	if (isnan(t->r.max_rel_err) || rel_err > t->r.max_rel_err)
@@ -576,9 +589,9 @@ static void task_judge(struct runner_task *t)
 						  t->msg, sizeof(t->msg));
 }
 
-int runner_store_failed(struct store *st, int64_t run_id, const struct suite *s,
+int runner_store_unmade(struct store *st, int64_t run_id, const struct suite *s,
 			const struct suite_bench *b, const struct backend *be,
-			const char *variant, const char *message,
+			const char *variant, const char *status, const char *message,
 			struct runner_outcome *out, char *err, size_t n_err)
 {
 	struct workload shape = { .spec = b->spec };
@@ -595,7 +608,7 @@ int runner_store_failed(struct store *st, int64_t run_id, const struct suite *s,
 	r.params = params;
 	r.backend = be->name;
 	r.variant = variant;
-	r.status = "failed";
+	r.status = status;
 	r.message = message;
 	r.flops = 0;     /* unknown: the plan that computes them failed */
 	r.bytes = 0;
@@ -604,7 +617,7 @@ int runner_store_failed(struct store *st, int64_t run_id, const struct suite *s,
 	r.max_rel_err = NAN;
 	rc = store_rows(st, run_id, &r, be, NULL, err, n_err);
 	if (out) {
-		out->status = "failed";
+		out->status = status;
 		snprintf(out->message, sizeof(out->message), "%s", message);
 		out->median_ns = NAN;
 	}

@@ -79,14 +79,16 @@ int runner_task_pending(const struct runner_task *t, int round);
  * message) and ends the task's rounds; nothing is stored yet. */
 void runner_task_round(struct runner_task *t, int round);
 
-/* Stores bench b on be (variant) as 'failed' with message, for a
- * measurement that could not even be set up (its workload, reference or
- * sample arrays did not fit in memory): one result fails, not the run.
- * flops and bytes are stored as 0 (unknown). out as in runner_task_store.
- * Returns negative only when the store failed. */
-int runner_store_failed(struct store *st, int64_t run_id, const struct suite *s,
+/* Stores bench b on be (variant) as status ('failed' or 'skipped') with
+ * message, for a measurement that could not even be set up: 'failed' when
+ * its workload, reference or sample arrays did not fit in memory (one
+ * result fails, not the run), 'skipped' when files its workload needs are
+ * absent on this machine (a model's, MC_ENODATA), as a backend that is
+ * absent is skipped. flops and bytes are stored as 0 (unknown). out as in
+ * runner_task_store. Returns negative only when the store failed. */
+int runner_store_unmade(struct store *st, int64_t run_id, const struct suite *s,
 			const struct suite_bench *b, const struct backend *be,
-			const char *variant, const char *message,
+			const char *variant, const char *status, const char *message,
 			struct runner_outcome *out, char *err, size_t n_err);
 
 /* Decides the outcome (a task whose rounds did not all run is 'failed')

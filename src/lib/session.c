@@ -235,14 +235,15 @@ static int slot_done(struct session *s, struct slot *sl,
 	return 0;
 }
 
-/* Stores a slot that could not be set up as failed with why. */
-static int slot_fail(struct session *s, struct slot *sl, const char *why,
-		     char *err, size_t n_err)
+/* Stores a slot that could not be set up as status ("failed", "skipped")
+ * with why. */
+static int slot_fail(struct session *s, struct slot *sl, const char *status,
+		     const char *why, char *err, size_t n_err)
 {
 	const struct plan_item *it = sl->item;
 	struct runner_outcome o;
-	int rc = runner_store_failed(s->st, s->run_id, it->suite, it->bench, it->backend,
-				     it->variant, why, &o, err, n_err);
+	int rc = runner_store_unmade(s->st, s->run_id, it->suite, it->bench, it->backend,
+				     it->variant, status, why, &o, err, n_err);
 
 	return slot_done(s, sl, &o, rc);
 }
@@ -270,7 +271,11 @@ static int slot_round(struct session *s, struct slot *sl, int round, char *err,
 		/* A benchmark too big for this machine's memory (or a shape the
 		 * kernel refuses) fails as one result; the run goes on. */
 		if (rc == MC_ENOMEM || rc == MC_EINVAL)
-			return slot_fail(s, sl, why, err, n_err);
+			return slot_fail(s, sl, "failed", why, err, n_err);
+		/* A model's files absent here: like an absent backend, skipped
+		 * with the sentence that says how to provide them. */
+		if (rc == MC_ENODATA)
+			return slot_fail(s, sl, "skipped", why, err, n_err);
 		if (rc)
 			return err_set(err, n_err, rc, "%s", why);
 		runner_task_set_stop(sl->task, task_should_stop, s);

@@ -129,6 +129,11 @@ struct store_result {
 	 * workload, and device bytes; <= 0 unknown (stored as NULL, read back
 	 * as -1). */
 	int64_t peak_rss_bytes, base_rss_bytes, device_bytes;
+	/* The smallest cosine similarity of an output row with the
+	 * reference's (migration 0006), when cosine_checked (else stored as
+	 * NULL: a zeroed struct has no cosine). */
+	int cosine_checked;
+	double min_cosine;
 	/* Read only: */
 	int64_t id, run_id;
 	int64_t n_samples;                               /* written: an argument */

@@ -178,7 +178,7 @@ static const char sql_results[] =
 	" status, message, flops, bytes, iters_per_sample, n_samples,"
 	" min_ns, median_ns, mean_ns, stddev_ns, mad_ns, ci_lo_ns, ci_hi_ns,"
 	" q1_ns, q3_ns, n_mild, n_severe, max_abs_err, max_rel_err, n_steal_flagged,"
-	" peak_rss_bytes, base_rss_bytes, device_bytes,"
+	" peak_rss_bytes, base_rss_bytes, device_bytes, min_cosine,"
 	" i.result_id, i.aggregate_only, i.n_reported, i.max_ns, i.fields"
 	" FROM result LEFT JOIN result_import i ON i.result_id = result.id"
 	" WHERE run_id = ?1"
@@ -346,6 +346,9 @@ static int build_result(struct store *st, struct builder *b, sqlite3_stmt *s,
 		if (sqlite3_column_type(s, 28 + i) != SQLITE_NULL)
 			put(b, r, mem[i], json_int(sqlite3_column_int64(s, 28 + i)));
 	}
+	/* per-row cosine (migration 0006): only where checked that way */
+	if (sqlite3_column_type(s, 31) != SQLITE_NULL)
+		put(b, r, "min_cosine", store_json_double(sqlite3_column_double(s, 31)));
 	samples = cJSON_CreateArray();
 	put(b, r, "samples_ns", samples);
 	if (b->oom)
@@ -360,10 +363,10 @@ static int build_result(struct store *st, struct builder *b, sqlite3_stmt *s,
 	}
 	/* What another tool reported beyond these columns; absent on
 	 * mcbench's own results. */
-	if (sqlite3_column_type(s, 31) != SQLITE_NULL) {
+	if (sqlite3_column_type(s, 32) != SQLITE_NULL) {
 		static const struct col_member import_cols[] = {
-			{ "aggregate_only", 32, COL_BOOL }, { "n_reported", 33, COL_INT },
-			{ "max_ns", 34, COL_REAL }, { "fields", 35, COL_JSON },
+			{ "aggregate_only", 33, COL_BOOL }, { "n_reported", 34, COL_INT },
+			{ "max_ns", 35, COL_REAL }, { "fields", 36, COL_JSON },
 		};
 		cJSON *imp = cJSON_CreateObject();
 

@@ -210,6 +210,28 @@ static int get_opt_bytes(struct jwalk *im, const cJSON *obj, const char *key,
 	return jwalk_int(im, obj, key, 0, 1, out);
 }
 
+/* per-row cosine (migration 0006): an optional number in [-1, 1] (with
+ * rounding's slack, as the column's CHECK), absent or null when the kernel
+ * is not checked by rows; both give NaN. */
+static int get_opt_cosine(struct jwalk *im, const cJSON *obj,
+			  struct store_result *r)
+{
+	int rc;
+
+	r->min_cosine = NAN;
+	r->cosine_checked = 0;
+	if (!jwalk_has(obj, "min_cosine"))
+		return 0;
+	if ((rc = jwalk_num(im, obj, "min_cosine", 1, &r->min_cosine)) != 0)
+		return rc;
+	if (isnan(r->min_cosine))
+		return 0;
+	if (!(r->min_cosine >= -1.0001 && r->min_cosine <= 1.0001))
+		return jwalk_fail_at(im, "min_cosine", 0, "a cosine in [-1, 1]");
+	r->cosine_checked = 1;
+	return 0;
+}
+
 static int parse_stats(struct jwalk *im, const cJSON *o, int have,
 		       struct stats_summary *s)
 {
@@ -357,6 +379,7 @@ static int parse_result(struct jwalk *im, const cJSON *o, struct imp_result *out
 		    !(rc = get_opt_bytes(im, o, "peak_rss_bytes", &r->peak_rss_bytes)) &&
 		    !(rc = get_opt_bytes(im, o, "base_rss_bytes", &r->base_rss_bytes)) &&
 		    !(rc = get_opt_bytes(im, o, "device_bytes", &r->device_bytes)) &&
+		    !(rc = get_opt_cosine(im, o, r)) &&
 		    !(rc = parse_samples(im, o, out)) &&
 		    !(rc = store_import_check_stats(im, out)))
 			/* noise: optional, store_noise_json.c */

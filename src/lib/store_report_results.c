@@ -92,6 +92,8 @@ static void rp_read_result(struct store_report *rp, sqlite3_stmt *st, void *elem
 	r->peak_rss_bytes = store_col_int(st, 29, -1);
 	r->base_rss_bytes = store_col_int(st, 30, -1);
 	r->device_bytes = store_col_int(st, 31, -1);
+	r->min_cosine = store_col_real(st, 32);
+	r->cosine_checked = !isnan(r->min_cosine);
 }
 
 /* Steps st to the end, reading each row with read into an arena array of

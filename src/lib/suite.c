@@ -156,22 +156,6 @@ static int get_posint(const struct loader *L, const cJSON *it, const char *jpath
 	return 0;
 }
 
-/* A grid value: an integer in [0, SUITE_MAX_GRID]. 0 is a value some
- * kernels give a meaning (bert_encode's seq = 0: pad to the longest
- * sentence; weights = 0: seeded), so the range of each parameter is left
- * to the kernel's plan, which every benchmark goes through below. */
-static int get_gridint(const struct loader *L, const cJSON *it, const char *jpath,
-		       long *out)
-{
-	double d;
-
-	if (!cJSON_IsNumber(it) || !((d = it->valuedouble) >= 0 &&
-				     d <= SUITE_MAX_GRID) || d != floor(d))
-		return fail(L, MC_EINVAL, jpath, "expected a non-negative integer");
-	*out = (long)d;
-	return 0;
-}
-
 /* A finite number in (0, max] when positive, else [0, max]. */
 static int get_nonneg(const struct loader *L, const cJSON *it, const char *jpath,
 		      double *out, int positive, double max)
@@ -281,13 +265,18 @@ static int parse_grid(const struct loader *L, const cJSON *grid, const char *jpa
 				    spec->name, jpath_printable(it->string, key, sizeof(key)), names);
 		}
 		if (!cJSON_IsArray(it) || cJSON_GetArraySize(it) < 1)
-			return fail(L, MC_EINVAL, p, "expected a non-empty array of non-negative integers");
+			return fail(L, MC_EINVAL, p, "expected a non-empty array of positive integers");
 		ax[k].v = calloc((size_t)cJSON_GetArraySize(it), sizeof(long));
 		if (!ax[k].v)
 			return oom(L);
 		for (const cJSON *v = it->child; v; v = v->next, n++) {
 			jpath_index(pe, p, n);
-			if ((rc = get_gridint(L, v, pe, &ax[k].v[n])) != 0)
+			/* 0 where the spec gives it a meaning (e.g. seq 0:
+			 * pad to the batch's longest sentence) */
+			if (spec->zero_ok & (1u << k) && cJSON_IsNumber(v) &&
+			    v->valuedouble == 0)
+				ax[k].v[n] = 0;
+			else if ((rc = get_posint(L, v, pe, SUITE_MAX_GRID, &ax[k].v[n])) != 0)
 				return rc;
 			for (size_t j = 0; j < n; j++)
 				if (ax[k].v[j] == ax[k].v[n])
@@ -462,7 +451,10 @@ static int expand(const struct loader *L, struct builder *bd, size_t bi,
 		if (backends && !(b->backends = backends_copy(backends)))
 			return oom(L);
 		perr[0] = '\0';
-		if (spec->plan(b->params, &plan, perr, sizeof(perr)) != 0)
+		/* A plan that needs files absent here (MC_ENODATA: a model's)
+		 * cannot be checked now; the run skips it with that sentence. */
+		if ((rc = spec->plan(b->params, &plan, perr, sizeof(perr))) != 0 &&
+		    rc != MC_ENODATA)
 			return fail(L, MC_EINVAL, jpath, "%s: %s", b->name,
 				    perr[0] ? perr : "invalid parameters");
 		/* Odometer step, last parameter fastest. */

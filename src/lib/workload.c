@@ -657,3 +657,55 @@ void workload_digest(const float *x, size_t n, char *out)
 	}
 	snprintf(out, 17, "%016llx", (unsigned long long)h);
 }
+
+/* The cosine similarity of a and b (cols floats each) in double, so that
+ * rounding in the check itself stays far below the 1e-4 that tells a good
+ * embedding from a bad one; a zero row against a zero row counts 1,
+ * against a nonzero one 0. NaN when either holds a NaN or Inf. */
+static double row_cos(const float *a, const float *b, size_t cols)
+{
+	double ab = 0.0, aa = 0.0, bb = 0.0;
+
+	for (size_t j = 0; j < cols; j++) {
+		ab += (double)a[j] * b[j];
+		aa += (double)a[j] * a[j];
+		bb += (double)b[j] * b[j];
+	}
+	if (!isfinite(ab) || !isfinite(aa) || !isfinite(bb))
+		return NAN;
+	if (aa == 0.0 || bb == 0.0)
+		return aa == bb ? 1.0 : 0.0;
+	return ab / sqrt(aa * bb);
+}
+
+int workload_check_cos(const float *ref, const float *got, size_t n_rows,
+		       size_t cols, double min_cos, double *out_min_cos,
+		       char *err, size_t n_err)
+{
+	double worst = 1.0, bad_cos = 0.0;
+	size_t bad = n_rows;
+
+	for (size_t r = 0; r < n_rows; r++) {
+		double c = row_cos(ref + r * cols, got + r * cols, cols);
+
+		if (isnan(c)) {
+			*out_min_cos = NAN;
+			return err_set(err, n_err, MC_EVALID,
+				       "Row %zu holds a value that is not finite.", r);
+		}
+		if (c < worst)
+			worst = c;
+		if (c < min_cos && bad == n_rows) {
+			bad = r;
+			bad_cos = c;
+		}
+	}
+	*out_min_cos = worst;
+	if (bad == n_rows)
+		return 0;
+	return err_set(err, n_err, MC_EVALID,
+		       "Row %zu points another way than the reference's: "
+		       "cosine similarity %.6f, below the %.6f required "
+		       "(smallest over the rows %.6f).", bad, bad_cos, min_cos,
+		       worst);
+}

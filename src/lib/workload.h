@@ -63,10 +63,15 @@ struct kernel_spec {
 	 * sentence in err (out of memory). */
 	int (*finish_inputs)(const long *params, float *const *inputs,
 			     char *err, size_t n_err);
-	/* Minimum cosine similarity of each output row (the last dimension
-	 * of output_shape) with the reference's, checked besides rtol and
-	 * atol; 0: not used. */
+	/* Optional (0: not used): the output's rows (its last dimension
+	 * wide) are directions, such as sentence embeddings, and pass when
+	 * each one's cosine similarity with the reference's row is at least
+	 * min_cos (workload_check_cos); rtol and atol are then measured and
+	 * stored but decide nothing. */
 	double min_cos;
+	/* Bit i set: parameter i may be 0 in a suite's grid, with a meaning
+	 * the spec's plan documents (every other value is in [1, INT_MAX]). */
+	unsigned zero_ok;
 	/* Optional (NULL for most kernels), for a kernel whose work needs
 	 * more than its parameters and inputs say (a tokenizer's vocabulary;
 	 * the sequence length that seq=0 resolves to, which depends on the
@@ -128,6 +133,16 @@ void workload_params_json(const struct workload *w, char *out, size_t n_out);
 int workload_check(const float *ref, const float *got, size_t n,
 		   double rtol, double atol, double *out_max_abs,
 		   double *out_max_rel, char *err, size_t n_err);
+
+/* Compares got with ref as rows of cols floats (n_rows * cols in all):
+ * fills *out_min_cos with the smallest cosine similarity of a row of got
+ * with the same row of ref (a zero row against a zero row counts 1, against
+ * a nonzero one 0) and returns 0 when every row reaches min_cos,
+ * MC_EVALID naming the first row that does not (or holds a NaN or Inf,
+ * which makes *out_min_cos NaN) otherwise. */
+int workload_check_cos(const float *ref, const float *got, size_t n_rows,
+		       size_t cols, double min_cos, double *out_min_cos,
+		       char *err, size_t n_err);
 
 /* FNV-1a 64-bit digest of the float bit patterns, hex into out (17 bytes). */
 void workload_digest(const float *x, size_t n, char *out);

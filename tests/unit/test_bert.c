@@ -256,26 +256,6 @@ static float *reference(const struct workload *w)
 	return y;
 }
 
-/* The smallest cosine similarity of a row of got with ref's, rows of n. */
-static double min_cosine(const float *ref, const float *got, size_t rows,
-			 size_t n)
-{
-	double worst = 1.0;
-
-	for (size_t r = 0; r < rows; r++) {
-		double d = 0, a = 0, b = 0;
-
-		for (size_t c = 0; c < n; c++) {
-			d += (double)ref[r * n + c] * got[r * n + c];
-			a += (double)ref[r * n + c] * ref[r * n + c];
-			b += (double)got[r * n + c] * got[r * n + c];
-		}
-		if (d / sqrt(a * b) < worst || !(d == d))
-			worst = d / sqrt(a * b);
-	}
-	return worst;
-}
-
 /* got passes w's checks against ref: the tolerances and min_cos. */
 static void check(const struct workload *w, const float *ref, const float *got,
 		  const char *what)
@@ -286,14 +266,12 @@ static void check(const struct workload *w, const float *ref, const float *got,
 
 	workload_name(w, name, sizeof(name));
 	if (workload_check(ref, got, n, w->spec->rtol, w->spec->atol, &max_abs,
-			   &max_rel, err, sizeof(err)) < 0)
+			   &max_rel, err, sizeof(err)) < 0 ||
+	    workload_check_cos(ref, got, n / cols, cols, w->spec->min_cos, &cos,
+			       err, sizeof(err)) < 0)
 		fail_msg("%s on %s: %s", name, what, err);
-	cos = min_cosine(ref, got, n / cols, cols);
 	print_message("%-48s %-4s max_abs %.2e min cos 1-%.1e\n", name, what,
 		      max_abs, 1.0 - cos);
-	if (w->spec->min_cos > 0 && !(cos >= w->spec->min_cos))
-		fail_msg("%s on %s: a row's cosine similarity %.9f is below %g",
-			 name, what, cos, w->spec->min_cos);
 }
 
 static void test_plans(void **state)
@@ -352,6 +330,38 @@ static void test_plans(void **state)
 	assert_true(p.bytes == 4.0 * ((double)p.input_len[0] + 32));
 	assert_int_equal(wp->plan((const long[]){ 2, 600 }, &p, err, sizeof(err)),
 			 MC_EINVAL);
+}
+
+/* Without the model's files, what needs them says so with MC_ENODATA
+ * (the suites load, the run skips); what does not still plans. */
+static void test_no_model(void **state)
+{
+	const char *dir = getenv("MCBENCH_MODEL_DIR");
+	char *saved = dir ? strdup(dir) : NULL;
+	const long seq0[] = { 3, 0, 2, 0 }, seq16[] = { 3, 16, 2, 0 };
+	struct workload_plan p;
+	struct workload *w = NULL;
+	char err[MC_ERRLEN] = "";
+
+	(void)state;
+	setenv("MCBENCH_MODEL_DIR", "/nonexistent/mcbench-model", 1);
+	assert_int_equal(workload_find("bert_encode")->plan(seq0, &p, err, sizeof(err)),
+			 MC_ENODATA);
+	assert_non_null(strstr(err, "MCBENCH_MODEL_DIR"));
+	assert_int_equal(workload_find("embed")->plan(seq0, &p, err, sizeof(err)),
+			 MC_ENODATA);
+	assert_int_equal(workload_find("wordpiece")->plan(seq0, &p, err, sizeof(err)),
+			 MC_ENODATA);
+	assert_int_equal(workload_find("bert_encode")->plan(seq16, &p, err, sizeof(err)), 0);
+	assert_int_equal(workload_create(workload_find("bert_encode"), seq16, 1, &w,
+					 err, sizeof(err)), MC_ENODATA);
+	assert_null(w);
+	unsetenv("MCBENCH_MODEL_DIR");
+	assert_int_equal(workload_create(workload_find("wordpiece"), seq16, 1, &w,
+					 err, sizeof(err)), MC_ENODATA);
+	if (saved)
+		setenv("MCBENCH_MODEL_DIR", saved, 1);
+	free(saved);
 }
 
 /* ref and cpu agree on bert_encode with seeded weights, at one and two
@@ -507,6 +517,7 @@ int main(void)
 		cmocka_unit_test(test_ref_tiny),
 		cmocka_unit_test(test_ref_padding),
 		cmocka_unit_test(test_plans),
+		cmocka_unit_test(test_no_model),
 		cmocka_unit_test(test_cpu_encode),
 		cmocka_unit_test(test_cpu_model),
 		cmocka_unit_test(test_padding),

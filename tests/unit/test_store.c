@@ -335,6 +335,8 @@ static void test_run_lifecycle(void **state)
 	assert_int_equal(store_int(st, "SELECT count(*) FROM sample", 0), 5);
 	assert_int_equal(store_int(st, "SELECT n_samples FROM result", 0), 5);
 	assert_int_equal(store_int(st, "SELECT max_abs_err IS NULL FROM result", 0), 1);
+	/* A zeroed result has no cosine: NULL, not 0 (migration 0006). */
+	assert_int_equal(store_int(st, "SELECT min_cosine IS NULL FROM result", 0), 1);
 	/* Same key twice: refused, and its samples are not left behind. */
 	assert_int_equal(store_result_add(st, id, &res, samples, 5, err, sizeof(err)), MC_EDB);
 	assert_int_equal(store_int(st, "SELECT count(*) FROM sample", 0), 5);
@@ -343,6 +345,13 @@ static void test_run_lifecycle(void **state)
 	res.status = "skipped";
 	res.message = "too big";
 	assert_int_equal(store_result_add(st, id, &res, NULL, 0, err, sizeof(err)), 0);
+	/* A result checked by rows keeps its smallest cosine. */
+	fill_result(&res, "axpy/n=4096", 5);
+	res.cosine_checked = 1;
+	res.min_cosine = 0.99995;
+	assert_int_equal(store_result_add(st, id, &res, samples, 5, err, sizeof(err)), 0);
+	assert_int_equal(store_int(st, "SELECT min_cosine = 0.99995 FROM result"
+				   " WHERE benchmark = 'axpy/n=4096'", 0), 1);
 	assert_int_equal(store_int(st, "SELECT median_ns IS NULL FROM result"
 				   " WHERE benchmark = 'axpy/n=2048'", 0), 1);
 	/* Non-finite samples are refused. */

@@ -511,6 +511,34 @@ static void test_check(void **state)
 			 MC_EVALID);
 }
 
+/* Rows as directions: scale does not matter, direction does; the first
+ * bad row is named, and a NaN fails whatever the threshold. */
+static void test_check_cos(void **state)
+{
+	const float ref[6] = { 1, 0, 0, 0, 3, 4 };
+	float got[6] = { 2, 0, 0, 0, 0.6f, 0.8f };
+	char err[MC_ERRLEN] = "";
+	double c = 0;
+
+	(void)state;
+	assert_int_equal(workload_check_cos(ref, got, 3, 2, 0.9999, &c, err,
+					    sizeof(err)), 0);
+	assert_true(fabs(c - 1.0) < 1e-12);
+	got[4] = 0.8f;   /* row 2 now (0.8, 0.6) against (3, 4): cos 0.96 */
+	got[5] = 0.6f;
+	assert_int_equal(workload_check_cos(ref, got, 3, 2, 0.9999, &c, err,
+					    sizeof(err)), MC_EVALID);
+	assert_true(fabs(c - 0.96) < 1e-6);
+	assert_non_null(strstr(err, "Row 2"));
+	assert_int_equal(workload_check_cos(ref, got, 3, 2, 0.9, &c, err,
+					    sizeof(err)), 0);
+	got[2] = NAN;
+	assert_int_equal(workload_check_cos(ref, got, 3, 2, -1.0, &c, err,
+					    sizeof(err)), MC_EVALID);
+	assert_true(isnan(c));
+	assert_non_null(strstr(err, "Row 1"));
+}
+
 static void test_digest(void **state)
 {
 	const float v[3] = { 1.0f, -2.5f, 0.0f };
@@ -556,6 +584,7 @@ int main(void)
 		cmocka_unit_test(test_ref_sgemm_panels),
 		cmocka_unit_test(test_ref_lora),
 		cmocka_unit_test(test_check),
+		cmocka_unit_test(test_check_cos),
 		cmocka_unit_test(test_digest),
 		cmocka_unit_test(test_spec_reference),
 	};
