@@ -129,11 +129,14 @@ static int ocl_prepare_rows(struct ocl_dev *d, const struct workload *w,
 	size_t rows = 0, cols = 0, lens[3], local, per = 1;
 	cl_int cols_arg, rows_arg, seg_arg;
 	cl_float eps = OCL_NORM_EPS;
-	struct ocl_launch *l = &s->launch[0];
+	struct ocl_launch *l;
 	struct ocl_arg args[9];
 	cl_uint n_args = 0;
 	int ret;
 
+	if ((ret = ocl_state_reserve(s, 1, 0, err, n_err)) < 0)
+		return ret;
+	l = &s->launch[0];
 	if ((ret = ocl_param(w, "rows", &rows, err, n_err)) < 0 ||
 	    (ret = ocl_param(w, "cols", &cols, err, n_err)) < 0)
 		return ret;
@@ -231,13 +234,16 @@ int ocl_prepare_elementwise(struct ocl_dev *d,
 				   char *err, size_t n_err)
 {
 	size_t n = w->plan.output_len, lens[WORKLOAD_MAX_BUFS];
-	struct ocl_launch *l = &s->launch[0];
+	struct ocl_launch *l;
 	struct ocl_arg args[WORKLOAD_MAX_BUFS + 2];
 	cl_uint n_args = 0;
 	cl_int n_arg;
 	int ret;
 
 	(void)variant;
+	if ((ret = ocl_state_reserve(s, 1, 0, err, n_err)) < 0)
+		return ret;
+	l = &s->launch[0];
 	if (n > INT_MAX)
 		return err_set(err, n_err, MC_ENOTSUP, "opencl: %s over %zu "
 			       "floats is beyond the OpenCL kernel's "
@@ -339,6 +345,9 @@ int ocl_prepare_sgemm(struct ocl_dev *d, const struct ocl_kernel *row,
 
 	(void)row;
 	s->use_clblast = variant && strcmp(variant, "clblast") == 0;
+	/* the own kernel one launch; skinny up to two and a partials buffer */
+	if ((ret = ocl_state_reserve(s, 2, 1, err, n_err)) < 0)
+		return ret;
 
 	if ((ret = ocl_param(w, "m", &m, err, n_err)) < 0 ||
 	    (ret = ocl_param(w, "n", &n, err, n_err)) < 0 ||
@@ -379,12 +388,16 @@ int ocl_prepare_lora(struct ocl_dev *d, const struct ocl_kernel *row,
 	size_t batch = 0, seq = 0, in = 0, out = 0, rank = 0, t, lens[4];
 	cl_int it, iin, iout, irank, n_y;
 	cl_float scale = OCL_LORA_SCALE;
-	struct ocl_launch *l = s->launch;
+	struct ocl_launch *l;
 	int fused = !variant || !variant[0] || strcmp(variant, "fused") == 0;
 	cl_int rc;
 	int ret;
 
 	(void)row;
+	/* unfused: four launches over two intermediates */
+	if ((ret = ocl_state_reserve(s, 4, 2, err, n_err)) < 0)
+		return ret;
+	l = s->launch;
 
 	if ((ret = ocl_param(w, "batch", &batch, err, n_err)) < 0 ||
 	    (ret = ocl_param(w, "seq", &seq, err, n_err)) < 0 ||
