@@ -18,7 +18,7 @@ QUICK      ?=
 ROUNDS     ?=
 PEERS      ?= 1
 
-PKGS := sqlite3 libcjson OpenCL hwloc openblas clblast nettle
+PKGS := sqlite3 libcjson OpenCL hwloc openblas clblast nettle libutf8proc
 DEPS_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 DEPS_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
@@ -128,7 +128,7 @@ $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 DEB_PKGS := build-essential pkg-config libsqlite3-dev sqlite3 libcjson-dev \
             libopenblas-dev ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo \
             libhwloc-dev libcmocka-dev gnuplot-nox uuid-dev libclblast-dev git python3 python3-venv \
-            clang libomp-dev libclang-rt-dev valgrind nettle-dev
+            clang libomp-dev libclang-rt-dev valgrind nettle-dev libutf8proc-dev
 deps:
 	$(Q)sh scripts/deps.sh $(DEB_PKGS)
 
