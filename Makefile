@@ -73,7 +73,9 @@ LIB_SRC  := $(wildcard src/lib/*.c src/backend/*.c kernels/ref/*.c kernels/cpu/*
 MIG_SQL  := $(sort $(wildcard db/migrations/*.sql))
 CL_SRC   := $(sort $(wildcard kernels/opencl/*.cl))
 TMPL_SRC := templates/default.md.in
-GEN_SRC  := $(BUILD)/gen/migrations.c $(BUILD)/gen/clsource.c $(BUILD)/gen/templates.c
+CORPUS   := suites/corpus/embeddings.txt
+GEN_SRC  := $(BUILD)/gen/migrations.c $(BUILD)/gen/clsource.c $(BUILD)/gen/templates.c \
+            $(BUILD)/gen/corpus.c
 LIB_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC)) $(GEN_SRC:.c=.o)
 BENCH_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard src/mcbench/*.c))
 REPORT_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard src/mcreport/*.c))
@@ -108,9 +110,10 @@ $(BUILD)/%.o: %.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-# Migrations, OpenCL sources and the default template are compiled into the
-# binaries so an installed mcbench needs no data files to open a db or build
-# its kernels, and `mcreport` renders any db without a template file.
+# Migrations, OpenCL sources, the default template and the embeddings'
+# corpus are compiled into the binaries so an installed mcbench needs no data
+# files to open a db, build its kernels or make its inputs, and `mcreport`
+# renders any db without a template file.
 $(BUILD)/gen/migrations.c: $(MIG_SQL) scripts/embed.sh
 	@mkdir -p $(@D)
 	$(Q)sh scripts/embed.sh migrations $(MIG_SQL) > $@
@@ -120,6 +123,9 @@ $(BUILD)/gen/clsource.c: $(CL_SRC) scripts/embed.sh
 $(BUILD)/gen/templates.c: $(TMPL_SRC) scripts/embed.sh
 	@mkdir -p $(@D)
 	$(Q)sh scripts/embed.sh templates $(TMPL_SRC) > $@
+$(BUILD)/gen/corpus.c: $(CORPUS) scripts/embed.sh
+	@mkdir -p $(@D)
+	$(Q)sh scripts/embed.sh corpus_files $(CORPUS) > $@
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 

@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 struct cJSON;
+struct workload;
 
 /*
  * A kernel as the cpu backend (src/backend/backend_cpu.c) runs it: one row
@@ -29,6 +30,18 @@ struct cpu_kernel {
 	 * output_len floats into out, scratch as scratch_floats asked. */
 	void (*run)(const size_t *p, float *const *in, float *out,
 		    float *scratch);
+	/* Optional (NULL for most kernels), for a kernel whose run needs
+	 * more than p and a workspace sized by p (what the workload's ctx
+	 * holds: the length seq = 0 resolved to, a tokenizer's vocabulary):
+	 * prepare makes the row's object from the workload in the backend's
+	 * prepare, untimed; run_obj is then one iteration in place of run
+	 * (returning 0, or a negative MC_E* code with a sentence in err); and
+	 * release frees the object (accepts NULL). */
+	int (*prepare)(const struct workload *w, void **out_obj, char *err,
+		       size_t n_err);
+	int (*run_obj)(void *obj, float *const *in, float *out, char *err,
+		       size_t n_err);
+	void (*release)(void *obj);
 };
 
 /* Nonzero when the AVX2+FMA code paths are used: the CPU has them and

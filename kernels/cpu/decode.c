@@ -255,10 +255,13 @@ static void step_run(const size_t *p, float *const *in, float *out,
 	cpu_dec_linear(1, m.vocab, m.s.hidden, w.nrm, m.head, NULL, out);
 }
 
-const struct cpu_kernel cpu_kernel_decode = { "decode", gen_scratch, decode_run };
+const struct cpu_kernel cpu_kernel_decode = {
+	.name = "decode", .scratch_floats = gen_scratch, .run = decode_run,
+};
 const struct cpu_kernel cpu_kernel_decode_recompute = {
-	"decode_recompute", gen_scratch, recompute_run
+	.name = "decode_recompute",
+	.scratch_floats = gen_scratch, .run = recompute_run,
 };
 const struct cpu_kernel cpu_kernel_decode_step = {
-	"decode_step", step_scratch, step_run
+	.name = "decode_step", .scratch_floats = step_scratch, .run = step_run,
 };

@@ -341,13 +341,18 @@ static void embedding_run(const size_t *p, float *const *in, float *out,
 }
 
 const struct cpu_kernel cpu_kernel_embedding = {
-	"embedding", NULL, embedding_run
+	.name = "embedding", .run = embedding_run,
 };
-const struct cpu_kernel cpu_kernel_rope = { "rope", rope_scratch, rope_run };
+const struct cpu_kernel cpu_kernel_rope = {
+	.name = "rope", .scratch_floats = rope_scratch, .run = rope_run,
+};
 const struct cpu_kernel cpu_kernel_attention = {
-	"attention", attention_scratch, attention_run
+	.name = "attention",
+	.scratch_floats = attention_scratch, .run = attention_run,
 };
-const struct cpu_kernel cpu_kernel_mlp = { "mlp", mlp_scratch, mlp_run };
+const struct cpu_kernel cpu_kernel_mlp = {
+	.name = "mlp", .scratch_floats = mlp_scratch, .run = mlp_run,
+};
 const struct cpu_kernel cpu_kernel_decoder_layer = {
-	"decoder_layer", layer_scratch, layer_run
+	.name = "decoder_layer", .scratch_floats = layer_scratch, .run = layer_run,
 };

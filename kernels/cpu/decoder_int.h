@@ -1,7 +1,7 @@
 /*
  * decoder_int.h - the pieces of the cpu decoder kernels (decoder.c) that
- * the decoding kernels (decode.c) reuse. Private to kernels/cpu/decode*.c
- * and decoder.c. Arrays row-major, not overlapping; nothing allocates or
+ * the decoding kernels (decode.c) and the BERT encoder (bert.c) reuse.
+ * Private to kernels/cpu/decode*.c, decoder.c and bert.c. Arrays row-major, not overlapping; nothing allocates or
  * fails.
  */
 #ifndef MC_CPU_DECODER_INT_H

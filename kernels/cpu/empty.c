@@ -16,4 +16,6 @@ static void empty_run(const size_t *p, float *const *in, float *out,
 		y[i] = x[i] + 1.0f;
 }
 
-const struct cpu_kernel cpu_kernel_empty = { "empty", NULL, empty_run };
+const struct cpu_kernel cpu_kernel_empty = {
+	.name = "empty", .run = empty_run,
+};

@@ -54,7 +54,9 @@ static void lora_run(const size_t *p, float *const *in, float *out,
 			 in[3], scratch, out);
 }
 
-const struct cpu_kernel cpu_kernel_sgemm = { "sgemm", NULL, sgemm_run };
+const struct cpu_kernel cpu_kernel_sgemm = {
+	.name = "sgemm", .run = sgemm_run,
+};
 const struct cpu_kernel cpu_kernel_lora_forward = {
-	"lora_forward", lora_scratch, lora_run
+	.name = "lora_forward", .scratch_floats = lora_scratch, .run = lora_run,
 };

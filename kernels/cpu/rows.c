@@ -552,8 +552,12 @@ static void rmsnorm_run(const size_t *p, float *const *in, float *out,
 	cpu_rmsnorm(p[0], p[1], in[0], in[1], out);
 }
 
-const struct cpu_kernel cpu_kernel_softmax = { "softmax", NULL, softmax_run };
-const struct cpu_kernel cpu_kernel_layernorm = {
-	"layernorm", NULL, layernorm_run
+const struct cpu_kernel cpu_kernel_softmax = {
+	.name = "softmax", .run = softmax_run,
 };
-const struct cpu_kernel cpu_kernel_rmsnorm = { "rmsnorm", NULL, rmsnorm_run };
+const struct cpu_kernel cpu_kernel_layernorm = {
+	.name = "layernorm", .run = layernorm_run,
+};
+const struct cpu_kernel cpu_kernel_rmsnorm = {
+	.name = "rmsnorm", .run = rmsnorm_run,
+};

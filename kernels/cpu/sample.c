@@ -321,14 +321,15 @@ static void temperature_run(const size_t *p, float *const *in, float *out,
 }
 
 const struct cpu_kernel cpu_kernel_sample_greedy = {
-	"sample_greedy", NULL, greedy_run
+	.name = "sample_greedy", .run = greedy_run,
 };
 const struct cpu_kernel cpu_kernel_sample_top_k = {
-	"sample_top_k", top_k_scratch, top_k_run
+	.name = "sample_top_k", .scratch_floats = top_k_scratch, .run = top_k_run,
 };
 const struct cpu_kernel cpu_kernel_sample_top_p = {
-	"sample_top_p", top_p_scratch, top_p_run
+	.name = "sample_top_p", .scratch_floats = top_p_scratch, .run = top_p_run,
 };
 const struct cpu_kernel cpu_kernel_sample_temperature = {
-	"sample_temperature", temperature_scratch, temperature_run
+	.name = "sample_temperature",
+	.scratch_floats = temperature_scratch, .run = temperature_run,
 };

@@ -62,7 +62,9 @@ static void causal_run(const size_t *p, float *const *in, float *out,
 	attend(1, p, in, out, scratch);
 }
 
-const struct cpu_kernel cpu_kernel_sdpa = { "sdpa", sdpa_scratch, sdpa_run };
+const struct cpu_kernel cpu_kernel_sdpa = {
+	.name = "sdpa", .scratch_floats = sdpa_scratch, .run = sdpa_run,
+};
 const struct cpu_kernel cpu_kernel_sdpa_causal = {
-	"sdpa_causal", sdpa_scratch, causal_run
+	.name = "sdpa_causal", .scratch_floats = sdpa_scratch, .run = causal_run,
 };

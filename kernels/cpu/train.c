@@ -362,11 +362,13 @@ static void training_step_run(const size_t *p, float *const *in, float *out,
 }
 
 const struct cpu_kernel cpu_kernel_lora_backward = {
-	"lora_backward", lora_backward_scratch, lora_backward_run
+	.name = "lora_backward",
+	.scratch_floats = lora_backward_scratch, .run = lora_backward_run,
 };
 const struct cpu_kernel cpu_kernel_adamw_step = {
-	"adamw_step", NULL, adamw_step_run
+	.name = "adamw_step", .run = adamw_step_run,
 };
 const struct cpu_kernel cpu_kernel_training_step = {
-	"training_step", training_step_scratch, training_step_run
+	.name = "training_step",
+	.scratch_floats = training_step_scratch, .run = training_step_run,
 };

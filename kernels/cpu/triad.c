@@ -23,4 +23,6 @@ static void triad_run(const size_t *p, float *const *in, float *out,
 		a[i] = b[i] + 3.0f * c[i];
 }
 
-const struct cpu_kernel cpu_kernel_triad = { "triad", NULL, triad_run };
+const struct cpu_kernel cpu_kernel_triad = {
+	.name = "triad", .run = triad_run,
+};

@@ -45,6 +45,9 @@
 	X(decode_step) \
 	X(sdpa) \
 	X(sdpa_causal) \
+	X(wordpiece) \
+	X(bert_encode) \
+	X(embed) \
 	/* end of the list: a new kernel's line goes above */
 
 #define CPU_KERNEL_DECLARE(name) extern const struct cpu_kernel cpu_kernel_##name;
@@ -61,6 +64,7 @@ struct cpu_state {
 	size_t p[WORKLOAD_MAX_PARAMS];
 	float *out;
 	float *scratch;             /* k->scratch_floats of them, or NULL */
+	void *obj;                  /* k->prepare's, or NULL */
 };
 
 /* The row of kernel, or NULL. */
@@ -103,6 +107,8 @@ static void cpu_release(struct backend *b, void *state)
 	(void)b;
 	if (!s)
 		return;
+	if (s->obj)
+		s->k->release(s->obj);
 	free(s->scratch);
 	free(s->out);
 	free(s);
@@ -140,6 +146,8 @@ static int cpu_prepare(struct backend *b, const struct workload *w,
 			     w->spec->name, w->plan.output_len);
 		goto out;
 	}
+	if (k->prepare && (rc = k->prepare(w, &s->obj, err, n_err)))
+		goto out;
 	if (k->scratch_floats) {
 		s->scratch = alloc_floats(k->scratch_floats(s->p));
 		if (!s->scratch) {
@@ -162,10 +170,14 @@ static int cpu_run(struct backend *b, void *state, uint64_t n_iters,
 	const struct cpu_state *s = state;
 
 	(void)b;
-	(void)err;
-	(void)n_err;
-	for (uint64_t i = 0; i < n_iters; i++)
-		s->k->run(s->p, s->w->inputs, s->out, s->scratch);
+	for (uint64_t i = 0; i < n_iters; i++) {
+		int rc;
+
+		if (!s->k->run_obj)
+			s->k->run(s->p, s->w->inputs, s->out, s->scratch);
+		else if ((rc = s->k->run_obj(s->obj, s->w->inputs, s->out, err, n_err)))
+			return rc;
+	}
 	*out_device_ns = -1;
 	return 0;
 }

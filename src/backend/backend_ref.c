@@ -2,8 +2,8 @@
  * backend_ref.c - the "ref" backend: times the reference implementations
  * of workload.h (plain single-threaded C, double accumulation), the naive
  * baseline every other backend is compared with. It runs every kernel that
- * has a reference, through the spec's own reference function, so a new
- * kernel spec is a new ref kernel with no change here.
+ * has a reference, through workload_reference (the spec's own reference),
+ * so a new kernel spec is a new ref kernel with no change here.
  */
 #include "backend.h"
 #include "err.h"
@@ -22,7 +22,7 @@ static int ref_supports(struct backend *b, const char *kernel)
 	const struct kernel_spec *spec = workload_find(kernel);
 
 	(void)b;
-	return spec && spec->reference;
+	return spec && (spec->reference || spec->reference_ctx);
 }
 
 static const char *const *ref_variants(struct backend *b, const char *kernel)
@@ -76,8 +76,7 @@ static int ref_run(struct backend *b, void *state, uint64_t n_iters,
 	(void)err;
 	(void)n_err;
 	for (uint64_t i = 0; i < n_iters; i++)
-		w->spec->reference(w->params, (const float *const *)w->inputs,
-				   s->out);
+		workload_reference(w, s->out);
 	*out_device_ns = -1;
 	return 0;
 }

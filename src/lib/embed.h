@@ -3,7 +3,9 @@
  *
  * The db migrations (db/migrations/NNNN_*.sql) and the OpenCL kernel sources
  * (kernels/opencl/NAME.cl) are embedded so that an installed binary needs no
- * data files; so is mcreport's default template (templates/default.md.in).
+ * data files; so is mcreport's default template (templates/default.md.in),
+ * and the corpus of the embedding workloads (suites/corpus/embeddings.txt,
+ * corpus.h reads it).
  * The tables are sorted by file name and end with a NULL name.
  */
 #ifndef MC_EMBED_H
@@ -21,5 +23,7 @@ extern const struct embed_file clsource[];
 extern const size_t clsource_count;
 extern const struct embed_file templates[];
 extern const size_t templates_count;
+extern const struct embed_file corpus_files[];
+extern const size_t corpus_files_count;
 
 #endif

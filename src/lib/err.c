@@ -33,6 +33,7 @@ const char *err_name(int code)
 	case MC_ECLAIM: return "claim contradicted";
 	case MC_EDRIFT: return "document drifted";
 	case MC_EINTR: return "interrupted";
+	case MC_ENOENT: return "not found";
 	}
 	return "unknown error";
 }

@@ -24,6 +24,7 @@ enum mc_err {
 	MC_ECLAIM = -9,   /* a claim in a template does not hold */
 	MC_EDRIFT = -10,  /* document differs from a fresh render */
 	MC_EINTR = -11,   /* stopped by a signal before the work was done */
+	MC_ENOENT = -12,  /* a named file, tensor or setting is absent */
 };
 
 /* Size callers use for error buffers (1024: the sentence naming every

@@ -156,6 +156,22 @@ static int get_posint(const struct loader *L, const cJSON *it, const char *jpath
 	return 0;
 }
 
+/* A grid value: an integer in [0, SUITE_MAX_GRID]. 0 is a value some
+ * kernels give a meaning (bert_encode's seq = 0: pad to the longest
+ * sentence; weights = 0: seeded), so the range of each parameter is left
+ * to the kernel's plan, which every benchmark goes through below. */
+static int get_gridint(const struct loader *L, const cJSON *it, const char *jpath,
+		       long *out)
+{
+	double d;
+
+	if (!cJSON_IsNumber(it) || !((d = it->valuedouble) >= 0 &&
+				     d <= SUITE_MAX_GRID) || d != floor(d))
+		return fail(L, MC_EINVAL, jpath, "expected a non-negative integer");
+	*out = (long)d;
+	return 0;
+}
+
 /* A finite number in (0, max] when positive, else [0, max]. */
 static int get_nonneg(const struct loader *L, const cJSON *it, const char *jpath,
 		      double *out, int positive, double max)
@@ -265,13 +281,13 @@ static int parse_grid(const struct loader *L, const cJSON *grid, const char *jpa
 				    spec->name, jpath_printable(it->string, key, sizeof(key)), names);
 		}
 		if (!cJSON_IsArray(it) || cJSON_GetArraySize(it) < 1)
-			return fail(L, MC_EINVAL, p, "expected a non-empty array of positive integers");
+			return fail(L, MC_EINVAL, p, "expected a non-empty array of non-negative integers");
 		ax[k].v = calloc((size_t)cJSON_GetArraySize(it), sizeof(long));
 		if (!ax[k].v)
 			return oom(L);
 		for (const cJSON *v = it->child; v; v = v->next, n++) {
 			jpath_index(pe, p, n);
-			if ((rc = get_posint(L, v, pe, SUITE_MAX_GRID, &ax[k].v[n])) != 0)
+			if ((rc = get_gridint(L, v, pe, &ax[k].v[n])) != 0)
 				return rc;
 			for (size_t j = 0; j < n; j++)
 				if (ax[k].v[j] == ax[k].v[n])

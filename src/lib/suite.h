@@ -18,7 +18,7 @@
  *   }
  * Each combination of grid values is one benchmark. Errors name the file and
  * the JSON path, e.g. "suites/x.json: $.benchmarks[1].grid.rows[0]: expected
- * a positive integer".
+ * a non-negative integer".
  */
 #ifndef MC_SUITE_H
 #define MC_SUITE_H

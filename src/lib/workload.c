@@ -352,6 +352,9 @@ const struct kernel_spec workload_spec_lora_forward = {
 	X(decode_step) \
 	X(sdpa) \
 	X(sdpa_causal) \
+	X(wordpiece) \
+	X(bert_encode) \
+	X(embed) \
 	/* end of the list: a new kernel's line goes above */
 
 #define WORKLOAD_SPEC_DECLARE(name) extern const struct kernel_spec workload_spec_##name;
@@ -488,6 +491,8 @@ int workload_create(const struct kernel_spec *spec, const long *params,
 	if (spec->finish_inputs &&
 	    (rc = spec->finish_inputs(w->params, w->inputs, err, n_err)))
 		goto out;
+	if (spec->ctx_create && (rc = spec->ctx_create(w, &w->ctx, err, n_err)))
+		goto out;
 	*out = w;
 	w = NULL;
 out:
@@ -499,9 +504,20 @@ void workload_destroy(struct workload *w)
 {
 	if (!w)
 		return;
+	if (w->ctx)
+		w->spec->ctx_free(w->ctx);
 	for (size_t i = 0; i < WORKLOAD_MAX_BUFS; i++)
 		free(w->inputs[i]);
 	free(w);
+}
+
+void workload_reference(const struct workload *w, float *output)
+{
+	if (w->spec->reference_ctx)
+		w->spec->reference_ctx(w, output);
+	else
+		w->spec->reference(w->params, (const float *const *)w->inputs,
+				   output);
 }
 
 /* Appends formatted text at out + *len; truncates as snprintf does and

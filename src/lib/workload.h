@@ -40,6 +40,8 @@ struct workload_plan {
 	double bytes;                        /* compulsory traffic per iteration */
 };
 
+struct workload;
+
 struct kernel_spec {
 	const char *name;                 /* "softmax" */
 	const char *summary;              /* one line for `mcbench list` */
@@ -61,6 +63,25 @@ struct kernel_spec {
 	 * sentence in err (out of memory). */
 	int (*finish_inputs)(const long *params, float *const *inputs,
 			     char *err, size_t n_err);
+	/* Minimum cosine similarity of each output row (the last dimension
+	 * of output_shape) with the reference's, checked besides rtol and
+	 * atol; 0: not used. */
+	double min_cos;
+	/* Optional (NULL for most kernels), for a kernel whose work needs
+	 * more than its parameters and inputs say (a tokenizer's vocabulary;
+	 * the sequence length that seq=0 resolves to, which depends on the
+	 * data): ctx_create makes the object that holds it, once, at the end
+	 * of workload_create (so never inside a timed call), into w->ctx;
+	 * workload_destroy frees it with ctx_free. Backends read it through
+	 * the kernel's own header. Returns 0, or a negative MC_E* code with
+	 * a sentence in err. */
+	int (*ctx_create)(const struct workload *w, void **out_ctx,
+			  char *err, size_t n_err);
+	void (*ctx_free)(void *ctx);
+	/* The reference of a kernel with a ctx, in place of reference (which
+	 * is then NULL): the same contract, with the whole workload. Call
+	 * either through workload_reference. */
+	void (*reference_ctx)(const struct workload *w, float *output);
 };
 
 struct workload {
@@ -69,6 +90,7 @@ struct workload {
 	uint64_t seed;
 	struct workload_plan plan;
 	float *inputs[WORKLOAD_MAX_BUFS];    /* owned by the workload */
+	void *ctx;                           /* spec->ctx_create's, or NULL */
 };
 
 /* All known kernels, NULL-terminated. Static storage. */
@@ -84,6 +106,11 @@ long workload_param(const struct workload *w, const char *name, long dflt);
 int workload_create(const struct kernel_spec *spec, const long *params,
 		    uint64_t seed, struct workload **out, char *err, size_t n_err);
 void workload_destroy(struct workload *w);   /* accepts NULL */
+
+/* The reference output of w (output_len floats) into output, through
+ * the spec's reference or reference_ctx. Cannot fail (a reference that
+ * cannot get its memory writes NaN, which validation reports). */
+void workload_reference(const struct workload *w, float *output);
 
 /* Fills buf[0..n) with the seeded values (splitmix64(seed) -> [-1, 1)). */
 void workload_fill(float *buf, size_t n, uint64_t seed);

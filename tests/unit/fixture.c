@@ -85,7 +85,7 @@ void fixture_check_workload(struct backend *b, const struct workload *w)
 	assert_non_null(got);
 	assert_true(b->ops->supports(b, name));
 	assert_null(b->ops->variants(b, name));
-	w->spec->reference(w->params, (const float *const *)w->inputs, ref);
+	workload_reference(w, ref);
 	if (b->ops->prepare(b, w, NULL, &st, err, sizeof(err)) < 0 ||
 	    b->ops->run(b, st, 2, &dev_ns, err, sizeof(err)) < 0 ||
 	    b->ops->output(b, st, got, err, sizeof(err)) < 0)
