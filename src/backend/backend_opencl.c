@@ -275,6 +275,8 @@ static const struct ocl_kernel ocl_kernels[] = {
 	{ "sdpa_causal",  NULL,              ocl_prepare_sdpa,       "mc_sdpa" },
 	{ "attention",    NULL,              ocl_prepare_attention,  NULL },
 	{ "mlp",          NULL,              ocl_prepare_mlp,        NULL },
+	{ "bert_encode",  NULL,              ocl_prepare_bert_encode, NULL },
+	{ "embed",        NULL,              ocl_prepare_embed,      NULL },
 	{ NULL,           NULL,              NULL,                   NULL }
 };
 

@@ -159,6 +159,11 @@ int ocl_check_plan(const struct workload *w, size_t n_inputs,
  * (s->out_len). MC_ENOMEM, MC_EIO. */
 int ocl_upload(struct ocl_dev *d, const struct workload *w,
 	       struct ocl_state *s, char *err, size_t n_err);
+/* The same, leaving the inputs whose bit is set in host_only (bit i:
+ * input i) on the host: s->in[i] stays NULL. */
+int ocl_upload_some(struct ocl_dev *d, const struct workload *w,
+		    struct ocl_state *s, unsigned host_only, char *err,
+		    size_t n_err);
 
 /*
  * The prepares of the kernel table's rows (ocl_prepare.c), the signature
@@ -232,6 +237,20 @@ int ocl_prepare_attention(struct ocl_dev *d, const struct ocl_kernel *k,
 int ocl_prepare_mlp(struct ocl_dev *d, const struct ocl_kernel *k,
 		    const struct workload *w, const char *variant,
 		    struct ocl_state *s, char *err, size_t n_err);
+
+/* ocl_prepare_bert.c: issue 15's sentence encoder (kernels/opencl/
+ * bert.cl), an embedding launch, seven per layer and a pooling one.
+ *  - bert_encode: ids and mask uploaded at prepare;
+ *  - embed: the text stays on the host; each iteration's host step
+ *    tokenizes it (the C WordPiece, the workload's vocabulary) and uploads
+ *    ids and mask, and the iteration's device time runs from that upload
+ *    to the end of the pooling. */
+int ocl_prepare_bert_encode(struct ocl_dev *d, const struct ocl_kernel *k,
+			    const struct workload *w, const char *variant,
+			    struct ocl_state *s, char *err, size_t n_err);
+int ocl_prepare_embed(struct ocl_dev *d, const struct ocl_kernel *k,
+		      const struct workload *w, const char *variant,
+		      struct ocl_state *s, char *err, size_t n_err);
 
 /* The CLBlast SGEMM of a prepared sgemm state s (m, n, k, in[0], in[1],
  * out), enqueued on d's queue with its event in *ev (may stay NULL). */

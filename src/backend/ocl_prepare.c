@@ -59,11 +59,20 @@ int ocl_check_plan(const struct workload *w, size_t n_inputs,
 int ocl_upload(struct ocl_dev *d, const struct workload *w,
 		      struct ocl_state *s, char *err, size_t n_err)
 {
+	return ocl_upload_some(d, w, s, 0, err, n_err);
+}
+
+int ocl_upload_some(struct ocl_dev *d, const struct workload *w,
+		    struct ocl_state *s, unsigned host_only, char *err,
+		    size_t n_err)
+{
 	cl_int rc;
 
 	for (size_t i = 0; i < w->plan.n_inputs; i++) {
 		size_t bytes = w->plan.input_len[i] * sizeof(float);
 
+		if (host_only & (1u << i))
+			continue;
 		s->in[i] = clCreateBuffer(d->ctx, CL_MEM_READ_ONLY, bytes,
 					  NULL, &rc);
 		if (!s->in[i])
