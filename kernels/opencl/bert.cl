@@ -199,10 +199,13 @@ MC_BERT_GEMM(mc_bert_gemm_128, 8)
  * a [tokens x hidden] = per sequence b and head h, softmax(q k^T / sqrt(HD)
  * + mask) v over qkv = [q | k | v], each [tokens x hidden]. Work-groups
  * over (query blocks of the local size) x (batch * heads), a work-item per
- * query holding its q and its output row in registers; the group stages
+ * query holding its q and its output row in registers (float4: HD / 4
+ * vector reads of each key from local memory); the group stages
  * MC_BERT_KC keys and values of its head at a time in local memory (every
  * work-item then reads the same key: a broadcast) and each work-item runs
  * an online softmax over them, so any seq fits in fixed local memory.
+ * Work-items past seq load the last query (their result is not stored)
+ * so that the whole group reaches the barriers.
  * Masked keys are skipped (weight 0, as the reference's -inf); the branch
  * is the same for the whole group. Queries of padded positions are
  * computed like the others (pooling gives them weight 0).
@@ -212,7 +215,7 @@ __kernel void NAME(__global const float *qkv, __global const float *mask,    \
 		   int mask_off, __global float *a, int seq, int hidden,     \
 		   int heads, int tokens)                                    \
 {                                                                            \
-	__local float Ks[MC_BERT_KC * HD], Vs[MC_BERT_KC * HD];               \
+	__local float4 Ks[MC_BERT_KC * HD / 4], Vs[MC_BERT_KC * HD / 4];     \
 	__local float mk[MC_BERT_KC];                                        \
 	const int lid = get_local_id(0), nl = get_local_size(0);             \
 	const int i = get_global_id(0), bh = get_group_id(1);                \
@@ -221,55 +224,62 @@ __kernel void NAME(__global const float *qkv, __global const float *mask,    \
 	__global const float *K = qkv + (size_t)tokens * hidden +            \
 				  row0 * hidden + h * HD;                    \
 	__global const float *V = K + (size_t)tokens * hidden;               \
+	__global const float *qr = qkv + (row0 + min(i, seq - 1)) * hidden + \
+				   h * HD;                                   \
 	const float scale = rsqrt((float)HD);                                \
-	float q[HD], acc[HD], m = -INFINITY, z = 0.0f;                       \
+	float4 q[HD / 4], acc[HD / 4];                                       \
+	float m = -INFINITY, z = 0.0f;                                       \
                                                                              \
-	for (int c = 0; c < HD; c++) {                                       \
-		q[c] = i < seq ? qkv[(row0 + i) * hidden + h * HD + c] *     \
-				 scale : 0.0f;                               \
-		acc[c] = 0.0f;                                               \
+	for (int c = 0; c < HD / 4; c++) {                                   \
+		q[c] = ((__global const float4 *)qr)[c] * scale;              \
+		acc[c] = (float4)(0.0f);                                     \
 	}                                                                    \
 	for (int j0 = 0; j0 < seq; j0 += MC_BERT_KC) {                       \
 		const int nk = min(MC_BERT_KC, seq - j0);                    \
                                                                              \
-		for (int e = lid; e < nk * HD; e += nl) {                    \
-			size_t g = (size_t)(j0 + e / HD) * hidden + e % HD;  \
+		for (int e = lid; e < nk * HD / 4; e += nl) {                \
+			size_t g = (size_t)(j0 + e / (HD / 4)) * hidden +    \
+				   e % (HD / 4) * 4;                         \
                                                                              \
-			Ks[e] = K[g];                                        \
-			Vs[e] = V[g];                                        \
+			Ks[e] = *(__global const float4 *)(K + g);           \
+			Vs[e] = *(__global const float4 *)(V + g);           \
 		}                                                            \
 		for (int e = lid; e < nk; e += nl)                           \
 			mk[e] = mask[mask_off + row0 + j0 + e];              \
 		barrier(CLK_LOCAL_MEM_FENCE);                                \
 		for (int jj = 0; jj < nk; jj++) {                            \
-			__local const float *kj = Ks + jj * HD;              \
-			__local const float *vj = Vs + jj * HD;              \
-			float d = 0.0f, e;                                   \
+			__local const float4 *kj = Ks + jj * (HD / 4);       \
+			__local const float4 *vj = Vs + jj * (HD / 4);       \
+			float4 d4 = (float4)(0.0f);                          \
+			float d, e;                                          \
                                                                              \
 			if (mk[jj] == 0.0f)                                  \
 				continue;                                    \
-			for (int c = 0; c < HD; c++)                         \
-				d = fma(q[c], kj[c], d);                     \
+			/* four independent chains, not one of HD */         \
+			for (int c = 0; c < HD / 4; c++)                     \
+				d4 = fma(q[c], kj[c], d4);                   \
+			d = mc_hsum4(d4);                                    \
 			if (d > m) {                                         \
 				float r = exp(m - d);                        \
                                                                              \
 				z *= r;                                      \
-				for (int c = 0; c < HD; c++)                 \
+				for (int c = 0; c < HD / 4; c++)             \
 					acc[c] *= r;                         \
 				m = d;                                       \
 			}                                                    \
 			e = exp(d - m);                                      \
 			z += e;                                              \
-			for (int c = 0; c < HD; c++)                         \
-				acc[c] = fma(e, vj[c], acc[c]);              \
+			for (int c = 0; c < HD / 4; c++)                     \
+				acc[c] = fma((float4)(e), vj[c], acc[c]);    \
 		}                                                            \
 		barrier(CLK_LOCAL_MEM_FENCE);                                \
 	}                                                                    \
 	if (i < seq) {                                                       \
 		float rz = z > 0.0f ? 1.0f / z : 0.0f;                       \
+		__global float *o = a + (row0 + i) * hidden + h * HD;        \
                                                                              \
-		for (int c = 0; c < HD; c++)                                 \
-			a[(row0 + i) * hidden + h * HD + c] = acc[c] * rz;   \
+		for (int c = 0; c < HD / 4; c++)                             \
+			((__global float4 *)o)[c] = acc[c] * rz;             \
 	}                                                                    \
 }
 
