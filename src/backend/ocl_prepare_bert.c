@@ -52,7 +52,6 @@ struct bert_host {
 	char *text;
 	size_t len, batch, seq;
 	float *tok;                    /* ids [batch x seq], mask after them */
-	char err[MC_ERRLEN];
 };
 
 static void bert_host_free(void *p)
