@@ -34,6 +34,7 @@
 #include "workload.h"
 
 #define OCL_CHUNK 1024           /* iterations per batch of events in run() */
+#define OCL_EV_MAX 2             /* events per iteration, see ocl_enqueue_iter */
 #define OCL_BUILD_OPTIONS "-cl-std=CL1.2"
 
 
@@ -194,20 +195,54 @@ static void ocl_state_free(struct ocl_state *s)
 {
 	if (!s)
 		return;
-	for (size_t i = 0; i < sizeof(s->launch) / sizeof(s->launch[0]); i++)
+	if (s->host_free)
+		s->host_free(s->host);
+	for (size_t i = 0; i < s->cap_launch; i++)
 		if (s->launch[i].kernel)
 			clReleaseKernel(s->launch[i].kernel);
+	free(s->launch);
 	if (s->stamp)
 		clReleaseKernel(s->stamp);
 	if (s->out)
 		clReleaseMemObject(s->out);
-	for (size_t i = 0; i < 2; i++)
+	for (size_t i = 0; i < s->n_tmp; i++)
 		if (s->tmp[i])
 			clReleaseMemObject(s->tmp[i]);
+	free(s->tmp);
 	for (size_t i = 0; i < WORKLOAD_MAX_BUFS; i++)
 		if (s->in[i])
 			clReleaseMemObject(s->in[i]);
 	free(s);
+}
+
+int ocl_state_reserve(struct ocl_state *s, size_t n_launch, size_t n_tmp,
+		      char *err, size_t n_err)
+{
+	if (n_launch > s->cap_launch) {
+		struct ocl_launch *l = realloc(s->launch,
+					       n_launch * sizeof(*l));
+
+		if (!l)
+			return err_set(err, n_err, MC_ENOMEM, "opencl: out of "
+				       "memory for %zu kernel launches.",
+				       n_launch);
+		memset(l + s->cap_launch, 0,
+		       (n_launch - s->cap_launch) * sizeof(*l));
+		s->launch = l;
+		s->cap_launch = n_launch;
+	}
+	if (n_tmp > s->n_tmp) {
+		cl_mem *m = realloc(s->tmp, n_tmp * sizeof(*m));
+
+		if (!m)
+			return err_set(err, n_err, MC_ENOMEM, "opencl: out of "
+				       "memory for %zu intermediate buffers.",
+				       n_tmp);
+		memset(m + s->n_tmp, 0, (n_tmp - s->n_tmp) * sizeof(*m));
+		s->tmp = m;
+		s->n_tmp = n_tmp;
+	}
+	return 0;
 }
 
 /* ------------------------------------------------------- the kernel table */
@@ -240,6 +275,8 @@ static const struct ocl_kernel ocl_kernels[] = {
 	{ "sdpa_causal",  NULL,              ocl_prepare_sdpa,       "mc_sdpa" },
 	{ "attention",    NULL,              ocl_prepare_attention,  NULL },
 	{ "mlp",          NULL,              ocl_prepare_mlp,        NULL },
+	{ "bert_encode",  NULL,              ocl_prepare_bert_encode, NULL },
+	{ "embed",        NULL,              ocl_prepare_embed,      NULL },
 	{ NULL,           NULL,              NULL,                   NULL }
 };
 
@@ -275,7 +312,7 @@ static int ocl_enqueue_iter(struct ocl_dev *d, struct ocl_state *s,
 static int ocl_warm_up(struct ocl_dev *d, struct ocl_state *s,
 		       char *err, size_t n_err)
 {
-	cl_event ev[4] = { NULL, NULL, NULL, NULL };
+	cl_event ev[OCL_EV_MAX] = { NULL, NULL };
 	cl_int rc;
 	int ret;
 
@@ -287,7 +324,7 @@ static int ocl_warm_up(struct ocl_dev *d, struct ocl_state *s,
 		ret = err_set(err, n_err, MC_EIO, "opencl: the warm-up run of "
 			      "a kernel failed on device '%s' (%s).",
 			      d->dev_name, ocl_errstr(rc));
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < OCL_EV_MAX; i++)
 		if (ev[i])
 			clReleaseEvent(ev[i]);
 	return ret;
@@ -351,10 +388,17 @@ int ocl_event_time(struct ocl_dev *d, cl_event ev, cl_profiling_info what,
 	return 0;
 }
 
-/* Events of one iteration, n_ev of them, per ocl_enqueue_iter. */
+/* Events of one iteration, n_ev of them, per ocl_enqueue_iter: the first
+ * and the last command's (the marker and the CLBlast call; the host step's
+ * upload and the last launch), one when there is a single launch. The
+ * launches in between get none: the iteration's time is its first START
+ * to its last END, and an event per launch would cost the host an
+ * allocation each in an encoder of a hundred launches. */
 static size_t ocl_events_per_iter(const struct ocl_state *s)
 {
-	return s->use_clblast ? 2 : s->n_launch;
+	if (s->use_clblast || s->host_step)
+		return 2;
+	return s->n_launch > 1 ? 2 : 1;
 }
 
 static int ocl_enqueue_iter(struct ocl_dev *d, struct ocl_state *s,
@@ -362,7 +406,9 @@ static int ocl_enqueue_iter(struct ocl_dev *d, struct ocl_state *s,
 {
 	static const size_t one = 1;
 	CLBlastStatusCode st;
+	size_t first = 0;
 	cl_int rc;
+	int ret;
 
 	if (s->use_clblast) {
 		rc = clEnqueueNDRangeKernel(d->queue, s->stamp, 1, NULL, &one,
@@ -378,12 +424,21 @@ static int ocl_enqueue_iter(struct ocl_dev *d, struct ocl_state *s,
 				       "status %d).", d->dev_name, (int)st);
 		return 0;
 	}
+	if (s->host_step) {
+		if ((ret = s->host_step(d, s, &ev[0], err, n_err)) < 0)
+			return ret;
+		first = 1;
+	}
 	for (size_t i = 0; i < s->n_launch; i++) {
 		struct ocl_launch *l = &s->launch[i];
+		cl_event *e = NULL;
 
+		if (i + 1 == s->n_launch)
+			e = &ev[ocl_events_per_iter(s) - 1];
+		else if (i == 0 && !first)
+			e = &ev[0];
 		rc = clEnqueueNDRangeKernel(d->queue, l->kernel, l->dim, NULL,
-					    l->global, l->local, 0, NULL,
-					    &ev[i]);
+					    l->global, l->local, 0, NULL, e);
 		if (rc != CL_SUCCESS)
 			return err_set(err, n_err, MC_EIO, "opencl: enqueueing "
 				       "kernel %s on device '%s' failed (%s).",
@@ -437,6 +492,42 @@ out:
 	return ret;
 }
 
+/* A state with a host step (embed: the text in, the embeddings out), one
+ * iteration at a time: its host work, its commands, then a wait for them,
+ * so each iteration is the latency of one batch from text to embeddings
+ * on the device, as a caller sees it and as the peers measure theirs
+ * (synchronising every iteration). Overlapping the next batch's
+ * tokenization with this one's encoder would time a pipeline that no
+ * other side runs. */
+static int ocl_run_serial(struct ocl_dev *d, struct ocl_state *s,
+			  uint64_t n_iters, double *out_device_ns,
+			  char *err, size_t n_err)
+{
+	cl_event ev[OCL_EV_MAX] = { NULL, NULL };
+	double sum_ns = 0;
+	int ret = 0;
+
+	*out_device_ns = -1;
+	for (uint64_t i = 0; i < n_iters; i++) {
+		ret = ocl_enqueue_iter(d, s, ev, err, n_err);
+		if (ret < 0) {
+			clFinish(d->queue);
+			for (int j = 0; j < OCL_EV_MAX; j++)
+				if (ev[j])
+					clReleaseEvent(ev[j]);
+			return ret;
+		}
+		clFlush(d->queue);
+		/* waits for the iteration's events, releases them */
+		if ((ret = ocl_harvest(d, s, ev, 1, &sum_ns, err, n_err)) < 0) {
+			clFinish(d->queue);
+			return ret;
+		}
+	}
+	*out_device_ns = sum_ns;
+	return 0;
+}
+
 /* Enqueues batches of OCL_CHUNK iterations, harvesting the events of one
  * batch while the next runs, so the device never waits for the host. */
 static int ocl_run(struct backend *b, void *state, uint64_t n_iters,
@@ -451,6 +542,8 @@ static int ocl_run(struct backend *b, void *state, uint64_t n_iters,
 	int cur = 0, ret = 0;
 	cl_int rc;
 
+	if (s->host_step)
+		return ocl_run_serial(d, s, n_iters, out_device_ns, err, n_err);
 	*out_device_ns = -1;
 	ev = calloc(2 * OCL_CHUNK * n_ev, sizeof(*ev));
 	if (!ev)
@@ -684,24 +777,22 @@ static void ocl_memory(struct backend *b, void *state, int64_t *out_peak_rss,
 		       int64_t *out_base_rss, int64_t *out_device_bytes)
 {
 	struct ocl_state *s = state;
-	cl_mem bufs[WORKLOAD_MAX_BUFS + 3];
-	size_t n = 0;
+	size_t n;
 	int64_t total = 0;
 
 	(void)b;
 	*out_peak_rss = *out_base_rss = *out_device_bytes = -1;
 	if (!s)
 		return;
-	for (size_t i = 0; i < WORKLOAD_MAX_BUFS; i++)
-		bufs[n++] = s->in[i];
-	bufs[n++] = s->out;
-	bufs[n++] = s->tmp[0];
-	bufs[n++] = s->tmp[1];
+	n = WORKLOAD_MAX_BUFS + 1 + s->n_tmp;
 	for (size_t i = 0; i < n; i++) {
+		cl_mem m = i < WORKLOAD_MAX_BUFS ? s->in[i] :
+			   i == WORKLOAD_MAX_BUFS ? s->out :
+			   s->tmp[i - WORKLOAD_MAX_BUFS - 1];
 		size_t bytes = 0;
 
-		if (bufs[i] && clGetMemObjectInfo(bufs[i], CL_MEM_SIZE, sizeof(bytes),
-						  &bytes, NULL) == CL_SUCCESS)
+		if (m && clGetMemObjectInfo(m, CL_MEM_SIZE, sizeof(bytes),
+					    &bytes, NULL) == CL_SUCCESS)
 			total += (int64_t)bytes;
 	}
 	if (total > 0)

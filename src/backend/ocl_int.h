@@ -39,21 +39,41 @@ struct ocl_launch {
 	const char *name;
 	cl_kernel kernel;
 	cl_uint dim;
-	size_t global[2], local[2];
+	size_t global[3], local[3];
 };
 
-/* Per prepared workload. */
+struct ocl_state;
+
+/* A host step at the start of every iteration (embed: tokenize, upload),
+ * see struct ocl_state's host_step. */
+typedef int (*ocl_host_step_fn)(struct ocl_dev *d, struct ocl_state *s,
+				cl_event *out_ev, char *err, size_t n_err);
+
+/* Per prepared workload. launch[] and tmp[] grow with ocl_state_reserve
+ * (an encoder has a handful of launches per layer); ocl_state_free
+ * releases every kernel and buffer in them, used or not. */
 struct ocl_state {
 	int use_clblast;
 	cl_mem in[WORKLOAD_MAX_BUFS];
 	cl_mem out;
 	size_t out_len;
-	cl_mem tmp[2];               /* unfused LoRA: x.A and (x.A).B;
-				      * split-k: the partial products */
-	struct ocl_launch launch[4];
-	size_t n_launch;
+	cl_mem *tmp;                 /* intermediates: unfused LoRA's x.A and
+				      * (x.A).B, split-k's partial products,
+				      * an encoder's activations */
+	size_t n_tmp;                /* entries of tmp[] */
+	struct ocl_launch *launch;   /* cap_launch entries, n_launch used */
+	size_t n_launch, cap_launch;
 	cl_kernel stamp;             /* CLBlast variant: marker kernel */
 	size_t m, n, k;              /* sgemm sizes, for CLBlast */
+	/* Optional: host work run at the start of each iteration, before the
+	 * launches, enqueuing exactly one command whose event goes to
+	 * *out_ev (the iteration's device time starts there). Iterations
+	 * with a host step run one at a time, each waited for before the
+	 * next one's host work (see ocl_run). host is its state, freed by
+	 * host_free. */
+	ocl_host_step_fn host_step;
+	void *host;
+	void (*host_free)(void *host);
 };
 
 /* A kernel of this backend: one row of ocl_kernels (see there). */
@@ -105,6 +125,11 @@ int ocl_probe_triad(struct ocl_dev *d, double *out_gbps, char *err,
 		    size_t n_err);
 
 /* backend_opencl.c. */
+/* Grows s to at least n_launch entries of launch[] and n_tmp of tmp[] (new
+ * ones zeroed); pointers into either are valid until the next call.
+ * MC_ENOMEM. */
+int ocl_state_reserve(struct ocl_state *s, size_t n_launch, size_t n_tmp,
+		      char *err, size_t n_err);
 /* The profiling timestamp what of ev into *out_ns. MC_EIO. */
 int ocl_event_time(struct ocl_dev *d, cl_event ev, cl_profiling_info what,
 		   cl_ulong *out_ns, char *err, size_t n_err);
@@ -134,6 +159,11 @@ int ocl_check_plan(const struct workload *w, size_t n_inputs,
  * (s->out_len). MC_ENOMEM, MC_EIO. */
 int ocl_upload(struct ocl_dev *d, const struct workload *w,
 	       struct ocl_state *s, char *err, size_t n_err);
+/* The same, leaving the inputs whose bit is set in host_only (bit i:
+ * input i) on the host: s->in[i] stays NULL. */
+int ocl_upload_some(struct ocl_dev *d, const struct workload *w,
+		    struct ocl_state *s, unsigned host_only, char *err,
+		    size_t n_err);
 
 /*
  * The prepares of the kernel table's rows (ocl_prepare.c), the signature
@@ -207,6 +237,20 @@ int ocl_prepare_attention(struct ocl_dev *d, const struct ocl_kernel *k,
 int ocl_prepare_mlp(struct ocl_dev *d, const struct ocl_kernel *k,
 		    const struct workload *w, const char *variant,
 		    struct ocl_state *s, char *err, size_t n_err);
+
+/* ocl_prepare_bert.c: issue 15's sentence encoder (kernels/opencl/
+ * bert.cl), an embedding launch, seven per layer and a pooling one.
+ *  - bert_encode: ids and mask uploaded at prepare;
+ *  - embed: the text stays on the host; each iteration's host step
+ *    tokenizes it (the C WordPiece, the workload's vocabulary) and uploads
+ *    ids and mask, and the iteration's device time runs from that upload
+ *    to the end of the pooling. */
+int ocl_prepare_bert_encode(struct ocl_dev *d, const struct ocl_kernel *k,
+			    const struct workload *w, const char *variant,
+			    struct ocl_state *s, char *err, size_t n_err);
+int ocl_prepare_embed(struct ocl_dev *d, const struct ocl_kernel *k,
+		      const struct workload *w, const char *variant,
+		      struct ocl_state *s, char *err, size_t n_err);
 
 /* The CLBlast SGEMM of a prepared sgemm state s (m, n, k, in[0], in[1],
  * out), enqueued on d's queue with its event in *ev (may stay NULL). */

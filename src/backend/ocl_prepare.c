@@ -59,11 +59,20 @@ int ocl_check_plan(const struct workload *w, size_t n_inputs,
 int ocl_upload(struct ocl_dev *d, const struct workload *w,
 		      struct ocl_state *s, char *err, size_t n_err)
 {
+	return ocl_upload_some(d, w, s, 0, err, n_err);
+}
+
+int ocl_upload_some(struct ocl_dev *d, const struct workload *w,
+		    struct ocl_state *s, unsigned host_only, char *err,
+		    size_t n_err)
+{
 	cl_int rc;
 
 	for (size_t i = 0; i < w->plan.n_inputs; i++) {
 		size_t bytes = w->plan.input_len[i] * sizeof(float);
 
+		if (host_only & (1u << i))
+			continue;
 		s->in[i] = clCreateBuffer(d->ctx, CL_MEM_READ_ONLY, bytes,
 					  NULL, &rc);
 		if (!s->in[i])
@@ -129,11 +138,14 @@ static int ocl_prepare_rows(struct ocl_dev *d, const struct workload *w,
 	size_t rows = 0, cols = 0, lens[3], local, per = 1;
 	cl_int cols_arg, rows_arg, seg_arg;
 	cl_float eps = OCL_NORM_EPS;
-	struct ocl_launch *l = &s->launch[0];
+	struct ocl_launch *l;
 	struct ocl_arg args[9];
 	cl_uint n_args = 0;
 	int ret;
 
+	if ((ret = ocl_state_reserve(s, 1, 0, err, n_err)) < 0)
+		return ret;
+	l = &s->launch[0];
 	if ((ret = ocl_param(w, "rows", &rows, err, n_err)) < 0 ||
 	    (ret = ocl_param(w, "cols", &cols, err, n_err)) < 0)
 		return ret;
@@ -231,13 +243,16 @@ int ocl_prepare_elementwise(struct ocl_dev *d,
 				   char *err, size_t n_err)
 {
 	size_t n = w->plan.output_len, lens[WORKLOAD_MAX_BUFS];
-	struct ocl_launch *l = &s->launch[0];
+	struct ocl_launch *l;
 	struct ocl_arg args[WORKLOAD_MAX_BUFS + 2];
 	cl_uint n_args = 0;
 	cl_int n_arg;
 	int ret;
 
 	(void)variant;
+	if ((ret = ocl_state_reserve(s, 1, 0, err, n_err)) < 0)
+		return ret;
+	l = &s->launch[0];
 	if (n > INT_MAX)
 		return err_set(err, n_err, MC_ENOTSUP, "opencl: %s over %zu "
 			       "floats is beyond the OpenCL kernel's "
@@ -339,6 +354,9 @@ int ocl_prepare_sgemm(struct ocl_dev *d, const struct ocl_kernel *row,
 
 	(void)row;
 	s->use_clblast = variant && strcmp(variant, "clblast") == 0;
+	/* the own kernel one launch; skinny up to two and a partials buffer */
+	if ((ret = ocl_state_reserve(s, 2, 1, err, n_err)) < 0)
+		return ret;
 
 	if ((ret = ocl_param(w, "m", &m, err, n_err)) < 0 ||
 	    (ret = ocl_param(w, "n", &n, err, n_err)) < 0 ||
@@ -379,12 +397,16 @@ int ocl_prepare_lora(struct ocl_dev *d, const struct ocl_kernel *row,
 	size_t batch = 0, seq = 0, in = 0, out = 0, rank = 0, t, lens[4];
 	cl_int it, iin, iout, irank, n_y;
 	cl_float scale = OCL_LORA_SCALE;
-	struct ocl_launch *l = s->launch;
+	struct ocl_launch *l;
 	int fused = !variant || !variant[0] || strcmp(variant, "fused") == 0;
 	cl_int rc;
 	int ret;
 
 	(void)row;
+	/* unfused: four launches over two intermediates */
+	if ((ret = ocl_state_reserve(s, 4, 2, err, n_err)) < 0)
+		return ret;
+	l = s->launch;
 
 	if ((ret = ocl_param(w, "batch", &batch, err, n_err)) < 0 ||
 	    (ret = ocl_param(w, "seq", &seq, err, n_err)) < 0 ||

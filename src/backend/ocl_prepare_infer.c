@@ -30,13 +30,16 @@ int ocl_prepare_sample(struct ocl_dev *d, const struct ocl_kernel *k,
 		       const struct workload *w, const char *variant,
 		       struct ocl_state *s, char *err, size_t n_err)
 {
-	struct ocl_launch *l = &s->launch[0];
+	struct ocl_launch *l;
 	size_t vocab = 0, lens[2], local = 1, cap;
 	cl_int vocab_arg, k_arg;
 	cl_int rc;
 	int ret;
 
 	(void)variant;
+	if ((ret = ocl_state_reserve(s, 1, 1, err, n_err)) < 0)
+		return ret;
+	l = &s->launch[0];
 	if ((ret = ocl_param(w, "vocab", &vocab, err, n_err)) < 0)
 		return ret;
 	lens[0] = vocab;
@@ -79,12 +82,15 @@ int ocl_prepare_embedding(struct ocl_dev *d, const struct ocl_kernel *k,
 			  const struct workload *w, const char *variant,
 			  struct ocl_state *s, char *err, size_t n_err)
 {
-	struct ocl_launch *l = &s->launch[0];
+	struct ocl_launch *l;
 	size_t seq = 0, vocab = 0, hidden = 0, lens[2];
 	cl_int seq_arg, hid_arg;
 	int ret;
 
 	(void)variant;
+	if ((ret = ocl_state_reserve(s, 1, 0, err, n_err)) < 0)
+		return ret;
+	l = &s->launch[0];
 	if ((ret = ocl_param(w, "seq", &seq, err, n_err)) < 0 ||
 	    (ret = ocl_param(w, "vocab", &vocab, err, n_err)) < 0 ||
 	    (ret = ocl_param(w, "hidden", &hidden, err, n_err)) < 0)
@@ -111,12 +117,15 @@ int ocl_prepare_rope(struct ocl_dev *d, const struct ocl_kernel *k,
 		     const struct workload *w, const char *variant,
 		     struct ocl_state *s, char *err, size_t n_err)
 {
-	struct ocl_launch *l = &s->launch[0];
+	struct ocl_launch *l;
 	size_t seq = 0, heads = 0, hd = 0, n;
 	cl_int seq_arg, hd_arg, pairs_arg;
 	int ret;
 
 	(void)variant;
+	if ((ret = ocl_state_reserve(s, 1, 0, err, n_err)) < 0)
+		return ret;
+	l = &s->launch[0];
 	if ((ret = ocl_param(w, "seq", &seq, err, n_err)) < 0 ||
 	    (ret = ocl_param(w, "heads", &heads, err, n_err)) < 0 ||
 	    (ret = ocl_param(w, "head_dim", &hd, err, n_err)) < 0)
@@ -147,12 +156,15 @@ int ocl_prepare_sdpa(struct ocl_dev *d, const struct ocl_kernel *k,
 		     const struct workload *w, const char *variant,
 		     struct ocl_state *s, char *err, size_t n_err)
 {
-	struct ocl_launch *l = &s->launch[0];
+	struct ocl_launch *l;
 	size_t seq = 0, heads = 0, kv = 0, hd = 0, lens[3];
 	cl_int a_seq, a_heads, a_kv, a_hd, a_causal;
 	int ret;
 
 	(void)variant;
+	if ((ret = ocl_state_reserve(s, 1, 0, err, n_err)) < 0)
+		return ret;
+	l = &s->launch[0];
 	if ((ret = ocl_param(w, "seq", &seq, err, n_err)) < 0 ||
 	    (ret = ocl_param(w, "heads", &heads, err, n_err)) < 0 ||
 	    (ret = ocl_param(w, "kv_heads", &kv, err, n_err)) < 0 ||
@@ -194,7 +206,10 @@ static int tmp_buffer(struct ocl_dev *d, const struct workload *w,
 		      size_t n_err)
 {
 	cl_int rc;
+	int ret;
 
+	if ((ret = ocl_state_reserve(s, 0, i + 1, err, n_err)) < 0)
+		return ret;
 	s->tmp[i] = clCreateBuffer(d->ctx, CL_MEM_READ_WRITE, n * sizeof(float),
 				   NULL, &rc);
 	if (!s->tmp[i])
@@ -243,9 +258,8 @@ static int add_launch(struct ocl_dev *d, struct ocl_state *s, const char *cl_nam
 	struct ocl_launch *l;
 	int ret;
 
-	if (s->n_launch >= sizeof(s->launch) / sizeof(s->launch[0]))
-		return err_set(err, n_err, MC_EINVAL, "opencl: %s would need more "
-			       "launches than an iteration holds.", cl_name);
+	if ((ret = ocl_state_reserve(s, s->n_launch + 1, 0, err, n_err)) < 0)
+		return ret;
 	l = &s->launch[s->n_launch];
 	if ((ret = ocl_kernel(d, cl_name, &l->kernel, err, n_err)) < 0)
 		return ret;

@@ -93,7 +93,7 @@ static void check_one(struct backend *b, struct workload *w,
 	got = calloc(w->plan.output_len, sizeof(float));
 	assert_non_null(ref);
 	assert_non_null(got);
-	w->spec->reference(w->params, (const float *const *)w->inputs, ref);
+	workload_reference(w, ref);
 
 	rc = b->ops->prepare(b, w, variant, &st, err, sizeof(err));
 	if (rc == MC_ENOTSUP && variant && strcmp(variant, "clblast") == 0) {
@@ -303,6 +303,126 @@ static void test_many_iters(void **state)
 	}
 }
 
+/* The smallest cosine similarity of the rows of got [n_rows x n_cols]
+ * with those of ref. */
+static double min_row_cos(const float *ref, const float *got, size_t n_rows,
+			  size_t n_cols)
+{
+	double worst = 1;
+
+	for (size_t r = 0; r < n_rows; r++) {
+		double d = 0, a = 0, g = 0, c;
+
+		for (size_t j = 0; j < n_cols; j++) {
+			double x = ref[r * n_cols + j], y = got[r * n_cols + j];
+
+			d += x * y;
+			a += x * x;
+			g += y * y;
+		}
+		c = a > 0 && g > 0 ? d / sqrt(a * g) : 0;
+		if (!(c >= worst))
+			worst = c;      /* NaN too */
+	}
+	return worst;
+}
+
+/* Runs a bert_encode or embed workload (batch, seq, layers, weights) on
+ * every device for 3 iterations: each row's cosine with the reference at
+ * least the spec's min_cos and within 1e-4 of it elementwise (fp32 against
+ * the double sums of the reference; the spec's own bounds are far looser),
+ * the spec's tolerances, device time positive and within the wall. */
+static void check_bert(const char *kernel, long batch, long seq, long layers,
+		       long weights)
+{
+	for (size_t i = 0; i < n_devs; i++) {
+		struct backend *b = devs[i];
+		struct workload *w = make(kernel, batch, seq, layers, weights, 0);
+		size_t n = w->plan.output_len, cols = 384;
+		float *ref = malloc(n * sizeof(float));
+		float *got = calloc(n, sizeof(float));
+		char err[MC_ERRLEN] = "", name[128];
+		double dev_ns = -1, max_abs, max_rel, cos;
+		uint64_t t0, t1;
+		void *st = NULL;
+
+		assert_non_null(ref);
+		assert_non_null(got);
+		assert_true(b->ops->supports(b, kernel));
+		assert_null(b->ops->variants(b, kernel));
+		workload_name(w, name, sizeof(name));
+		workload_reference(w, ref);
+		if (b->ops->prepare(b, w, NULL, &st, err, sizeof(err)) < 0)
+			fail_msg("prepare %s on %s: %s", name, b->name, err);
+		t0 = clock_now_ns();
+		if (b->ops->run(b, st, 3, &dev_ns, err, sizeof(err)) < 0)
+			fail_msg("run %s on %s: %s", name, b->name, err);
+		t1 = clock_now_ns();
+		if (b->ops->output(b, st, got, err, sizeof(err)) < 0)
+			fail_msg("output %s on %s: %s", name, b->name, err);
+		assert_true(dev_ns > 0);
+		assert_true(dev_ns <= (double)(t1 - t0));
+		cos = min_row_cos(ref, got, n / cols, cols);
+		if (workload_check(ref, got, n, w->spec->rtol, w->spec->atol,
+				   &max_abs, &max_rel, err, sizeof(err)) < 0)
+			fail_msg("%s on %s: %s", name, b->name, err);
+		print_message("%-48s 1-cos %.1e max_abs %.1e device %.0f ns "
+			      "wall %.0f ns\n", name, 1 - cos, max_abs, dev_ns,
+			      (double)(t1 - t0));
+		if (!(cos >= w->spec->min_cos) || !(max_abs <= 1e-4))
+			fail_msg("%s on %s: a row's cosine is %.9f (at least "
+				 "%g wanted), max |got - ref| %.2e", name,
+				 b->name, cos, w->spec->min_cos, max_abs);
+		b->ops->release(b, st);
+		free(got);
+		free(ref);
+		workload_destroy(w);
+	}
+}
+
+/* The bert kernels tokenize the corpus (bert_encode's ids are what
+ * wordpiece makes of it), so they need the model's vocab.txt. */
+static void need_model(void)
+{
+	const char *dir = getenv("MCBENCH_MODEL_DIR");
+
+	need_device();
+	if (!dir || !dir[0]) {
+		print_message("skip: MCBENCH_MODEL_DIR is not set (the model's "
+			      "vocab.txt)\n");
+		skip();
+	}
+}
+
+static void test_bert_encode(void **state)
+{
+	(void)state;
+	need_model();
+	check_bert("bert_encode", 3, 0, 1, 0);   /* padded to the longest */
+	check_bert("bert_encode", 1, 0, 2, 0);   /* no padding at all */
+	/* past the 64 keys that attention stages at a time, much padding,
+	 * and 3 layers (23 launches an iteration) */
+	check_bert("bert_encode", 2, 130, 3, 0);
+	check_bert("bert_encode", 2, 8, 1, 0);   /* truncated */
+}
+
+static void test_embed(void **state)
+{
+	(void)state;
+	need_model();
+	check_bert("embed", 5, 0, 1, 0);
+	check_bert("embed", 1, 0, 2, 0);
+	check_bert("embed", 2, 20, 1, 0);
+	/* the model itself: real attention, larger activations */
+	check_bert("embed", 4, 0, 6, 1);
+	for (size_t i = 0; i < n_devs; i++) {
+		struct backend *b = devs[i];
+
+		/* wordpiece alone is host work: not an OpenCL kernel */
+		assert_false(b->ops->supports(b, "wordpiece"));
+	}
+}
+
 static void test_build_failure(void **state)
 {
 	static const char broken[] =
@@ -398,6 +518,8 @@ int main(void)
 		cmocka_unit_test(test_sgemm),
 		cmocka_unit_test(test_lora),
 		cmocka_unit_test(test_many_iters),
+		cmocka_unit_test(test_bert_encode),
+		cmocka_unit_test(test_embed),
 		cmocka_unit_test(test_build_failure),
 		cmocka_unit_test(test_roofline),
 		cmocka_unit_test(test_describe),
