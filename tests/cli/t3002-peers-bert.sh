@@ -25,8 +25,12 @@ peers=
 has torch && peers="$peers torch"
 has mlx.core tokenizers && peers="$peers mlx"
 [ -n "$peers" ] || skip "skip: neither torch nor mlx with tokenizers in $py"
+# the suites' own sentences too, where the corpus is there
+corpus=$TOP/suites/corpus/embeddings.txt
+set --
+[ -f "$corpus" ] && set -- --corpus "$corpus"
 # shellcheck disable=SC2086  # one word per peer
-"$py" "$TOP/tests/fixtures/peers/bert_check.py" "$TOP/suites/peers" $peers > out 2> err ||
+"$py" "$TOP/tests/fixtures/peers/bert_check.py" "$@" "$TOP/suites/peers" $peers > out 2> err ||
     { cat out; tail -n 20 err >&2; die "peer embeddings differ from sentence-transformers"; }
 cat out
 grep -q '^ok$' out || die "bert_check.py did not finish"
