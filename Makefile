@@ -224,7 +224,7 @@ install: all
 	install -m 644 suites/*.json $(DESTDIR)$(PREFIX)/share/mcbench/suites/
 	install -m 644 templates/* $(DESTDIR)$(PREFIX)/share/mcbench/templates/
 	install -d $(DESTDIR)$(PREFIX)/share/mcbench/suites/peers
-	install -m 644 suites/peers/peer.py suites/peers/peer_infer.py $(DESTDIR)$(PREFIX)/share/mcbench/suites/peers/
+	install -m 644 suites/peers/*.py $(DESTDIR)$(PREFIX)/share/mcbench/suites/peers/
 
 clean:
 	rm -rf build bin

@@ -13,7 +13,11 @@ stdin/stdout:
                         "device_clock":false,"kernels":[...],
                         "devices":[{"device":"cuda","name":"NVIDIA H200"}]}
                        ("devices": the other devices this framework sees
-                       here, each run by its own process with --device)
+                       here, each run by its own process with --device;
+                       thread_settings["bert"]: the versions of the packages
+                       the embedding kernels use, sentence-transformers,
+                       transformers, tokenizers..., and the model directory,
+                       recorded with the device row as all of thread_settings)
   {"op":"prepare","kernel":K,"params":{...},"variant":"",
    "inputs":[{"name":"x","len":N,"shape":[...],"path":P},...],
    "output_len":M,"output_shape":[...]}
@@ -68,7 +72,8 @@ MLX by default (MLX_ENABLE_TF32). The adapter turns both off before any work
 MLX_ENABLE_TF32=0 before mlx is imported) and reports what is set in
 thread_settings["precision"] and "precision": "fp32".
 
-The inference kernels (sampling ...) are in peer_infer.py beside this file.
+The inference kernels (sampling ...) are in peer_infer.py beside this file,
+the sentence-embedding ones (wordpiece, bert_encode, embed) in peer_bert.py.
 
 The names, order and shapes of the inputs come in the request, from the
 workload's plan (src/lib/workload.c, src/lib/workload_train.c); each
@@ -90,6 +95,7 @@ import resource
 import sys
 import time
 
+import peer_bert   # first: it sets the Hugging Face libraries offline
 import peer_infer
 from peer_mem import rss_reset, status_bytes
 
@@ -98,7 +104,9 @@ ADAMW = dict(lr=1e-4, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01)
 
 THREAD_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
               "OPENBLAS_CORETYPE", "GOTO_NUM_THREADS", "OMP_PROC_BIND",
-              "OMP_PLACES")
+              "OMP_PLACES",
+              # HF tokenizers' batch encoding runs on a rayon pool
+              "TOKENIZERS_PARALLELISM", "RAYON_NUM_THREADS")
 
 
 class Unavailable(Exception):
@@ -187,12 +195,17 @@ class Peer:
     BUILDS = {}
 
     def kernels(self):
-        return sorted(self.BUILDS)
+        # the embedding kernels need packages of their own
+        # (sentence-transformers, tokenizers): without them, not offered
+        return sorted(set(self.BUILDS) - peer_bert.unavailable(self.name))
 
     def hello(self):
         np = self.np
         settings = self.thread_settings()
         settings["precision"] = self.precision_settings()
+        # the packages and model the embedding kernels use (recorded with
+        # the device row, as every setting here)
+        settings["bert"] = peer_bert.settings(self.name)
         return {"ok": True, "peer": self.name, "version": self.version(),
                 "python": platform.python_version(), "numpy": np.__version__,
                 "threads": self.threads(),
@@ -641,6 +654,7 @@ class MLX(Peer):
         "adamw_step": adamw_step,
         "triad": lambda self, p, t: same(lambda: t[0] + 3.0 * t[1]),
         **peer_infer.MLX_BUILDS,
+        **peer_bert.MLX_BUILDS,
         # the launch floor: one element-wise add, the cheapest op MLX
         # evaluates on the device (a 1-element array in the suite)
         "empty": lambda self, p, t: same(lambda: t[0] + 1.0),
@@ -909,6 +923,7 @@ class Torch(Peer):
         "adamw_step": adamw_step,
         "triad": lambda self, p, t: lambda: self.torch.add(t[0], t[1], alpha=3.0),
         **peer_infer.TORCH_BUILDS,
+        **peer_bert.TORCH_BUILDS,
         # the launch floor: one element-wise add kernel (torch.add of a
         # 1-element tensor in the suite), the cheapest op PyTorch launches
         "empty": lambda self, p, t: lambda: self.torch.add(t[0], 1.0),
