@@ -37,10 +37,18 @@ for b in ref cpu $peers; do
              base_rss_bytes FROM result WHERE backend = '$b' AND $big")"
     echo "$b: ok"
 done
+# Had the mark not been reset, the small step's peak would be at least the
+# big one's. Its own growth varies with the machine (libraries' first-call
+# buffers, allocator arenas; 16 MB was seen for cpu on one VM), so it is
+# compared with the big step's, not with a fixed figure.
 for b in ref cpu; do
-    [ "$(q "SELECT peak_rss_bytes - base_rss_bytes < 8000000 FROM result
-             WHERE backend = '$b' AND NOT ($big)")" = 1 ] ||
-        die "$b: the small step's peak carries the big one's"
+    [ "$(q "SELECT s.peak_rss_bytes - s.base_rss_bytes
+                   < (g.peak_rss_bytes - g.base_rss_bytes) / 2
+             FROM result s, result g
+             WHERE s.backend = '$b' AND g.backend = '$b'
+               AND s.params LIKE '%\"ctx\":70,%' AND g.params LIKE '%\"ctx\":60000%'")" = 1 ] ||
+        die "$b: the small step's peak carries the big one's: $(q "SELECT params,
+             peak_rss_bytes, base_rss_bytes FROM result WHERE backend = '$b'")"
 done
 # host backends have no device memory
 [ "$(q "SELECT count(*) FROM result WHERE device_bytes IS NOT NULL")" = 0 ] ||
