@@ -197,7 +197,8 @@ class Peer:
     def kernels(self):
         # the embedding kernels need packages of their own
         # (sentence-transformers, tokenizers): without them, not offered
-        return sorted(set(self.BUILDS) - peer_bert.unavailable(self.name))
+        return sorted(set(self.BUILDS) -
+                      peer_bert.unavailable(self.name, self.device))
 
     def hello(self):
         np = self.np

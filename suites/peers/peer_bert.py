@@ -92,14 +92,23 @@ def settings(framework):
     return s
 
 
-def unavailable(framework):
+def unavailable(framework, device="cpu"):
     """The kernels of this module that cannot run here, for lack of a
-    package: they are then left out of hello's kernel list."""
+    package, or that mean nothing on this device: they are then left out of
+    hello's kernel list. MLX on a GPU leaves out wordpiece: its arrays live
+    in unified memory, so turning the tokenizer's lists into arrays launches
+    nothing on the GPU (on the H200 its profiler recorded no activity at
+    all), and wordpiece there is the host work of MLX's CPU instance again,
+    with no device clock to take. PyTorch's CUDA instance keeps it: its
+    wordpiece includes the copy of ids and mask to the device."""
     if framework == "torch":
         ok = importlib.util.find_spec("sentence_transformers") is not None
         return set() if ok else set(KERNELS)
     ok = importlib.util.find_spec("tokenizers") is not None
-    return set() if ok else set(TOKENIZING)
+    out = set() if ok else set(TOKENIZING)
+    if device != "cpu":
+        out.add("wordpiece")
+    return out
 
 
 # ------------------------------------------------------ model and inputs
