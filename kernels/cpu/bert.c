@@ -157,13 +157,29 @@ static void ln_row(int avx2, float *x, const float *g, const float *b,
 		x[c] = (x[c] - mean) * rstd * g[c] + b[c];
 }
 
-/* y [T x n_out] = x [T x n_in] W^T, W [n_out x n_in]: one sgemm. */
-static void project(size_t T, size_t n_in, size_t n_out, const float *x,
-		    const float *W, float *y)
+/* y [T x n_out] = x [T x n_in] W^T, W [n_out x n_in]: one single-threaded
+ * sgemm per OpenMP thread, each over its own block of outputs (so each
+ * reads its share of W once). Not one sgemm on OpenBLAS's own threads: the
+ * epilogues between the projections are OpenMP regions, and libgomp's
+ * threads spin for a while after each (OMP_WAIT_POLICY unset) on the cores
+ * OpenBLAS's pthreads then need; on the 2-core VM that made the 12-layer
+ * encoder at batch 1 six times slower than with OMP_WAIT_POLICY=passive
+ * (199 against 33 ms a call). encode() runs with OpenBLAS at one thread. */
+static void project(const struct cpu_bert *o, size_t T, size_t n_in, size_t n_out,
+		    const float *x, const float *W, float *y)
 {
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)T, (int)n_out,
-		    (int)n_in, 1.0f, x, (int)n_in, W, (int)n_in, 0.0f, y,
-		    (int)n_out);
+	int nt = o->n_threads;
+	size_t chunk = ((n_out + (size_t)nt - 1) / (size_t)nt + 15) & ~(size_t)15;
+
+#pragma omp parallel for schedule(static) num_threads(nt)
+	for (int i = 0; i < nt; i++) {
+		size_t lo = (size_t)i * chunk, hi = lo + chunk < n_out ? lo + chunk : n_out;
+
+		if (lo < hi)
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)T,
+				    (int)(hi - lo), (int)n_in, 1.0f, x, (int)n_in,
+				    W + lo * n_in, (int)n_in, 0.0f, y + lo, (int)n_out);
+	}
 }
 
 /* x = LN(x + t + bias) * g + b, row by row over T rows of n. */
@@ -280,7 +296,9 @@ static void encode(struct cpu_bert *o, const float *ids, const float *mask,
 	const struct bert_shape *s = &o->s;
 	size_t S = s->seq, H = s->hidden, M = s->mlp, T = s->batch * S;
 	struct bert_emb_w e;
+	int blas_threads = openblas_get_num_threads();
 
+	openblas_set_num_threads(1);   /* project() threads it; restored below */
 	bert_emb_split(s, emb, &e);
 #pragma omp parallel for schedule(static) num_threads(o->n_threads)
 	for (long t = 0; t < (long)T; t++) {
@@ -304,21 +322,22 @@ static void encode(struct cpu_bert *o, const float *ids, const float *mask,
 		struct bert_layer_w w;
 
 		bert_layer_split(s, layers + l * bert_layer_floats(s), &w);
-		project(T, H, H, o->x, w.wq, o->q);
-		project(T, H, H, o->x, w.wk, o->k);
-		project(T, H, H, o->x, w.wv, o->v);
+		project(o, T, H, H, o->x, w.wq, o->q);
+		project(o, T, H, H, o->x, w.wk, o->k);
+		project(o, T, H, H, o->x, w.wv, o->v);
 		add_bias(o, o->q, w.bq, H);
 		add_bias(o, o->k, w.bk, H);
 		add_bias(o, o->v, w.bv, H);
 		attention(o);
-		project(T, H, H, o->ctx, w.wo, o->t);
+		project(o, T, H, H, o->ctx, w.wo, o->t);
 		residual_ln(o, o->x, o->t, w.bo, w.g1, w.b1);
-		project(T, H, M, o->x, w.wi, o->mid);
+		project(o, T, H, M, o->x, w.wi, o->mid);
 		bias_gelu(o, o->mid, w.bi);
-		project(T, M, H, o->mid, w.wo2, o->t);
+		project(o, T, M, H, o->mid, w.wo2, o->t);
 		residual_ln(o, o->x, o->t, w.bo2, w.g2, w.b2);
 	}
 	pool(o, mask, out);
+	openblas_set_num_threads(blas_threads);
 }
 
 /* The text input into ids and mask [B x S] (o->ids, o->mask), one
