@@ -215,6 +215,23 @@ static void ocl_state_free(struct ocl_state *s)
 	free(s);
 }
 
+int ocl_state_add_launch(struct ocl_dev *d, struct ocl_state *s, const char *cl_name,
+			 struct ocl_launch **out_l, char *err, size_t n_err)
+{
+	struct ocl_launch *l;
+	int ret;
+
+	if ((ret = ocl_state_reserve(s, s->n_launch + 1, 0, err, n_err)) < 0)
+		return ret;
+	l = &s->launch[s->n_launch];
+	if ((ret = ocl_kernel(d, cl_name, &l->kernel, err, n_err)) < 0)
+		return ret;
+	s->n_launch++;
+	l->name = cl_name;
+	*out_l = l;
+	return 0;
+}
+
 int ocl_state_reserve(struct ocl_state *s, size_t n_launch, size_t n_tmp,
 		      char *err, size_t n_err)
 {

@@ -130,6 +130,11 @@ int ocl_probe_triad(struct ocl_dev *d, double *out_gbps, char *err,
  * MC_ENOMEM. */
 int ocl_state_reserve(struct ocl_state *s, size_t n_launch, size_t n_tmp,
 		      char *err, size_t n_err);
+/* Appends a launch of cl_name to s, its kernel created from d's program,
+ * into *out_l (valid until the next reserve or append); the caller sets its
+ * geometry and arguments. MC_ENOMEM, or ocl_kernel's errors. */
+int ocl_state_add_launch(struct ocl_dev *d, struct ocl_state *s, const char *cl_name,
+			 struct ocl_launch **out_l, char *err, size_t n_err);
 /* The profiling timestamp what of ev into *out_ns. MC_EIO. */
 int ocl_event_time(struct ocl_dev *d, cl_event ev, cl_profiling_info what,
 		   cl_ulong *out_ns, char *err, size_t n_err);

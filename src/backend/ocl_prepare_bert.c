@@ -103,26 +103,6 @@ static int bert_shape_check(const struct workload *w, struct bert_plan *p,
 	return 0;
 }
 
-/* Appends a launch of cl_name, its kernel created, into *out_l (valid
- * until the next append); the caller sets its geometry and arguments. */
-static int bert_add(struct ocl_dev *d, struct ocl_state *s,
-		    const char *cl_name, struct ocl_launch **out_l,
-		    char *err, size_t n_err)
-{
-	struct ocl_launch *l;
-	int ret;
-
-	if ((ret = ocl_state_reserve(s, s->n_launch + 1, 0, err, n_err)) < 0)
-		return ret;
-	l = &s->launch[s->n_launch];
-	if ((ret = ocl_kernel(d, cl_name, &l->kernel, err, n_err)) < 0)
-		return ret;
-	s->n_launch++;
-	l->name = cl_name;
-	*out_l = l;
-	return 0;
-}
-
 /* A power of two for a group over n items: at most `most` and what the
  * device allows for kernel k, at least `least` where allowed. */
 static size_t bert_pow2(struct ocl_dev *d, cl_kernel k, size_t n,
@@ -180,7 +160,7 @@ static int bert_gemm(struct ocl_dev *d, struct ocl_state *s, size_t m,
 	struct ocl_launch *l;
 	int ret;
 
-	if ((ret = bert_add(d, s, name, &l, err, n_err)) < 0)
+	if ((ret = ocl_state_add_launch(d, s, name, &l, err, n_err)) < 0)
 		return ret;
 	if (ocl_kernel_wg(d, l->kernel) < 256)
 		return err_set(err, n_err, MC_ENOTSUP, "opencl: kernel %s needs "
@@ -212,7 +192,7 @@ static int bert_ln(struct ocl_dev *d, struct ocl_state *s,
 	struct ocl_launch *l;
 	int ret;
 
-	if ((ret = bert_add(d, s, "mc_bert_ln", &l, err, n_err)) < 0 ||
+	if ((ret = ocl_state_add_launch(d, s, "mc_bert_ln", &l, err, n_err)) < 0 ||
 	    (ret = bert_row_geometry(d, l, p->tokens, p->sh.hidden, err,
 				     n_err)) < 0)
 		return ret;
@@ -245,7 +225,7 @@ static int bert_embed(struct ocl_dev *d, struct ocl_state *s,
 	a[5] = (cl_int)(ew.type - base);
 	a[6] = (cl_int)(ew.ge - base);
 	a[7] = (cl_int)(ew.be - base);
-	if ((ret = bert_add(d, s, "mc_bert_embed", &l, err, n_err)) < 0 ||
+	if ((ret = ocl_state_add_launch(d, s, "mc_bert_embed", &l, err, n_err)) < 0 ||
 	    (ret = bert_row_geometry(d, l, p->tokens, p->sh.hidden, err,
 				     n_err)) < 0)
 		return ret;
@@ -272,7 +252,7 @@ static int bert_attn(struct ocl_dev *d, struct ocl_state *s,
 	size_t local;
 	int ret;
 
-	if ((ret = bert_add(d, s, name, &l, err, n_err)) < 0)
+	if ((ret = ocl_state_add_launch(d, s, name, &l, err, n_err)) < 0)
 		return ret;
 	local = bert_pow2(d, l->kernel, p->sh.seq,
 			  d->type & CL_DEVICE_TYPE_GPU ? 32 : 1, OCL_BERT_QB);
@@ -301,7 +281,7 @@ static int bert_pool(struct ocl_dev *d, struct ocl_state *s,
 	size_t local;
 	int ret;
 
-	if ((ret = bert_add(d, s, "mc_bert_pool", &l, err, n_err)) < 0)
+	if ((ret = ocl_state_add_launch(d, s, "mc_bert_pool", &l, err, n_err)) < 0)
 		return ret;
 	local = bert_pow2(d, l->kernel, p->sh.hidden, 1,
 			  d->type & CL_DEVICE_TYPE_CPU ? 8 :

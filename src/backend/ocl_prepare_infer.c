@@ -258,13 +258,8 @@ static int add_launch(struct ocl_dev *d, struct ocl_state *s, const char *cl_nam
 	struct ocl_launch *l;
 	int ret;
 
-	if ((ret = ocl_state_reserve(s, s->n_launch + 1, 0, err, n_err)) < 0)
+	if ((ret = ocl_state_add_launch(d, s, cl_name, &l, err, n_err)) < 0)
 		return ret;
-	l = &s->launch[s->n_launch];
-	if ((ret = ocl_kernel(d, cl_name, &l->kernel, err, n_err)) < 0)
-		return ret;
-	s->n_launch++;
-	l->name = cl_name;
 	launch_1d(d, l, n);
 	return ocl_set_args(d, l->kernel, cl_name, args, n_args, err, n_err);
 }
