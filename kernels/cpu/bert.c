@@ -163,8 +163,8 @@ static void ln_row(int avx2, float *x, const float *g, const float *b,
  * epilogues between the projections are OpenMP regions, and libgomp's
  * threads spin for a while after each (OMP_WAIT_POLICY unset) on the cores
  * OpenBLAS's pthreads then need; on the 2-core VM that made the 12-layer
- * encoder at batch 1 six times slower than with OMP_WAIT_POLICY=passive
- * (199 against 33 ms a call). encode() runs with OpenBLAS at one thread. */
+ * encoder at batch 1 several times slower than the same code with
+ * OMP_WAIT_POLICY=passive. encode() runs with OpenBLAS at one thread. */
 static void project(const struct cpu_bert *o, size_t T, size_t n_in, size_t n_out,
 		    const float *x, const float *W, float *y)
 {

@@ -84,12 +84,12 @@ static int suspicious_work(const struct store_result *a, const struct store_resu
 /* Whether the sweep of a and b along key goes on past b to a point with
  * more work than b's (one whose params differ from a's in key alone).
  * Only a pair whose big end is its sweep's biggest problem is flagged: a
- * GPU's launch floor flattens the small end of any honest sweep (on the
- * H200, embeddings from batch 1 to 20 took 1.2x the time for 62x the
- * work), and an honest sweep leaves the floor once its work grows enough
- * (5.7x the time at batch 100), while one that is never waited for, or
- * skips the work, stays flat to its end (the seed's 3.9 to 4.4 ms from
- * batch 1 to 100). */
+ * GPU's launch floor flattens the small end of any honest sweep (the
+ * OpenCL embeddings of run a7767c7a on the H200, nearly flat over the
+ * small batches), and an honest sweep leaves the floor once its work grows
+ * enough (the same sweep at batch 100), while one that is never waited
+ * for, or skips the work, stays flat to its end (the seed's published
+ * 3.9 to 4.4 ms from batch 1 to 100). */
 static int suspicious_goes_on(const struct suspicious_point *pts, size_t n,
 			      const struct suspicious_point *a,
 			      const struct suspicious_point *b, const char *key)
