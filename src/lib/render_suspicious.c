@@ -3,7 +3,8 @@
  * sweeps. Two benchmarks of one sweep (same suite, backend, variant and
  * kernel, params one parameter apart) whose work grows 8x or more while
  * their median wall-clock time grows less than 1.5x, the bigger one being
- * the biggest problem of that sweep, are listed for a reader to check. Nothing is rejected: launch overhead on tiny problems does this
+ * the biggest problem of that sweep, are listed for a reader to check.
+ * Nothing is rejected: launch overhead on tiny problems does this
  * legitimately; a cached answer, skipped work or a device that is not
  * waited for do it wrongly, and only a look tells which.
  */

@@ -246,27 +246,6 @@ static int exec_sql(struct store *st, const char *sql, const char *what,
 	return rc == SQLITE_OK ? 0 : store_fail(st->path, st->db, rc, what, err, n_err);
 }
 
-/* Switches st to WAL. Two writers opening one new file at once both ask
- * for the switch, and SQLite answers SQLITE_BUSY at once, without calling
- * the busy handler, to the one that finds the other holding the file's
- * shared lock (CI saw "database is locked" from two concurrent runs). So
- * the switch is retried here for as long as the busy timeout allows. */
-static int busy_ms(void);
-
-static int enable_wal(struct store *st, char *err, size_t n_err)
-{
-	int waited_ms = 0, limit_ms = busy_ms(), rc;
-
-	for (;;) {
-		rc = sqlite3_exec(st->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
-		if ((rc & 0xff) != SQLITE_BUSY || waited_ms >= limit_ms)
-			break;
-		waited_ms += sqlite3_sleep(5 + waited_ms % 7);
-	}
-	return rc == SQLITE_OK ? 0 :
-	       store_fail(st->path, st->db, rc, "cannot enable WAL", err, n_err);
-}
-
 static int count_schema_objects(struct store *st, int *out, char *err, size_t n_err)
 {
 	sqlite3_stmt *s = NULL;
@@ -375,6 +354,25 @@ static int busy_ms(void)
 		return STORE_BUSY_MS;
 	ms = strtol(env, &end, 10);
 	return *end == '\0' && ms >= 0 && ms <= 3600000 ? (int)ms : STORE_BUSY_MS;
+}
+
+/* Switches st to WAL. Two writers opening one new file at once both ask
+ * for the switch, and SQLite answers SQLITE_BUSY at once, without calling
+ * the busy handler, to the one that finds the other holding the file's
+ * shared lock (CI saw "database is locked" from two concurrent runs). So
+ * the switch is retried here for as long as the busy timeout allows. */
+static int enable_wal(struct store *st, char *err, size_t n_err)
+{
+	int waited_ms = 0, limit_ms = busy_ms(), rc;
+
+	for (;;) {
+		rc = sqlite3_exec(st->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+		if ((rc & 0xff) != SQLITE_BUSY || waited_ms >= limit_ms)
+			break;
+		waited_ms += sqlite3_sleep(5 + waited_ms % 7);
+	}
+	return rc == SQLITE_OK ? 0 :
+	       store_fail(st->path, st->db, rc, "cannot enable WAL", err, n_err);
 }
 
 int store_schema_version(void)
