@@ -205,7 +205,7 @@ static int job_ready(struct job *j, const struct suite_bench *b, char *err, size
 		return err_set(err, n_err, MC_ENOMEM, "out of memory for the reference of %s",
 			       b->name);
 	}
-	workload_reference(j->w, j->ref);
+	workload_expected(j->w, j->ref);
 	return 0;
 }
 

@@ -520,6 +520,14 @@ void workload_reference(const struct workload *w, float *output)
 				   output);
 }
 
+void workload_expected(const struct workload *w, float *output)
+{
+	if (w->spec->expected_ctx)
+		w->spec->expected_ctx(w, output);
+	else
+		workload_reference(w, output);
+}
+
 /* Appends formatted text at out + *len; truncates as snprintf does and
  * keeps out NUL-terminated (n_out > 0). */
 static void appendf(char *out, size_t n_out, size_t *len, const char *fmt, ...)

@@ -87,6 +87,11 @@ struct kernel_spec {
 	 * is then NULL): the same contract, with the whole workload. Call
 	 * either through workload_reference. */
 	void (*reference_ctx)(const struct workload *w, float *output);
+	/* Optional: the reference output for validation, the same floats as
+	 * the reference's, allowed to reuse what earlier workloads of the
+	 * process computed (refmemo.h). The ref backend never calls it: it
+	 * times the computation. Call through workload_expected. */
+	void (*expected_ctx)(const struct workload *w, float *output);
 };
 
 struct workload {
@@ -116,6 +121,9 @@ void workload_destroy(struct workload *w);   /* accepts NULL */
  * the spec's reference or reference_ctx. Cannot fail (a reference that
  * cannot get its memory writes NaN, which validation reports). */
 void workload_reference(const struct workload *w, float *output);
+/* The output w must match, for validation: the spec's expected_ctx where
+ * it has one, else workload_reference. The same contract. */
+void workload_expected(const struct workload *w, float *output);
 
 /* Fills buf[0..n) with the seeded values (splitmix64(seed) -> [-1, 1)). */
 void workload_fill(float *buf, size_t n, uint64_t seed);

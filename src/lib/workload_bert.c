@@ -51,6 +51,12 @@
  * (T word rows, S position rows, one type row), and the output written;
  * the vocabulary is not counted (it is the tokenizer's, not a buffer).
  *
+ * Validation's reference (expected_ctx) encodes each sentence once per
+ * process and model, through refmemo.h: batch b is the corpus's first b
+ * sentences, and a sentence's row depends only on the model and its own
+ * real tokens, so the batches, paddings and both kernels share the work.
+ * The ref backend times the computation itself (reference_ctx).
+ *
  * Tolerances: wordpiece is exact (rtol = atol = 0). bert_encode and embed
  * are checked by cosine similarity, at least 0.9999 per sentence (min_cos,
  * the issue's criterion); their rtol and atol (1e-2) are only recorded.
@@ -66,10 +72,12 @@
 #include "corpus.h"
 #include "err.h"
 #include "model.h"
+#include "refmemo.h"
 #include "wordpiece.h"
 
 #include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -614,7 +622,91 @@ static void wordpiece_ref(const struct workload *w, float *out)
 	free(text);
 }
 
-static void encode_ref(const struct workload *w, float *out)
+/* What a sentence's reference row depends on (bert.h): the model, by
+ * shape and content, then each real token's position and id (float bits),
+ * in refmemo_key's layout. */
+struct memo_head {
+	uint8_t emb[16], layers[16];
+	uint64_t vocab, hidden, heads, mlp, n_layers;
+};
+
+/* The key of row b into key (sizeof(struct memo_head) + 8 S bytes); its
+ * length. */
+static size_t memo_key(const struct memo_head *h, const struct bert_shape *s,
+		       const float *ids, const float *mask, size_t b,
+		       unsigned char *key)
+{
+	size_t len = sizeof(*h);
+
+	memcpy(key, h, sizeof(*h));
+	for (size_t p = 0; p < s->seq; p++) {
+		uint32_t pos = (uint32_t)p;
+
+		if (mask[b * s->seq + p] == 0.0f)
+			continue;
+		memcpy(key + len, &pos, 4);
+		memcpy(key + len + 4, &ids[b * s->seq + p], 4);
+		len += 8;
+	}
+	return len;
+}
+
+/* ref_bert_encode row by row through the memo (refmemo.h): a sentence
+ * already encoded with this model in this run is copied, not recomputed.
+ * Each row of ref_bert_encode is computed on its own, so a row of a batch
+ * of one is the row of any batch holding the same tokens, bit for bit.
+ * Where the key cannot be made (no memory), every row is computed. */
+static void encode_memo(const struct bert_shape *s, const float *ids,
+			const float *mask, const float *emb,
+			const float *layers, float *work, float *out)
+{
+	struct memo_head h;
+	struct bert_shape one = *s;
+	size_t H = s->hidden;
+	unsigned char *key = malloc(sizeof(h) + 8 * s->seq);
+
+	if (!key) {
+		ref_bert_encode(s, ids, mask, emb, layers, work, out);
+		return;
+	}
+	memset(&h, 0, sizeof(h));
+	refmemo_digest(emb, bert_emb_floats(s) * sizeof(float), h.emb);
+	refmemo_digest(layers, s->layers * bert_layer_floats(s) * sizeof(float),
+		       h.layers);
+	h.vocab = s->vocab;
+	h.hidden = s->hidden;
+	h.heads = s->heads;
+	h.mlp = s->mlp;
+	h.n_layers = s->layers;
+	one.batch = 1;
+	for (size_t b = 0; b < s->batch; b++) {
+		size_t len = memo_key(&h, s, ids, mask, b, key);
+		const float *hit = refmemo_find(key, len, H);
+
+		if (hit) {
+			memcpy(out + b * H, hit, H * sizeof(float));
+			continue;
+		}
+		ref_bert_encode(&one, ids + b * s->seq, mask + b * s->seq, emb,
+				layers, work, out + b * H);
+		(void)refmemo_put(key, len, out + b * H, H);  /* a miss next time */
+	}
+	free(key);
+}
+
+/* The encoder's reference, computed (memo 0: what the ref backend times)
+ * or through the memo (validation). */
+static void encode(const struct bert_shape *s, int memo, const float *ids,
+		   const float *mask, const float *emb, const float *layers,
+		   float *work, float *out)
+{
+	if (memo)
+		encode_memo(s, ids, mask, emb, layers, work, out);
+	else
+		ref_bert_encode(s, ids, mask, emb, layers, work, out);
+}
+
+static void encode_with(const struct workload *w, int memo, float *out)
 {
 	const struct bert_shape *s = workload_bert_shape(w);
 	float *work = malloc(ref_bert_work_floats(s) * sizeof(float));
@@ -623,12 +715,22 @@ static void encode_ref(const struct workload *w, float *out)
 		fail_output(w, out);
 		return;
 	}
-	ref_bert_encode(s, w->inputs[0], w->inputs[1], w->inputs[2],
-			w->inputs[3], work, out);
+	encode(s, memo, w->inputs[0], w->inputs[1], w->inputs[2], w->inputs[3],
+	       work, out);
 	free(work);
 }
 
-static void embed_ref(const struct workload *w, float *out)
+static void encode_ref(const struct workload *w, float *out)
+{
+	encode_with(w, 0, out);
+}
+
+static void encode_expected(const struct workload *w, float *out)
+{
+	encode_with(w, 1, out);
+}
+
+static void embed_with(const struct workload *w, int memo, float *out)
 {
 	const struct bert_shape *s = workload_bert_shape(w);
 	size_t len = w->plan.input_len[0], n = s->batch * s->seq;
@@ -642,11 +744,21 @@ static void embed_ref(const struct workload *w, float *out)
 			    s->seq, ids, ids + n, err, sizeof(err)))
 		fail_output(w, out);
 	else
-		ref_bert_encode(s, ids, ids + n, w->inputs[1], w->inputs[2],
-				work, out);
+		encode(s, memo, ids, ids + n, w->inputs[1], w->inputs[2], work,
+		       out);
 	free(work);
 	free(ids);
 	free(text);
+}
+
+static void embed_ref(const struct workload *w, float *out)
+{
+	embed_with(w, 0, out);
+}
+
+static void embed_expected(const struct workload *w, float *out)
+{
+	embed_with(w, 1, out);
 }
 
 /* ------------------------------------------------------------ specs */
@@ -679,6 +791,7 @@ const struct kernel_spec workload_spec_bert_encode = {
 	.ctx_create = encode_ctx,
 	.ctx_free = ctx_free,
 	.reference_ctx = encode_ref,
+	.expected_ctx = encode_expected,
 };
 
 const struct kernel_spec workload_spec_embed = {
@@ -694,4 +807,5 @@ const struct kernel_spec workload_spec_embed = {
 	.ctx_create = embed_ctx,
 	.ctx_free = ctx_free,
 	.reference_ctx = embed_ref,
+	.expected_ctx = embed_expected,
 };

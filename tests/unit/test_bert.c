@@ -21,6 +21,7 @@
 #include "cpu/cpu.h"
 #include "err.h"
 #include "workload.h"
+#include "refmemo.h"
 #include "ref/bert.h"
 
 /* ------------------------------------------------- the tiny encoder */
@@ -511,6 +512,62 @@ static void test_embed(void **state)
 	workload_destroy(we);
 }
 
+static float *expected(const struct workload *w)
+{
+	float *y = malloc(w->plan.output_len * sizeof(float));
+
+	assert_non_null(y);
+	workload_expected(w, y);
+	return y;
+}
+
+/* Validation's reference goes through the memo (refmemo.h): a sentence
+ * seen with the same model is not recomputed, and what comes back is the
+ * computed reference bit for bit, at any batch and padding; a model that
+ * differs by one weight misses. */
+static void test_memo(void **state)
+{
+	const long p5[] = { 5, 0, 2, 0 }, p3[] = { 3, 128, 2, 0 };
+	struct workload *w5, *w3;
+	float *e5, *r5, *e3, *r3;
+
+	(void)state;
+	if (!have_model())
+		skip();
+	refmemo_clear();
+	w5 = make("bert_encode", p5);
+	w3 = make("bert_encode", p3);
+	memcpy(w3->inputs[2], w5->inputs[2], w3->plan.input_len[2] * sizeof(float));
+	memcpy(w3->inputs[3], w5->inputs[3], w3->plan.input_len[3] * sizeof(float));
+	e5 = expected(w5);
+	assert_int_equal(refmemo_entries(), 5);
+	r5 = reference(w5);
+	assert_memory_equal(e5, r5, w5->plan.output_len * sizeof(float));
+	/* batch 3 at seq 128: its sentences are batch 5's first three */
+	e3 = expected(w3);
+	assert_int_equal(refmemo_entries(), 5);
+	r3 = reference(w3);
+	assert_memory_equal(e3, r3, w3->plan.output_len * sizeof(float));
+	assert_memory_equal(e3, e5, w3->plan.output_len * sizeof(float));
+	free(e3);
+	free(r3);
+	/* one weight of layer 0 changed: every sentence misses */
+	w3->inputs[3][7] += 0.5f;
+	e3 = expected(w3);
+	assert_int_equal(refmemo_entries(), 8);
+	r3 = reference(w3);
+	assert_memory_equal(e3, r3, w3->plan.output_len * sizeof(float));
+	assert_memory_not_equal(e3, e5, w3->plan.output_len * sizeof(float));
+	refmemo_clear();
+	assert_int_equal(refmemo_entries(), 0);
+	free(e3);
+	free(r3);
+	free(r5);
+	free(e5);
+	workload_destroy(w3);
+	workload_destroy(w5);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -523,6 +580,7 @@ int main(void)
 		cmocka_unit_test(test_padding),
 		cmocka_unit_test(test_wordpiece),
 		cmocka_unit_test(test_embed),
+		cmocka_unit_test(test_memo),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
