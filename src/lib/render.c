@@ -74,6 +74,8 @@ static const struct render_directive render_directives[] = {
 	  render_settings_parse, render_settings_run, NULL, NULL },
 	{ { "checks", TMPL_OWN_LINE, NULL, L("suite", "cols"), L("suite") },
 	  render_checks_parse, render_checks_run, NULL, NULL },
+	{ { "memory", TMPL_OWN_LINE, NULL, L("suite", "cols", "bench"), L("suite") },
+	  render_memory_parse, render_memory_run, NULL, NULL },
 };
 
 #define RENDER_N_DIRECTIVES (sizeof(render_directives) / sizeof(render_directives[0]))

@@ -14,6 +14,7 @@
  *   render_regressions.c {{regressions}}
  *   render_settings.c    {{settings}}
  *   render_checks.c      {{checks}}
+ *   render_memory.c      {{memory}}
  *
  * Every parser fills *out from node (strings stay owned by the template or
  * the report) and returns 0 or an error as render_error does; a handler
@@ -128,6 +129,12 @@ struct render_checks_args {
 	const char *suite, *cols;
 };
 
+/* {{memory suite= cols= bench=}}: each result's recorded memory. */
+struct render_memory_args {
+	const struct tmpl_node *node;
+	const char *suite, *cols, *bench;
+};
+
 union render_args {
 	const struct tmpl_node *node;   /* first member of every struct */
 	struct render_select_args select;
@@ -144,6 +151,7 @@ union render_args {
 	struct render_regressions_args regressions;
 	struct render_settings_args settings;
 	struct render_checks_args checks;
+	struct render_memory_args memory;
 };
 
 /* Parsers: node's arguments into out, under scope sc. */
@@ -189,5 +197,9 @@ render_run_fn render_settings_run;
  * kernels checked by rows and the largest relative error of the others. */
 render_parse_fn render_checks_parse;
 render_run_fn render_checks_run;
+/* {{memory}}: per benchmark and column, the resident memory's growth and
+ * peak and the device bytes recorded with the result. */
+render_parse_fn render_memory_parse;
+render_run_fn render_memory_run;
 
 #endif

@@ -54,6 +54,16 @@ done
 [ "$(q "SELECT count(*) FROM result WHERE device_bytes IS NOT NULL")" = 0 ] ||
     die "device bytes on a CPU backend"
 
+# {{memory}} renders what was stored: cpu's big step, growth and peak in MB
+suite=$(q "SELECT DISTINCT suite FROM result")
+printf '{{memory suite=%s cols=ref,cpu}}\n' "$suite" > mem.md.in
+expect_ok mcreport --db x.sqlite --template mem.md.in
+want=$(q "SELECT printf('+%.3g MB (peak %.3g MB)', (peak_rss_bytes - base_rss_bytes) / 1e6,
+                        peak_rss_bytes / 1e6)
+          FROM result WHERE backend = 'cpu' AND $big")
+row=$(grep 'ctx=60000' "$T/out")
+case $row in *"| $want |") ;; *) die "memory cell of cpu is not '$want': $row" ;; esac
+grep -q '^| benchmark | ref | cpu |' "$T/out" || die "memory table header: $(cat "$T/out")"
 expect_ok mcreport export --all --db x.sqlite
 cp "$T/out" e.json
 expect_ok mcbench import e.json --db y.sqlite
