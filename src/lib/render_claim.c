@@ -4,8 +4,12 @@
  * bound of each benchmark's 95% interval (render_ci.c), not merely at the
  * point estimate: a speed-up must clear its factor at the interval's lower
  * end, a "within" must stay within at its farthest end, a throughput must
- * reach its value at the slow end of its time's interval. With runs= it
- * is checked in each of several runs and must hold in every one.
+ * reach its value at the slow end of its time's interval, a share of a
+ * partner's time (share) must stay under its percentage at the upper end.
+ * With vs= the second side of each benchmark is its partner, another
+ * benchmark with the same parameters (render_pair.c), rather than the same
+ * benchmark. With runs= it is checked in each of several runs and must
+ * hold in every one.
  */
 #include "render_dir.h"
 
@@ -24,24 +28,97 @@
 /* The worst case over the benchmarks of one column pair or one column:
  * the benchmark whose bound is worst, with its point and interval. */
 struct render_claim {
-	double point;              /* speed-up (faster), |deviation| % (within), value (atleast) */
+	double point;              /* speed-up (faster), |deviation| % (within), value
+				    * (atleast), % of the partner's time (share) */
 	double lo, hi;             /* its 95% interval (NaN: none, no samples) */
 	double bound;              /* the end of the interval the claim is judged at */
 	const char *worst_bench;
+	const char *worst_partner; /* vs=: the partner of worst_bench */
+	const char *kernel;        /* vs=: the kernel a's benchmarks share, or NULL */
 	size_t n;
 	int holds;
 };
 
-/* Appends text escaped for the document, or as is for a message. */
-typedef void render_put_fn(struct sbuf *s, const char *text);
+/* Whether the claim is judged at an upper bound (the smaller the better). */
+static int claim_upper(const struct render_claim_args *a)
+{
+	return a->kind == RENDER_CLAIM_WITHIN || a->kind == RENDER_CLAIM_SHARE;
+}
+
+/* "on every decoding benchmark matching decode/..." */
+static void claim_every(struct sbuf *s, render_put_fn *put, const struct render_claim_args *a)
+{
+	sbuf_add(s, " on every ");
+	put(s, a->suite);
+	sbuf_add(s, " benchmark");
+	if (a->bench) {
+		sbuf_add(s, " matching ");
+		put(s, a->bench);
+	}
+}
+
+/* The wording of a claim with vs=: "cpu runs decode at least 2x faster
+ * than decode_recompute with the same parameters, on every decoding
+ * benchmark matching decode/..."; "cpu's sampling benchmarks each take at
+ * most 1% of the time of its decode_step/ctx=128,* in decoding with the
+ * same vocab". kernel: the one a's benchmarks share, or NULL. */
+static void claim_vs_wording(struct sbuf *s, render_put_fn *put,
+			     const struct render_claim_args *a, const char *kernel,
+			     const struct render_col *ca, const struct render_col *cb)
+{
+	int same = strcmp(ca->label, cb->label) == 0;
+
+	put(s, ca->label);
+	if (a->kind == RENDER_CLAIM_SHARE) {
+		sbuf_add(s, "'s ");
+		put(s, a->suite);
+		sbuf_add(s, " benchmarks");
+		if (a->bench) {
+			sbuf_add(s, " matching ");
+			put(s, a->bench);
+		}
+		sbuf_addf(s, " each take at most %g%% of the time of ", a->threshold);
+	} else if (a->kind == RENDER_CLAIM_FASTER) {
+		sbuf_add(s, " runs ");
+		put(s, kernel ? kernel : "each benchmark");
+		if (a->threshold == 1)
+			sbuf_add(s, " at least as fast as ");
+		else
+			sbuf_addf(s, " at least %gx faster than ", a->threshold);
+	} else {
+		sbuf_add(s, "'s ");
+		put(s, kernel ? kernel : "each benchmark");
+		sbuf_addf(s, " is within %g%% of the time of ", a->threshold);
+	}
+	if (a->kind == RENDER_CLAIM_FASTER && !same) {
+		put(s, cb->label);
+		sbuf_add(s, " running ");
+	} else if (a->kind != RENDER_CLAIM_FASTER) {
+		if (same) {
+			sbuf_add(s, "its ");
+		} else {
+			put(s, cb->label);
+			sbuf_add(s, "'s ");
+		}
+	}
+	render_vs_what(s, put, &a->vs, a->suite);
+	if (a->kind != RENDER_CLAIM_SHARE) {
+		sbuf_addc(s, ',');
+		claim_every(s, put, a);
+	}
+}
 
 static void claim_wording(struct sbuf *s, render_put_fn *put, const struct render_claim_args *a,
-			  const struct render_col *ca, const struct render_col *cb)
+			  const char *kernel, const struct render_col *ca,
+			  const struct render_col *cb)
 {
-	const char *bench = a->bench, *suite = a->suite;
 	double threshold = a->threshold;
 	enum render_metric m = a->metric;
 
+	if (a->vs.glob) {
+		claim_vs_wording(s, put, a, kernel, ca, cb);
+		return;
+	}
 	put(s, ca->label);
 	if (a->kind == RENDER_CLAIM_FASTER) {
 		if (threshold == 1)
@@ -60,13 +137,7 @@ static void claim_wording(struct sbuf *s, render_put_fn *put, const struct rende
 			  render_metric_is_gbps_pct(m) ? "bandwidth" : "FLOP rate",
 			  render_metric_is_best(m) ? " at its best sample" : "");
 	}
-	sbuf_add(s, " on every ");
-	put(s, suite);
-	sbuf_add(s, " benchmark");
-	if (bench) {
-		sbuf_add(s, " matching ");
-		put(s, bench);
-	}
+	claim_every(s, put, a);
 	sbuf_add(s, ca == cb ? " it ran" : " both ran");
 }
 
@@ -77,7 +148,7 @@ static void claim_number(struct sbuf *s, const struct render_claim_args *a, doub
 	if (a->kind == RENDER_CLAIM_FASTER) {
 		units_factor(v, num, sizeof(num));
 		sbuf_addf(s, "%sx", num);
-	} else if (a->kind == RENDER_CLAIM_WITHIN) {
+	} else if (claim_upper(a)) {
 		units_pct(v, num, sizeof(num));
 		sbuf_addf(s, "%s%%", num);
 	} else {
@@ -98,6 +169,12 @@ static void claim_measured(struct sbuf *s, render_put_fn *put, const struct rend
 	if (isfinite(cl->lo)) {
 		if (a->kind == RENDER_CLAIM_FASTER) {
 			render_interval_text(s, cl->lo, cl->hi);
+		} else if (a->kind == RENDER_CLAIM_SHARE) {
+			char lo[UNITS_LEN], hi[UNITS_LEN];
+
+			units_pct(cl->lo, lo, sizeof(lo));
+			units_pct(cl->hi, hi, sizeof(hi));
+			sbuf_addf(s, " [%s\xe2\x80\x93%s]", lo, hi);
 		} else {
 			sbuf_add(s, " (95% bound ");
 			claim_number(s, a, cl->bound);
@@ -106,6 +183,10 @@ static void claim_measured(struct sbuf *s, render_put_fn *put, const struct rend
 	}
 	sbuf_add(s, " on ");
 	put(s, cl->worst_bench);
+	if (cl->worst_partner) {
+		sbuf_add(s, " against ");
+		put(s, cl->worst_partner);
+	}
 }
 
 int render_claim_parse(struct render *r, const struct tmpl_node *node,
@@ -114,31 +195,42 @@ int render_claim_parse(struct render *r, const struct tmpl_node *node,
 	struct render_claim_args *a = &out->claim;
 	const char *kind = node->word, *runs;
 	int faster = strcmp(kind, "faster") == 0, within = strcmp(kind, "within") == 0;
+	int share = strcmp(kind, "share") == 0;
 	int rc;
 
 	a->node = node;
 	a->kind = faster ? RENDER_CLAIM_FASTER : within ? RENDER_CLAIM_WITHIN :
-		RENDER_CLAIM_ATLEAST;
+		share ? RENDER_CLAIM_SHARE : RENDER_CLAIM_ATLEAST;
 	a->bench = tmpl_get(node, "bench", NULL);
 	a->variant = render_variant(node);
 	a->metric = RENDER_TIME;
-	if ((rc = render_suite(r, node, sc, &a->suite)) || (rc = render_clock(r, node, &a->clock)))
+	if ((rc = render_suite(r, node, sc, &a->suite)) || (rc = render_clock(r, node, &a->clock)) ||
+	    (rc = render_vs_parse(r, node, a->suite, &a->vs)))
 		return rc;
+	/* Against a partner, b= defaults to a=: two benchmarks of one backend. */
+	a->b_key = !tmpl_get(node, "b", NULL) && a->vs.glob ? "a" : "b";
 	/* Which arguments a kind needs, checked before any data is read. */
-	if (faster || within) {
-		const char *need[] = { "a", "b", within ? "pct" : NULL };
+	if (faster || within || share) {
+		const char *need[] = { "a", a->b_key, within || share ? "pct" : NULL };
 
+		if (share && !a->vs.glob)
+			return render_error(r, node, NULL, "{{claim share}} needs vs= (the "
+					    "partner benchmarks whose time it is a share of)");
 		for (size_t i = 0; i < 3; i++)
 			if (need[i] && !tmpl_get(node, need[i], NULL))
 				return render_error(r, node, NULL, "{{claim %s}} needs %s=", kind,
 						    need[i]);
-		if ((rc = render_number(r, node, within ? "pct" : "by", 1, &a->threshold)) != 0)
+		if ((rc = render_number(r, node, within || share ? "pct" : "by", 1,
+					&a->threshold)) != 0)
 			return rc;
 		if (tmpl_get(node, "backend", NULL) || tmpl_get(node, "value", NULL) ||
 		    tmpl_get(node, "metric", NULL))
 			return render_error(r, node, NULL,
 					    "{{claim %s}} takes a=, b= and %s=, not backend=, metric= or value=",
-					    kind, within ? "pct" : "by");
+					    kind, within || share ? "pct" : "by");
+	} else if (a->vs.glob) {
+		return render_error(r, node, "vs", "{{claim atleast}} reads one backend's "
+				    "benchmarks: it takes no vs=");
 	} else {
 		if (!tmpl_get(node, "backend", NULL) || !tmpl_get(node, "metric", NULL) ||
 		    !tmpl_get(node, "value", NULL))
@@ -202,6 +294,14 @@ static int claim_one(struct render *r, const struct render_claim_args *a,
 		rc = render_ratio_interval(r, cb, p->b, ca, p->a, &iv);
 		*out_v = iv.point;
 		*out_bound = isfinite(iv.lo) ? iv.lo : iv.point;
+	} else if (a->kind == RENDER_CLAIM_SHARE) {
+		/* time(a) / time(partner) in percent, judged at the upper end. */
+		rc = render_ratio_interval(r, ca, p->a, cb, p->b, &iv);
+		iv.point *= 100;
+		iv.lo *= 100;
+		iv.hi *= 100;
+		*out_v = iv.point;
+		*out_bound = isfinite(iv.hi) ? iv.hi : iv.point;
 	} else if (a->kind == RENDER_CLAIM_WITHIN) {
 		rc = render_ratio_interval(r, ca, p->a, cb, p->b, &iv);
 		*out_v = 100 * fabs(iv.point - 1);
@@ -243,6 +343,7 @@ static int claim_eval(struct render *r, const struct render_claim_args *a,
 		      struct sbuf *wording)
 {
 	const struct tmpl_node *node = a->node;
+	const struct render_vs *vs = a->vs.glob ? &a->vs : NULL;
 	const struct render_pair *missing = NULL;
 	struct render_pair *pairs = NULL;
 	int atleast = a->kind == RENDER_CLAIM_ATLEAST;
@@ -252,9 +353,16 @@ static int claim_eval(struct render *r, const struct render_claim_args *a,
 	memset(cl, 0, sizeof(*cl));
 	cl->point = cl->lo = cl->hi = cl->bound = NAN;
 	sbuf_truncate(wording, 0);
-	claim_wording(wording, sbuf_add, a, ca, cb);
-	if ((rc = render_pairs(r, node, a->bench, ca, cb, &pairs, &cl->n, &missing)) != 0)
+	if ((rc = render_pairs(r, node, a->bench, ca, cb, vs, &pairs, &cl->n, &missing, &s)) != 0)
 		goto out;
+	cl->kernel = vs ? render_vs_kernel(pairs, cl->n, 0) : NULL;
+	claim_wording(wording, sbuf_add, a, cl->kernel, ca, cb);
+	if (s.len) {
+		/* A benchmark without exactly one partner: as a missing result. */
+		rc = render_problem(r, node, "claim lacks data: \"%s\": %s", sbuf_str(wording),
+				    sbuf_str(&s));
+		goto out;
+	}
 	if (!cl->n) {
 		rc = render_problem(r, node, "claim lacks data: \"%s\": %s", sbuf_str(wording),
 				    !atleast ? "the two ran no benchmark in common" :
@@ -287,18 +395,17 @@ static int claim_eval(struct render *r, const struct render_claim_args *a,
 					    sbuf_str(wording), sbuf_str(&s));
 			goto out;
 		}
-		worse = a->kind == RENDER_CLAIM_WITHIN ? !(bound <= cl->bound)
-						       : !(bound >= cl->bound);
+		worse = claim_upper(a) ? !(bound <= cl->bound) : !(bound >= cl->bound);
 		if (worse || !cl->worst_bench) {
 			cl->point = v;
 			cl->lo = iv.lo;
 			cl->hi = iv.hi;
 			cl->bound = bound;
 			cl->worst_bench = pairs[i].bench;
+			cl->worst_partner = vs ? pairs[i].b->benchmark : NULL;
 		}
 	}
-	cl->holds = a->kind == RENDER_CLAIM_WITHIN ? cl->bound <= a->threshold
-						   : cl->bound >= a->threshold;
+	cl->holds = claim_upper(a) ? cl->bound <= a->threshold : cl->bound >= a->threshold;
 out:
 	sbuf_release(&s);
 	free(pairs);
@@ -310,8 +417,7 @@ static int claim_fails(struct render *r, const struct render_claim_args *a,
 		       const struct render_claim *cl, const char *wording, const char *run)
 {
 	struct sbuf m = SBUF_INIT, pt = SBUF_INIT, bd = SBUF_INIT;
-	int at_point = a->kind == RENDER_CLAIM_WITHIN ? cl->point <= a->threshold
-						      : cl->point >= a->threshold;
+	int at_point = claim_upper(a) ? cl->point <= a->threshold : cl->point >= a->threshold;
 	int rc;
 
 	claim_measured(&m, sbuf_add, a, cl);
@@ -339,7 +445,8 @@ static int claim_cols(struct render *r, const struct render_claim_args *a,
 	rc = render_one_col(r, a->node, pair ? "a" : "backend", sc, a->suite, a->variant,
 			    a->clock, ca);
 	if (!rc && pair)
-		rc = render_one_col(r, a->node, "b", sc, a->suite, a->variant, a->clock, cb);
+		rc = render_one_col(r, a->node, a->b_key, sc, a->vs.glob ? a->vs.suite : a->suite,
+				    a->variant, a->clock, cb);
 	if (!rc && *cb)
 		render_label_pair(r, *ca, *cb);
 	return rc;
@@ -417,8 +524,7 @@ int render_claim_run(struct render *r, const union render_args *args,
 			goto out;
 		}
 		/* Keep the columns of the run with the worst bound. */
-		if (!wa || (a->kind == RENDER_CLAIM_WITHIN ? cl.bound > worst.bound
-							   : cl.bound < worst.bound)) {
+		if (!wa || (claim_upper(a) ? cl.bound > worst.bound : cl.bound < worst.bound)) {
 			claim_cols_free(&wa, &wb);
 			wa = ca;
 			wb = cb;
@@ -430,14 +536,15 @@ int render_claim_run(struct render *r, const union render_args *args,
 	} while (++k < n_ids);
 
 	sbuf_add(&r->body, "\xe2\x9c\x85 ");
-	claim_wording(&r->body, mdesc_text, a, wa, wb ? wb : wa);
+	claim_wording(&r->body, mdesc_text, a, worst.kernel, wa, wb ? wb : wa);
 	sbuf_add(&r->body, " (measured: ");
 	claim_measured(&r->body, mdesc_text, a, &worst);
 	sbuf_addf(&r->body, "; %zu benchmark%s", worst.n, worst.n == 1 ? "" : "s");
 	if (n_ids)
 		sbuf_addf(&r->body, "; holds in each of %zu runs, the worst shown", n_ids);
 	sbuf_add(&r->body, ")");
-	render_pair_note(r, a->suite, a->bench ? a->bench : "all benchmarks", wa, wb ? wb : wa);
+	render_pair_note(r, a->suite, a->bench ? a->bench : "all benchmarks", wa, wb ? wb : wa,
+			 a->vs.glob ? &a->vs : NULL);
 out:
 	sbuf_release(&wording);
 	claim_cols_free(&ca, &cb);

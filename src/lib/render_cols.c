@@ -377,3 +377,42 @@ int render_one_col(struct render *r, const struct tmpl_node *node, const char *k
 	}
 	return rc;
 }
+
+int render_col_like(struct render *r, const struct tmpl_node *node, const char *key,
+		    const struct render_col *c, const struct render_scope *sc,
+		    const char *suite, struct render_col **out)
+{
+	const char *const *variants;
+	const char *variant = NULL;
+	size_t n = 0, cap = 0, n_variants = 0;
+	int64_t run_id;
+	int rc;
+
+	*out = NULL;
+	if ((rc = store_report_pick_run(r->rp, c->machine_id, suite, c->backend, sc->pin_run,
+					sc->commit, &run_id, r->err, r->n_err)) != 0)
+		return rc;
+	if (run_id && (rc = store_report_variants(r->rp, run_id, suite, c->backend, c->clock,
+						  &variants, r->err, r->n_err)) != 0)
+		return rc;
+	for (size_t v = 0; run_id && variants[v]; v++, n_variants++)
+		if (strcmp(variants[v], c->variant) == 0)
+			variant = variants[v];
+	if (!variant && n_variants == 1)
+		variant = variants[0];
+	if (!variant)
+		return render_no_column(r, node, key, c->backend, suite, sc, &c->machine_id, 1,
+					*c->variant ? c->variant : NULL, c->clock);
+	if ((rc = render_add_col(r, out, &n, &cap, c->machine_id, c->backend, variant, c->clock,
+				 run_id, suite)) != 0) {
+		render_cols_free(*out, n);
+		*out = NULL;
+		return rc;
+	}
+	if (strcmp(variant, c->variant) == 0)
+		snprintf((*out)->label, sizeof((*out)->label), "%s", c->label);
+	else
+		snprintf((*out)->label, sizeof((*out)->label), "%s%s%s%s", c->backend,
+			 *variant ? " (" : "", variant, *variant ? ")" : "");
+	return 0;
+}

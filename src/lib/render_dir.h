@@ -58,9 +58,14 @@ struct render_value_args {
 struct render_ratio_args {
 	const struct tmpl_node *node;
 	const char *suite, *clock, *variant, *bench;
+	const char *b_key;            /* "b", or "a" with vs= and no b= */
+	struct render_vs vs;          /* vs=: each benchmark over its partner */
 };
 
-enum render_claim_kind { RENDER_CLAIM_FASTER, RENDER_CLAIM_WITHIN, RENDER_CLAIM_ATLEAST };
+/* share: time(a) / time(partner) as a percentage, at most pct=. */
+enum render_claim_kind {
+	RENDER_CLAIM_FASTER, RENDER_CLAIM_WITHIN, RENDER_CLAIM_ATLEAST, RENDER_CLAIM_SHARE
+};
 
 #define RENDER_CLAIM_MAX_RUNS 16   /* runs= names at most this many */
 
@@ -70,6 +75,8 @@ struct render_claim_args {
 	enum render_claim_kind kind;
 	enum render_metric metric;    /* atleast */
 	double threshold;             /* by=, pct= or value= */
+	const char *b_key;            /* "b", or "a" with vs= and no b= */
+	struct render_vs vs;          /* vs=: b's side is each benchmark's partner */
 	size_t runs_last;             /* runs=last:K: K (0: not given) */
 	int64_t runs[RENDER_CLAIM_MAX_RUNS]; /* runs=REF,...: their ids */
 	size_t n_runs;
@@ -83,6 +90,8 @@ struct render_table_args {
 	int ratio_best;               /* ratio=best: each column over the row's fastest */
 	int spread, tput, peak;       /* render_table.c's enums */
 	const char *per;              /* per=PARAM: a PARAM/s column per backend */
+	struct render_vs vs;          /* vs=: a column per backend of each row's time
+				       * as a percentage of its partner's */
 };
 
 struct render_chart_args {

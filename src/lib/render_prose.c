@@ -129,12 +129,31 @@ int render_ratio_parse(struct render *r, const struct tmpl_node *node,
 	a->node = node;
 	a->bench = tmpl_get(node, "bench", NULL);
 	a->variant = render_variant(node);
-	if ((rc = render_suite(r, node, sc, &a->suite)) || (rc = render_clock(r, node, &a->clock)))
+	if ((rc = render_suite(r, node, sc, &a->suite)) || (rc = render_clock(r, node, &a->clock)) ||
+	    (rc = render_vs_parse(r, node, a->suite, &a->vs)))
 		return rc;
+	/* Against a partner, b= defaults to a=: two benchmarks of one backend. */
+	a->b_key = !tmpl_get(node, "b", NULL) && a->vs.glob ? "a" : "b";
+	if (!tmpl_get(node, a->b_key, NULL))
+		return render_error(r, node, NULL, "{{ratio}} needs b= (or vs=)");
 	if (a->bench && !render_has_glob(a->bench) &&
 	    (rc = render_known_bench(r, node, a->suite, a->bench)))
 		return rc;
 	return 0;
+}
+
+/* A side of a vs= ratio: its kernel (the benchmarks' when they share one,
+ * else the glob), after its backend when the two backends differ:
+ * "decode", "cpu decode". */
+static void ratio_vs_label(char *out, size_t n_out, const struct render_col *c,
+			   int same_backend, const char *kernel, const char *glob)
+{
+	const char *what = kernel ? kernel : glob ? glob : "each benchmark";
+
+	if (same_backend)
+		snprintf(out, n_out, "%s", what);
+	else
+		snprintf(out, n_out, "%s %s", c->label, what);
 }
 
 int render_ratio_run(struct render *r, const union render_args *args,
@@ -143,20 +162,29 @@ int render_ratio_run(struct render *r, const union render_args *args,
 	const struct render_ratio_args *a = &args->ratio;
 	const struct tmpl_node *node = a->node;
 	const char *suite = a->suite, *clock = a->clock, *bench = a->bench;
+	const struct render_vs *vs = a->vs.glob ? &a->vs : NULL;
 	struct render_col *ca = NULL, *cb = NULL;
 	const struct render_pair *missing;
 	struct render_pair *pairs = NULL;
+	struct sbuf unpaired = SBUF_INIT;
+	char la[256], lb[256];
+	const char *label_a, *label_b;
 	struct stats_interval iv;
 	size_t n = 0;
 	double log_sum = 0;
 	int rc;
 
 	if ((rc = render_one_col(r, node, "a", sc, suite, a->variant, clock, &ca)) ||
-	    (rc = render_one_col(r, node, "b", sc, suite, a->variant, clock, &cb)))
+	    (rc = render_one_col(r, node, a->b_key, sc, vs ? vs->suite : suite, a->variant, clock,
+				 &cb)))
 		goto out;
 	render_label_pair(r, ca, cb);
-	if ((rc = render_pairs(r, node, bench, ca, cb, &pairs, &n, &missing)) != 0)
+	if ((rc = render_pairs(r, node, bench, ca, cb, vs, &pairs, &n, &missing, &unpaired)) != 0)
 		goto out;
+	if (unpaired.len) {
+		rc = render_error(r, node, "vs", "cannot compute the ratio: %s", sbuf_str(&unpaired));
+		goto out;
+	}
 	if (!n) {
 		rc = render_error(r, node, "b", "%s and %s ran no benchmark%s in common",
 				  ca->label, cb->label, bench ? " matching bench=" : "");
@@ -175,15 +203,27 @@ int render_ratio_run(struct render *r, const union render_args *args,
 	if ((rc = render_pairs_interval(r, ca, cb, pairs, n, &iv)) != 0)
 		goto out;
 	iv.point = exp(log_sum / (double)n);
-	render_ratio_ci_text(&r->body, &iv, ca->label, cb->label);
+	label_a = ca->label;
+	label_b = cb->label;
+	if (vs) {
+		int same = strcmp(ca->label, cb->label) == 0;
+
+		ratio_vs_label(la, sizeof(la), ca, same, render_vs_kernel(pairs, n, 0), bench);
+		ratio_vs_label(lb, sizeof(lb), cb, same, render_vs_kernel(pairs, n, 1), vs->glob);
+		label_a = la;
+		label_b = lb;
+	}
+	render_ratio_ci_text(&r->body, &iv, label_a, label_b);
 	if (n > 1) {
 		/* Insert the aggregate's wording inside the parenthesis. */
 		sbuf_truncate(&r->body, r->body.len - 1);
-		sbuf_addf(&r->body, "; geometric mean over the %zu benchmarks both ran)", n);
+		sbuf_addf(&r->body, "; geometric mean over the %zu benchmarks %s)", n,
+			  vs ? "and their partners" : "both ran");
 	}
 	render_pair_note(r, suite, n == 1 ? pairs[0].bench : (bench ? bench : "all benchmarks"),
-			 ca, cb);
+			 ca, cb, vs);
 out:
+	sbuf_release(&unpaired);
 	free(pairs);
 	render_cols_free(ca, ca ? 1 : 0);
 	render_cols_free(cb, cb ? 1 : 0);

@@ -1,7 +1,8 @@
 /*
  * render_table.c - the {{table}} directive: a suite's benchmarks against
  * backends (devices, peers, machines), as a Markdown table with traceable
- * sources, ratio columns and shares of the measured peaks.
+ * sources, ratio columns, shares of the measured peaks and (vs=) each
+ * row's time as a share of its partner's.
  */
 #include "render_dir.h"
 
@@ -45,6 +46,9 @@ struct table {
 	int metric_auto;                /* metric=auto: GB/s or GFLOP/s, by the roofline */
 	int vs_best;                    /* ratio=best: each column over the row's fastest */
 	const char *per;                /* per=PARAM: PARAM / median time, per column */
+	const struct render_vs *vs;     /* vs=: NULL when absent */
+	struct render_col *vs_cols;     /* vs=: each column's partner column */
+	const struct store_result **partners; /* vs=: [row * n_cols + col], NULL: none */
 };
 
 /* per=PARAM: the benchmark's parameter PARAM over its median time, "2310/s"
@@ -316,10 +320,131 @@ static void table_steal_note(struct sbuf *s, const struct table *tb)
 
 static void table_free(struct table *tb)
 {
+	render_cols_free(tb->vs_cols, tb->vs_cols ? tb->n_cols : 0);
+	free(tb->partners);
 	render_cols_free(tb->cols, tb->n_cols);
 	render_cols_free(tb->ratio_cols, tb->n_ratio_cols);
 	free(tb->ratios);
 	free(tb->rows);
+}
+
+/* vs=: each column's partner column and each row's partner in it (NULL
+ * where the column has no result for the row); a result without exactly
+ * one partner is an error at vs=. */
+static int table_partners(struct render *r, const struct tmpl_node *node,
+			  const struct render_scope *sc, struct table *tb)
+{
+	struct sbuf why = SBUF_INIT;
+	int rc = 0;
+
+	tb->vs_cols = calloc(tb->n_cols, sizeof(*tb->vs_cols));
+	tb->partners = calloc(tb->n_cols * tb->n_rows + 1, sizeof(*tb->partners));
+	if (!tb->vs_cols || !tb->partners)
+		return render_oom(r);
+	for (size_t i = 0; i < tb->n_cols && !rc; i++) {
+		struct render_col *one;
+
+		if ((rc = render_col_like(r, node, "vs", &tb->cols[i], sc, tb->vs->suite,
+					  &one)) != 0)
+			break;
+		tb->vs_cols[i] = *one;
+		free(one);   /* its by_bench moved into vs_cols */
+		for (size_t k = 0; k < tb->n_rows && !rc; k++) {
+			const struct store_result *res = render_find(&tb->cols[i], tb->rows[k]);
+
+			if (!res)
+				continue;
+			render_vs_partner(tb->vs, res, &tb->vs_cols[i],
+					  &tb->partners[k * tb->n_cols + i], &why);
+			if (why.len)
+				rc = render_error(r, node, "vs", "%s: %s", tb->cols[i].label,
+						  sbuf_str(&why));
+		}
+	}
+	sbuf_release(&why);
+	return rc;
+}
+
+/* The header of a vs= column: "% of decode_step", the partners' kernel
+ * when they share one, else vs='s glob. */
+static void table_vs_head(struct sbuf *s, const struct table *tb, size_t col)
+{
+	const char *k = NULL;
+	int one = 1;
+
+	for (size_t i = 0; i < tb->n_rows; i++) {
+		const struct store_result *p = tb->partners[i * tb->n_cols + col];
+
+		if (p && p->kernel && k && strcmp(k, p->kernel) != 0)
+			one = 0;
+		if (p && p->kernel && !k)
+			k = p->kernel;
+	}
+	sbuf_add(s, " % of ");
+	mdesc_text(s, one && k ? k : tb->vs->glob);
+}
+
+/* A vs= cell: the row's time as a percentage of its partner's, with its
+ * interval, "0.41% [0.38–0.45]"; a dash where the column has no result or
+ * either side no time. */
+static int table_vs_cell(struct render *r, struct sbuf *s, const struct table *tb,
+			 size_t row, size_t col)
+{
+	const struct render_col *ca = &tb->cols[col], *cb = &tb->vs_cols[col];
+	const struct store_result *ra = render_find(ca, tb->rows[row]);
+	const struct store_result *rb = tb->partners[row * tb->n_cols + col];
+	struct stats_interval iv;
+	char num[UNITS_LEN], hi[UNITS_LEN];
+	int rc;
+
+	if (!ra || !rb || !isfinite(render_value(ra, NULL, RENDER_TIME))) {
+		sbuf_add(s, EM_DASH);
+		return 0;
+	}
+	if (!isfinite(render_value(rb, NULL, RENDER_TIME))) {
+		sbuf_add(s, "partner ");
+		mdesc_text(s, rb->status);
+		return render_use_cell(r, cb, rb);
+	}
+	if ((rc = render_ratio_interval(r, ca, ra, cb, rb, &iv)) != 0)
+		return rc;
+	units_pct(100 * iv.point, num, sizeof(num));
+	sbuf_addf(s, "%s%%", num);
+	if (isfinite(iv.lo) && isfinite(iv.hi)) {
+		units_pct(100 * iv.lo, num, sizeof(num));
+		units_pct(100 * iv.hi, hi, sizeof(hi));
+		sbuf_addf(s, " [%s" EN_DASH "%s]", num, hi);
+	}
+	return render_use_cell(r, cb, rb);
+}
+
+/* vs=: "Partners (decoding): cpu from run ..." after the source line,
+ * sample counts over the partners shown. */
+static int table_vs_sources(struct sbuf *s, const struct table *tb)
+{
+	const char **names = malloc((tb->n_rows * tb->n_cols + 1) * sizeof(*names));
+	struct sbuf src = SBUF_INIT;
+	size_t n = 0;
+
+	if (!names)
+		return MC_ENOMEM;
+	for (size_t i = 0; i < tb->n_rows * tb->n_cols; i++) {
+		int dup = 0;
+
+		for (size_t k = 0; tb->partners[i] && k < n; k++)
+			dup |= strcmp(names[k], tb->partners[i]->benchmark) == 0;
+		if (tb->partners[i] && !dup)
+			names[n++] = tb->partners[i]->benchmark;
+	}
+	render_sources(&src, tb->vs_cols, tb->n_cols, names, n);
+	/* render_sources writes "Source: ..."; here it names the partners' runs. */
+	sbuf_add(s, " Partners (");
+	mdesc_text(s, tb->vs->suite);
+	sbuf_add(s, "): ");
+	sbuf_add(s, sbuf_str(&src) + strlen("Source: "));
+	sbuf_release(&src);
+	free(names);
+	return 0;
 }
 
 /* Columns shown plus those only ratios read, for the source line. */
@@ -347,7 +472,8 @@ static int table_source_cols(const struct table *tb, struct render_col **out, si
 	return 0;
 }
 
-static void table_explain(struct sbuf *s, const struct table *tb, const char *clock)
+static void table_explain(struct sbuf *s, const struct table *tb, const char *clock,
+			  const char *suite)
 {
 	if (tb->metric == RENDER_TIME) {
 		sbuf_addf(s, "Median %s time per call", strcmp(clock, "device") == 0 ?
@@ -378,6 +504,12 @@ static void table_explain(struct sbuf *s, const struct table *tb, const char *cl
 	if (tb->vs_best)
 		sbuf_add(s, "A ratio to the fastest is a backend's time over the fastest time of its "
 			 "row. ");
+	if (tb->vs) {
+		sbuf_add(s, "A % of column gives a row's time as a percentage of its partner's "
+			 "on the same backend, its ");
+		render_vs_what(s, mdesc_text, tb->vs, suite);
+		sbuf_add(s, ", with the 95% interval. ");
+	}
 }
 
 int render_table_parse(struct render *r, const struct tmpl_node *node,
@@ -415,6 +547,10 @@ int render_table_parse(struct render *r, const struct tmpl_node *node,
 	if (a->per && (a->metric != RENDER_TIME || a->metric_auto || !a->per[0]))
 		return render_error(r, node, "per", "per= names a parameter and goes with "
 				    "times (no metric=)");
+	if ((rc = render_vs_parse(r, node, a->suite, &a->vs)) != 0)
+		return rc;
+	if (a->vs.glob && (a->metric != RENDER_TIME || a->metric_auto))
+		return render_error(r, node, "vs", "vs= compares times and goes with no metric=");
 	return 0;
 }
 
@@ -438,10 +574,12 @@ int render_table_run(struct render *r, const union render_args *args,
 	tb.metric_auto = a->metric_auto;
 	tb.vs_best = a->ratio_best;
 	tb.per = a->per;
+	tb.vs = a->vs.glob ? &a->vs : NULL;
 	if ((rc = render_cols(r, node, "cols", a->cols, sc, a->suite, a->variant, clock,
 			      &tb.cols, &tb.n_cols)) ||
 	    (rc = table_ratios(r, a, sc, &tb)) ||
-	    (rc = render_rows(r, node, a->bench, tb.cols, tb.n_cols, &tb.rows, &tb.n_rows)))
+	    (rc = render_rows(r, node, a->bench, tb.cols, tb.n_cols, &tb.rows, &tb.n_rows)) ||
+	    (tb.vs && (rc = table_partners(r, node, sc, &tb))))
 		goto out;
 	/* Header and alignment rows. */
 	sbuf_add(s, "| Benchmark |");
@@ -465,6 +603,12 @@ int render_table_run(struct render *r, const union render_args *args,
 			mdesc_text(s, tb.per);
 			sbuf_add(s, "/s |");
 		}
+		if (tb.vs) {
+			sbuf_addc(s, ' ');
+			mdesc_text(s, tb.cols[i].label);
+			table_vs_head(s, &tb, i);
+			sbuf_add(s, " |");
+		}
 	}
 	for (size_t i = 0; i < tb.n_ratios; i++) {
 		sbuf_add(s, " ");
@@ -479,7 +623,8 @@ int render_table_run(struct render *r, const union render_args *args,
 		sbuf_add(s, " / fastest (time) |");
 	}
 	sbuf_add(s, "\n|:--|");
-	for (size_t i = 0; i < tb.n_cols * (1 + (tb.tput != TPUT_NONE) + !!tb.per) + tb.n_ratios +
+	for (size_t i = 0; i < tb.n_cols * (1 + (tb.tput != TPUT_NONE) + !!tb.per + !!tb.vs) +
+		     tb.n_ratios +
 		     (tb.vs_best ? tb.n_cols : 0); i++)
 		sbuf_add(s, "--:|");
 	sbuf_addc(s, '\n');
@@ -517,6 +662,12 @@ int render_table_run(struct render *r, const union render_args *args,
 				table_per(s, res, tb.per);
 				sbuf_add(s, " |");
 			}
+			if (tb.vs) {
+				sbuf_addc(s, ' ');
+				if ((rc = table_vs_cell(r, s, &tb, k, i)) != 0)
+					goto out;
+				sbuf_add(s, " |");
+			}
 			if (res && (rc = render_use_cell(r, c, res)) != 0)
 				goto out;
 		}
@@ -548,13 +699,17 @@ int render_table_run(struct render *r, const union render_args *args,
 		sbuf_addc(s, '\n');
 	}
 	sbuf_addc(s, '\n');
-	table_explain(s, &tb, clock);
+	table_explain(s, &tb, clock, a->suite);
 	table_steal_note(s, &tb);
 	if (table_source_cols(&tb, &src, &n_src)) {
 		rc = err_set(r->err, r->n_err, MC_ENOMEM, "out of memory while rendering.");
 		goto out;
 	}
 	render_sources(s, src, n_src, tb.rows, tb.n_rows);
+	if (tb.vs && table_vs_sources(s, &tb)) {
+		rc = err_set(r->err, r->n_err, MC_ENOMEM, "out of memory while rendering.");
+		goto out;
+	}
 	sbuf_addc(s, '\n');
 out:
 	free(src);

@@ -153,6 +153,14 @@ int render_one_col(struct render *r, const struct tmpl_node *node, const char *k
 		   const struct render_scope *sc, const char *suite, const char *variant,
 		   const char *clock, struct render_col **out);
 
+/* The column of c's machine and backend read for suite under scope sc (its
+ * latest run of suite, or the pinned one), in c's variant when that run
+ * has it, else in its only one; errors at key. Free with
+ * render_cols_free(*out, 1). */
+int render_col_like(struct render *r, const struct tmpl_node *node, const char *key,
+		    const struct render_col *c, const struct render_scope *sc,
+		    const char *suite, struct render_col **out);
+
 /* Resolves one machine name (hostname, fingerprint prefix or "*") and
  * appends its ids to ids[*n_ids] (at most RENDER_MAX_MACHINES), errors at
  * key. */
@@ -198,27 +206,73 @@ void render_note_open(struct render *r);
 void render_note_cell(struct sbuf *s, const struct render_col *c,
 		      const struct store_result *res, enum render_metric m);
 
+/* Appends text escaped for the document (mdesc_text), or as is for a
+ * message (sbuf_add). */
+typedef void render_put_fn(struct sbuf *s, const char *text);
+
 /* ---- pairs of columns (render_pair.c) */
 
-/* One benchmark both columns ran, with each side's result. */
+/* One benchmark both columns ran, with each side's result; with vs=, a's
+ * benchmark (bench) and its partner (b->benchmark). */
 struct render_pair {
 	const char *bench;
 	const struct store_result *a, *b;
 };
 
+/* vs=GLOB vs_suite=SUITE match=P,...: each benchmark of a set against its
+ * partner, another benchmark (of b's column, read for SUITE): the one
+ * matching GLOB whose parameters named in match (all those both have when
+ * match is NULL) equal a's. */
+struct render_vs {
+	const char *glob;    /* NULL: no vs=, each benchmark against itself */
+	const char *suite;   /* vs_suite=, else the directive's suite */
+	const char *match;   /* match=, or NULL; owned by the template */
+};
+
+/* Parses vs=, vs_suite= and match= of node (suite: the directive's),
+ * checking vs_suite against the db; match= or vs_suite= without vs= is
+ * an error. out->glob NULL when vs= is absent. */
+int render_vs_parse(struct render *r, const struct tmpl_node *node, const char *suite,
+		    struct render_vs *out);
+
+/* The partner of ra among cb's results (never ra itself): *out NULL when
+ * there is none or more than one, and why appended to *why ("X has no
+ * partner: no benchmark of S matching 'G' on cpu in run 1a2b3c4d has the
+ * same vocab", "X has 2 partners, Y and Z (...)"). */
+void render_vs_partner(const struct render_vs *vs, const struct store_result *ra,
+		       const struct render_col *cb, const struct store_result **out,
+		       struct sbuf *why);
+
+/* The kernel every pair's side (0: a, 1: b) has, or NULL when they differ
+ * or n is 0. */
+const char *render_vs_kernel(const struct render_pair *pairs, size_t n, int side);
+
+/* How partners are chosen, for a sentence: "decode_recompute with the same
+ * parameters", "decode_step/ctx=128,* in decoding with the same vocab"
+ * (the kernel alone when GLOB is the kernel, a slash and a star). */
+void render_vs_what(struct sbuf *s, render_put_fn *put, const struct render_vs *vs,
+		    const char *suite);
+
 /* The benchmarks both columns ran (a row on each side; a single column
- * when cb == ca), filtered by pattern, each marked as shown. A shared
- * benchmark without an ok result on either side is missing data: the
- * first one goes in *out_missing (NULL when all are there). Free *out. */
+ * when cb == ca), filtered by pattern, each marked as shown; with vs (not
+ * NULL, vs->glob set) each benchmark of ca matching pattern and its
+ * partner in cb. A benchmark without an ok result on either side is
+ * missing data: the first one goes in *out_missing (NULL when all are
+ * there). With vs, a benchmark without exactly one partner stops the
+ * walk and says why in *out_unpaired (left empty otherwise; it may be NULL
+ * without vs). Free *out. */
 int render_pairs(struct render *r, const struct tmpl_node *node, const char *pattern,
-		 struct render_col *ca, struct render_col *cb, struct render_pair **out,
-		 size_t *out_n, const struct render_pair **out_missing);
+		 struct render_col *ca, struct render_col *cb, const struct render_vs *vs,
+		 struct render_pair **out, size_t *out_n,
+		 const struct render_pair **out_missing, struct sbuf *out_unpaired);
 /* "cpu has no ok result for X in run 1a2b3c4d (invalid: message)" */
 void render_missing_text(struct sbuf *s, const struct render_pair *p,
 			 const struct render_col *ca, const struct render_col *cb);
-/* The footnote of a comparison of ca and cb over `what` of suite. */
+/* The footnote of a comparison of ca and cb over `what` of suite; with vs
+ * (NULL: none), cb is named as the partners' column. */
 void render_pair_note(struct render *r, const char *suite, const char *what,
-		      const struct render_col *ca, const struct render_col *cb);
+		      const struct render_col *ca, const struct render_col *cb,
+		      const struct render_vs *vs);
 
 /* ---- intervals (render_ci.c) */
 

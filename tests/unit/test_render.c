@@ -3,8 +3,9 @@
  * (tests/fixtures/report/NAME.md, rebuilt with MCREPORT_UPDATE_GOLDEN=1),
  * determinism, claims that hold, fail or lack data, template errors with
  * their positions, escaping of hostile data, charts byte-identical across
- * renders, {{each}}/{{this}} and selection by what a machine is, and the
- * render time over 10,000 runs.
+ * renders, {{each}}/{{this}} and selection by what a machine is,
+ * comparisons of one benchmark with another (vs=), and the render time
+ * over 10,000 runs.
  *
  * Fixture dbs are created through store_open (so the migrations apply),
  * then filled with the fixture SQL. Each test runs in a scratch directory.
@@ -26,6 +27,7 @@
 #include "sbuf.h"
 #include "store.h"
 #include "store_int.h"   /* store_db(): the tests read the rows themselves */
+#include "units.h"
 
 #define FIXTURES "tests/fixtures/report/"
 #define EN "\xe2\x80\x93"   /* en dash */
@@ -328,6 +330,159 @@ static void test_errors(void **state)
 	store_close(st);
 }
 
+/* The stored median of one result of the fixture (ns). */
+static double fixture_median(struct store *st, int run, const char *suite, const char *bench,
+			     const char *backend)
+{
+	sqlite3_stmt *q = NULL;
+	double v = -1;
+
+	assert_int_equal(sqlite3_prepare_v2(store_db(st), "SELECT median_ns FROM result WHERE "
+					    "run_id = ?1 AND suite = ?2 AND benchmark = ?3 AND "
+					    "backend = ?4", -1, &q, NULL), SQLITE_OK);
+	sqlite3_bind_int(q, 1, run);
+	sqlite3_bind_text(q, 2, suite, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, bench, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 4, backend, -1, SQLITE_STATIC);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		v = sqlite3_column_double(q, 0);
+	sqlite3_finalize(q);
+	if (!(v > 0))
+		fail_msg("no median for %s / %s on %s in run %d", suite, bench, backend, run);
+	return v;
+}
+
+/* One benchmark against another (vs=): ratios, faster and share claims,
+ * partners missing or ambiguous, match= across two suites, the table
+ * column (vs.sql over basic.sql). */
+static void test_vs(void **state)
+{
+	struct store *st = fixture_db("fixture.sqlite", "basic.sql", "vs.sql");
+	const char *g100 = "decode/prompt=128,gen=100,layers=2";
+	struct render_out out;
+	char err[MC_ERRLEN], want[512], x[UNITS_LEN], f[UNITS_LEN];
+	double t_dec = fixture_median(st, 2, "decoding", g100, "cpu");
+	double t_rec = fixture_median(st, 2, "decoding",
+				      "decode_recompute/prompt=128,gen=100,layers=2", "cpu");
+	double t_ref = fixture_median(st, 1, "decoding",
+				      "decode_recompute/prompt=128,gen=100,layers=2", "ref");
+
+	(void)state;
+	/* A ratio of two benchmarks of one backend, named by their kernels. */
+	assert_int_equal(render_text(st, "{{ratio a=cpu suite=decoding bench=\"decode/prompt=128,"
+				     "gen=100,layers=2\" vs=\"decode_recompute/*\"}}\n", &out, err), 0);
+	units_factor(t_dec / t_rec, x, sizeof(x));
+	units_factor(t_rec / t_dec, f, sizeof(f));
+	snprintf(want, sizeof(want), "%sx (decode %sx faster)[^mc1]", x, f);
+	assert_non_null(strstr(out.doc, want));
+	assert_non_null(strstr(out.doc, "each against its partner, decoding / decode\\_recompute/\\* "
+			       "with the same parameters: cpu from run `22222222`"));
+	render_out_free(&out);
+	/* b= another backend: both backends named. */
+	assert_int_equal(render_text(st, "{{ratio a=cpu b=ref suite=decoding bench=\"decode/prompt=128,"
+				     "gen=100,layers=2\" vs=\"decode_recompute/*\"}}\n", &out, err), 0);
+	units_factor(t_dec / t_ref, x, sizeof(x));
+	units_factor(t_ref / t_dec, f, sizeof(f));
+	snprintf(want, sizeof(want), "%sx (cpu decode %sx faster)[^mc1]", x, f);
+	assert_non_null(strstr(out.doc, want));
+	assert_non_null(strstr(out.doc, "ref from run `11111111`"));
+	render_out_free(&out);
+
+	/* faster: holds, also in each of the last runs; by= above the worst
+	 * point fails; between bound and point, fails saying both. */
+	assert_int_equal(render_text(st, "{{claim faster a=cpu suite=decoding bench=\"decode/*\" "
+				     "vs=\"decode_recompute/*\" by=1.4 runs=last:1}}\n", &out, err), 0);
+	assert_non_null(strstr(out.doc, "\xe2\x9c\x85 cpu runs decode at least 1.4x faster than "
+			       "decode\\_recompute with the same parameters, on every decoding "
+			       "benchmark matching decode/\\* (measured: worst case 1.50x faster "
+			       "[1.46" EN "1.54] on decode/prompt=128,gen=10,layers=2 against "
+			       "decode\\_recompute/prompt=128,gen=10,layers=2; 2 benchmarks; holds in "
+			       "each of 1 runs"));
+	render_out_free(&out);
+	assert_int_equal(render_text(st, "{{claim faster a=cpu suite=decoding bench=\"decode/*\" "
+				     "vs=\"decode_recompute/*\" by=2}}\n", &out, err), MC_ECLAIM);
+	assert_null(out.doc);
+	assert_non_null(strstr(out.problems, "t.md.in:1:1: claim does not hold: \"cpu runs decode "
+			       "at least 2x faster than decode_recompute with the same parameters, on "
+			       "every decoding benchmark matching decode/*\": measured worst case 1.50x "
+			       "faster [1.46" EN "1.54] on decode/prompt=128,gen=10,layers=2 against "
+			       "decode_recompute/prompt=128,gen=10,layers=2 (2 benchmarks): fails at the "
+			       "point estimate (1.50x), fails at the bound of its 95% interval (1.46x)\n"));
+	render_out_free(&out);
+	assert_int_equal(render_text(st, "{{claim faster a=cpu suite=decoding bench=\"decode/*\" "
+				     "vs=\"decode_recompute/*\" by=1.48}}\n", &out, err), MC_ECLAIM);
+	assert_non_null(strstr(out.problems, "holds at the point estimate (1.50x), fails at the "
+			       "bound of its 95% interval (1.46x)"));
+	render_out_free(&out);
+
+	/* share across two suites, partners by vocab alone. */
+	assert_int_equal(render_text(st, "{{claim share a=cpu suite=sampling vs=\"decode_step/ctx=128,*\" "
+				     "vs_suite=decoding match=vocab pct=1}}\n", &out, err), 0);
+	assert_non_null(strstr(out.doc, "\xe2\x9c\x85 cpu's sampling benchmarks each take at most 1% "
+			       "of the time of its decode\\_step/ctx=128,\\* in decoding with the same "
+			       "vocab (measured: worst case 0.75% [0.73" EN "0.77] on sample\\_top\\_p/"
+			       "vocab=151936 against decode\\_step/ctx=128,layers=24,vocab=151936; 4 "
+			       "benchmarks)"));
+	render_out_free(&out);
+	assert_int_equal(render_text(st, "{{claim share a=cpu suite=sampling vs=\"decode_step/ctx=128,*\" "
+				     "vs_suite=decoding match=vocab pct=0.76}}\n{{claim share a=cpu "
+				     "suite=sampling vs=\"decode_step/ctx=128,*\" vs_suite=decoding "
+				     "match=vocab pct=0.5}}\n", &out, err), MC_ECLAIM);
+	assert_non_null(strstr(out.problems, "t.md.in:1:1: claim does not hold: \"cpu's sampling "
+			       "benchmarks each take at most 0.76% of the time of its decode_step/"
+			       "ctx=128,* in decoding with the same vocab\": measured worst case 0.75% "
+			       "[0.73" EN "0.77] on sample_top_p/vocab=151936 against decode_step/"
+			       "ctx=128,layers=24,vocab=151936 (4 benchmarks): holds at the point "
+			       "estimate (0.75%), fails at the bound of its 95% interval (0.77%)\n"));
+	assert_non_null(strstr(out.problems, "t.md.in:2:1: claim does not hold: "));
+	assert_non_null(strstr(out.problems, "fails at the point estimate (0.75%)"));
+	render_out_free(&out);
+
+	/* No partner, or two: the benchmark named, as missing data in a
+	 * claim and a template error in a ratio. */
+	assert_int_equal(render_text(st, "{{claim share a=cpu suite=sampling vs=\"decode_step/ctx=512,*\" "
+				     "vs_suite=decoding match=vocab pct=1}}\n", &out, err), MC_ECLAIM);
+	assert_non_null(strstr(out.problems, "t.md.in:1:1: claim lacks data: "));
+	assert_non_null(strstr(out.problems, ": sample_greedy/vocab=151936 has no partner: no "
+			       "benchmark of decoding matching 'decode_step/ctx=512,*' on cpu in run "
+			       "22222222 has the same vocab\n"));
+	render_out_free(&out);
+	expect_error(st, "{{ratio a=cpu suite=sampling vs=\"decode_step/*\" vs_suite=decoding "
+		     "match=vocab}}\n", MC_EINVAL, "t.md.in:1:30: cannot compute the ratio: "
+		     "sample_greedy/vocab=32000 has 2 partners, decode_step/ctx=128,layers=24,"
+		     "vocab=32000 and decode_step/ctx=512,layers=24,vocab=32000 (each matches "
+		     "'decode_step/*' with the same vocab)");
+	expect_error(st, "{{ratio a=cpu suite=sampling vs=\"decode_step/ctx=512,*\" vs_suite=decoding "
+		     "match=vocab}}\n", MC_EINVAL, "sample_greedy/vocab=151936 has no partner");
+	/* match= narrows what must be equal: prompt alone pairs gen=10 with both. */
+	assert_int_equal(render_text(st, "{{claim faster a=cpu suite=decoding bench=\"decode/*\" "
+				     "vs=\"decode_recompute/*\" match=prompt}}\n", &out, err), MC_ECLAIM);
+	assert_non_null(strstr(out.problems, "decode/prompt=128,gen=10,layers=2 has 2 partners"));
+	render_out_free(&out);
+	expect_error(st, "{{ratio a=cpu suite=sampling match=vocab}}\n", MC_EINVAL,
+		     "match= goes with vs=");
+	expect_error(st, "{{claim share a=cpu suite=sampling pct=1}}\n", MC_EINVAL,
+		     "{{claim share}} needs vs=");
+	expect_error(st, "{{ratio a=cpu suite=sampling vs=x vs_suite=nope}}\n", MC_EINVAL,
+		     "t.md.in:1:35: unknown suite 'nope'");
+
+	/* The table column: each row's time as a share of its partner's. */
+	assert_int_equal(render_text(st, "{{table suite=sampling cols=cpu vs=\"decode_step/ctx=128,*\" "
+				     "vs_suite=decoding match=vocab}}\n", &out, err), 0);
+	assert_non_null(strstr(out.doc, "| Benchmark | cpu | cpu % of decode\\_step |\n|:--|--:|--:|\n"));
+	units_pct(100 * fixture_median(st, 2, "sampling", "sample_top_p/vocab=151936", "cpu") /
+		  fixture_median(st, 2, "decoding", "decode_step/ctx=128,layers=24,vocab=151936",
+				 "cpu"), x, sizeof(x));
+	snprintf(want, sizeof(want), "| sample\\_top\\_p/vocab=151936 | 300 \xc2\xb5s [295" EN
+		 "305] | %s%% [0.73" EN "0.77] |\n", x);
+	assert_non_null(strstr(out.doc, want));
+	assert_non_null(strstr(out.doc, "Partners (decoding): cpu from run `22222222`"));
+	render_out_free(&out);
+	expect_error(st, "{{table suite=sampling vs=\"decode_step/*\" vs_suite=decoding match=vocab}}\n",
+		     MC_EINVAL, "cpu: sample_greedy/vocab=32000 has 2 partners");
+	store_close(st);
+}
+
 /* Templates that name no machine: {{each}} over what the db holds, {{this}},
  * machines selected by what they are, ratios to the fastest column, and a
  * provenance that names no machine. */
@@ -579,6 +734,7 @@ int main(void)
 		cmocka_unit_test(test_golden_evil),
 		cmocka_unit_test(test_claims),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_vs),
 		cmocka_unit_test(test_settings),
 		cmocka_unit_test(test_each_and_select),
 		cmocka_unit_test(test_charts),
