@@ -71,6 +71,14 @@ float mc_wg_max(float v, __local float *s)
 	return r;
 }
 
+/* The position of a decoder pass's first row: the device counter *pos
+ * where a pass reads it (the steps of a generation, whose launches are
+ * the same every step), else p0 (pos NULL). */
+int mc_pos(__global const int *pos, int p0)
+{
+	return pos ? pos[0] : p0;
+}
+
 /* Marks a point in the queue: the backend times multi-kernel library calls
  * (CLBlast) from the end of this kernel to the end of the call. */
 __kernel void mc_stamp(void)

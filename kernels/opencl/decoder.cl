@@ -3,21 +3,45 @@
  * kernels/ref/decoder.h): the embedding lookup and RoPE, one work-item per
  * copied float and per rotated pair, and attention alone (sdpa), one per
  * query. RoPE's angle is in float, as GPU frameworks compute it (the
- * spec's tolerance allows for that).
+ * spec's tolerance allows for that). For the decoding kernels
+ * (kernels/ref/decode.h), the lookup also reads generated tokens, and
+ * mc_kv_grow copies a step's input cache into planes with room for its
+ * token.
  */
 
 #define MC_ROPE_BASE 1e6f
 
-/* y[t][c] = table[ids[t]][c] over seq x hidden work-items */
+/* y[t][c] = table[id][c] over seq x hidden work-items, id the token at
+ * position p = mc_pos(pos, p0) + t: ids[p] below n_ids (the prompt),
+ * gen[p - n_ids] past it (a generation's tokens so far, written on the
+ * device by mc_sample_greedy_at) */
 __kernel void mc_embedding(__global const float *table, __global const float *ids,
-			   __global float *y, int seq, int hidden)
+			   __global const float *gen, __global const int *pos,
+			   int p0, __global float *y, int seq, int hidden,
+			   int n_ids)
 {
 	size_t g = get_global_id(0);
 
 	if (g < (size_t)seq * (size_t)hidden) {
 		size_t t = g / (size_t)hidden, c = g % (size_t)hidden;
+		int p = mc_pos(pos, p0) + (int)t;
+		float id = p < n_ids ? ids[p] : gen[p - n_ids];
 
-		y[g] = table[(size_t)ids[t] * (size_t)hidden + c];
+		y[g] = table[(size_t)id * (size_t)hidden + c];
+	}
+}
+
+/* dst [planes x max_seq x hd] takes src [planes x seq x hd] at positions
+ * 0..seq-1, over the n = planes x seq x hd floats of src */
+__kernel void mc_kv_grow(__global const float *src, __global float *dst, int n,
+			 int seq, int max_seq, int hd)
+{
+	int g = get_global_id(0);
+
+	if (g < n) {
+		int per = seq * hd;
+
+		dst[(size_t)(g / per) * (size_t)max_seq * (size_t)hd + g % per] = src[g];
 	}
 }
 

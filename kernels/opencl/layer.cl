@@ -9,9 +9,18 @@
  *
  * Attention, three launches: mc_attn_qkv (the projections with their
  * biases, RoPE on q and k: a work-item computes both elements of a rotated
- * pair), mc_attn_core (causal GQA with an online softmax, one work-item
- * per (head, query)), mc_linear (the output projection). MLP, two:
+ * pair; q to its own buffer, k and v into KV cache planes), mc_attn_core
+ * (causal GQA with an online softmax over the cache, one work-item per
+ * (head, query)), mc_linear (the output projection). MLP, two:
  * mc_mlp_gate_up (silu(x.Wg) * (x.Wu) per element), mc_linear (.Wd).
+ *
+ * The same kernels run a whole model (the decoding kernels): a pass of
+ * seq new rows at positions p0.. (mc_pos: a device counter or an
+ * argument) appends its keys and values to cache planes [kv x max_seq x
+ * hd] (kernels/ref/decode.h) and attends to every position up to its
+ * own; the components are the pass at p0 = 0 with max_seq = seq. The
+ * residual adds ride on mc_linear (its r), the LM head is mc_linear of
+ * one row.
  */
 
 #define MC_LAYER_ROPE_BASE 1e6f
@@ -51,28 +60,55 @@ static void mc_block4(__global const float *x, __global const float *w,
 }
 
 /* y [rows x cols] = x [rows x k] . w[wo..] [k x cols] (+ b[bo..] when bo
- * >= 0), one work-item per 4 x 4 block (cols a multiple of 4) over
- * ceil(rows / 4) x cols / 4 work-items */
+ * >= 0) (+ r [rows x cols] when r is not NULL: a residual, r may be y),
+ * one work-item per 4 x 4 block over ceil(rows / 4) x ceil(cols / 4)
+ * work-items; a last block of cols % 4 columns (an LM head's vocabulary)
+ * takes one dot product per element */
 __kernel void mc_linear(__global const float *x, __global const float *w,
-			__global float *y, int rows, int cols, int k, int wo,
-			int bo)
+			__global float *y, __global const float *r, int rows,
+			int cols, int k, int wo, int bo)
 {
-	int g = get_global_id(0), nb = cols / 4;
+	int g = get_global_id(0), nb = (cols + 3) / 4;
 
 	if (g < (rows + 3) / 4 * nb) {
 		int r0 = g / nb * 4, c0 = g % nb * 4;
-		float4 acc[4], b = bo >= 0 ? vload4(0, w + bo + c0) : (float4)(0.0f);
 
-		mc_block4(x, w + wo, rows, k, cols, r0, c0, acc);
-		for (int t = 0; t < 4 && r0 + t < rows; t++)
-			vstore4(acc[t] + b, 0, y + (size_t)(r0 + t) * cols + c0);
+		if (c0 + 4 <= cols) {
+			float4 acc[4], b = bo >= 0 ? vload4(0, w + bo + c0) : (float4)(0.0f);
+
+			mc_block4(x, w + wo, rows, k, cols, r0, c0, acc);
+			for (int t = 0; t < 4 && r0 + t < rows; t++) {
+				size_t o = (size_t)(r0 + t) * cols + c0;
+
+				vstore4(acc[t] + b + (r ? vload4(0, r + o) : (float4)(0.0f)),
+					0, y + o);
+			}
+		} else {
+			for (int t = 0; t < 4 && r0 + t < rows; t++)
+				for (int c = c0; c < cols; c++) {
+					size_t o = (size_t)(r0 + t) * cols + c;
+
+					y[o] = mc_dot_col(x + (size_t)(r0 + t) * k, w + wo, k,
+							  cols, c) +
+					       (bo >= 0 ? w[bo + c] : 0.0f) + (r ? r[o] : 0.0f);
+				}
+		}
 	}
 }
 
-/* qkv = [q: seq x heads*hd | k: seq x kv*hd | v: seq x kv*hd]; work-items
- * over seq x (heads*hd/2 + kv*hd/2 + kv*hd): q pairs, k pairs, v columns */
+/* Head g's row of position p in the cache planes at ko (floats). */
+static size_t mc_kv_at(int ko, int g, int p, int max_seq, int hd)
+{
+	return (size_t)ko + ((size_t)g * (size_t)max_seq + (size_t)p) * (size_t)hd;
+}
+
+/* q [seq x heads*hd]; k and v of position mc_pos(pos, p0) + row into the
+ * cache planes at ko and vo; work-items over seq x (heads*hd/2 + kv*hd/2 +
+ * kv*hd): q pairs, k pairs, v columns */
 __kernel void mc_attn_qkv(__global const float *x, __global const float *w,
-			  __global float *qkv, int seq, int hidden, int heads,
+			  __global float *q, __global float *cache,
+			  __global const int *pos, int p0, int max_seq,
+			  int ko, int vo, int seq, int hidden, int heads,
 			  int kv, int hd, int wq, int bq, int wk, int bk,
 			  int wv, int bv)
 {
@@ -80,13 +116,13 @@ __kernel void mc_attn_qkv(__global const float *x, __global const float *w,
 	int per_row = nq / 2 + nkv / 2 + nkv, g = get_global_id(0);
 
 	if (g < seq * per_row) {
-		int p = g / per_row, j = g % per_row;
-		__global const float *xr = x + (size_t)p * (size_t)hidden;
+		int row = g / per_row, j = g % per_row, p = mc_pos(pos, p0) + row;
+		__global const float *xr = x + (size_t)row * (size_t)hidden;
 
 		if (j >= nq / 2 + nkv / 2) {
 			int c = j - nq / 2 - nkv / 2;
 
-			qkv[(size_t)seq * (nq + nkv) + (size_t)p * nkv + c] =
+			cache[mc_kv_at(vo, c / hd, p, max_seq, hd) + c % hd] =
 				mc_dot_col(xr, w + wv, hidden, nkv, c) + w[bv + c];
 		} else {
 			int isk = j >= nq / 2, jj = isk ? j - nq / 2 : j;
@@ -96,37 +132,43 @@ __kernel void mc_attn_qkv(__global const float *x, __global const float *w,
 			float x1 = mc_dot_col(xr, w + wo, hidden, cols, c1) + w[bo + c1];
 			float a = (float)p * pow(MC_LAYER_ROPE_BASE, -2.0f * (float)i / (float)hd);
 			float cs = cos(a), sn = sin(a);
-			__global float *dst = qkv + (isk ? (size_t)seq * nq : 0) +
-					      (size_t)p * cols;
+			/* the pair's first element; its second hd/2 later */
+			size_t at = isk ? mc_kv_at(ko, head, p, max_seq, hd) + i :
+					  (size_t)row * nq + c0;
+			__global float *dst = isk ? cache : q;
 
-			dst[c0] = x0 * cs - x1 * sn;
-			dst[c1] = x1 * cs + x0 * sn;
+			dst[at] = x0 * cs - x1 * sn;
+			dst[at + hh] = x1 * cs + x0 * sn;
 		}
 	}
 }
 
-/* o [seq x heads*hd]: causal attention of each (head, query) over the
- * qkv buffer of mc_attn_qkv, one work-item each, online softmax */
-__kernel void mc_attn_core(__global const float *qkv, __global float *o,
-			   int seq, int heads, int kv, int hd)
+/* o [seq x heads*hd]: causal attention of each (head, query) of q, the
+ * query at position mc_pos(pos, p0) + row seeing the cache's positions up
+ * to its own, one work-item each, online softmax */
+__kernel void mc_attn_core(__global const float *q, __global const float *cache,
+			   __global float *o, __global const int *pos, int p0,
+			   int max_seq, int ko, int vo, int seq, int heads,
+			   int kv, int hd)
 {
-	int g = get_global_id(0), nq = heads * hd, nkv = kv * hd;
+	int g = get_global_id(0), nq = heads * hd;
 
 	if (g < heads * seq) {
 		int h = g / seq, i = g % seq, kh = h / (heads / kv);
-		__global const float *q = qkv + (size_t)i * nq + h * hd;
-		__global const float *K = qkv + (size_t)seq * nq + kh * hd;
-		__global const float *V = K + (size_t)seq * nkv;
+		int last = mc_pos(pos, p0) + i;
+		__global const float *qi = q + (size_t)i * nq + h * hd;
+		__global const float *K = cache + mc_kv_at(ko, kh, 0, max_seq, hd);
+		__global const float *V = cache + mc_kv_at(vo, kh, 0, max_seq, hd);
 		float qv[MC_ATTN_MAXHD], acc[MC_ATTN_MAXHD];
 		float scale = rsqrt((float)hd), m = -INFINITY, z = 0.0f;
 
 		for (int c = 0; c < hd; c++) {
-			qv[c] = q[c] * scale;
+			qv[c] = qi[c] * scale;
 			acc[c] = 0.0f;
 		}
-		for (int j = 0; j <= i; j++) {
-			__global const float *kj = K + (size_t)j * nkv;
-			__global const float *vj = V + (size_t)j * nkv;
+		for (int j = 0; j <= last; j++) {
+			__global const float *kj = K + (size_t)j * hd;
+			__global const float *vj = V + (size_t)j * hd;
 			float d = 0.0f, e;
 
 			for (int c = 0; c < hd; c++)

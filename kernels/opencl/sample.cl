@@ -12,8 +12,10 @@
  * scratch buffer of 2 vocab floats. The draw is the first kept j whose
  * cumulative weight exceeds u times the total, the last kept when none
  * does; sums in float (u sits mid-bucket, see workload_sample.c).
- * Arguments of every kernel: (logits, u, y, scratch, int vocab, int k,
+ * Arguments of every sampler: (logits, u, y, scratch, int vocab, int k,
  * __local float[local], __local int[local]); y[0] is the token.
+ * mc_sample_greedy_at is greedy decoding's step (its own arguments): the
+ * token into a generation's sequence, on the device.
  */
 
 #define MC_SAMPLE_P 0.9f
@@ -105,6 +107,27 @@ __kernel void mc_sample_greedy(__global const float *x, __global const float *u,
 	(void)u; (void)scratch; (void)k;
 	if (get_local_id(0) == 0)
 		y[0] = (float)i;
+}
+
+/* Greedy decoding's token of a pass (kernels/ref/decode.h): the pass of
+ * n rows at position b = mc_pos(pos, p0) ends at position b + n, whose
+ * token is number b + n - n_prompt of the generation, y's element; then
+ * *pos_out = b + n (when not NULL) is the next pass's position. */
+__kernel void mc_sample_greedy_at(__global const float *x, int vocab,
+				  __global float *y, __global const int *pos,
+				  int p0, int n, int n_prompt,
+				  __global int *pos_out, __local float *sv,
+				  __local int *si)
+{
+	int i = mc_next(x, vocab, 0.0f, -1, sv, si);
+
+	if (get_local_id(0) == 0) {
+		int b = mc_pos(pos, p0);
+
+		y[b + n - n_prompt] = (float)i;
+		if (pos_out)
+			pos_out[0] = b + n;
+	}
 }
 
 /* The kept tokens of the order, one at a time, until n reach k (top-k)

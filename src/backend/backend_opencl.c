@@ -13,7 +13,8 @@
  *
  * Each kernel is one row of ocl_kernels below (name, variants, prepare,
  * OpenCL kernel). The other files of the backend, behind ocl_int.h:
- * ocl_device.c finds the devices, ocl_prepare.c holds the rows' prepares,
+ * ocl_device.c finds the devices, ocl_prepare*.c hold the rows' prepares
+ * (ocl_prepare_decoder.c the decoder layer and whole-model decoding),
  * ocl_probe.c the roofline probes.
  */
 #include "backend_opencl.h"
@@ -232,6 +233,30 @@ int ocl_state_add_launch(struct ocl_dev *d, struct ocl_state *s, const char *cl_
 	return 0;
 }
 
+int ocl_state_repeat(struct ocl_state *s, size_t first, size_t times,
+		     char *err, size_t n_err)
+{
+	size_t n = s->n_launch - first;
+	int ret;
+
+	if ((ret = ocl_state_reserve(s, s->n_launch + n * times, 0, err,
+				     n_err)) < 0)
+		return ret;
+	for (size_t t = 0; t < times; t++)
+		for (size_t i = first; i < first + n; i++) {
+			struct ocl_launch *l = &s->launch[s->n_launch];
+			cl_int rc = clRetainKernel(s->launch[i].kernel);
+
+			if (rc != CL_SUCCESS)
+				return err_set(err, n_err, MC_EIO, "opencl: "
+					       "retaining kernel %s failed (%s).",
+					       s->launch[i].name, ocl_errstr(rc));
+			*l = s->launch[i];
+			s->n_launch++;
+		}
+	return 0;
+}
+
 int ocl_state_reserve(struct ocl_state *s, size_t n_launch, size_t n_tmp,
 		      char *err, size_t n_err)
 {
@@ -292,6 +317,10 @@ static const struct ocl_kernel ocl_kernels[] = {
 	{ "sdpa_causal",  NULL,              ocl_prepare_sdpa,       "mc_sdpa" },
 	{ "attention",    NULL,              ocl_prepare_attention,  NULL },
 	{ "mlp",          NULL,              ocl_prepare_mlp,        NULL },
+	{ "decoder_layer", NULL,             ocl_prepare_decoder_layer, NULL },
+	{ "decode",       NULL,              ocl_prepare_decode,     NULL },
+	{ "decode_recompute", NULL,          ocl_prepare_decode_recompute, NULL },
+	{ "decode_step",  NULL,              ocl_prepare_decode_step, NULL },
 	{ "bert_encode",  NULL,              ocl_prepare_bert_encode, NULL },
 	{ "embed",        NULL,              ocl_prepare_embed,      NULL },
 	{ NULL,           NULL,              NULL,                   NULL }

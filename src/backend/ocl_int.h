@@ -3,7 +3,10 @@
  * backend_opencl.c (the ops: programs, the kernel table, timing, describe),
  * ocl_device.c (discovery), ocl_prepare.c (what each kernel's row does to
  * prepare a workload: buffers, kernels, arguments, launches) and
- * ocl_probe.c (the roofline probes). Not for use outside those files.
+ * ocl_prepare_infer.c, ocl_prepare_bert.c, ocl_prepare_decoder.c (the
+ * inference, encoder and decoder rows), ocl_gemm_stream.c (the few-row
+ * GEMMs) and ocl_probe.c (the roofline probes). Not for use outside those
+ * files.
  */
 #ifndef MC_OCL_INT_H
 #define MC_OCL_INT_H
@@ -135,6 +138,12 @@ int ocl_state_reserve(struct ocl_state *s, size_t n_launch, size_t n_tmp,
  * geometry and arguments. MC_ENOMEM, or ocl_kernel's errors. */
 int ocl_state_add_launch(struct ocl_dev *d, struct ocl_state *s, const char *cl_name,
 			 struct ocl_launch **out_l, char *err, size_t n_err);
+/* Appends times copies of the launches from launch[first] to the last
+ * one, in order, each copy's kernel retained (the same kernel object and
+ * arguments; every entry is released once by the state). MC_ENOMEM,
+ * MC_EIO. */
+int ocl_state_repeat(struct ocl_state *s, size_t first, size_t times,
+		     char *err, size_t n_err);
 /* The profiling timestamp what of ev into *out_ns. MC_EIO. */
 int ocl_event_time(struct ocl_dev *d, cl_event ev, cl_profiling_info what,
 		   cl_ulong *out_ns, char *err, size_t n_err);
@@ -169,6 +178,24 @@ int ocl_upload(struct ocl_dev *d, const struct workload *w,
 int ocl_upload_some(struct ocl_dev *d, const struct workload *w,
 		    struct ocl_state *s, unsigned host_only, char *err,
 		    size_t n_err);
+
+/* One launch l over n work-items (1-D, groups of up to 256). */
+void ocl_launch_1d(struct ocl_dev *d, struct ocl_launch *l, size_t n);
+/* Appends a launch of cl_name over n work-items (ocl_launch_1d) with the
+ * n_args arguments args. Errors of ocl_state_add_launch, ocl_set_args. */
+int ocl_add_launch_1d(struct ocl_dev *d, struct ocl_state *s,
+		      const char *cl_name, size_t n, const struct ocl_arg *args,
+		      cl_uint n_args, char *err, size_t n_err);
+/* Appends a device buffer of bytes to s->tmp[] (s owns it) into *out_mem.
+ * MC_ENOMEM naming w. */
+int ocl_tmp_buffer(struct ocl_dev *d, const struct workload *w,
+		   struct ocl_state *s, size_t bytes, cl_mem *out_mem,
+		   char *err, size_t n_err);
+/* The largest power of two within most and what d allows for k. */
+size_t ocl_local_pow2(struct ocl_dev *d, cl_kernel k, size_t most);
+/* The local size of a row kernel k over rows of cols floats, one
+ * work-group per row (see there). */
+size_t ocl_row_local(struct ocl_dev *d, cl_kernel k, size_t cols);
 
 /*
  * The prepares of the kernel table's rows (ocl_prepare.c), the signature
@@ -221,9 +248,7 @@ int ocl_prepare_lora_splitk(struct ocl_dev *d, struct ocl_state *s,
  *    the row of logits, a scratch buffer of 2 vocab floats in tmp[0];
  *  - embedding: one work-item per element of the output, copying rows;
  *  - rope: one work-item per rotated pair;
- *  - sdpa: one work-item per (head, query), causal for sdpa_causal;
- *  - attention (3 launches) and mlp (2): the sublayers of layer.cl, with
- *    intermediates in tmp[]. */
+ *  - sdpa: one work-item per (head, query), causal for sdpa_causal. */
 int ocl_prepare_sample(struct ocl_dev *d, const struct ocl_kernel *k,
 		       const struct workload *w, const char *variant,
 		       struct ocl_state *s, char *err, size_t n_err);
@@ -236,12 +261,34 @@ int ocl_prepare_rope(struct ocl_dev *d, const struct ocl_kernel *k,
 int ocl_prepare_sdpa(struct ocl_dev *d, const struct ocl_kernel *k,
 		     const struct workload *w, const char *variant,
 		     struct ocl_state *s, char *err, size_t n_err);
+
+/* ocl_prepare_decoder.c: a Qwen2-style decoder on the kernels of layer.cl
+ * (kernels/ref/decoder.h, decode.h), each a list of passes of new rows
+ * through layers, intermediates and the KV cache in tmp[]:
+ *  - attention (3 launches), mlp (2), decoder_layer (2 norms, both);
+ *  - decode: the prompt's pass, then one pass of a row per generated token
+ *    at a device-side position, each token fed back on the device;
+ *  - decode_recompute: a pass over the whole sequence per token;
+ *  - decode_step: the input cache copied into one with room for the
+ *    token, then its pass and the LM head's logits. */
 int ocl_prepare_attention(struct ocl_dev *d, const struct ocl_kernel *k,
 			  const struct workload *w, const char *variant,
 			  struct ocl_state *s, char *err, size_t n_err);
 int ocl_prepare_mlp(struct ocl_dev *d, const struct ocl_kernel *k,
 		    const struct workload *w, const char *variant,
 		    struct ocl_state *s, char *err, size_t n_err);
+int ocl_prepare_decoder_layer(struct ocl_dev *d, const struct ocl_kernel *k,
+			      const struct workload *w, const char *variant,
+			      struct ocl_state *s, char *err, size_t n_err);
+int ocl_prepare_decode(struct ocl_dev *d, const struct ocl_kernel *k,
+		       const struct workload *w, const char *variant,
+		       struct ocl_state *s, char *err, size_t n_err);
+int ocl_prepare_decode_recompute(struct ocl_dev *d, const struct ocl_kernel *k,
+				 const struct workload *w, const char *variant,
+				 struct ocl_state *s, char *err, size_t n_err);
+int ocl_prepare_decode_step(struct ocl_dev *d, const struct ocl_kernel *k,
+			    const struct workload *w, const char *variant,
+			    struct ocl_state *s, char *err, size_t n_err);
 
 /* ocl_prepare_bert.c: issue 15's sentence encoder (kernels/opencl/
  * bert.cl), an embedding launch, seven per layer and a pooling one.

@@ -99,6 +99,57 @@ int ocl_upload_some(struct ocl_dev *d, const struct workload *w,
 	return 0;
 }
 
+void ocl_launch_1d(struct ocl_dev *d, struct ocl_launch *l, size_t n)
+{
+	size_t wg = ocl_kernel_wg(d, l->kernel);
+
+	l->dim = 1;
+	l->local[0] = wg < 256 ? wg : 256;
+	l->global[0] = (n + l->local[0] - 1) / l->local[0] * l->local[0];
+}
+
+int ocl_add_launch_1d(struct ocl_dev *d, struct ocl_state *s,
+		      const char *cl_name, size_t n, const struct ocl_arg *args,
+		      cl_uint n_args, char *err, size_t n_err)
+{
+	struct ocl_launch *l;
+	int ret;
+
+	if ((ret = ocl_state_add_launch(d, s, cl_name, &l, err, n_err)) < 0)
+		return ret;
+	ocl_launch_1d(d, l, n);
+	return ocl_set_args(d, l->kernel, cl_name, args, n_args, err, n_err);
+}
+
+int ocl_tmp_buffer(struct ocl_dev *d, const struct workload *w,
+		   struct ocl_state *s, size_t bytes, cl_mem *out_mem,
+		   char *err, size_t n_err)
+{
+	size_t i = s->n_tmp;
+	cl_int rc;
+	int ret;
+
+	if ((ret = ocl_state_reserve(s, 0, i + 1, err, n_err)) < 0)
+		return ret;
+	s->tmp[i] = clCreateBuffer(d->ctx, CL_MEM_READ_WRITE, bytes, NULL, &rc);
+	if (!s->tmp[i])
+		return err_set(err, n_err, MC_ENOMEM, "opencl: allocating %zu "
+			       "bytes of intermediates for %s on device '%s' "
+			       "failed (%s).", bytes, w->spec->name, d->dev_name,
+			       ocl_errstr(rc));
+	*out_mem = s->tmp[i];
+	return 0;
+}
+
+size_t ocl_local_pow2(struct ocl_dev *d, cl_kernel k, size_t most)
+{
+	size_t cap = ocl_kernel_wg(d, k), local = 1;
+
+	while (local * 2 <= cap && local * 2 <= most)
+		local *= 2;
+	return local;
+}
+
 /* Local size of a row kernel: the power of two that gives each work-item
  * about OCL_ROW_PER_ITEM floats (4 float4: enough work between the
  * reductions' barriers, and rows up to 8192 * 4 floats stay in registers),
@@ -110,7 +161,7 @@ int ocl_upload_some(struct ocl_dev *d, const struct workload *w,
  * TB/s at 32768). CPU drivers run a work-group on one core as loops split
  * at each barrier; there 8 beat 256 by 3-7x on PoCL, so CPUs get at most
  * OCL_ROW_LOCAL_CPU. */
-static size_t ocl_row_local(struct ocl_dev *d, cl_kernel k, size_t cols)
+size_t ocl_row_local(struct ocl_dev *d, cl_kernel k, size_t cols)
 {
 	size_t cap = ocl_kernel_wg(d, k), want = cols / OCL_ROW_PER_ITEM, l = 1;
 	size_t most = d->type & CL_DEVICE_TYPE_CPU ? OCL_ROW_LOCAL_CPU :
@@ -271,10 +322,7 @@ int ocl_prepare_elementwise(struct ocl_dev *d,
 		args[n_args++] = (struct ocl_arg){ sizeof(cl_mem), &s->in[i] };
 	args[n_args++] = (struct ocl_arg){ sizeof(cl_mem), &s->out };
 	args[n_args++] = (struct ocl_arg){ sizeof(n_arg), &n_arg };
-	l->dim = 1;
-	l->local[0] = ocl_kernel_wg(d, l->kernel) < 256 ?
-		      ocl_kernel_wg(d, l->kernel) : 256;
-	l->global[0] = (n + l->local[0] - 1) / l->local[0] * l->local[0];
+	ocl_launch_1d(d, l, n);
 	return ocl_set_args(d, l->kernel, l->name, args, n_args, err, n_err);
 }
 
