@@ -24,6 +24,12 @@
  * the adapter's (the framework's fp32 GEMM and triad on the device), the
  * CPU instance's mcbench's own CPU probes.
  *
+ * Variants: a hello may list, per kernel, the variants the instance offers
+ * besides the fp32 default ("variants": {"rope": ["fp16"]}); the instance
+ * measures fp16 (WORKLOAD_FP16) where its hello lists it and the kernel
+ * spec states fp16 tolerances, and refuses any variant its hello does not
+ * list (MC_ENOTSUP: the result is skipped).
+ *
  * Finding no interpreter, no adapter or no importable package is not an
  * error: the family then has no instance and a note says why.
  *
@@ -271,11 +277,32 @@ static int peer_supports(struct backend *b, const char *kernel)
 	return 0;
 }
 
+/* Whether the instance's hello lists variant for kernel ("variants":
+ * {kernel: [names]}; see peer.py). */
+static int peer_offers(const struct peer *p, const char *kernel,
+		       const char *variant)
+{
+	const cJSON *v, *list = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(p->hello, "variants"), kernel);
+
+	cJSON_ArrayForEach(v, list)
+		if (cJSON_IsString(v) && strcmp(v->valuestring, variant) == 0)
+			return 1;
+	return 0;
+}
+
+/* The fp32 default and fp16, where the instance offers fp16 for kernel
+ * and the kernel states fp16 tolerances (an fp16 result it could not
+ * validate is not measured). Static storage: the hello is replaced when
+ * an adapter restarts, the plan keeps these pointers. Other variant
+ * names a hello may list mean nothing to the runner and are ignored. */
 static const char *const *peer_variants(struct backend *b, const char *kernel)
 {
-	(void)b;
-	(void)kernel;
-	return NULL;
+	static const char *const with_fp16[] = { "", WORKLOAD_FP16, NULL };
+	const struct kernel_spec *spec = workload_find(kernel);
+
+	return spec && spec->fp16 && peer_offers(b->impl, kernel, WORKLOAD_FP16) ?
+	       with_fp16 : NULL;
 }
 
 static int write_floats(const char *path, const float *x, size_t n,
@@ -413,16 +440,19 @@ static int peer_prepare(struct backend *b, const struct workload *w,
 	int rc = 0;
 
 	*out_state = NULL;
-	if (variant && variant[0])
+	if (!variant)
+		variant = "";
+	if (variant[0] && !peer_offers(p, spec->name, variant))
 		return err_set(err, n_err, MC_ENOTSUP, "%s: kernel %s has no "
-			       "variant '%s'", p->kind->family, spec->name, variant);
+			       "variant '%s' on this instance", b->name, spec->name,
+			       variant);
 	/* an adapter that died on an earlier workload gets one fresh start */
 	if (!peer_proc_running(p->proc) && (rc = peer_start(p, err, n_err)))
 		return rc == MC_ENODEV ? MC_EIO : rc;
 	req = peer_proc_request("prepare");
 	if (!req || !cJSON_AddStringToObject(req, "kernel", spec->name) ||
 	    !(params = cJSON_AddObjectToObject(req, "params")) ||
-	    !cJSON_AddStringToObject(req, "variant", "") ||
+	    !cJSON_AddStringToObject(req, "variant", variant) ||
 	    !(inputs = cJSON_AddArrayToObject(req, "inputs")) ||
 	    !cJSON_AddNumberToObject(req, "output_len", (double)w->plan.output_len) ||
 	    !add_shape(req, "output_shape", &w->plan.output_shape))

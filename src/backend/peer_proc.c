@@ -487,7 +487,8 @@ int peer_proc_call(struct peer_proc *p, cJSON *req, cJSON **out_reply,
 		return 0;
 	msg = cJSON_GetObjectItemCaseSensitive(reply, "error");
 	if (cJSON_IsString(msg) &&
-	    strncmp(msg->valuestring, "unsupported kernel", 18) == 0)
+	    (strncmp(msg->valuestring, "unsupported kernel", 18) == 0 ||
+	     strncmp(msg->valuestring, "unsupported variant", 19) == 0))
 		return peer_proc_one_line(err_set(err, n_err, MC_ENOTSUP, "%s: %s",
 					p->name, msg->valuestring), err);
 	return peer_proc_one_line(err_set(err, n_err, MC_EINVAL, "%s: %s failed: %s",

@@ -48,7 +48,7 @@ int peer_proc_stop(struct peer_proc *p, int ask, int grace_ms);
 /* Sends req (deleted here, may be NULL: out of memory) as one line and
  * reads the reply line; during names the request in errors. 0 when the
  * reply has "ok": true. A reply with ok false is MC_ENOTSUP ("unsupported
- * kernel ...") or MC_EINVAL, with its error text; *out_reply (owned by the
+ * kernel ...", "unsupported variant ...") or MC_EINVAL, with its error text; *out_reply (owned by the
  * caller, cJSON_Delete) is then still filled, for callers that look at more
  * fields. An adapter that exits, hangs past the time limit (it is killed),
  * or answers other than one JSON line is MC_EIO, saying how it ended and

@@ -83,13 +83,14 @@ static int reprobe(struct backend *be, struct runner_peaks *peaks)
 	return rose;
 }
 
-static double footprint_of(const struct workload *w)
+/* The bytes of w's inputs and output, at float_bytes a float. */
+static double footprint_of(const struct workload *w, double float_bytes)
 {
 	double n = (double)w->plan.output_len;
 
 	for (size_t i = 0; i < w->plan.n_inputs; i++)
 		n += (double)w->plan.input_len[i];
-	return n * sizeof(float);
+	return n * float_bytes;
 }
 
 struct runner_task {
@@ -109,6 +110,9 @@ struct runner_task {
 	void *stop_ctx;
 	double spent_ns;                      /* wall time of every call so far */
 	double budget_ns;                     /* the most spent_ns may reach */
+	struct workload_tol tol;              /* the variant's (workload_variant_tol) */
+	double footprint;                     /* bytes of the inputs and output */
+	int fp16;                             /* variant WORKLOAD_FP16 */
 	struct noise_clock nclock;            /* for the steal flag */
 };
 
@@ -331,6 +335,13 @@ void runner_task_set_stop(struct runner_task *t, int (*stop)(void *), void *ctx)
 	t->stop_ctx = ctx;
 }
 
+/* Ends the task with status; its message is already in t->msg. */
+static void task_settle(struct runner_task *t, const char *status)
+{
+	t->r.status = status;
+	t->settled = 1;
+}
+
 int runner_task_new(const struct suite *s, const struct suite_bench *b,
 		    const struct workload *w, const float *ref, struct backend *be,
 		    const char *variant, struct runner_peaks *peaks, int rounds,
@@ -358,7 +369,11 @@ int runner_task_new(const struct suite *s, const struct suite_bench *b,
 	t->r.backend = be->name;
 	t->r.variant = variant;
 	t->r.flops = w->plan.flops;
-	t->r.bytes = w->plan.bytes;
+	/* An fp16 result moves half the bytes the plan counts for fp32
+	 * (token ids, which stay whole, are then counted a few bytes under). */
+	t->fp16 = workload_variant_is_fp16(variant);
+	t->r.bytes = t->fp16 ? w->plan.bytes / 2 : w->plan.bytes;
+	t->footprint = footprint_of(w, t->fp16 ? 2.0 : 4.0);
 	t->r.max_abs_err = NAN;
 	t->r.max_rel_err = NAN;
 	t->r.peak_rss_bytes = t->r.base_rss_bytes = t->r.device_bytes = -1;
@@ -373,6 +388,12 @@ int runner_task_new(const struct suite *s, const struct suite_bench *b,
 		return err_set(err, n_err, MC_ENOMEM, "out of memory for %s on %s",
 			       b->name, be->name);
 	}
+	/* A variant the kernel cannot validate is never measured: skipped,
+	 * before any call to the backend. */
+	if (workload_variant_tol(b->spec, variant,
+				 &(struct workload_tol){ b->rtol, b->atol }, &t->tol,
+				 t->msg, sizeof(t->msg)))
+		task_settle(t, "skipped");
 	*out = t;
 	return 0;
 }
@@ -388,13 +409,6 @@ void runner_task_free(struct runner_task *t)
 	free(t);
 }
 
-/* Ends the task with status; its message is already in t->msg. */
-static void task_settle(struct runner_task *t, const char *status)
-{
-	t->r.status = status;
-	t->settled = 1;
-}
-
 /* Fetches the output and checks it against the reference; keeps the
  * largest errors seen over every check of every round. */
 static int task_check(struct runner_task *t, void *state)
@@ -404,8 +418,8 @@ static int task_check(struct runner_task *t, void *state)
 
 	if (rc)
 		return rc;
-	rc = workload_check(t->ref, t->got, t->w->plan.output_len, t->b->rtol,
-			    t->b->atol, &abs_err, &rel_err, t->msg, sizeof(t->msg));
+	rc = workload_check(t->ref, t->got, t->w->plan.output_len, t->tol.rtol,
+			    t->tol.atol, &abs_err, &rel_err, t->msg, sizeof(t->msg));
 	if (t->w->spec->min_cos > 0.0) {
 		/* rows are directions: the cosine decides, the errors report */
 		const struct workload_shape *o = &t->w->plan.output_shape;
@@ -566,9 +580,12 @@ int runner_task_pending(const struct runner_task *t, int round)
 /* Summarises the samples and checks that they are physically possible. */
 static void task_judge(struct runner_task *t)
 {
-	const struct workload *w = t->w;
 	struct stats_summary ws;
 	double *best = t->t.dev_ns ? t->t.dev_ns : t->t.wall_ns;
+	/* The measured FLOP/s peak is fp32's, which fp16 on tensor cores
+	 * exceeds many times over: an fp16 result is held against the
+	 * bandwidth alone (and validated like every other). */
+	double flops = t->fp16 ? 0.0 : t->r.flops;
 
 	t->r.iters_per_sample = (int64_t)t->t.iters;
 	/* Plausibility uses the fastest clock's median: device time
@@ -577,16 +594,16 @@ static void task_judge(struct runner_task *t)
 	 * show it as a time. */
 	if (stats_summarize(best, t->t.n, &ws) != 0)
 		return;
-	t->r.status = runner_plausibility(w->plan.flops, w->plan.bytes, ws.median,
-					  footprint_of(w), t->peaks, t->msg,
+	t->r.status = runner_plausibility(flops, t->r.bytes, ws.median,
+					  t->footprint, t->peaks, t->msg,
 					  sizeof(t->msg));
 	/* The probe at the start of the run may have been slowed by other
 	 * load; before rejecting, probe again and keep the higher peaks, so
 	 * only a result beyond a quiet peak fails. */
 	if (strcmp(t->r.status, "ok") != 0 && reprobe(t->be, t->peaks))
-		t->r.status = runner_plausibility(w->plan.flops, w->plan.bytes,
-						  ws.median, footprint_of(w), t->peaks,
-						  t->msg, sizeof(t->msg));
+		t->r.status = runner_plausibility(flops, t->r.bytes, ws.median,
+						  t->footprint, t->peaks, t->msg,
+						  sizeof(t->msg));
 }
 
 int runner_store_unmade(struct store *st, int64_t run_id, const struct suite *s,

@@ -58,6 +58,11 @@ struct runner_task;
  * be with variant ("" for none), in rounds rounds (at most b->samples; 1
  * takes every sample in one pass). s, b, w, ref, be, variant and peaks are
  * borrowed and must outlive the task; peaks may be raised by a re-probe.
+ * The output is validated at the variant's tolerances (workload_variant_tol:
+ * b->rtol and b->atol, or the fp16 ones for WORKLOAD_FP16, whose result
+ * counts 2 bytes a float and is held to the bandwidth peak alone); a
+ * variant the kernel cannot validate makes a task that stores `skipped`
+ * with the reason and never calls the backend.
  * Errors: MC_ENOMEM. Release with runner_task_free(). */
 int runner_task_new(const struct suite *s, const struct suite_bench *b,
 		    const struct workload *w, const float *ref, struct backend *be,

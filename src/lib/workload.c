@@ -587,6 +587,27 @@ void workload_params_json(const struct workload *w, char *out, size_t n_out)
 	appendf(out, n_out, &len, "}");
 }
 
+int workload_variant_is_fp16(const char *variant)
+{
+	return variant && strcmp(variant, WORKLOAD_FP16) == 0;
+}
+
+int workload_variant_tol(const struct kernel_spec *spec, const char *variant,
+			 const struct workload_tol *fp32, struct workload_tol *out,
+			 char *err, size_t n_err)
+{
+	*out = *fp32;
+	if (!workload_variant_is_fp16(variant))
+		return 0;
+	if (!spec->fp16)
+		return err_set(err, n_err, MC_ENOTSUP, "%s has no fp16 variant: "
+			       "the kernel states no fp16 tolerance, so an fp16 "
+			       "result could not be validated", spec->name);
+	out->rtol = fmax(spec->fp16->rtol, fp32->rtol);
+	out->atol = fmax(spec->fp16->atol, fp32->atol);
+	return 0;
+}
+
 int workload_check(const float *ref, const float *got, size_t n,
 		   double rtol, double atol, double *out_max_abs,
 		   double *out_max_rel, char *err, size_t n_err)

@@ -42,12 +42,26 @@ struct workload_plan {
 
 struct workload;
 
+/* The variant of a peer's result computed in half precision: the inputs
+ * rounded to fp16 on the device, the arithmetic in fp16. Its tolerances
+ * are the spec's fp16 ones (workload_variant_tol). */
+#define WORKLOAD_FP16 "fp16"
+
+/* Tolerances of one precision, as workload_check takes them. */
+struct workload_tol {
+	double rtol, atol;
+};
+
 struct kernel_spec {
 	const char *name;                 /* "softmax" */
 	const char *summary;              /* one line for `mcbench list` */
 	const char *const *param_names;   /* NULL-terminated, e.g. rows, cols */
 	const char *const *input_names;   /* NULL-terminated, e.g. x */
 	double rtol, atol;                /* default tolerances, see workload_check */
+	/* Optional (NULL: fp32 only, an fp16 result is refused): the
+	 * tolerances of variant WORKLOAD_FP16, each at least its fp32 one;
+	 * the spec's header comment says how they were chosen. */
+	const struct workload_tol *fp16;
 	/* Fills *out for params (in param_names order); MC_EINVAL with a
 	 * sentence when a value is out of range. */
 	int (*plan)(const long *params, struct workload_plan *out,
@@ -132,6 +146,19 @@ void workload_fill(float *buf, size_t n, uint64_t seed);
  * a JSON object text "{\"cols\":1024,\"rows\":64}" (keys sorted). */
 void workload_name(const struct workload *w, char *out, size_t n_out);
 void workload_params_json(const struct workload *w, char *out, size_t n_out);
+
+/* The tolerances a result of variant must meet, into *out: for
+ * WORKLOAD_FP16, spec->fp16, each raised to fp32's where that is larger
+ * (fp32 holds a suite's override of rtol and atol, which so loosens an
+ * fp16 check but never tightens it below what fp16 can achieve); for any
+ * other variant (fp32 ones: "", "fused" ...) fp32 itself. Returns 0, or
+ * MC_ENOTSUP with a one-line sentence in err when variant is fp16 and the
+ * kernel has no fp16 tolerances. */
+int workload_variant_tol(const struct kernel_spec *spec, const char *variant,
+			 const struct workload_tol *fp32, struct workload_tol *out,
+			 char *err, size_t n_err);
+/* Nonzero when variant is WORKLOAD_FP16. */
+int workload_variant_is_fp16(const char *variant);
 
 /* Compares got with ref over n floats. Element i passes when
  * |got-ref| <= atol * scale + rtol * |ref|, scale = max |ref|. Fills the

@@ -23,6 +23,22 @@
  * slack of sgemm's 1e-4 per GEMM, two in a row). RoPE: fp32 angles at
  * positions up to seq (ulp of 511 rad is 3e-5), atol 2e-4. Embedding is
  * a copy: exact.
+ *
+ * fp16 (variant WORKLOAD_FP16, the peers' inputs rounded to fp16 on the
+ * device and every op in fp16): fp16 has a 10-bit mantissa, unit roundoff
+ * u = 2^-11 = 4.9e-4, and every op's output is rounded to it. Embedding:
+ * a copy of rounded values, off by at most u relative (a subnormal, below
+ * 2^-14, by 2^-25 absolute): rtol 1e-3, atol 1e-7. RoPE: x, the cos/sin
+ * tables (HF casts them to x's dtype) and y each rounded, a few u of
+ * max |y|: rtol 1e-2, atol 2e-3. The sublayers: with x and W rounded,
+ * a GEMM's relative error is about u sqrt(2) whatever k (896..4864; the
+ * frameworks accumulate fp16 products in fp32, cuBLAS may reduce split-k
+ * partial sums in fp16), compounded over a chain of GEMMs, softmax, silu
+ * and norms, each rounding its output: rtol 1e-2, atol 5e-3 of max |y|.
+ * Each is 2 to 5 times the largest error measured when they were chosen
+ * (PyTorch and MLX in fp16 on the CPU against this reference at the
+ * components suite's shapes; the commit that set them has the figures),
+ * a margin for the GPUs' other kernels and orders of summation.
  */
 #include "workload.h"
 #include "workload_int.h"
@@ -356,6 +372,11 @@ static int embedding_finish(const long *p, float *const *in, char *err, size_t n
 
 /* ------------------------------------------------------------ specs */
 
+/* fp16 tolerances: see the header comment. */
+static const struct workload_tol fp16_emb = { 1e-3, 1e-7 };
+static const struct workload_tol fp16_rope = { 1e-2, 2e-3 };
+static const struct workload_tol fp16_sublayer = { 1e-2, 5e-3 };
+
 static const char *const in_x_attn[] = { "x", "attn", NULL };
 static const char *const in_x_mlp[] = { "x", "mlp", NULL };
 static const char *const in_x_layer[] = { "x", "layer", NULL };
@@ -367,6 +388,7 @@ const struct kernel_spec workload_spec_embedding = {
 	.summary = "embedding lookup: rows ids of table[vocab x hidden]",
 	.param_names = emb_params,
 	.input_names = in_emb,
+	.fp16 = &fp16_emb,
 	.plan = embedding_plan,
 	.reference = embedding_ref,
 	.finish_inputs = embedding_finish,
@@ -379,6 +401,7 @@ const struct kernel_spec workload_spec_rope = {
 	.param_names = rope_params,
 	.input_names = in_x,
 	.rtol = 1e-4, .atol = 2e-4,
+	.fp16 = &fp16_rope,
 	.plan = rope_plan,
 	.reference = rope_ref,
 };
@@ -390,6 +413,7 @@ const struct kernel_spec workload_spec_attention = {
 	.param_names = attn_params,
 	.input_names = in_x_attn,
 	.rtol = 1e-3, .atol = 2e-4,
+	.fp16 = &fp16_sublayer,
 	.plan = attention_plan,
 	.reference = attention_ref,
 	.finish_inputs = attention_finish,
@@ -401,6 +425,7 @@ const struct kernel_spec workload_spec_mlp = {
 	.param_names = mlp_params,
 	.input_names = in_x_mlp,
 	.rtol = 1e-3, .atol = 2e-4,
+	.fp16 = &fp16_sublayer,
 	.plan = mlp_plan,
 	.reference = mlp_ref,
 	.finish_inputs = mlp_finish,
@@ -413,6 +438,7 @@ const struct kernel_spec workload_spec_decoder_layer = {
 	.param_names = layer_params,
 	.input_names = in_x_layer,
 	.rtol = 1e-3, .atol = 2e-4,
+	.fp16 = &fp16_sublayer,
 	.plan = layer_plan,
 	.reference = layer_ref,
 	.finish_inputs = layer_finish,

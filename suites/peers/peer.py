@@ -11,14 +11,22 @@ stdin/stdout:
                         "numpy":...,"threads":N|null,"thread_settings":{...},
                         "device":"cpu","device_name":...,"precision":"fp32",
                         "device_clock":false,"kernels":[...],
+                        "variants":{"rope":["fp16"],...},
                         "devices":[{"device":"cuda","name":"NVIDIA H200"}]}
+                       ("variants": per kernel, the variants this instance
+                       offers besides the default fp32 one, ""; absent or
+                       empty: none.
                        ("devices": the other devices this framework sees
+                       "fp16": the kernels of peer_infer.FP16_KERNELS, on
+                       a device other than the CPU, or on the CPU too with
+                       the test hook MCBENCH_PEER_FP16_ON_CPU=1;
+                       "devices": the other devices this framework sees
                        here, each run by its own process with --device;
                        thread_settings["bert"]: the versions of the packages
                        the embedding kernels use, sentence-transformers,
                        transformers, tokenizers..., and the model directory,
                        recorded with the device row as all of thread_settings)
-  {"op":"prepare","kernel":K,"params":{...},"variant":"",
+  {"op":"prepare","kernel":K,"params":{...},"variant":""|"fp16",
    "inputs":[{"name":"x","len":N,"shape":[...],"path":P},...],
    "output_len":M,"output_shape":[...]}
                     -> {"ok":true,"shapes":{"x":[...],...,"output":[...]}}
@@ -53,7 +61,8 @@ stdin/stdout:
   {"op":"release"}  -> {"ok":true}
   {"op":"quit"}     -> {"ok":true}, then exit
   any failure       -> {"ok":false,"error":"..."}; "unsupported kernel: ..."
-                       when the kernel is not in the table, and
+                       when the kernel is not in the table, "unsupported
+                       variant: ..." when it has no such variant here, and
                        "unavailable":true when the framework cannot be imported.
 
 The inputs are mcbench's own seeded buffers, read from the files mcbench
@@ -71,6 +80,14 @@ MLX by default (MLX_ENABLE_TF32). The adapter turns both off before any work
 (torch.backends.*.allow_tf32 = False, float32_matmul_precision "highest";
 MLX_ENABLE_TF32=0 before mlx is imported) and reports what is set in
 thread_settings["precision"] and "precision": "fp32".
+
+The variant "fp16" (the kernels of peer_infer.FP16_KERNELS) runs the same
+builds in half precision: prepare casts every input except the token ids
+(peer_infer.INDEX_INPUTS) to float16 on the device once (torch.float16,
+mlx.core.float16), so the framework's own ops (addmm, SDPA, rope, rms_norm)
+run in fp16 as an fp16 model's would; the output goes back as float32 for
+validation, outside the timed loop. The tolerance it is held to is the
+kernel spec's (src/lib/workload_decoder.c, workload_decode.c).
 
 The inference kernels (sampling ...) are in peer_infer.py beside this file,
 the sentence-embedding ones (wordpiece, bert_encode, embed) in peer_bert.py.
@@ -107,6 +124,9 @@ THREAD_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
               "OMP_PLACES",
               # HF tokenizers' batch encoding runs on a rayon pool
               "TOKENIZERS_PARALLELISM", "RAYON_NUM_THREADS")
+
+
+FP16 = "fp16"            # the half-precision variant (WORKLOAD_FP16)
 
 
 class Unavailable(Exception):
@@ -200,10 +220,24 @@ class Peer:
         return sorted(set(self.BUILDS) -
                       peer_bert.unavailable(self.name, self.device))
 
+    def variants(self):
+        """kernel -> the variants offered besides fp32: "fp16" on a device
+        other than the CPU (PyTorch's CPU fp16 matmul is a slow fallback,
+        not what anyone runs; the issue asks for the GPU backends), and on
+        the CPU only under the test hook MCBENCH_PEER_FP16_ON_CPU=1, which
+        lets the path be tested on a machine without a GPU."""
+        if (self.device == "cpu" and
+                os.environ.get("MCBENCH_PEER_FP16_ON_CPU") != "1"):
+            return {}
+        return {k: [FP16] for k in self.kernels() if k in peer_infer.FP16_KERNELS}
+
     def hello(self):
         np = self.np
         settings = self.thread_settings()
         settings["precision"] = self.precision_settings()
+        if self.variants():
+            settings["precision"]["fp16"] = ("variant fp16: float inputs cast "
+                                             "to float16 on the device, ops in fp16")
         # the packages and model the embedding kernels use (recorded with
         # the device row, as every setting here)
         settings["bert"] = peer_bert.settings(self.name)
@@ -215,7 +249,7 @@ class Peer:
                 "precision": "fp32", "device_clock": self.device_clock(),
                 "devices": self.other_devices() if self.device == "cpu" else [],
                 "device_facts": self.device_facts(),
-                "kernels": self.kernels()}
+                "kernels": self.kernels(), "variants": self.variants()}
 
     def device_facts(self):
         """compute_units and global_mem of a device other than the CPU,
@@ -275,9 +309,10 @@ class Peer:
         kernel = req["kernel"]
         if kernel not in self.kernels():
             raise Unsupported(f"unsupported kernel: {self.name} has no {kernel}")
-        if req.get("variant"):
-            raise Unsupported(f"unsupported kernel: {kernel} has no variant "
-                              f"{req['variant']!r} on {self.name}")
+        variant = req.get("variant") or ""
+        if variant and variant not in self.variants().get(kernel, ()):
+            raise Unsupported(f"unsupported variant: {kernel} has no variant "
+                              f"{variant!r} on {self.name} ({self.device})")
         p = req["params"]
         inputs = req["inputs"]
         self.release()
@@ -295,6 +330,8 @@ class Peer:
                           .reshape([int(d) for d in spec["shape"]]))
         self.arrays = arrays
         tensors = self.to_framework(arrays)
+        if variant == FP16:
+            tensors = self.to_half(tensors, [spec["name"] for spec in inputs])
         self.fn = self.BUILDS[kernel](self, p, tensors)
         shapes = {spec["name"]: [int(d) for d in t.shape]
                   for spec, t in zip(inputs, tensors)}
@@ -567,6 +604,13 @@ class MLX(Peer):
         mx.eval(*ts)   # the copy is not part of any iteration
         return ts
 
+    def to_half(self, ts, names):
+        mx = self.mx
+        hs = [t if n in peer_infer.INDEX_INPUTS else t.astype(mx.float16)
+              for t, n in zip(ts, names)]
+        mx.eval(*hs)   # cast once, on the device, before any iteration
+        return hs
+
     def adamw(self):
         a = ADAMW
         # bias_correction defaults to False in MLX; the workload's AdamW
@@ -813,6 +857,12 @@ class Torch(Peer):
         self.sync()   # the copy is not part of any iteration
         return ts
 
+    def to_half(self, ts, names):
+        hs = [t if n in peer_infer.INDEX_INPUTS else t.to(self.torch.float16)
+              for t, n in zip(ts, names)]
+        self.sync()   # cast once, on the device, before any iteration
+        return hs
+
     def sync(self):
         if self.device == "cuda":
             self.torch.cuda.synchronize()
@@ -968,7 +1018,8 @@ class Torch(Peer):
             return t1 - t0, self.busy.busy_ns(synced)
 
     def to_numpy(self, out):
-        return out.detach().cpu().numpy()
+        # fp16 goes back as float32 (output() writes float32 either way)
+        return out.detach().float().cpu().numpy()
 
 
 PEERS = {"mlx": MLX, "torch": Torch}

@@ -21,9 +21,16 @@ cache: decode preallocates [kv, prompt + gen, head_dim] per layer for K
 and V and writes each pass's rows in place (mlx_lm's KVCache; HF's
 StaticCache); decode_step appends the new token's row to the given cache
 by concatenation (HF's DynamicCache), since the given one is full.
+
+Variant fp16: decode_step alone (FP16_KERNELS), on the float16 arrays
+peer.py made; the RoPE tables are cast to the activations' dtype and the
+caches take the weights' dtype, so nothing here promotes back to fp32.
+decode and decode_recompute stay fp32: see peer_infer.FP16_KERNELS.
 """
 
 from peer_infer import DEC_EPS, ROPE_BASE, dec_split
+
+FP16_KERNELS = {"decode_step"}
 
 
 def model_dims(p):
@@ -57,7 +64,7 @@ class TorchModel:
         freqs = torch.outer(torch.arange(p0, p0 + n, dtype=torch.float32,
                                          device=self.dev), self.inv)
         emb = torch.cat((freqs, freqs), dim=-1)
-        cos, sin = emb.cos(), emb.sin()
+        cos, sin = emb.cos().to(x.dtype), emb.sin().to(x.dtype)
 
         def rot(t):
             t1, t2 = t[..., :d // 2], t[..., d // 2:]
@@ -91,8 +98,10 @@ def torch_decode(self, p, t):
     shape = (model.kv, P + G, model.d)
 
     def f():
-        ks = [torch.empty(shape, device=head.device) for _ in model.ws]
-        vs = [torch.empty(shape, device=head.device) for _ in model.ws]
+        ks = [torch.empty(shape, dtype=head.dtype, device=head.device)
+              for _ in model.ws]
+        vs = [torch.empty(shape, dtype=head.dtype, device=head.device)
+              for _ in model.ws]
 
         def cache(l, p0, k, v):
             ks[l][:, p0:p0 + k.shape[1]] = k
@@ -198,8 +207,8 @@ def mlx_decode(self, p, t):
     mx.eval(ids)
 
     def f():
-        ks = [mx.zeros(shape) for _ in model.ws]
-        vs = [mx.zeros(shape) for _ in model.ws]
+        ks = [mx.zeros(shape, dtype=head.dtype) for _ in model.ws]
+        vs = [mx.zeros(shape, dtype=head.dtype) for _ in model.ws]
 
         def cache(l, p0, k, v):
             n = k.shape[2]

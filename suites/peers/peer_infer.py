@@ -33,12 +33,24 @@ F.rms_norm, F.silu, F.embedding and the rotate-half RoPE of HF's Qwen2
 mx.addmm, mx.fast.scaled_dot_product_attention(mask="causal"),
 mx.fast.rope(traditional=False), mx.fast.rms_norm, nn.silu. Token ids are
 converted to integers once, in the build (data, as a tokenizer's output).
+
+Variant fp16 (peer.py casts the inputs): the same builds on float16
+arrays. Only the RoPE tables are made here: in fp32 from inv_freq, then
+cast to the activations' dtype, as HF Qwen2's rotary module does.
 """
 
 TOP_P = 0.9          # REF_SAMPLE_P
 TEMPERATURE = 0.7    # REF_SAMPLE_T
 DEC_EPS = 1e-6       # REF_DEC_EPS
 ROPE_BASE = 1e6      # REF_DEC_ROPE_BASE
+
+# The kernels whose builds also run as the variant fp16 (peer.py), with
+# decode_step from peer_decode.py below. Not decode and decode_recompute:
+# their tokens must equal the reference's exactly, and fp16 arithmetic can
+# legitimately turn a near tie of the fp32 logits the other way
+# (workload_decode.c). The inputs named here are token ids: never cast.
+FP16_KERNELS = {"embedding", "rope", "attention", "mlp", "decoder_layer"}
+INDEX_INPUTS = {"ids", "prompt"}
 
 
 def dec_dims(p):
@@ -312,6 +324,7 @@ def torch_rope_of(torch, s, d, device):
         cos, sin = emb.cos(), emb.sin()
         out = []
         for x in xs:
+            cos, sin = cos.to(x.dtype), sin.to(x.dtype)
             x1, x2 = x[..., :d // 2], x[..., d // 2:]
             out.append(x * cos + torch.cat((-x2, x1), dim=-1) * sin)
         return out
@@ -398,6 +411,7 @@ import peer_decode  # noqa: E402
 
 MLX_BUILDS.update(peer_decode.MLX_BUILDS)
 TORCH_BUILDS.update(peer_decode.TORCH_BUILDS)
+FP16_KERNELS |= peer_decode.FP16_KERNELS
 
 
 # Scaled dot-product attention alone (src/lib/workload_sdpa.c): q, k, v

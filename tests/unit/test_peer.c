@@ -461,6 +461,155 @@ static void test_clock_that_lies_is_caught(void **state)
 	be->ops->destroy(be);
 }
 
+/* The stored row of suite name: status, message, variant, errors and
+ * sample count. */
+struct fp16_row {
+	char status[32], message[512], variant[16];
+	double max_abs, max_rel;
+	int n_samples;
+};
+
+static void fp16_row(struct fixture *fx, const char *suite, struct fp16_row *out)
+{
+	sqlite3_stmt *q = NULL;
+
+	memset(out, 0, sizeof(*out));
+	assert_int_equal(sqlite3_prepare_v2(store_db(fx->run.st),
+		"SELECT status, coalesce(message, ''), variant, coalesce(max_abs_err, -1), "
+		"coalesce(max_rel_err, -1), "
+		"(SELECT count(*) FROM sample s WHERE s.result_id = r.id) "
+		"FROM result r WHERE suite = ?1", -1, &q, NULL), SQLITE_OK);
+	sqlite3_bind_text(q, 1, suite, -1, SQLITE_TRANSIENT);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	snprintf(out->status, sizeof(out->status), "%s", (const char *)sqlite3_column_text(q, 0));
+	snprintf(out->message, sizeof(out->message), "%s", (const char *)sqlite3_column_text(q, 1));
+	snprintf(out->variant, sizeof(out->variant), "%s", (const char *)sqlite3_column_text(q, 2));
+	out->max_abs = sqlite3_column_double(q, 3);
+	out->max_rel = sqlite3_column_double(q, 4);
+	out->n_samples = sqlite3_column_int(q, 5);
+	assert_int_equal(sqlite3_step(q), SQLITE_DONE);
+	sqlite3_finalize(q);
+}
+
+/* Measures the fixture's benchmark on be as variant, stored as suite. */
+static void measure_variant(struct fixture *fx, struct backend *be,
+			    const char *variant, const char *suite,
+			    struct fp16_row *out)
+{
+	struct runner_peaks peaks = { 1.0, 1.0, 1 << 20 };
+	struct runner_outcome o;
+	char err[MC_ERRLEN];
+
+	fx->suite.name = (char *)suite;
+	assert_int_equal(runner_measure(fx->run.st, fx->run.run_id, &fx->suite, &fx->bench,
+					fx->w, fx->ref, be, variant, &peaks, 2, &o, err,
+					sizeof(err)), 0);
+	fp16_row(fx, suite, out);
+}
+
+/*
+ * An instance whose hello offers fp16 for rope (fake_peer.py's mode fp16:
+ * inputs and output rounded to fp16) lists the variant; its fp16 result
+ * is validated at rope's fp16 tolerance and stored as variant "fp16", ok,
+ * with an error that fp32's tolerance would fail; the fp32 result of the
+ * same instance stays exact to fp32's.
+ */
+static void test_fp16_variant_validates_at_its_tolerance(void **state)
+{
+	struct fixture *fx = *state;
+	const long params[] = { 6, 2, 16 };   /* seq, heads, head_dim */
+	struct backend *be = discover(&backend_torch, "fp16");
+	const struct kernel_spec *rope;
+	const char *const *v;
+	struct fp16_row r;
+	void *st = NULL;
+	float *got;
+	double dev, a, e, scale = 0.0;
+	char err[MC_ERRLEN];
+
+	use_kernel(fx, "rope", params, 3);
+	rope = fx->bench.spec;
+	assert_non_null(rope->fp16);
+	v = be->ops->variants(be, "rope");
+	assert_non_null(v);
+	assert_string_equal(v[0], "");
+	assert_string_equal(v[1], WORKLOAD_FP16);
+	assert_null(v[2]);
+	/* softmax states no fp16 tolerance: not offered, whatever the peer */
+	assert_null(be->ops->variants(be, "softmax"));
+
+	measure_variant(fx, be, WORKLOAD_FP16, "fp16", &r);
+	if (strcmp(r.status, "ok") != 0)
+		fail_msg("fp16: %s: %s", r.status, r.message);
+	assert_string_equal(r.variant, "fp16");
+	assert_int_equal(r.n_samples, 5);
+	/* beyond what fp32 allows, within fp16's (atol is relative to
+	 * max |ref|; the relative error of an output near zero is large
+	 * in fp16, which atol covers) */
+	for (size_t i = 0; i < fx->w->plan.output_len; i++)
+		scale = fmax(scale, fabs(fx->ref[i]));
+	if (!(r.max_rel > rope->rtol && r.max_abs > rope->atol * scale &&
+	      r.max_abs < rope->fp16->atol * scale))
+		fail_msg("fp16 max_rel_err %g (fp32 rtol %g), max_abs_err %g not in "
+			 "(%g, %g)", r.max_rel, rope->rtol, r.max_abs,
+			 rope->atol * scale, rope->fp16->atol * scale);
+	measure_variant(fx, be, "", "fp32", &r);
+	assert_string_equal(r.status, "ok");
+	assert_string_equal(r.variant, "");
+	assert_true(r.max_rel < rope->rtol);
+
+	/* the same fp16 output, checked at fp32's tolerance, fails */
+	got = malloc(fx->w->plan.output_len * sizeof(float));
+	assert_non_null(got);
+	assert_int_equal(be->ops->prepare(be, fx->w, WORKLOAD_FP16, &st, err, sizeof(err)), 0);
+	assert_int_equal(be->ops->run(be, st, 1, &dev, err, sizeof(err)), 0);
+	assert_int_equal(be->ops->output(be, st, got, err, sizeof(err)), 0);
+	be->ops->release(be, st);
+	assert_int_equal(workload_check(fx->ref, got, fx->w->plan.output_len,
+					rope->rtol, rope->atol, &a, &e, err,
+					sizeof(err)), MC_EVALID);
+	assert_int_equal(workload_check(fx->ref, got, fx->w->plan.output_len,
+					rope->fp16->rtol, rope->fp16->atol, &a, &e,
+					err, sizeof(err)), 0);
+	free(got);
+	be->ops->destroy(be);
+}
+
+/*
+ * fp16 asked where it is not offered is refused in one line and stored
+ * skipped, never a time: by the instance when its hello does not list it
+ * (the plan then never asks), by the runner when the kernel states no
+ * fp16 tolerance (before any call to the peer).
+ */
+static void test_fp16_not_offered_is_skipped(void **state)
+{
+	struct fixture *fx = *state;
+	const long params[] = { 6, 2, 16 };
+	struct backend *be = discover(&backend_mlx, "good");
+	struct fp16_row r;
+
+	use_kernel(fx, "rope", params, 3);
+	assert_null(be->ops->variants(be, "rope"));
+	measure_variant(fx, be, WORKLOAD_FP16, "not-offered", &r);
+	assert_string_equal(r.status, "skipped");
+	assert_string_equal(r.variant, "fp16");
+	assert_int_equal(r.n_samples, 0);
+	assert_string_equal(r.message, "mlx: kernel rope has no variant 'fp16' on "
+			    "this instance");
+	be->ops->destroy(be);
+
+	be = discover(&backend_mlx, "fp16");
+	use_kernel(fx, "softmax", (const long[]){ 8, 64 }, 2);
+	measure_variant(fx, be, WORKLOAD_FP16, "no-tolerance", &r);
+	assert_string_equal(r.status, "skipped");
+	assert_int_equal(r.n_samples, 0);
+	assert_string_equal(r.message, "softmax has no fp16 variant: the kernel "
+			    "states no fp16 tolerance, so an fp16 result could not "
+			    "be validated");
+	assert_null(strchr(r.message, '\n'));
+	be->ops->destroy(be);
+}
+
 static void test_unsupported_kernel_is_skipped(void **state)
 {
 	struct fixture *fx = *state;
@@ -679,6 +828,9 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clock_that_lies_is_caught, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unsupported_kernel_is_skipped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fp16_variant_validates_at_its_tolerance,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fp16_not_offered_is_skipped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_device_is_an_instance_with_a_device_clock,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unusable_device_is_a_note, setup, teardown),

@@ -568,6 +568,43 @@ static void test_spec_reference(void **state)
 	workload_destroy(w);
 }
 
+/* The tolerance of a variant: fp32's for every variant but fp16; fp16's
+ * for fp16, raised to a suite's looser fp32 override but never lowered by
+ * a tighter one; refused for a kernel without fp16 tolerances. Every fp16
+ * tolerance is at least its fp32 one. */
+static void test_variant_tol(void **state)
+{
+	const struct kernel_spec *mlp = workload_find("mlp");
+	const struct kernel_spec *const *k;
+	struct workload_tol fp32 = { mlp->rtol, mlp->atol }, t;
+	char err[MC_ERRLEN];
+
+	(void)state;
+	assert_int_equal(workload_variant_tol(mlp, "", &fp32, &t, err, sizeof(err)), 0);
+	assert_true(t.rtol == mlp->rtol && t.atol == mlp->atol);
+	assert_int_equal(workload_variant_tol(mlp, "fused", &fp32, &t, err, sizeof(err)), 0);
+	assert_true(t.rtol == mlp->rtol && t.atol == mlp->atol);
+	assert_int_equal(workload_variant_tol(mlp, WORKLOAD_FP16, &fp32, &t, err,
+					      sizeof(err)), 0);
+	assert_true(t.rtol == mlp->fp16->rtol && t.atol == mlp->fp16->atol);
+	fp32 = (struct workload_tol){ 1e-9, 0.5 };       /* an override */
+	assert_int_equal(workload_variant_tol(mlp, WORKLOAD_FP16, &fp32, &t, err,
+					      sizeof(err)), 0);
+	assert_true(t.rtol == mlp->fp16->rtol && t.atol == 0.5);
+	assert_int_equal(workload_variant_tol(workload_find("decode"), WORKLOAD_FP16,
+					      &fp32, &t, err, sizeof(err)), MC_ENOTSUP);
+	assert_string_equal(err, "decode has no fp16 variant: the kernel states no "
+			    "fp16 tolerance, so an fp16 result could not be validated");
+	for (k = workload_kernels(); *k; k++)
+		if ((*k)->fp16 && ((*k)->fp16->rtol < (*k)->rtol ||
+				   (*k)->fp16->atol < (*k)->atol))
+			fail_msg("%s: an fp16 tolerance below fp32's", (*k)->name);
+	/* the kernels the variant is offered for (README) */
+	assert_non_null(workload_find("decode_step")->fp16);
+	assert_null(workload_find("decode_recompute")->fp16);
+	assert_null(workload_find("sgemm")->fp16);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -587,6 +624,7 @@ int main(void)
 		cmocka_unit_test(test_check_cos),
 		cmocka_unit_test(test_digest),
 		cmocka_unit_test(test_spec_reference),
+		cmocka_unit_test(test_variant_tol),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
