@@ -32,6 +32,16 @@ struct timing {
 	struct noise_sample *noise;  /* the machine's noise over each sample */
 };
 
+double runner_variant_flops(const char *variant, double flops)
+{
+	return workload_variant_is_fp16(variant) ? 0.0 : flops;
+}
+
+double runner_variant_float_bytes(const char *variant)
+{
+	return workload_variant_is_fp16(variant) ? 2.0 : 4.0;
+}
+
 const char *runner_plausibility(double flops, double bytes, double median_ns,
 				double footprint_bytes,
 				const struct runner_peaks *peaks,
@@ -373,7 +383,7 @@ int runner_task_new(const struct suite *s, const struct suite_bench *b,
 	 * (token ids, which stay whole, are then counted a few bytes under). */
 	t->fp16 = workload_variant_is_fp16(variant);
 	t->r.bytes = t->fp16 ? w->plan.bytes / 2 : w->plan.bytes;
-	t->footprint = footprint_of(w, t->fp16 ? 2.0 : 4.0);
+	t->footprint = footprint_of(w, runner_variant_float_bytes(variant));
 	t->r.max_abs_err = NAN;
 	t->r.max_rel_err = NAN;
 	t->r.peak_rss_bytes = t->r.base_rss_bytes = t->r.device_bytes = -1;
@@ -582,10 +592,7 @@ static void task_judge(struct runner_task *t)
 {
 	struct stats_summary ws;
 	double *best = t->t.dev_ns ? t->t.dev_ns : t->t.wall_ns;
-	/* The measured FLOP/s peak is fp32's, which fp16 on tensor cores
-	 * exceeds many times over: an fp16 result is held against the
-	 * bandwidth alone (and validated like every other). */
-	double flops = t->fp16 ? 0.0 : t->r.flops;
+	double flops = runner_variant_flops(t->r.variant, t->r.flops);
 
 	t->r.iters_per_sample = (int64_t)t->t.iters;
 	/* Plausibility uses the fastest clock's median: device time

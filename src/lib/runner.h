@@ -111,6 +111,14 @@ int runner_measure(struct store *st, int64_t run_id, const struct suite *s,
 		   struct runner_peaks *peaks, int rounds, struct runner_outcome *out,
 		   char *err, size_t n_err);
 
+/* What the plausibility check holds a result of variant to, the one rule
+ * for the runner and for an import: its FLOP count (0 for fp16, whose
+ * tensor cores exceed the measured FP32 peak many times over: such a
+ * result is held to the bandwidth alone), and the bytes one of its floats
+ * takes in the working set (2 for fp16, else 4). */
+double runner_variant_flops(const char *variant, double flops);
+double runner_variant_float_bytes(const char *variant);
+
 /* Status for a result whose median implies gflops and gbps on a device with
  * the given peaks and working set footprint_bytes: "ok" or "implausible"
  * (message filled with the figure, the peak and the likely causes). */

@@ -203,7 +203,7 @@ static double footprint_of(const struct imp_result *res)
 	n = (double)plan.output_len;
 	for (size_t i = 0; i < plan.n_inputs; i++)
 		n += (double)plan.input_len[i];
-	n *= sizeof(float);
+	n *= runner_variant_float_bytes(res->r.variant);
 out:
 	cJSON_Delete(o);
 	return n;
@@ -240,6 +240,7 @@ int store_import_plausible(const struct imp_run *r, const struct imp_result *res
 	}
 	if (peaks.cache_bytes > 0 && footprint_of(res) < 0)
 		peaks.cache_bytes = -1;
-	return !strcmp(runner_plausibility(res->r.flops, res->r.bytes, res->r.stats.median,
+	return !strcmp(runner_plausibility(runner_variant_flops(res->r.variant, res->r.flops),
+					   res->r.bytes, res->r.stats.median,
 					   footprint_of(res), &peaks, why, n_why), "ok");
 }
