@@ -122,7 +122,6 @@ struct runner_task {
 	double budget_ns;                     /* the most spent_ns may reach */
 	struct workload_tol tol;              /* the variant's (workload_variant_tol) */
 	double footprint;                     /* bytes of the inputs and output */
-	int fp16;                             /* variant WORKLOAD_FP16 */
 	struct noise_clock nclock;            /* for the steal flag */
 };
 
@@ -381,8 +380,7 @@ int runner_task_new(const struct suite *s, const struct suite_bench *b,
 	t->r.flops = w->plan.flops;
 	/* An fp16 result moves half the bytes the plan counts for fp32
 	 * (token ids, which stay whole, are then counted a few bytes under). */
-	t->fp16 = workload_variant_is_fp16(variant);
-	t->r.bytes = t->fp16 ? w->plan.bytes / 2 : w->plan.bytes;
+	t->r.bytes = w->plan.bytes * runner_variant_float_bytes(variant) / sizeof(float);
 	t->footprint = footprint_of(w, runner_variant_float_bytes(variant));
 	t->r.max_abs_err = NAN;
 	t->r.max_rel_err = NAN;
