@@ -2,16 +2,19 @@
 # aa-harness.sh - false alarms and detection, measured (issue 16, item 5).
 #
 # Runs K pairs of identical runs of the same build (A/A: same code, same
-# suite, same backend) and compares each pair with `mcreport compare`:
-# every result it calls slower or faster is a false alarm. After the pairs,
-# `mcreport regressions` over the 2K runs: every level shift it finds is a
-# false alarm too. Then, for each pair, a synthetic copy of B whose results
-# matching --bench have every sample multiplied by 1.10 and by 1.30
-# (`mcbench inject`, made in a second scratch db so that the A/A series
-# never see them) is compared with A: a "slower" verdict on a scaled result
-# is a detection. Scaling stored samples keeps the noise the machine really
+# suite, same backend), then compares each pair with `mcreport compare`
+# (each result with the other 2K - 2 runs as its history): every result it
+# calls slower or faster is a false alarm. `mcreport regressions` over the
+# 2K runs: every level shift it finds is a false alarm too. Then, for each
+# pair, a synthetic copy of B whose results matching --bench have every
+# sample multiplied by 1.10 and by 1.30 (`mcbench inject`, made in a fresh
+# copy of the 2K runs each time, so that neither the A/A db nor another
+# comparison ever sees it) is compared with A: a "slower" verdict on a
+# scaled result is a detection. Scaling stored samples keeps the noise the machine really
 # made and shifts the level by exactly the factor (src/lib/store_inject.h);
-# nothing in the measurement path is altered.
+# nothing in the measurement path is altered. Each injection line ends with
+# the goal's unit: how many scaled results (benchmark, backend, variant,
+# clock) compare calls slower in at least 9 of every 10 pairs.
 #
 # It measures: run it on a quiet machine, never beside other benchmarks
 # (the lead runs it; `make test` runs only a K=1 smoke on a tiny suite).
@@ -65,25 +68,38 @@ compare() {
     "$BIN/mcreport" compare "$2" "$3" --db "$1" --json > "$4" 2> "$DIR/compare.err" ||
         [ $? -eq 1 ] || { cat "$DIR/compare.err" >&2; die "compare failed"; }
 }
-copy_run() { # UUID: from the A/A db into the injection db
-    "$BIN/mcreport" export --run "$1" --db "$AA" > "$DIR/copy.json"
-    "$BIN/mcbench" import --db "$INJ" "$DIR/copy.json" > /dev/null
-}
 
 i=1
+: > "$DIR/pairs"
 while [ "$i" -le "$K" ]; do
     a=$(one_run); b=$(one_run)
     [ -n "$a" ] && [ -n "$b" ] || die "cannot read a run's uuid"
+    echo "$a $b" >> "$DIR/pairs"
+    i=$((i + 1))
+done
+# The comparisons come after the last run: each pair's results then have
+# the machine's other 2K - 2 runs as their own history (compare takes a
+# result's floor from it, src/lib/compare.h), as a new run compared with
+# the last one has the runs before them. Each injection is made in a
+# fresh copy of all the runs, so that no scaled copy enters the history
+# of another comparison.
+"$BIN/mcreport" export --all --db "$AA" > "$DIR/all.json"
+BASE=$DIR/base.sqlite
+rm -f "$BASE" "$BASE-wal" "$BASE-shm"
+"$BIN/mcbench" import --db "$BASE" "$DIR/all.json" > /dev/null
+i=1
+while read -r a b; do
     compare "$AA" "$a" "$b" "$DIR/aa-$i.json"
-    copy_run "$a"; copy_run "$b"
     for f in $FACTORS; do
+        rm -f "$INJ" "$INJ-wal" "$INJ-shm"
+        cp "$BASE" "$INJ"
         x=$("$BIN/mcbench" inject --run "$b" --factor "$f" --bench "$BENCH" --db "$INJ" |
             sed -n 's/^run \([0-9a-f-]*\):.*/\1/p')
         [ -n "$x" ] || die "inject failed"
         compare "$INJ" "$a" "$x" "$DIR/inj-$f-$i.json"
     done
     i=$((i + 1))
-done
+done < "$DIR/pairs"
 "$BIN/mcreport" regressions --db "$AA" --json > "$DIR/regressions.json"
 
 python3 - "$DIR" "$K" "$BENCH" "$SUITE" "$BACKEND" "$FACTORS" <<'PY'
@@ -108,8 +124,21 @@ print(f"regressions A/A: {reg['summary']['shifts']} level shift(s) in "
       f"{reg['series_examined']} series (each a false alarm)")
 for f in factors.split():
     paths = sorted(glob.glob(os.path.join(d, f"inj-{f}-*.json")))
-    n, tot = verdicts(paths, lambda r: fnmatch.fnmatchcase(r["benchmark"], bench))
+    pick = lambda r: fnmatch.fnmatchcase(r["benchmark"], bench)
+    n, tot = verdicts(paths, pick)
+    # The goal's unit: one result (benchmark, backend, variant, clock)
+    # slowed, and in how many of the K pairs compare calls it slower.
+    hits, seen = {}, {}
+    for p in paths:
+        for r in json.load(open(p))["results"]:
+            if pick(r):
+                key = (r["suite"], r["benchmark"], r["backend"], r["variant"], r["clock"])
+                seen[key] = seen.get(key, 0) + 1
+                hits[key] = hits.get(key, 0) + (r["verdict"] == "slower")
+    need = -(-9 * int(k) // 10)  # 9 of 10 pairs, rounded up
+    most = sum(1 for key in seen if hits[key] >= need)
     print(f"injected x{f}: {n['slower']} of {tot} scaled result(s) detected as slower "
           f"({pct(n['slower'], tot)}); {n['inconclusive']} inconclusive, "
-          f"{n['unchanged']} unchanged, {n['faster']} faster")
+          f"{n['unchanged']} unchanged, {n['faster']} faster; "
+          f"{most} of {len(seen)} result(s) detected in at least {need} of {k} pairs")
 PY

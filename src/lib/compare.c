@@ -71,6 +71,65 @@ out:
 	return rc;
 }
 
+static int same_result(const struct compare_row *r, const struct store_history_point *p)
+{
+	return streq(r->suite, p->suite) && streq(r->benchmark, p->benchmark) &&
+	       streq(r->backend, p->backend) && streq(r->variant, p->variant) &&
+	       streq(r->clock, p->clock);
+}
+
+/* Each row's own history (compare_row): the medians of its result in the
+ * machine's other complete runs, oldest first. Only when both runs are of
+ * one machine: another machine's history says nothing of this one. */
+static int history_noise(struct store_history *h, struct compare_result *c,
+			 char *err, size_t n_err)
+{
+	struct store_history_point *pts = NULL;
+	double *med = NULL;
+	size_t n_pts = 0;
+	int rc;
+
+	for (size_t i = 0; i < c->n_rows; i++) {
+		c->rows[i].hist_n = 0;
+		c->rows[i].hist_sd_pct = NAN;
+	}
+	if (!c->n_rows || !c->a.fingerprint || !streq(c->a.fingerprint, c->b.fingerprint))
+		return 0;
+	rc = store_history_points(h, NULL, NULL, c->b.fingerprint, NULL, &pts, &n_pts,
+				  err, n_err);
+	if (rc)
+		return rc;
+	med = malloc((n_pts ? n_pts : 1) * sizeof(*med));
+	if (!med) {
+		store_history_points_free(pts, n_pts);
+		return err_set(err, n_err, MC_ENOMEM, "history: out of memory");
+	}
+	/* The points come series by series; each series is one result of
+	 * one machine (fingerprint), so at most one row matches it. */
+	for (size_t s = 0; s < n_pts;) {
+		size_t e = s, n = 0;
+		struct compare_row *r = NULL;
+
+		while (e < n_pts && pts[e].series == pts[s].series)
+			e++;
+		if (streq(pts[s].fingerprint, c->b.fingerprint))
+			for (size_t i = 0; i < c->n_rows && !r; i++)
+				if (same_result(&c->rows[i], &pts[s]))
+					r = &c->rows[i];
+		for (size_t j = s; r && j < e; j++)
+			if (pts[j].run_id != c->a.id && pts[j].run_id != c->b.id)
+				med[n++] = pts[j].median_ns;
+		if (r) {
+			r->hist_n = n;
+			r->hist_sd_pct = stats_history_sd_pct(med, n);
+		}
+		s = e;
+	}
+	free(med);
+	store_history_points_free(pts, n_pts);
+	return 0;
+}
+
 static int same_group(const struct compare_row *r, const char *backend,
 		      const char *clock)
 {
@@ -125,7 +184,15 @@ static int apply_noise_floor(struct compare_result *c)
 	for (size_t i = 0; i < c->n_rows; i++) {
 		struct compare_row *r = &c->rows[i];
 
-		r->change.verdict = stats_verdict(&r->change, r->floor_pct, c->alpha);
+		if (isfinite(r->hist_sd_pct)) {
+			double fl = c->noise_k * r->hist_sd_pct;
+
+			r->floor_pct = fl > c->threshold_pct ? fl : c->threshold_pct;
+			r->change.verdict = stats_verdict_history(&r->change, r->floor_pct,
+								  c->threshold_pct, c->alpha);
+		} else {
+			r->change.verdict = stats_verdict(&r->change, r->floor_pct, c->alpha);
+		}
 		if (r->change.verdict == STATS_SLOWER)
 			c->n_slower++;
 		else if (r->change.verdict == STATS_FASTER)
@@ -174,6 +241,8 @@ int compare_runs(struct store_history *h, int64_t run_a, int64_t run_b,
 		rc = store_history_run(h, run_b, &c->b, err, n_err);
 	if (!rc)
 		rc = compare_rows(h, c, err, n_err);
+	if (!rc)
+		rc = history_noise(h, c, err, n_err);
 	if (!rc && apply_noise_floor(c))
 		rc = err_set(err, n_err, MC_ENOMEM, "history: out of memory");
 	if (!rc)

@@ -30,7 +30,14 @@ struct compare_row {
 	char *suite, *benchmark, *backend, *variant, *clock;
 	int64_t n_a, n_b;            /* raw samples on each side */
 	double median_a_ns, median_b_ns;
-	double floor_pct;            /* the effect its CI had to clear: max(threshold, its group's noise floor) */
+	double floor_pct;            /* the effect it had to clear: max(threshold, its floor) */
+	/* Its own run-to-run noise from the machine's other runs (runs a and
+	 * b left out): hist_n medians, hist_sd_pct the robust sd of their
+	 * consecutive changes (stats_history_sd_pct), NaN with too few. When
+	 * finite the floor is noise_k times it and the verdict is
+	 * stats_verdict_history's; else the group's floor and stats_verdict. */
+	size_t hist_n;
+	double hist_sd_pct;
 	struct stats_change change;
 };
 
@@ -62,9 +69,11 @@ struct compare_result {
 };
 
 /* Compares run a (before) with run b (after): one row per shared result
- * with status ok on both sides, from the raw samples. A row's verdict
- * needs its whole CI beyond its floor_pct (see compare_noise), not just
- * beyond the threshold. threshold_pct / alpha <= 0 take the defaults
+ * with status ok on both sides, from the raw samples. A row's floor is
+ * its own history's (compare_row) when a and b share a machine with
+ * enough other complete runs holding the result, else its group's
+ * (compare_noise): with its own, the point change must clear it and the
+ * CI the threshold; with the group's, the whole CI must clear it. threshold_pct / alpha <= 0 take the defaults
  * (STATS_THRESHOLD_PCT, STATS_ALPHA). Zero shared results is not an error
  * (n_rows 0). Errors: MC_EINVAL (no such run), MC_EDB, MC_ENOMEM; *out
  * is NULL on error. */

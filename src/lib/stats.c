@@ -607,3 +607,33 @@ double stats_noise_floor(double threshold_pct, double k, size_t n, double mad_pc
 		return k * STATS_MAD_SIGMA * mad_pct;
 	return threshold_pct;
 }
+
+double stats_history_sd_pct(const double *med, size_t n)
+{
+	double ch[STATS_HIST_MAX_RUNS], m, mad;
+	size_t k = 0, i0 = n > STATS_HIST_MAX_RUNS ? n - STATS_HIST_MAX_RUNS : 0;
+
+	for (size_t i = i0 + 1; i < n; i++)
+		if (med[i - 1] > 0 && isfinite(med[i - 1]) && isfinite(med[i]))
+			ch[k++] = 100.0 * (med[i] / med[i - 1] - 1.0);
+	if (k < STATS_HIST_MIN_CHANGES)
+		return NAN;
+	stats_median_mad(ch, k, &m, &mad);
+	return STATS_MAD_SIGMA * mad;
+}
+
+enum stats_verdict stats_verdict_history(const struct stats_change *c, double floor_pct,
+					 double threshold_pct, double alpha)
+{
+	if (!(c->min_p < alpha))
+		return STATS_INCONCLUSIVE;
+	if (!isfinite(c->ci_lo_pct) || !isfinite(c->ci_hi_pct))
+		return STATS_INCONCLUSIVE;
+	if (c->p < alpha && c->change_pct >= floor_pct && c->ci_lo_pct >= threshold_pct)
+		return STATS_SLOWER;
+	if (c->p < alpha && c->change_pct <= -floor_pct && c->ci_hi_pct <= -threshold_pct)
+		return STATS_FASTER;
+	if (c->ci_lo_pct > -floor_pct && c->ci_hi_pct < floor_pct)
+		return STATS_UNCHANGED;
+	return STATS_INCONCLUSIVE;
+}

@@ -206,4 +206,30 @@ double stats_l1_cost_sorted(const double *sorted, size_t len);
  * STATS_NOISE_MIN_N, else threshold_pct. */
 double stats_noise_floor(double threshold_pct, double k, size_t n, double mad_pct);
 
+/* A result's own run-to-run noise, from its history on the machine: the
+ * robust sd (1.4826 MAD) of the changes, in percent, between consecutive
+ * medians med[0..n) (oldest first, the compared runs left out), at least
+ * STATS_HIST_MIN_CHANGES of them; NaN with fewer. A group's floor pools
+ * results of very different noise (on a 2-vCPU VM a single-threaded
+ * reference kernel moves by 1-2% from run to run, a kernel on both CPUs by
+ * 20% or more), so it is too high for the quiet ones and too low for the
+ * noisy ones; a result's own history is neither. The MAD keeps a few real
+ * steps in the history (code that changed) from inflating it. */
+#define STATS_HIST_MIN_CHANGES 5
+#define STATS_HIST_MAX_RUNS 30   /* the newest this many are used */
+double stats_history_sd_pct(const double *med, size_t n);
+
+/* The verdict against a result's own history floor (floor_pct: K times
+ * stats_history_sd_pct, at least the threshold): that floor is the spread
+ * of the point change itself between runs of this result, so the point is
+ * tested against it, and the CI, the noise within the two runs, against
+ * the threshold:
+ *   inconclusive when min_p >= alpha or the CI is not finite;
+ *   slower when p < alpha, change_pct >= floor_pct and ci_lo_pct >=
+ *     threshold_pct; faster likewise below -floor_pct and -threshold_pct;
+ *   unchanged when the CI lies strictly inside (-floor, floor);
+ *   inconclusive otherwise. */
+enum stats_verdict stats_verdict_history(const struct stats_change *c, double floor_pct,
+					 double threshold_pct, double alpha);
+
 #endif

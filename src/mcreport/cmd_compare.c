@@ -118,7 +118,9 @@ static int table(struct sbuf *out, const struct compare_result *c)
 			snprintf(t[6], FMT_CELL_LEN, "[%s, %s]", lo, hi);
 		else
 			snprintf(t[6], FMT_CELL_LEN, "-");
-		snprintf(t[7], FMT_CELL_LEN, "%.3g%%", r->floor_pct);
+		/* "own": the result's own history set it (compare_row) */
+		snprintf(t[7], FMT_CELL_LEN, "%.3g%%%s", r->floor_pct,
+			 isfinite(r->hist_sd_pct) ? " own" : "");
 		fmt_p(r->change.p, t[8], FMT_CELL_LEN);
 		/* An imported aggregate-only result has no samples to test. */
 		snprintf(t[9], FMT_CELL_LEN, "%s", !r->n_a || !r->n_b ? "untested" :
@@ -143,6 +145,16 @@ static void summary(struct sbuf *out, const struct compare_result *c)
 			sbuf_addf(out, "; %zu untested: aggregates only (imported without "
 				  "raw samples), the change is the ratio of the medians, with "
 				  "no CI or p", n_untested);
+	}
+	{
+		size_t n_own = 0;
+
+		for (size_t i = 0; i < c->n_rows; i++)
+			n_own += isfinite(c->rows[i].hist_sd_pct);
+		if (n_own)
+			sbuf_addf(out, "; %zu floor(s) \"own\": %g x the result's own "
+				  "run-to-run noise over this machine's other runs",
+				  n_own, c->noise_k);
 	}
 	if (c->n_not_ok)
 		sbuf_addf(out, "; %zu not ok in A or B", c->n_not_ok);
@@ -229,6 +241,10 @@ static int rows_json(cJSON *arr, const struct compare_result *c)
 		bad |= cmd_json_num(o, "p", r->change.p);
 		bad |= cmd_json_num(o, "min_p", r->change.min_p);
 		bad |= cmd_json_num(o, "floor_pct", r->floor_pct);
+		bad |= cmd_json_str(o, "floor_from", isfinite(r->hist_sd_pct) ? "history" :
+							 "group");
+		bad |= !cJSON_AddNumberToObject(o, "history_runs", (double)r->hist_n);
+		bad |= cmd_json_num(o, "history_sd_pct", r->hist_sd_pct);
 		bad |= cmd_json_str(o, "verdict", stats_verdict_name(r->change.verdict));
 		bad |= !cJSON_AddBoolToObject(o, "tested", r->n_a && r->n_b);
 	}

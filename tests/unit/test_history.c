@@ -550,6 +550,69 @@ static void test_compare_noise_floor(void **state)
 	compare_result_free(c);
 }
 
+/* A result's own history sets its floor: on one machine, b0 moves by 1%
+ * from run to run and b1..b20 by 15%. Between A and B, b0 and b1 are 25%
+ * slower. With A and B alone the group's floor (pooled over the noisy
+ * results) hides b0's slowdown; with eight other runs of the machine, b0's
+ * own floor is the threshold's size and it is slower, while b1's own floor
+ * stays far above 25%. Runs of another machine are no one's history. */
+static void test_compare_own_history(void **state)
+{
+	struct fixture *f = *state;
+	enum { N = 21, HIST = 8 };
+	double la[N], lb[N], lh[N];
+	struct run_spec rs = { 0 }, other = { .fingerprint = "fp-other-99", .hostname = "other" };
+	struct compare_result *c = NULL;
+	int64_t a, b, o = -1;
+	char err[MC_ERRLEN] = "";
+
+	for (int i = 0; i < N; i++) {
+		la[i] = 1000.0 * (i + 1);
+		lb[i] = la[i] * (1.0 + (i ? 0.15 : 0.01) * gauss(f));
+	}
+	lb[0] = la[0] * 1.25;
+	lb[1] = la[1] * 1.25;
+	a = add_cmp_run(f, &rs, la, N, NULL);
+	b = add_cmp_run(f, &rs, lb, N, NULL);
+	assert_int_equal(compare_runs(f->h, a, b, 0, 0, &c, err, sizeof(err)), 0);
+	assert_int_equal(c->rows[0].hist_n, 0);
+	assert_true(isnan(c->rows[0].hist_sd_pct));
+	assert_true(c->rows[0].floor_pct > 25);     /* the group's */
+	assert_int_not_equal(c->rows[0].change.verdict, STATS_SLOWER);
+	compare_result_free(c);
+
+	/* the other machine's runs, however many, change nothing */
+	for (int r = 0; r < HIST; r++)
+		o = add_cmp_run(f, &other, la, N, NULL);
+	assert_int_equal(compare_runs(f->h, a, b, 0, 0, &c, err, sizeof(err)), 0);
+	assert_int_equal(c->rows[0].hist_n, 0);
+	compare_result_free(c);
+
+	for (int r = 0; r < HIST; r++) {
+		for (int i = 0; i < N; i++)
+			lh[i] = la[i] * (1.0 + (i ? 0.15 : 0.01) * gauss(f));
+		add_cmp_run(f, &rs, lh, N, NULL);
+	}
+	assert_int_equal(compare_runs(f->h, a, b, 0, 0, &c, err, sizeof(err)), 0);
+	print_message("own floors: b0 %.1f%% (sd %.2f%%), b1 %.1f%% (sd %.1f%%)\n",
+		      c->rows[0].floor_pct, c->rows[0].hist_sd_pct, c->rows[1].floor_pct,
+		      c->rows[1].hist_sd_pct);
+	assert_int_equal(c->rows[0].hist_n, HIST);
+	assert_true(c->rows[0].hist_sd_pct > 0.3 && c->rows[0].hist_sd_pct < 4);
+	assert_true(c->rows[0].floor_pct < 15);
+	assert_int_equal(c->rows[0].change.verdict, STATS_SLOWER);
+	assert_true(c->rows[1].hist_sd_pct > 8);
+	assert_true(c->rows[1].floor_pct > 25);
+	assert_int_not_equal(c->rows[1].change.verdict, STATS_SLOWER);
+	compare_result_free(c);
+
+	/* runs of two machines: no history on either side */
+	assert_int_equal(compare_runs(f->h, a, o, 0, 0, &c, err, sizeof(err)), 0);
+	for (size_t i = 0; i < c->n_rows; i++)
+		assert_true(isnan(c->rows[i].hist_sd_pct));
+	compare_result_free(c);
+}
+
 static void test_compare_runs(void **state)
 {
 	struct fixture *f = *state;
@@ -744,6 +807,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_short_series_ignored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_compare_noise_floor, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_regressions_directive, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_compare_own_history, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_compare_runs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_series, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_statements_prepared_once, setup, teardown),
