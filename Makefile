@@ -226,6 +226,9 @@ install: all
 	install -m 644 templates/* $(DESTDIR)$(PREFIX)/share/mcbench/templates/
 	install -d $(DESTDIR)$(PREFIX)/share/mcbench/suites/peers
 	install -m 644 suites/peers/*.py $(DESTDIR)$(PREFIX)/share/mcbench/suites/peers/
+	install -d $(DESTDIR)$(PREFIX)/share/mcbench/kernels/clblast
+	for f in kernels/clblast/*.json; do [ ! -f "$$f" ] || \
+	    install -m 644 "$$f" $(DESTDIR)$(PREFIX)/share/mcbench/kernels/clblast/; done
 
 clean:
 	rm -rf build bin

@@ -3,7 +3,8 @@
 # run it into DIR (default .gpu-pack, git-ignored); docs/gpu-host.md says how
 # to carry it and run it there with scripts/gpu-run.sh (copied into DIR).
 #
-# DIR/mcbench.tar.xz   bin/mcbench, bin/mcreport, suites/ (peer.py too), the
+# DIR/mcbench.tar.xz   bin/mcbench, bin/mcreport, suites/ (peer.py too),
+#                      kernels/clblast/ (CLBlast's tuned parameters), the
 #                      commit built (git-commit: hash and dirty flag) and
 #                      the shared libraries the binaries load (ldd), except
 #                      glibc's and the compiler runtime's, which the host's
@@ -40,6 +41,11 @@ trap 'rm -rf "$stage"' EXIT INT TERM
 mkdir -p "$stage/mcbench/bin" "$stage/mcbench/lib"
 cp bin/mcbench bin/mcreport "$stage/mcbench/bin/"
 cp -R suites "$stage/mcbench/"
+# CLBlast's tuned parameters (src/backend/ocl_tune.h), found from ./kernels
+if [ -d kernels/clblast ]; then
+    mkdir -p "$stage/mcbench/kernels"
+    cp -R kernels/clblast "$stage/mcbench/kernels/"
+fi
 # the commit built, for the run's record (MCBENCH_GIT_COMMIT there)
 if c=$(git rev-parse HEAD 2>/dev/null); then
     d=0

@@ -765,6 +765,9 @@ static void ocl_describe(struct backend *b, cJSON *obj)
 		cJSON_AddStringToObject(gemm, "own", "available");
 		cJSON_AddStringToObject(gemm, "clblast",
 					ocl_clblast_status(d));
+		if (d->clblast_tuned)
+			cJSON_AddStringToObject(gemm, "clblast_tuning",
+						d->clblast_tuning);
 		cJSON_AddStringToObject(gemm, "clblast_timing",
 					"device time from the end of a marker "
 					"kernel to the end of the CLBlast "

@@ -33,6 +33,8 @@ struct ocl_dev {
 	int clblast_used;            /* CLBlast has kernels cached for us */
 	int clblast_probed;          /* clblast_note is valid */
 	char clblast_note[200];      /* "available" or why not */
+	int clblast_tuned;           /* ocl_tune_apply ran for it (ocl_tune.h) */
+	char clblast_tuning[400];    /* its note: which parameters CLBlast uses */
 	int probed;                  /* peak_* are valid */
 	double peak_gflops, peak_gbps;
 };

@@ -6,6 +6,7 @@
  * check the plan against what the OpenCL kernels assume.
  */
 #include "ocl_int.h"
+#include "ocl_tune.h"
 
 #include <limits.h>
 #include <stdint.h>
@@ -345,6 +346,17 @@ int ocl_clblast_try(struct ocl_dev *d, struct ocl_state *s,
 	CLBlastStatusCode st;
 	cl_int rc = CL_SUCCESS;
 
+	/* Tuned parameters, if any, before CLBlast first compiles for the
+	 * device; a tuning file in error fails every CLBlast result with
+	 * its message rather than timing the defaults unannounced. */
+	if (!d->clblast_tuned) {
+		int ret = ocl_tune_apply(d->device, d->dev_name, NULL, d->clblast_tuning,
+					 sizeof(d->clblast_tuning), err, n_err);
+
+		if (ret < 0)
+			return ret;
+		d->clblast_tuned = 1;
+	}
 	d->clblast_used = 1;
 	st = ocl_clblast_sgemm(d, s, &ev);
 	if (st == CLBlastSuccess)

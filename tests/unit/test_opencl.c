@@ -16,9 +16,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "backend.h"
 #include "backend_opencl.h"
+#include "ocl_int.h"     /* the device handle, for ocl_tune_apply */
+#include "ocl_tune.h"
 #include "clock.h"
 #include "err.h"
 #include "workload.h"
@@ -478,6 +481,90 @@ static void test_roofline(void **state)
 	}
 }
 
+/* Writes text to a fresh file under /tmp; returns its path (static). */
+static const char *tune_file(const char *text)
+{
+	static char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/tmp/mcbench-tune-%d.json", (int)getpid());
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_true(fputs(text, f) >= 0);
+	assert_int_equal(fclose(f), 0);
+	return path;
+}
+
+/* A tuning file for each device (ocl_tune.h): absent, for another
+ * device, malformed (the line, the JSON path), refused by CLBlast (a
+ * parameter missing), and valid, after which CLBlast's SGEMM, recompiled
+ * with those parameters, still matches the reference. */
+static void test_clblast_tuning(void **state)
+{
+	static const char *const params =
+		"\"GEMMK\": 0, \"KREG\": 1, \"KWG\": 16, \"KWI\": 2, \"MDIMA\": 8, "
+		"\"MDIMC\": 8, \"MWG\": 32, \"NDIMB\": 8, \"NDIMC\": 8, \"NWG\": 32, "
+		"\"SA\": 0, \"SB\": 0, \"STRM\": 0, \"STRN\": 0, \"VWM\": 1";
+	char text[2048], note[400], err[MC_ERRLEN];
+	const char *path;
+
+	(void)state;
+	need_device();
+	for (size_t i = 0; i < n_devs; i++) {
+		struct ocl_dev *d = devs[i]->impl;
+		struct workload *w;
+
+		assert_int_equal(ocl_tune_apply(d->device, d->dev_name, "/nonexistent/t.json",
+						note, sizeof(note), err, sizeof(err)), 0);
+		assert_non_null(strstr(note, "no tuning file"));
+
+		path = tune_file("{ \"devices\": [ { \"device\": \"no such device\" } ] }\n");
+		assert_int_equal(ocl_tune_apply(d->device, d->dev_name, path, note,
+						sizeof(note), err, sizeof(err)), 0);
+		assert_non_null(strstr(note, "no entry for"));
+
+		path = tune_file("{\n  \"devices\": [\n    { \"device\": , }\n  ]\n}\n");
+		assert_int_equal(ocl_tune_apply(d->device, d->dev_name, path, note,
+						sizeof(note), err, sizeof(err)), MC_EINVAL);
+		print_message("%s\n", err);
+		assert_non_null(strstr(err, path));
+		assert_non_null(strstr(err, ":3:"));
+
+		snprintf(text, sizeof(text), "{ \"devices\": [ { \"device\": \"%s\", "
+			 "\"kernel\": \"Xgemm\", \"precision\": 32, \"source\": \"test\", "
+			 "\"parameters\": { %s, \"VWN\": -1 } } ] }", d->dev_name, params);
+		path = tune_file(text);
+		assert_int_equal(ocl_tune_apply(d->device, d->dev_name, path, note,
+						sizeof(note), err, sizeof(err)), MC_EINVAL);
+		assert_non_null(strstr(err, "$.devices[0].parameters.VWN"));
+
+		snprintf(text, sizeof(text), "{ \"devices\": [ { \"device\": \"%s\", "
+			 "\"kernel\": \"Xgemm\", \"precision\": 32, \"source\": \"test\", "
+			 "\"parameters\": { %s } } ] }", d->dev_name, params);
+		path = tune_file(text);
+		assert_int_equal(ocl_tune_apply(d->device, d->dev_name, path, note,
+						sizeof(note), err, sizeof(err)), MC_ENOTSUP);
+		print_message("%s\n", err);
+		assert_non_null(strstr(err, "CLBlast refused"));
+
+		snprintf(text, sizeof(text), "{ \"devices\": [ { \"device\": \"%s\", "
+			 "\"kernel\": \"Xgemm\", \"precision\": 32, \"source\": \"a test's "
+			 "small tiles\", \"parameters\": { %s, \"VWN\": 1 } } ] }", d->dev_name,
+			 params);
+		path = tune_file(text);
+		assert_int_equal(ocl_tune_apply(d->device, d->dev_name, path, note,
+						sizeof(note), err, sizeof(err)), 0);
+		assert_non_null(strstr(note, "Xgemm tuned for this device"));
+		assert_non_null(strstr(note, "a test's small tiles"));
+		/* Past CLBlast's smallest indirect size (m n k >= 384^3, its
+		 * default), so that Xgemm, the kernel tuned, computes it. */
+		w = make("sgemm", 512, 520, 544, 0, 0);
+		check_one(devs[i], w, "clblast");
+		workload_destroy(w);
+		unlink(path);
+	}
+}
+
 static void test_describe(void **state)
 {
 	static const char *const keys[] = {
@@ -522,6 +609,7 @@ int main(void)
 		cmocka_unit_test(test_embed),
 		cmocka_unit_test(test_build_failure),
 		cmocka_unit_test(test_roofline),
+		cmocka_unit_test(test_clblast_tuning),
 		cmocka_unit_test(test_describe),
 	};
 
