@@ -69,22 +69,33 @@ void mc_gemm_splitk(int m, int k, int kc, int row_tiles,
 	/* the work-item's loads: x row t/4, k 4(t%4); W k-row t/16, col 4(t%16) */
 	const int xr = t >> 2, xk = (t & 3) * 4;
 	const int wr = t >> 4, wc = (t & 15) * 4;
-	float4 acc[4];
+	float4 acc[4], xv, wv;
 
 #pragma unroll
 	for (int i = 0; i < 4; i++)
 		acc[i] = (float4)(0.0f);
+	/* The next step's x and W are loaded into registers before this
+	 * step's arithmetic, so their latency overlaps it: at two groups
+	 * per compute unit a load issued only after the barrier leaves the
+	 * unit idle for a whole memory round trip every 16 k. */
+	xv = mc_ld4(A, k, m, ke, row0 + xr, kb + xk, alA);
+	wv = kb + wr < ke ? mc_ld4(B, nb, ke, nb, kb + wr, col0 + wc, alB) :
+			    (float4)(0.0f);
 	for (int k0 = kb; k0 < ke; k0 += MC_GK) {
-		float4 xv = mc_ld4(A, k, m, ke, row0 + xr, k0 + xk, alA);
+		const int kn = k0 + MC_GK;
 
 		Xs[xk + 0][xr] = xv.x;
 		Xs[xk + 1][xr] = xv.y;
 		Xs[xk + 2][xr] = xv.z;
 		Xs[xk + 3][xr] = xv.w;
-		Ws[wr][wc >> 2] = k0 + wr < ke ?
-			mc_ld4(B, nb, ke, nb, k0 + wr, col0 + wc, alB) :
-			(float4)(0.0f);
+		Ws[wr][wc >> 2] = wv;
 		barrier(CLK_LOCAL_MEM_FENCE);
+		if (kn < ke) {
+			xv = mc_ld4(A, k, m, ke, row0 + xr, kn + xk, alA);
+			wv = kn + wr < ke ?
+				mc_ld4(B, nb, ke, nb, kn + wr, col0 + wc, alB) :
+				(float4)(0.0f);
+		}
 #pragma unroll
 		for (int kk = 0; kk < MC_GK; kk++) {
 			const float4 b = Ws[kk][tx];
