@@ -495,6 +495,18 @@ static const char *tune_file(const char *text)
 	return path;
 }
 
+/* A tuning file of one Xgemm entry for device dev: params, then more. */
+static const char *tune_entry(const char *dev, const char *source, const char *params,
+			      const char *more)
+{
+	char text[2048];
+
+	snprintf(text, sizeof(text), "{ \"devices\": [ { \"device\": \"%s\", "
+		 "\"kernel\": \"Xgemm\", \"precision\": 32, \"source\": \"%s\", "
+		 "\"parameters\": { %s%s } } ] }", dev, source, params, more);
+	return tune_file(text);
+}
+
 /* A tuning file for each device (ocl_tune.h): absent, for another
  * device, malformed (the line, the JSON path), refused by CLBlast (a
  * parameter missing), and valid, after which CLBlast's SGEMM, recompiled
@@ -505,7 +517,7 @@ static void test_clblast_tuning(void **state)
 		"\"GEMMK\": 0, \"KREG\": 1, \"KWG\": 16, \"KWI\": 2, \"MDIMA\": 8, "
 		"\"MDIMC\": 8, \"MWG\": 32, \"NDIMB\": 8, \"NDIMC\": 8, \"NWG\": 32, "
 		"\"SA\": 0, \"SB\": 0, \"STRM\": 0, \"STRN\": 0, \"VWM\": 1";
-	char text[2048], note[400], err[MC_ERRLEN];
+	char note[400], err[MC_ERRLEN];
 	const char *path;
 
 	(void)state;
@@ -530,28 +542,18 @@ static void test_clblast_tuning(void **state)
 		assert_non_null(strstr(err, path));
 		assert_non_null(strstr(err, ":3:"));
 
-		snprintf(text, sizeof(text), "{ \"devices\": [ { \"device\": \"%s\", "
-			 "\"kernel\": \"Xgemm\", \"precision\": 32, \"source\": \"test\", "
-			 "\"parameters\": { %s, \"VWN\": -1 } } ] }", d->dev_name, params);
-		path = tune_file(text);
+		path = tune_entry(d->dev_name, "test", params, ", \"VWN\": -1");
 		assert_int_equal(ocl_tune_apply(d->device, d->dev_name, path, note,
 						sizeof(note), err, sizeof(err)), MC_EINVAL);
 		assert_non_null(strstr(err, "$.devices[0].parameters.VWN"));
 
-		snprintf(text, sizeof(text), "{ \"devices\": [ { \"device\": \"%s\", "
-			 "\"kernel\": \"Xgemm\", \"precision\": 32, \"source\": \"test\", "
-			 "\"parameters\": { %s } } ] }", d->dev_name, params);
-		path = tune_file(text);
+		path = tune_entry(d->dev_name, "test", params, "");
 		assert_int_equal(ocl_tune_apply(d->device, d->dev_name, path, note,
 						sizeof(note), err, sizeof(err)), MC_ENOTSUP);
 		print_message("%s\n", err);
 		assert_non_null(strstr(err, "CLBlast refused"));
 
-		snprintf(text, sizeof(text), "{ \"devices\": [ { \"device\": \"%s\", "
-			 "\"kernel\": \"Xgemm\", \"precision\": 32, \"source\": \"a test's "
-			 "small tiles\", \"parameters\": { %s, \"VWN\": 1 } } ] }", d->dev_name,
-			 params);
-		path = tune_file(text);
+		path = tune_entry(d->dev_name, "a test's small tiles", params, ", \"VWN\": 1");
 		assert_int_equal(ocl_tune_apply(d->device, d->dev_name, path, note,
 						sizeof(note), err, sizeof(err)), 0);
 		assert_non_null(strstr(note, "Xgemm tuned for this device"));
