@@ -59,7 +59,13 @@ const char *runner_plausibility(double flops, double bytes, double median_ns,
 		return "implausible";
 	}
 	/* Data served from cache can legitimately beat DRAM bandwidth, so the
-	 * byte check only applies to working sets far larger than the cache. */
+	 * byte check only applies to working sets far larger than the cache.
+	 * The working set is what one call must touch: its buffers, or its
+	 * compulsory bytes when those are fewer (an embedding lookup gathers
+	 * 512 rows of a 545 MB table: the same rows, call after call, come
+	 * from cache). */
+	if (bytes > 0 && bytes < footprint_bytes)
+		footprint_bytes = bytes;
 	if (peaks->gbps > 0 && peaks->cache_bytes > 0 &&
 	    footprint_bytes > 4 * peaks->cache_bytes &&
 	    gbps > peaks->gbps * RUNNER_PEAK_MARGIN) {

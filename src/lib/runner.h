@@ -120,7 +120,8 @@ double runner_variant_flops(const char *variant, double flops);
 double runner_variant_float_bytes(const char *variant);
 
 /* Status for a result whose median implies gflops and gbps on a device with
- * the given peaks and working set footprint_bytes: "ok" or "implausible"
+ * the given peaks and buffers of footprint_bytes (its working set: those, or
+ * its compulsory bytes when fewer): "ok" or "implausible"
  * (message filled with the figure, the peak and the likely causes). */
 const char *runner_plausibility(double flops, double bytes, double median_ns,
 				double footprint_bytes,

@@ -450,6 +450,12 @@ static void test_plausibility_thresholds(void **state)
 	assert_string_equal(runner_plausibility(0, 40e9, 1e9, 1e8, &p, msg, sizeof(msg)),
 			    "implausible");
 	assert_non_null(strstr(msg, "GB/s"));
+	/* A gather: 2 MB touched of 1 GB of buffers, at 200 GB/s, is cache
+	 * speed on what it touches, not an impossible DRAM figure. */
+	assert_string_equal(runner_plausibility(0, 2e6, 1e4, 1e9, &p, msg, sizeof(msg)), "ok");
+	/* the same speed over 10 MB touched (beyond 4x the cache) is not */
+	assert_string_equal(runner_plausibility(0, 1e7, 5e4, 1e9, &p, msg, sizeof(msg)),
+			    "implausible");
 }
 
 int main(void)
