@@ -104,9 +104,8 @@ int ocl_tune_apply(cl_device_id dev, const char *dev_name, const char *path,
 		   char *note, size_t n_note, char *err, size_t n_err)
 {
 	const cJSON *devs, *e;
-	cJSON *root;
+	cJSON *root = NULL;
 	char *text = NULL, jp[JPATH_LEN];
-	const char *end = NULL;
 	size_t len = 0, i = 0;
 	int rc = 0;
 
@@ -118,16 +117,8 @@ int ocl_tune_apply(cl_device_id dev, const char *dev_name, const char *path,
 	rc = jpath_read_file(path, TUNE_MAX_BYTES, &text, &len, err, n_err);
 	if (rc)
 		return rc;
-	/* As suite.c reads suites: the NUL counted, so that trailing
-	 * garbage after the document is an error too. */
-	root = cJSON_ParseWithLengthOpts(text, len + 1, &end, 1);
-	if (!root) {
-		rc = jpath_parse_error(err, n_err, path, text, len,
-				       end && end >= text ? (size_t)(end - text) : 0,
-				       "parse error");
-		free(text);
-		return rc;
-	}
+	if ((rc = jpath_parse(path, text, len, &root, err, n_err)) != 0)
+		goto out;
 	devs = cJSON_GetObjectItemCaseSensitive(root, "devices");
 	if (!cJSON_IsArray(devs)) {
 		rc = jpath_fail(err, n_err, MC_EINVAL, path, "$",

@@ -2,6 +2,7 @@
  * jpath.c - reading JSON input and naming where it is wrong (see jpath.h).
  */
 #include "jpath.h"
+#include <cjson/cJSON.h>
 
 #include <errno.h>
 #include <stdarg.h>
@@ -137,4 +138,24 @@ int jpath_parse_error(char *err, size_t n_err, const char *file, const char *tex
 		}
 	}
 	return err_set(err, n_err, MC_EINVAL, "%s:%zu:%zu: %s", file, line, col, what);
+}
+
+int jpath_parse(const char *file, const char *text, size_t len, struct cJSON **out,
+		char *err, size_t n_err)
+{
+	const char *end = memchr(text, '\0', len);
+
+	*out = NULL;
+	/* cJSON stops at a NUL; one inside the file would hide what follows. */
+	if (end)
+		return jpath_parse_error(err, n_err, file, text, len, (size_t)(end - text),
+					 "parse error");
+	/* The length includes the terminating NUL, which cJSON requires to
+	 * accept the end of the text as the end of the document. */
+	*out = cJSON_ParseWithLengthOpts(text, len + 1, &end, 1);
+	if (!*out)
+		return jpath_parse_error(err, n_err, file, text, len,
+					 end && end >= text ? (size_t)(end - text) : 0,
+					 "parse error");
+	return 0;
 }

@@ -45,4 +45,13 @@ int jpath_read_file(const char *path, size_t max_bytes, char **out, size_t *out_
 int jpath_parse_error(char *err, size_t n_err, const char *file, const char *text,
 		      size_t len, size_t off, const char *what);
 
+/* Parses text (len bytes and its terminating NUL, as jpath_read_file gives
+ * them) of file as one JSON document into *out (free with cJSON_Delete):
+ * a NUL inside the text, anything after the document and invalid JSON
+ * (cJSON reports running out of memory the same way) are
+ * "FILE:LINE:COL: parse error", MC_EINVAL. *out is NULL on error. */
+struct cJSON;
+int jpath_parse(const char *file, const char *text, size_t len, struct cJSON **out,
+		char *err, size_t n_err);
+
 #endif

@@ -524,8 +524,12 @@ const char *stats_verdict_name(enum stats_verdict v)
 	return "unchanged";
 }
 
-enum stats_verdict stats_verdict(const struct stats_change *c, double floor_pct,
-				 double alpha)
+/* The verdict rules' common frame: inconclusive when the rank test cannot
+ * reach alpha or there is no CI; slower or faster as the caller's rule
+ * says (each needing p < alpha); unchanged when the CI lies inside
+ * (-floor, floor); else inconclusive. */
+static enum stats_verdict verdict_frame(const struct stats_change *c, double floor_pct,
+					double alpha, int slower, int faster)
 {
 	/* No test at these sample counts can reach alpha: asking it anyway
 	 * would call every difference "not significant". */
@@ -533,13 +537,20 @@ enum stats_verdict stats_verdict(const struct stats_change *c, double floor_pct,
 		return STATS_INCONCLUSIVE;
 	if (!isfinite(c->ci_lo_pct) || !isfinite(c->ci_hi_pct))
 		return STATS_INCONCLUSIVE;
-	if (c->p < alpha && c->ci_lo_pct >= floor_pct)
+	if (c->p < alpha && slower)
 		return STATS_SLOWER;
-	if (c->p < alpha && c->ci_hi_pct <= -floor_pct)
+	if (c->p < alpha && faster)
 		return STATS_FASTER;
 	if (c->ci_lo_pct > -floor_pct && c->ci_hi_pct < floor_pct)
 		return STATS_UNCHANGED;
 	return STATS_INCONCLUSIVE;
+}
+
+enum stats_verdict stats_verdict(const struct stats_change *c, double floor_pct,
+				 double alpha)
+{
+	return verdict_frame(c, floor_pct, alpha, c->ci_lo_pct >= floor_pct,
+			     c->ci_hi_pct <= -floor_pct);
 }
 
 int stats_change_verdict_rounds(const double *a, size_t na, int rounds_a, const double *b,
@@ -625,15 +636,7 @@ double stats_history_sd_pct(const double *med, size_t n)
 enum stats_verdict stats_verdict_history(const struct stats_change *c, double floor_pct,
 					 double threshold_pct, double alpha)
 {
-	if (!(c->min_p < alpha))
-		return STATS_INCONCLUSIVE;
-	if (!isfinite(c->ci_lo_pct) || !isfinite(c->ci_hi_pct))
-		return STATS_INCONCLUSIVE;
-	if (c->p < alpha && c->change_pct >= floor_pct && c->ci_lo_pct >= threshold_pct)
-		return STATS_SLOWER;
-	if (c->p < alpha && c->change_pct <= -floor_pct && c->ci_hi_pct <= -threshold_pct)
-		return STATS_FASTER;
-	if (c->ci_lo_pct > -floor_pct && c->ci_hi_pct < floor_pct)
-		return STATS_UNCHANGED;
-	return STATS_INCONCLUSIVE;
+	return verdict_frame(c, floor_pct, alpha,
+			     c->change_pct >= floor_pct && c->ci_lo_pct >= threshold_pct,
+			     c->change_pct <= -floor_pct && c->ci_hi_pct <= -threshold_pct);
 }

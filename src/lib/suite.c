@@ -679,7 +679,6 @@ int suite_load(const char *path, int quick, struct suite **out,
 	struct builder bd = {0};
 	cJSON *root = NULL;
 	char *text = NULL;
-	const char *end = NULL;
 	size_t len = 0;
 	int rc;
 
@@ -693,22 +692,8 @@ int suite_load(const char *path, int quick, struct suite **out,
 	}
 	if ((rc = jpath_read_file(path, SUITE_MAX_BYTES, &text, &len, err, n_err)) != 0)
 		goto out;
-	/* cJSON stops at a NUL; one inside the file would hide what follows. */
-	end = memchr(text, '\0', len);
-	if (end) {
-		rc = jpath_parse_error(err, n_err, path, text, len, (size_t)(end - text),
-				       "parse error");
+	if ((rc = jpath_parse(path, text, len, &root, err, n_err)) != 0)
 		goto out;
-	}
-	/* The length includes the terminating NUL, which cJSON requires to
-	 * accept the end of the text as the end of the document. */
-	root = cJSON_ParseWithLengthOpts(text, len + 1, &end, 1);
-	if (!root) {
-		rc = jpath_parse_error(err, n_err, path, text, len,
-				       end && end >= text ? (size_t)(end - text) : 0,
-				       "parse error");
-		goto out;
-	}
 	if ((rc = load_root(&L, root, quick, &bd)) != 0)
 		goto out;
 	*out = bd.s;
