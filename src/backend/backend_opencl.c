@@ -4,10 +4,13 @@
  *
  * Each instance owns a context and an in-order, profiling-enabled queue.
  * The kernels (kernels/opencl, embedded through embed.h) are built into
- * one program per instance on first use, common.cl first. Device time is
- * read from profiling events: END - START of each kernel, or, for a CLBlast
- * call that may run several kernels we cannot see, from the END of a
- * marker kernel enqueued just before it to the END of the call's event.
+ * one program per instance on first use, common.cl first. The instance
+ * times itself (ocl_run): the wall clock is a pass with no events; while
+ * the runner samples, a device pass of the same iterations follows, held
+ * behind a gate per batch so that the host's enqueue time is in no span.
+ * An iteration's device time is from its first kernel's START to its last
+ * kernel's END, or, for a CLBlast call that may run several kernels we
+ * cannot see, from the END of a marker kernel enqueued just before it.
  * Only OpenCL 1.2 host API and OpenCL C 1.2 are used, so the same code
  * runs on PoCL and on vendor drivers.
  *
@@ -30,12 +33,14 @@
 #include <CL/cl.h>
 #include <clblast_c.h>
 
+#include "clock.h"
 #include "embed.h"
 #include "err.h"
 #include "workload.h"
 
 #define OCL_CHUNK 1024           /* iterations per batch of events in run() */
 #define OCL_EV_MAX 2             /* events per iteration, see ocl_enqueue_iter */
+#define OCL_GATE_CMDS 1024       /* commands held behind one gate, see ocl_pass */
 #define OCL_BUILD_OPTIONS "-cl-std=CL1.2"
 
 
@@ -447,6 +452,17 @@ static size_t ocl_events_per_iter(const struct ocl_state *s)
 	return s->n_launch > 1 ? 2 : 1;
 }
 
+/* Commands one iteration puts in the queue, about: a CLBlast call may run
+ * a few kernels we cannot see (padding, transposes), counted as 4. */
+static size_t ocl_cmds_per_iter(const struct ocl_state *s)
+{
+	if (s->use_clblast)
+		return 5;
+	return s->n_launch + (s->host_step ? 1 : 0);
+}
+
+/* Enqueues one iteration. ev: its events (ocl_events_per_iter of them),
+ * or NULL for none (the wall pass); a host step always has its one. */
 static int ocl_enqueue_iter(struct ocl_dev *d, struct ocl_state *s,
 			    cl_event *ev, char *err, size_t n_err)
 {
@@ -457,13 +473,16 @@ static int ocl_enqueue_iter(struct ocl_dev *d, struct ocl_state *s,
 	int ret;
 
 	if (s->use_clblast) {
-		rc = clEnqueueNDRangeKernel(d->queue, s->stamp, 1, NULL, &one,
-					    &one, 0, NULL, &ev[0]);
-		if (rc != CL_SUCCESS)
-			return err_set(err, n_err, MC_EIO, "opencl: enqueueing "
-				       "kernel mc_stamp on device '%s' failed "
-				       "(%s).", d->dev_name, ocl_errstr(rc));
-		st = ocl_clblast_sgemm(d, s, &ev[1]);
+		if (ev) {
+			rc = clEnqueueNDRangeKernel(d->queue, s->stamp, 1, NULL,
+						    &one, &one, 0, NULL, &ev[0]);
+			if (rc != CL_SUCCESS)
+				return err_set(err, n_err, MC_EIO, "opencl: "
+					       "enqueueing kernel mc_stamp on "
+					       "device '%s' failed (%s).",
+					       d->dev_name, ocl_errstr(rc));
+		}
+		st = ocl_clblast_sgemm(d, s, ev ? &ev[1] : NULL);
 		if (st != CLBlastSuccess)
 			return err_set(err, n_err, MC_ENOTSUP, "opencl: CLBlast "
 				       "SGEMM failed on device '%s' (CLBlast "
@@ -479,9 +498,9 @@ static int ocl_enqueue_iter(struct ocl_dev *d, struct ocl_state *s,
 		struct ocl_launch *l = &s->launch[i];
 		cl_event *e = NULL;
 
-		if (i + 1 == s->n_launch)
+		if (ev && i + 1 == s->n_launch)
 			e = &ev[ocl_events_per_iter(s) - 1];
-		else if (i == 0 && !first)
+		else if (ev && i == 0 && !first)
 			e = &ev[0];
 		rc = clEnqueueNDRangeKernel(d->queue, l->kernel, l->dim, NULL,
 					    l->global, l->local, 0, NULL, e);
@@ -544,7 +563,8 @@ out:
  * on the device, as a caller sees it and as the peers measure theirs
  * (synchronising every iteration). Overlapping the next batch's
  * tokenization with this one's encoder would time a pipeline that no
- * other side runs. */
+ * other side runs. Both clocks come from this one pass: every iteration
+ * is queued whole before it is waited for. */
 static int ocl_run_serial(struct ocl_dev *d, struct ocl_state *s,
 			  uint64_t n_iters, double *out_device_ns,
 			  char *err, size_t n_err)
@@ -574,44 +594,105 @@ static int ocl_run_serial(struct ocl_dev *d, struct ocl_state *s,
 	return 0;
 }
 
-/* Enqueues batches of OCL_CHUNK iterations, harvesting the events of one
- * batch while the next runs, so the device never waits for the host. */
-static int ocl_run(struct backend *b, void *state, uint64_t n_iters,
-		   double *out_device_ns, char *err, size_t n_err)
+/* Opens a gate: a user event that a marker, and so every command queued
+ * after it, waits for. */
+static int ocl_gate_open(struct ocl_dev *d, cl_event *out_gate, char *err,
+			 size_t n_err)
 {
-	struct ocl_dev *d = b->impl;
-	struct ocl_state *s = state;
-	size_t n_ev = ocl_events_per_iter(s), count[2] = { 0, 0 };
-	cl_event *ev = NULL;
-	double sum_ns = 0;
+	cl_int rc;
+
+	*out_gate = clCreateUserEvent(d->ctx, &rc);
+	if (rc == CL_SUCCESS)
+		rc = clEnqueueMarkerWithWaitList(d->queue, 1, out_gate, NULL);
+	if (rc == CL_SUCCESS)
+		return 0;
+	if (*out_gate) {
+		clSetUserEventStatus(*out_gate, CL_COMPLETE);
+		clReleaseEvent(*out_gate);
+		*out_gate = NULL;
+	}
+	return err_set(err, n_err, MC_EIO, "opencl: holding a batch of "
+		       "iterations on device '%s' failed (%s).", d->dev_name,
+		       ocl_errstr(rc));
+}
+
+/* Releases a gate (NULL: none): what waited behind it may run. */
+static void ocl_gate_close(cl_event *gate)
+{
+	if (*gate) {
+		clSetUserEventStatus(*gate, CL_COMPLETE);
+		clReleaseEvent(*gate);
+		*gate = NULL;
+	}
+}
+
+/* One pass of n_iters iterations in batches, the host queueing the next
+ * batch while the device runs the last, and never more than two batches
+ * in flight.
+ * sum_ns NULL: the wall pass. No events but a marker per batch, so the
+ * host does nothing it would not do to run the workload.
+ * sum_ns set: the device pass. Each iteration's span (ocl_harvest) is
+ * added to *sum_ns, and each batch is held behind a gate until all its
+ * commands are queued, so its iterations run back to back: the host's
+ * time between two enqueues (NVIDIA's OpenCL takes about 10 us per
+ * kernel, more than a small kernel runs) is not inside any span, as it
+ * is not inside CUPTI's kernel durations on the CUDA peers. A batch holds
+ * at most OCL_GATE_CMDS commands, so a driver's queue never fills behind
+ * a closed gate. */
+static int ocl_pass(struct ocl_dev *d, struct ocl_state *s, uint64_t n_iters,
+		    double *sum_ns, char *err, size_t n_err)
+{
+	size_t n_ev = sum_ns ? ocl_events_per_iter(s) : 0;
+	size_t batch = OCL_CHUNK, count[2] = { 0, 0 };
+	cl_event *ev = NULL, mark[2] = { NULL, NULL }, gate = NULL;
 	uint64_t done = 0;
 	int cur = 0, ret = 0;
 	cl_int rc;
 
-	if (s->host_step)
-		return ocl_run_serial(d, s, n_iters, out_device_ns, err, n_err);
-	*out_device_ns = -1;
-	ev = calloc(2 * OCL_CHUNK * n_ev, sizeof(*ev));
-	if (!ev)
-		return err_set(err, n_err, MC_ENOMEM, "opencl: out of memory "
-			       "for profiling events on device '%s'.",
-			       d->dev_name);
+	if (sum_ns) {
+		batch = OCL_GATE_CMDS / ocl_cmds_per_iter(s);
+		batch = batch < 1 ? 1 : batch > OCL_CHUNK ? OCL_CHUNK : batch;
+		ev = calloc(2 * batch * n_ev, sizeof(*ev));
+		if (!ev)
+			return err_set(err, n_err, MC_ENOMEM, "opencl: out of "
+				       "memory for profiling events on device "
+				       "'%s'.", d->dev_name);
+	}
 	while (done < n_iters) {
-		cl_event *slot = ev + (size_t)cur * OCL_CHUNK * n_ev;
-		size_t c = n_iters - done < OCL_CHUNK ?
-			   (size_t)(n_iters - done) : OCL_CHUNK;
+		cl_event *slot = ev ? ev + (size_t)cur * batch * n_ev : NULL;
+		size_t c = n_iters - done < batch ? (size_t)(n_iters - done) : batch;
 
+		if (sum_ns && (ret = ocl_gate_open(d, &gate, err, n_err)) < 0)
+			goto out;
 		count[cur] = c;
 		for (size_t i = 0; i < c; i++)
-			if ((ret = ocl_enqueue_iter(d, s, slot + i * n_ev,
+			if ((ret = ocl_enqueue_iter(d, s, slot ? slot + i * n_ev : NULL,
 						    err, n_err)) < 0)
 				goto out;
+		if (!sum_ns && (rc = clEnqueueMarkerWithWaitList(d->queue, 0, NULL,
+								 &mark[cur])) != CL_SUCCESS) {
+			ret = err_set(err, n_err, MC_EIO, "opencl: enqueueing a "
+				      "marker on device '%s' failed (%s).",
+				      d->dev_name, ocl_errstr(rc));
+			goto out;
+		}
+		ocl_gate_close(&gate);
 		clFlush(d->queue);
 		cur ^= 1;
-		if (count[cur] && (ret = ocl_harvest(d, s, ev + (size_t)cur *
-						     OCL_CHUNK * n_ev,
-						     count[cur], &sum_ns, err,
-						     n_err)) < 0)
+		if (mark[cur]) {
+			rc = clWaitForEvents(1, &mark[cur]);
+			clReleaseEvent(mark[cur]);
+			mark[cur] = NULL;
+			if (rc != CL_SUCCESS) {
+				ret = err_set(err, n_err, MC_EIO, "opencl: a kernel "
+					      "failed on device '%s' (%s).",
+					      d->dev_name, ocl_errstr(rc));
+				goto out;
+			}
+		}
+		if (ev && count[cur] &&
+		    (ret = ocl_harvest(d, s, ev + (size_t)cur * batch * n_ev,
+				       count[cur], sum_ns, err, n_err)) < 0)
 			goto out;
 		count[cur] = 0;
 		done += c;
@@ -623,19 +704,64 @@ static int ocl_run(struct backend *b, void *state, uint64_t n_iters,
 		goto out;
 	}
 	cur ^= 1;
-	if (count[cur] && (ret = ocl_harvest(d, s, ev + (size_t)cur *
-					     OCL_CHUNK * n_ev, count[cur],
-					     &sum_ns, err, n_err)) < 0)
-		goto out;
-	*out_device_ns = sum_ns;
+	if (ev && count[cur])
+		ret = ocl_harvest(d, s, ev + (size_t)cur * batch * n_ev,
+				  count[cur], sum_ns, err, n_err);
 out:
-	/* Never return with work in flight, even on error. */
+	/* Never return with a batch held or work in flight, even on error. */
+	ocl_gate_close(&gate);
 	clFinish(d->queue);
-	for (size_t i = 0; i < 2 * OCL_CHUNK * n_ev; i++)
+	for (int i = 0; i < 2; i++)
+		if (mark[i])
+			clReleaseEvent(mark[i]);
+	for (size_t i = 0; ev && i < 2 * batch * n_ev; i++)
 		if (ev[i])
 			clReleaseEvent(ev[i]);
 	free(ev);
 	return ret;
+}
+
+/* The backend times itself (self_timed): the wall clock is the wall
+ * pass's, on the runner's clock. While the runner samples, a device pass
+ * of the same n iterations follows, as the CUDA peers' profiled second
+ * pass does; calibration and warm-up make the wall pass alone. */
+static int ocl_run(struct backend *b, void *state, uint64_t n_iters,
+		   double *out_device_ns, char *err, size_t n_err)
+{
+	struct ocl_dev *d = b->impl;
+	struct ocl_state *s = state;
+	uint64_t t0, t1;
+	double dev = 0;
+	int ret;
+
+	*out_device_ns = -1;
+	s->last_device_ns = -1;
+	if (s->host_step) {
+		t0 = clock_now_ns();
+		ret = ocl_run_serial(d, s, n_iters, &dev, err, n_err);
+		t1 = clock_now_ns();
+	} else {
+		t0 = clock_now_ns();
+		ret = ocl_pass(d, s, n_iters, NULL, err, n_err);
+		t1 = clock_now_ns();
+		if (ret == 0 && b->sampling)
+			ret = ocl_pass(d, s, n_iters, &dev, err, n_err);
+		else
+			dev = -1;
+	}
+	if (ret < 0)
+		return ret;
+	/* the serial pass has both clocks; the runner reads the device one
+	 * only of its samples, and only those are said to have one */
+	s->last_device_ns = b->sampling ? dev : -1;
+	*out_device_ns = (double)(t1 - t0);
+	return 0;
+}
+
+static double ocl_self_device_ns(struct backend *b, void *state)
+{
+	(void)b;
+	return ((const struct ocl_state *)state)->last_device_ns;
 }
 
 static int ocl_output(struct backend *b, void *state, float *out,
@@ -853,6 +979,7 @@ const struct backend_ops ocl_ops = {
 	.variants = ocl_variants,
 	.prepare = ocl_prepare,
 	.run = ocl_run,
+	.self_device_ns = ocl_self_device_ns,
 	.output = ocl_output,
 	.release = ocl_release,
 	.memory = ocl_memory,

@@ -126,6 +126,7 @@ static int ocl_instance_create(cl_platform_id plat, cl_device_id dev,
 	b->family = "opencl";
 	b->ops = &ocl_ops;
 	b->has_device_clock = 1;
+	b->self_timed = 1;           /* its wall pass, not its device pass */
 	b->impl = d;
 	d->platform = plat;
 	d->device = dev;

@@ -69,6 +69,7 @@ struct ocl_state {
 	struct ocl_launch *launch;   /* cap_launch entries, n_launch used */
 	size_t n_launch, cap_launch;
 	cl_kernel stamp;             /* CLBlast variant: marker kernel */
+	double last_device_ns;       /* the last run's device pass, -1 for none */
 	size_t m, n, k;              /* sgemm sizes, for CLBlast */
 	/* Optional: host work run at the start of each iteration, before the
 	 * launches, enqueuing exactly one command whose event goes to
