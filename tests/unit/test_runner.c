@@ -31,8 +31,13 @@
  * a kernel that misbehaves on some allocations only. */
 /* F_COMPILES_FIRST: the first call (validation) takes SLOW_CALL_US more,
  * like a JIT compiling on first use; F_SLOW_ALWAYS: every call does. */
+/* F_SECOND_PASS: self-timed, reporting its loop's time, and while sampling
+ * spending SECOND_PASS_US more outside it (a device pass, a profiled
+ * pass of a peer). */
 enum fault { F_NONE, F_WRONG, F_SKIP_AFTER_FIRST, F_NO_WAIT, F_SLOW_START,
-	     F_WRONG_LATER, F_COMPILES_FIRST, F_SLOW_ALWAYS };
+	     F_WRONG_LATER, F_COMPILES_FIRST, F_SLOW_ALWAYS, F_SECOND_PASS };
+
+#define SECOND_PASS_US 60000
 
 #define SLOW_CALL_US 40000
 
@@ -72,7 +77,8 @@ static int fake_run(struct backend *b, void *state, uint64_t n, double *dev,
 		    char *err, size_t n_err)
 {
 	struct fake *f = state;
-	(void)b; (void)err; (void)n_err;
+	uint64_t t0 = clock_now_ns();
+	(void)err; (void)n_err;
 	*dev = -1;
 	if ((f->fault == F_COMPILES_FIRST && f->run_calls < 1) ||
 	    f->fault == F_SLOW_ALWAYS)
@@ -95,6 +101,11 @@ static int fake_run(struct backend *b, void *state, uint64_t n, double *dev,
 				      f->out);
 		if (f->fault == F_WRONG || (f->fault == F_WRONG_LATER && f->prepares >= 3))
 			f->out[f->w->plan.output_len / 2] += 0.5f;
+	}
+	if (f->fault == F_SECOND_PASS) {
+		*dev = (double)(clock_now_ns() - t0);
+		if (b->sampling)
+			usleep(SECOND_PASS_US);
 	}
 	return 0;
 }
@@ -201,7 +212,8 @@ static void measure_fake(struct fixture *fx, struct fake *impl, struct runner_ou
 			 int *out_samples, char *status, size_t n_status)
 {
 	enum fault f = impl->fault;
-	struct backend be = { .name = "fake", .family = "fake", .ops = &fake_ops, .impl = impl };
+	struct backend be = { .name = "fake", .family = "fake", .ops = &fake_ops, .impl = impl,
+			      .self_timed = f == F_SECOND_PASS };
 	struct runner_peaks peaks = { 50, 10, 1 << 20 };
 	char err[MC_ERRLEN], variant[16];
 	sqlite3_stmt *q = NULL;
@@ -258,6 +270,28 @@ static void test_budget_verdict_waits_for_a_second_call(void **state)
 	assert_string_equal(status, "skipped");
 	assert_int_equal(n, 0);
 	assert_non_null(strstr(o.message, "one iteration takes"));
+}
+
+/* The budget is of the machine's time: a self-timed backend's second pass
+ * while sampling (60 ms a sample here, outside the time it reports) is
+ * charged to it, so 10 samples overrun 2 x 0.2 s and the result is
+ * skipped, saying so; its reported times stay those of its loop. */
+static void test_budget_counts_what_a_call_took(void **state)
+{
+	struct fixture *fx = *state;
+	struct runner_outcome o;
+	char status[32];
+	int n;
+
+	measure(fx, F_SECOND_PASS, &o, &n, status, sizeof(status));
+	assert_string_equal(o.status, "ok");
+	assert_true(o.median_ns < SECOND_PASS_US * 1e3 / 2);
+	fx->bench.max_seconds = 0.2;
+	fx->suite.name = (char *)"t2";
+	measure(fx, F_SECOND_PASS, &o, &n, status, sizeof(status));
+	assert_string_equal(o.status, "skipped");
+	assert_string_equal(status, "skipped");
+	assert_non_null(strstr(o.message, "over the suite's budget"));
 }
 
 static void test_wrong_kernel_is_invalid_never_timed(void **state)
@@ -471,6 +505,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_interleaved_rounds_spread_a_slow_stretch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unfinished_rounds_are_failed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_budget_verdict_waits_for_a_second_call, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_budget_counts_what_a_call_took, setup, teardown),
 		cmocka_unit_test(test_plausibility_thresholds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
