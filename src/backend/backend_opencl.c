@@ -7,7 +7,8 @@
  * one program per instance on first use, common.cl first. The instance
  * times itself (ocl_run): the wall clock is a pass with no events; while
  * the runner samples, a device pass of the same iterations follows, held
- * behind a gate per batch so that the host's enqueue time is in no span.
+ * behind a gate per batch (on the H200 that did not keep NVIDIA's
+ * submission time out of the spans: README, the clock table).
  * An iteration's device time is from its first kernel's START to its last
  * kernel's END, or, for a CLBlast call that may run several kernels we
  * cannot see, from the END of a marker kernel enqueued just before it.
@@ -452,8 +453,9 @@ static size_t ocl_events_per_iter(const struct ocl_state *s)
 	return s->n_launch > 1 ? 2 : 1;
 }
 
-/* Commands one iteration puts in the queue, about: a CLBlast call may run
- * a few kernels we cannot see (padding, transposes), counted as 4. */
+/* Commands one iteration puts in the queue, about: for CLBlast the stamp
+ * and 4 for a call that may run kernels we cannot see (padding,
+ * transposes). */
 static size_t ocl_cmds_per_iter(const struct ocl_state *s)
 {
 	if (s->use_clblast)
@@ -594,6 +596,16 @@ static int ocl_run_serial(struct ocl_dev *d, struct ocl_state *s,
 	return 0;
 }
 
+/* Releases a gate (NULL: none): what waited behind it may run. */
+static void ocl_gate_close(cl_event *gate)
+{
+	if (*gate) {
+		clSetUserEventStatus(*gate, CL_COMPLETE);
+		clReleaseEvent(*gate);
+		*gate = NULL;
+	}
+}
+
 /* Opens a gate: a user event that a marker, and so every command queued
  * after it, waits for. */
 static int ocl_gate_open(struct ocl_dev *d, cl_event *out_gate, char *err,
@@ -606,24 +618,10 @@ static int ocl_gate_open(struct ocl_dev *d, cl_event *out_gate, char *err,
 		rc = clEnqueueMarkerWithWaitList(d->queue, 1, out_gate, NULL);
 	if (rc == CL_SUCCESS)
 		return 0;
-	if (*out_gate) {
-		clSetUserEventStatus(*out_gate, CL_COMPLETE);
-		clReleaseEvent(*out_gate);
-		*out_gate = NULL;
-	}
+	ocl_gate_close(out_gate);
 	return err_set(err, n_err, MC_EIO, "opencl: holding a batch of "
 		       "iterations on device '%s' failed (%s).", d->dev_name,
 		       ocl_errstr(rc));
-}
-
-/* Releases a gate (NULL: none): what waited behind it may run. */
-static void ocl_gate_close(cl_event *gate)
-{
-	if (*gate) {
-		clSetUserEventStatus(*gate, CL_COMPLETE);
-		clReleaseEvent(*gate);
-		*gate = NULL;
-	}
 }
 
 /* One pass of n_iters iterations in batches, the host queueing the next
@@ -633,10 +631,12 @@ static void ocl_gate_close(cl_event *gate)
  * host does nothing it would not do to run the workload.
  * sum_ns set: the device pass. Each iteration's span (ocl_harvest) is
  * added to *sum_ns, and each batch is held behind a gate until all its
- * commands are queued, so its iterations run back to back: the host's
- * time between two enqueues (NVIDIA's OpenCL takes about 10 us per
- * kernel, more than a small kernel runs) is not inside any span, as it
- * is not inside CUPTI's kernel durations on the CUDA peers. A batch holds
+ * commands are queued, meant to let its iterations run back to back
+ * without the host's time between two enqueues (NVIDIA's OpenCL takes
+ * about 10 us per kernel, more than a small kernel runs) inside a span,
+ * as it is not inside CUPTI's kernel durations on the CUDA peers. On the
+ * H200 the driver still submits at the host's pace, and the events cost
+ * it time of their own (runs 9f70b9a9, 5783c1ed in db/pending). A batch holds
  * at most OCL_GATE_CMDS commands, so a driver's queue never fills behind
  * a closed gate. */
 static int ocl_pass(struct ocl_dev *d, struct ocl_state *s, uint64_t n_iters,
