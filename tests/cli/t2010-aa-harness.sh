@@ -1,7 +1,8 @@
 #!/bin/sh
 # scripts/aa-harness.sh, as a smoke only: one A/A pair of a tiny suite on
 # ref, asserting the shape of the summary (never its figures: timing), that
-# the injected copies stay out of the A/A db, and its usage errors.
+# the injected copies stay out of the A/A db, that --reuse compares the
+# same runs again without measuring, and its usage errors.
 . "$(dirname "$0")/../lib.sh"
 command -v python3 >/dev/null || skip "python3 not installed"
 H=$TOP/scripts/aa-harness.sh
@@ -23,6 +24,13 @@ mcreport export --db "$T/aa/inj.sqlite" > inj.json
 [ "$(grep -c '"uuid"' inj.json)" = 3 ] || die "injection db is not 2 runs + 1 copy"
 [ "$(grep -c 'synthetic (mcbench inject)' inj.json)" = 1 ] || die "the copy is not labelled synthetic"
 grep -q 'multiplied by 1\.3' inj.json || die "the copy left is not the x1.30 one"
+
+# --reuse measures nothing: the same two runs, compared again
+expect_ok sh "$H" --reuse --dir "$T/aa" --bin "$BIN"
+expect_grep '^compare A/A: [0-9]* of 4 result(s) flagged' "$T/out"
+[ "$(mcreport export --db "$T/aa/aa.sqlite" | grep -c '"uuid"')" = 2 ] || die "--reuse added a run"
+expect_fail 2 sh "$H" --reuse --dir "$T/none"
+expect_grep "^aa-harness: --reuse needs --dir with the aa.sqlite and pairs" "$T/err"
 
 expect_fail 2 sh "$H" -k 0
 expect_grep "^aa-harness: -k must be a positive integer, not '0'" "$T/err"
