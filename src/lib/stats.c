@@ -11,6 +11,7 @@
 #include "err.h"
 #include "prng.h"
 #include "stats_boot.h"
+#include "stats_rounds.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -558,6 +559,7 @@ int stats_change_verdict_rounds(const double *a, size_t na, int rounds_a, const 
 				double median_b_ns, double threshold_pct, double alpha,
 				struct stats_change *out)
 {
+	struct stats_round_change rch;
 	double pct, lo, hi;
 	int rc;
 
@@ -570,6 +572,25 @@ int stats_change_verdict_rounds(const double *a, size_t na, int rounds_a, const 
 	out->ci_lo_pct = out->ci_hi_pct = out->p = NAN;
 	out->min_p = stats_mann_whitney_min_p(na, nb);
 	out->verdict = STATS_INCONCLUSIVE;
+	out->by_rounds = 0;
+	out->units_a = na;
+	out->units_b = nb;
+	rc = stats_change_by_rounds(a, na, rounds_a, b, nb, rounds_b, &rch);
+	if (rc == MC_ENOMEM)
+		return rc;
+	if (rc == MC_OK) {
+		out->change_pct = rch.change_pct;
+		out->ci_lo_pct = rch.lo_pct;
+		out->ci_hi_pct = rch.hi_pct;
+		out->p = rch.p;
+		out->min_p = rch.min_p;
+		out->by_rounds = 1;
+		out->units_a = rch.rounds_a;
+		out->units_b = rch.rounds_b;
+		out->verdict = stats_verdict(out, threshold_pct, alpha);
+		return MC_OK;
+	}
+	/* Too few rounds for round-level evidence: the samples, the bootstrap. */
 	rc = na && nb ? stats_change_ci_rounds(a, na, rounds_a, b, nb, rounds_b, &pct, &lo,
 					       &hi)
 		      : MC_EINVAL;

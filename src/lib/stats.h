@@ -156,6 +156,11 @@ struct stats_change {
 	double ci_lo_pct, ci_hi_pct; /* 95% cluster-bootstrap CI of change_pct */
 	double p;                    /* two-sided Mann-Whitney p-value */
 	double min_p;                /* smallest p reachable at these n (stats_mann_whitney_min_p) */
+	/* The units of the CI and the test: rounds (stats_rounds.h) when both
+	 * sides have STATS_ROUNDS_MIN of them, else samples (and the CI from
+	 * the cluster bootstrap). n_a / n_b count those units. */
+	int by_rounds;
+	size_t units_a, units_b;
 	enum stats_verdict verdict;
 };
 
@@ -175,8 +180,10 @@ enum stats_verdict stats_verdict(const struct stats_change *c, double floor_pct,
 				 double alpha);
 
 /* The change of raw samples a (before) and b (after), in ns, with its
- * verdict (stats_verdict at threshold_pct), the CI from the cluster
- * bootstrap over rounds_a / rounds_b rounds. threshold_pct <= 0 and alpha
+ * verdict (stats_verdict at threshold_pct). With at least
+ * STATS_ROUNDS_MIN rounds a side the CI and the rank test take the rounds
+ * as units (stats_change_by_rounds); else the CI is the cluster bootstrap
+ * over rounds_a / rounds_b rounds and the test is over the samples. threshold_pct <= 0 and alpha
  * <= 0 take the defaults above. When a side has no samples (or a value
  * the CI cannot use), the change is the ratio of median_a_ns and
  * median_b_ns, the CI and p are NaN and the verdict is inconclusive.

@@ -240,6 +240,10 @@ static int rows_json(cJSON *arr, const struct compare_result *c)
 		bad |= cmd_json_num(o, "ci_hi_pct", r->change.ci_hi_pct);
 		bad |= cmd_json_num(o, "p", r->change.p);
 		bad |= cmd_json_num(o, "min_p", r->change.min_p);
+		/* what the CI and the test counted as units (stats_rounds.h) */
+		bad |= cmd_json_str(o, "unit", r->change.by_rounds ? "round" : "sample");
+		bad |= !cJSON_AddNumberToObject(o, "units_a", (double)r->change.units_a);
+		bad |= !cJSON_AddNumberToObject(o, "units_b", (double)r->change.units_b);
 		bad |= cmd_json_num(o, "floor_pct", r->floor_pct);
 		bad |= cmd_json_str(o, "floor_from", isfinite(r->hist_sd_pct) ? "history" :
 							 "group");

@@ -1,6 +1,7 @@
 /*
  * test_stats_boot.c - unit tests of the cluster bootstrap (stats_boot.c),
- * the permutation calibration of change points (stats_perm.c), and the
+ * the rank interval over rounds (stats_rounds.c), the permutation
+ * calibration of change points (stats_perm.c), and the
  * false-alarm and detection rates of the compare verdict on synthetic A/A
  * pairs and injected slowdowns whose rounds drift like a shared machine.
  * All randomness comes from fixed-seed generators.
@@ -18,6 +19,7 @@
 #include "stats.h"
 #include "stats_boot.h"
 #include "stats_perm.h"
+#include "stats_rounds.h"
 
 struct rng {
 	uint64_t s;
@@ -180,6 +182,167 @@ static void test_perm_p(void **state)
 	assert_int_equal(stats_split_perm_p(x, 12, 2, 0, NULL), MC_EINVAL);
 }
 
+/* The exact null distribution of U and the interval's index, against
+ * values any table of Mann-Whitney's critical values gives. */
+static void test_mw_exact(void **state)
+{
+	(void)state;
+	/* 5 against 5: C(10, 5) = 252 orders; U = 0, 1, 2 by 1, 1, 2 of them */
+	assert_true(fabs(stats_mw_exact_cdf(5, 5, 0) - 1.0 / 252) < 1e-12);
+	assert_true(fabs(stats_mw_exact_cdf(5, 5, 2) - 4.0 / 252) < 1e-12);
+	assert_true(fabs(stats_mw_exact_cdf(4, 4, 0) - 1.0 / 70) < 1e-12);
+	assert_true(fabs(stats_mw_exact_cdf(1, 1, 0) - 0.5) < 1e-12);
+	assert_true(stats_mw_exact_cdf(5, 5, 25) == 1.0 && stats_mw_exact_cdf(5, 5, -1) == 0.0);
+	/* symmetric: P(U <= u) = P(U >= m n - u) */
+	for (long u = 0; u < 35; u++)
+		assert_true(fabs(stats_mw_exact_cdf(5, 7, u) +
+				 stats_mw_exact_cdf(5, 7, 34 - u) - 1.0) < 1e-12);
+	assert_true(isnan(stats_mw_exact_cdf(0, 5, 1)));
+	assert_true(isnan(stats_mw_exact_cdf(STATS_ROUNDS_MAX_EXACT + 1, 5, 1)));
+	/* two-sided 5% critical values: U <= 2 at 5 + 5, <= 23 at 10 + 10,
+	 * <= 0 at 4 + 4; none at 3 + 3 (or 3 + 4) */
+	assert_int_equal(stats_mw_interval_index(5, 5, 0.025), 3);
+	assert_int_equal(stats_mw_interval_index(10, 10, 0.025), 24);
+	assert_int_equal(stats_mw_interval_index(4, 4, 0.025), 1);
+	assert_int_equal(stats_mw_interval_index(3, 3, 0.025), 0);
+	assert_int_equal(stats_mw_interval_index(3, 4, 0.025), 0);
+	/* beyond the exact table, the normal approximation: at 64 + 64 it
+	 * gives the exact index within a few units of the 4096 */
+	{
+		size_t ex = stats_mw_interval_index(64, 64, 0.025);
+		double mu = 64.0 * 64 / 2, sd = sqrt(64.0 * 64 * 129 / 12);
+		size_t k = stats_mw_interval_index(STATS_ROUNDS_MAX_EXACT + 6, 70, 0.025);
+
+		assert_true(fabs((double)ex - (mu - 1.959964 * sd)) < 3.0);
+		assert_true(k > 1900 && k < 2000);
+	}
+}
+
+static void test_round_medians(void **state)
+{
+	double x[7] = { 3, 1, 2, 10, 40, 30, 20 }, m[7];
+
+	(void)state;
+	/* rounds [0, 2), [2, 4), [4, 7) */
+	assert_int_equal(stats_round_medians(x, 7, 3, m), 3);
+	assert_true(m[0] == 2.0 && m[1] == 6.0 && m[2] == 30.0);
+	/* more rounds than samples: one sample a round */
+	assert_int_equal(stats_round_medians(x, 2, 5, m), 2);
+	assert_true(m[0] == 3.0 && m[1] == 1.0);
+	/* one round: the median of all */
+	assert_int_equal(stats_round_medians(x, 7, 1, m), 1);
+	assert_true(m[0] == 10.0);
+	x[4] = NAN;
+	assert_int_equal(stats_round_medians(x, 7, 3, m), 0);
+	assert_int_equal(stats_round_medians(x, 0, 3, m), 0);
+}
+
+/* The round-level change: the interval covers the true change about as
+ * often as it says (at least its exact 96.8% at 5 + 5 rounds, less the
+ * simulation's own error), a slow round does not carry the interval with
+ * it as it carries the bootstrap's, and too few rounds are refused. */
+static void test_change_by_rounds(void **state)
+{
+	struct rng r = { 0x5eed };
+	struct stats_round_change c;
+	double a[20], b[20];
+	int cov0 = 0, cov30 = 0;
+	const int trials = 1000;
+
+	(void)state;
+	for (int t = 0; t < trials; t++) {
+		make_rounds(&r, a, 20, 5, 1000, 0.05, 0.01);
+		make_rounds(&r, b, 20, 5, 1000, 0.05, 0.01);
+		assert_int_equal(stats_change_by_rounds(a, 20, 5, b, 20, 5, &c), MC_OK);
+		cov0 += c.lo_pct <= 0.0 && 0.0 <= c.hi_pct;
+		make_rounds(&r, b, 20, 5, 1300, 0.05, 0.01);
+		assert_int_equal(stats_change_by_rounds(a, 20, 5, b, 20, 5, &c), MC_OK);
+		cov30 += c.lo_pct <= 30.0 && 30.0 <= c.hi_pct;
+	}
+	print_message("rank interval over rounds: covers 0 in %d / %d, +30%% in %d / %d\n",
+		      cov0, trials, cov30, trials);
+	assert_true(cov0 >= trials * 95 / 100 && cov30 >= trials * 95 / 100);
+
+	/* quiet rounds, one of a's three times as slow; b 30% slower. Of
+	 * five rounds a side, the slow one makes 5 of the 25 differences,
+	 * more than the 2 at each end that a 95% interval at 5 + 5 may leave
+	 * out: with five units one aberrant round is a fifth of the evidence,
+	 * and the interval says so (as the bootstrap's does, whose replicates
+	 * draw that round three times). Of ten rounds a side, the 10 of 100
+	 * differences it makes are fewer than the 23 left out at each end:
+	 * the interval is where the other rounds put it. */
+	for (int i = 0; i < 20; i++) {
+		a[i] = 1000.0 * (1.0 + 0.002 * (i % 4)) * (i >= 8 && i < 12 ? 3.0 : 1.0);
+		b[i] = 1300.0 * (1.0 + 0.002 * (i % 4));
+	}
+	assert_int_equal(stats_change_by_rounds(a, 20, 5, b, 20, 5, &c), MC_OK);
+	print_message("one slow round of 5: change %+.1f%% CI [%+.1f%%, %+.1f%%] p %.3g\n",
+		      c.change_pct, c.lo_pct, c.hi_pct, c.p);
+	assert_true(fabs(c.change_pct - 30.0) < 1.0);
+	assert_true(c.lo_pct < 0.0 && c.p > 0.05);
+	{
+		struct stats_boot_set sa = { a, 20, 5 }, sb = { b, 20, 5 };
+		struct stats_interval iv;
+
+		assert_int_equal(stats_ratio_ci(&sb, &sa, 0, &iv), MC_OK);
+		assert_true(100.0 * (iv.lo - 1.0) < 0.0);
+	}
+	for (int i = 0; i < 20; i++) {
+		a[i] = 1000.0 * (1.0 + 0.002 * (i % 2)) * (i >= 8 && i < 10 ? 3.0 : 1.0);
+		b[i] = 1300.0 * (1.0 + 0.002 * (i % 2));
+	}
+	assert_int_equal(stats_change_by_rounds(a, 20, 10, b, 20, 10, &c), MC_OK);
+	print_message("one slow round of 10: change %+.1f%% CI [%+.1f%%, %+.1f%%] p %.3g\n",
+		      c.change_pct, c.lo_pct, c.hi_pct, c.p);
+	assert_true(c.lo_pct > 29.0 && c.hi_pct < 31.0 && c.p < 0.01);
+	for (int i = 8; i < 10; i++)
+		a[i] /= 3.0;
+	/* every round of b above every round of a: the exact p 2 / 252, and
+	 * the test's floor */
+	for (int i = 0; i < 20; i++)
+		a[i] = 1000.0 * (1.0 + 0.002 * (i % 4));
+	assert_int_equal(stats_change_by_rounds(a, 20, 5, b, 20, 5, &c), MC_OK);
+	assert_true(fabs(c.p - 2.0 / 252) < 1e-12 && fabs(c.min_p - 2.0 / 252) < 1e-12);
+	assert_true(c.rounds_a == 5 && c.rounds_b == 5);
+	/* the same data the other way: the mirror interval */
+	{
+		struct stats_round_change m;
+
+		assert_int_equal(stats_change_by_rounds(b, 20, 5, a, 20, 5, &m), MC_OK);
+		assert_true(fabs(log1p(m.lo_pct / 100) + log1p(c.hi_pct / 100)) < 1e-12);
+	}
+	/* too few rounds (3 of them, or 3 samples in 5 rounds), bad values */
+	assert_int_equal(stats_change_by_rounds(a, 20, 3, b, 20, 5, &c), MC_EINVAL);
+	assert_int_equal(stats_change_by_rounds(a, 3, 5, b, 20, 5, &c), MC_EINVAL);
+	a[2] = 0.0;
+	assert_int_equal(stats_change_by_rounds(a, 20, 5, b, 20, 5, &c), MC_EINVAL);
+	a[2] = NAN;
+	assert_int_equal(stats_change_by_rounds(a, 20, 5, b, 20, 5, &c), MC_EINVAL);
+	assert_int_equal(stats_change_by_rounds(a, 20, 5, b, 20, 5, NULL), MC_EINVAL);
+}
+
+/* The verdict takes the rounds as units when there are enough of them,
+ * the samples and the bootstrap when not, and says which. */
+static void test_verdict_units(void **state)
+{
+	struct rng r = { 77 };
+	struct stats_change c;
+	double a[20], b[20];
+
+	(void)state;
+	make_rounds(&r, a, 20, 5, 1000, 0.01, 0.005);
+	make_rounds(&r, b, 20, 5, 1300, 0.01, 0.005);
+	assert_int_equal(stats_change_verdict_rounds(a, 20, 5, b, 20, 5, NAN, NAN, 5, 0.05, &c),
+			 MC_OK);
+	assert_true(c.by_rounds && c.units_a == 5 && c.units_b == 5);
+	assert_int_equal(c.verdict, STATS_SLOWER);
+	assert_int_equal(stats_change_verdict_rounds(a, 20, 3, b, 20, 3, NAN, NAN, 5, 0.05, &c),
+			 MC_OK);
+	assert_true(!c.by_rounds && c.units_a == 20 && c.units_b == 20);
+	assert_int_equal(c.verdict, STATS_SLOWER);
+	assert_true(fabs(c.min_p - stats_mann_whitney_min_p(20, 20)) < 1e-15);
+}
+
 /* The verdict on synthetic pairs of runs: A/A pairs (the same code, rounds
  * drifting by 3%) are called slower or faster rarely; a 30% slowdown is
  * found nearly always, a 10% one often. */
@@ -222,6 +385,10 @@ int main(void)
 		cmocka_unit_test(test_ratio_ci),
 		cmocka_unit_test(test_cluster_coverage),
 		cmocka_unit_test(test_perm_p),
+		cmocka_unit_test(test_mw_exact),
+		cmocka_unit_test(test_round_medians),
+		cmocka_unit_test(test_change_by_rounds),
+		cmocka_unit_test(test_verdict_units),
 		cmocka_unit_test(test_aa_false_alarms),
 	};
 
