@@ -16,6 +16,10 @@ SUITE      ?=
 BACKENDS   ?=
 QUICK      ?=
 ROUNDS     ?=
+# Seconds for a whole full run (not QUICK=1, which runs everything): what
+# does not fit is stored skipped with why (README, "Budget"). 780 keeps a
+# full `make suite` on a 2-core VM under 15 minutes; BUDGET=0 for none.
+BUDGET     ?= 780
 PEERS      ?= 1
 # The model of the embedding workloads (all-MiniLM-L6-v2's files) for
 # MCBENCH_MODEL_DIR: the environment's, else what scripts/model-fetch.sh
@@ -150,6 +154,7 @@ suite: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)PEERS='$(PEERS)' sh scripts/peers-venv.sh .venv
 	$(Q)$(MODEL_ENV) ./bin/mcbench run --db '$(DB)' $(if $(QUICK),--quick) $(if $(ROUNDS),--rounds $(ROUNDS)) \
+	    $(if $(QUICK),,--budget '$(BUDGET)') \
 	    $(foreach s,$(SUITE),--suite $(s)) $(foreach b,$(BACKENDS),--backend $(b))
 
 # ---------------------------------------------------------------- the document

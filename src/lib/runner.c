@@ -126,6 +126,14 @@ struct runner_task {
 	void *stop_ctx;
 	double spent_ns;                      /* what every call so far took, whole */
 	double budget_ns;                     /* the most spent_ns may reach */
+	/* A share of the run's budget (runner_task_limit): the wall time its
+	 * rounds may take, prepare and release included; 0 for none. */
+	double share_ns;
+	char share_why[160];                  /* "its share (.. s) of the run's .." */
+	double rounds_ns;                     /* wall time of the rounds ended */
+	double calib_ns;                      /* round 0's calibration, not repeated */
+	uint64_t round_t0;                    /* start of the round in progress */
+	int rounds_done;
 	struct workload_tol tol;              /* the variant's (workload_variant_tol) */
 	double footprint;                     /* bytes of the inputs and output */
 	struct noise_clock nclock;            /* for the steal flag */
@@ -201,7 +209,7 @@ static int calibrate(struct runner_task *t, struct backend *be, void *state,
 		     double target_ns, double max_seconds, int samples,
 		     uint64_t *out_iters, char *msg, size_t n_msg)
 {
-	uint64_t n = 1;
+	uint64_t n = 1, c0 = clock_now_ns();
 	double wall, dev, per_iter;
 	int rc;
 
@@ -231,6 +239,8 @@ static int calibrate(struct runner_task *t, struct backend *be, void *state,
 			n = RUNNER_MAX_ITERS;
 	}
 	*out_iters = n;
+	/* What later rounds will not repeat, for runner_task_remaining_ns. */
+	t->calib_ns = (double)(clock_now_ns() - c0);
 	return settle(t, be, state, n, wall, target_ns, msg, n_msg);
 }
 
@@ -342,6 +352,17 @@ static int task_halt(struct runner_task *t, char *msg, size_t n_msg)
 			 "as for the first call)", t->spent_ns / 1e9, t->taken, t->t.n,
 			 t->b->max_seconds);
 		return MC_ENOTSUP;
+	}
+	if (t->share_ns > 0) {
+		double used = t->rounds_ns + (double)(clock_now_ns() - t->round_t0);
+
+		if (used > t->share_ns) {
+			snprintf(msg, n_msg, "stopped after %.3g s in %d of %d rounds, %zu of "
+				 "%zu samples taken: over %s", used / 1e9,
+				 t->rounds_done + 1, t->rounds, t->taken, t->t.n,
+				 t->share_why);
+			return MC_ENOTSUP;
+		}
 	}
 	return 0;
 }
@@ -553,14 +574,54 @@ static void task_note_memory(struct runner_task *t, void *state, int reset,
 		t->r.device_bytes = dev;
 }
 
+static void task_round(struct runner_task *t, int round);
+
 void runner_task_round(struct runner_task *t, int round)
+{
+	if (t->settled || round >= t->rounds)
+		return;
+	t->round_t0 = clock_now_ns();
+	task_round(t, round);
+	t->rounds_ns += (double)(clock_now_ns() - t->round_t0);
+	t->rounds_done++;
+	/* Within its share of the run's budget, by what its rounds so far
+	 * took: a measurement that will not fit stops now, not rounds on. */
+	if (!t->settled && t->share_ns > 0 && t->rounds_done < t->rounds) {
+		double whole = t->rounds_ns + runner_task_remaining_ns(t);
+
+		if (whole > t->share_ns) {
+			snprintf(t->msg, sizeof(t->msg),
+				 "stopped after %d of %d rounds: all %d would take about "
+				 "%.3g s, over %s", t->rounds_done, t->rounds, t->rounds,
+				 whole / 1e9, t->share_why);
+			task_settle(t, "skipped");
+		}
+	}
+}
+
+double runner_task_remaining_ns(const struct runner_task *t)
+{
+	double per;
+
+	if (t->settled || t->rounds_done == 0 || t->rounds_done >= t->rounds)
+		return 0.0;
+	per = (t->rounds_ns - t->calib_ns) / (double)t->rounds_done;
+	return per > 0 ? per * (double)(t->rounds - t->rounds_done) : 0.0;
+}
+
+void runner_task_limit(struct runner_task *t, double share_ns, const char *why)
+{
+	t->share_ns = share_ns > 0 ? share_ns : 1.0;
+	snprintf(t->share_why, sizeof(t->share_why), "%s", why);
+}
+
+/* One round: prepare, the round's body, release. */
+static void task_round(struct runner_task *t, int round)
 {
 	void *state = NULL;
 	int rc, reset;
 	int64_t base;
 
-	if (t->settled || round >= t->rounds)
-		return;
 	/* The output buffer lives for one round only: a run holds every
 	 * task between its rounds, and outputs can be hundreds of MiB. */
 	t->got = malloc(t->w->plan.output_len * sizeof(float));

@@ -75,6 +75,19 @@ void runner_task_free(struct runner_task *t);   /* accepts NULL */
  * not to be stored: the caller, who owns stop, knows). stop may be NULL. */
 void runner_task_set_stop(struct runner_task *t, int (*stop)(void *), void *ctx);
 
+/* Gives t a share of a run's budget: the wall time its rounds may take
+ * in all (prepare and release included), share_ns > 0; why names it in
+ * the messages (e.g. "its share (2.1 s) of the run's budget of 780 s",
+ * copied). Checked before every call, like the suite's budget, and after
+ * each round against what the rounds so far say all of them will take:
+ * a measurement over its share is stored `skipped` with the reason. */
+void runner_task_limit(struct runner_task *t, double share_ns, const char *why);
+
+/* What t's rounds still to run will take, in wall ns, by its rounds so
+ * far (round 0's calibration left out: later rounds do not repeat it);
+ * 0 before its first round ends and once its outcome is decided. */
+double runner_task_remaining_ns(const struct runner_task *t);
+
 /* Nonzero when round (0-based) still has work: the task's outcome is not
  * yet decided and round is below its round count. */
 int runner_task_pending(const struct runner_task *t, int round);

@@ -3,9 +3,11 @@
  */
 #include "session.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "err.h"
 #include "workload.h"
 
@@ -37,6 +39,12 @@ struct session {
 	size_t n_jobs, n_slots;
 	int stopped;
 	struct session_tally tally;
+	/* The run's budget (session_set_budget): 0 for none; its deadline is
+	 * set when the rounds begin, less what the devices' probes took (the
+	 * probes again at the end take about as long). */
+	double budget_ns;
+	uint64_t start_ns, deadline_ns;
+	double probe_ns;
 };
 
 static void emit(struct session *s, const struct session_event *ev)
@@ -177,13 +185,51 @@ static int record_device(struct session *s, struct backend *be,
 
 int session_record_devices(struct session *s, char *err, size_t n_err)
 {
+	uint64_t t0 = clock_now_ns();
+
 	for (size_t k = 0; k < plan_n_backends(s->plan); k++) {
 		int rc = record_device(s, plan_backend(s->plan, k), &s->peaks[k], err, n_err);
 
 		if (rc)
 			return rc;
 	}
+	s->probe_ns = (double)(clock_now_ns() - t0);
 	return 0;
+}
+
+void session_set_budget(struct session *s, double seconds, uint64_t start_ns)
+{
+	s->budget_ns = seconds > 0 ? seconds * 1e9 : 0.0;
+	s->start_ns = start_ns;
+}
+
+/* Slot i's share of what is left of the run's budget as its round 0
+ * begins (slots before it begun, it and those after not): the time left,
+ * less what the measurements begun will take to finish their rounds, is
+ * split evenly over the suites still to begin (its own counted), and its
+ * suite's part evenly over the suite's slots still to begin. Every suite
+ * thus gets its part, whatever its place in the plan; within a suite the
+ * first benchmarks (a grid's small shapes) are the ones that fit. */
+static double slot_share(const struct session *s, size_t i)
+{
+	const struct suite *own = s->slots[i].item->suite, *prev = NULL;
+	double left = (double)s->deadline_ns - (double)clock_now_ns();
+	size_t suites = 0, in_suite = 0;
+
+	for (size_t k = 0; k < s->n_slots; k++) {
+		const struct slot *o = &s->slots[k];
+
+		if (k < i) {
+			if (o->task)
+				left -= runner_task_remaining_ns(o->task);
+			continue;
+		}
+		if (o->item->suite != prev)
+			suites++;
+		prev = o->item->suite;
+		in_suite += o->item->suite == own;
+	}
+	return left / (double)suites / (double)in_suite;
 }
 
 /* The workload and reference of a job, computed once, from the same
@@ -248,6 +294,20 @@ static int slot_fail(struct session *s, struct slot *sl, const char *status,
 	return slot_done(s, sl, &o, rc);
 }
 
+static int budget_spent(const struct session *s)
+{
+	return s->budget_ns > 0 && clock_now_ns() >= s->deadline_ns;
+}
+
+static int slot_budget_spent(struct session *s, struct slot *sl, char *err, size_t n_err)
+{
+	char why[MC_ERRLEN];
+
+	snprintf(why, sizeof(why), "the run's budget of %.0f s was spent before it began "
+		 "(mcbench run --budget)", s->budget_ns / 1e9);
+	return slot_fail(s, sl, "skipped", why, err, n_err);
+}
+
 /* Round `round` of one slot; stores it once it has no round left. */
 static int slot_round(struct session *s, struct slot *sl, int round, char *err,
 		      size_t n_err)
@@ -261,7 +321,10 @@ static int slot_round(struct session *s, struct slot *sl, int round, char *err,
 		return 0;
 	if (round == 0) {
 		char why[MC_ERRLEN] = "";
+		double share;
 
+		if (budget_spent(s))
+			return slot_budget_spent(s, sl, err, n_err);
 		rc = job_ready(sl->job, it->bench, why, sizeof(why));
 		if (!rc)
 			rc = runner_task_new(it->suite, it->bench, sl->job->w, sl->job->ref,
@@ -279,6 +342,20 @@ static int slot_round(struct session *s, struct slot *sl, int round, char *err,
 		if (rc)
 			return err_set(err, n_err, rc, "%s", why);
 		runner_task_set_stop(sl->task, task_should_stop, s);
+		if (s->budget_ns > 0) {
+			/* After the inputs and the reference are made: their
+			 * time is gone from what is left, not from the share. */
+			share = slot_share(s, (size_t)(sl - s->slots));
+			if (share <= 0) {
+				runner_task_free(sl->task);
+				sl->task = NULL;
+				return slot_budget_spent(s, sl, err, n_err);
+			}
+			snprintf(why, sizeof(why), "its share (%.3g s) of the run's budget of "
+				 "%.0f s (mcbench run --budget)", share / 1e9,
+				 s->budget_ns / 1e9);
+			runner_task_limit(sl->task, share, why);
+		}
 	}
 	if (runner_task_pending(sl->task, round)) {
 		emit(s, &(struct session_event){ .kind = SESSION_ROUND, .item = it,
@@ -300,6 +377,12 @@ static int slot_round(struct session *s, struct slot *sl, int round, char *err,
 int session_run_rounds(struct session *s, int *out_stopped, char *err, size_t n_err)
 {
 	int rounds = plan_rounds(s->plan);
+
+	if (s->budget_ns > 0) {
+		double end = (double)s->start_ns + s->budget_ns - s->probe_ns;
+
+		s->deadline_ns = end > 0 ? (uint64_t)end : 0;
+	}
 
 	for (int round = 0; round < rounds && !should_stop(s); round++) {
 		for (size_t i = 0; i < s->n_slots && !should_stop(s); i++) {

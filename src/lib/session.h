@@ -73,6 +73,16 @@ void session_free(struct session *s);
  * (the peaks stay unknown). Returns 0, or the store's error. */
 int session_record_devices(struct session *s, char *err, size_t n_err);
 
+/* A budget for the whole run: seconds of wall time from start_ns
+ * (clock_now_ns, when the run began), 0 for none. Call before
+ * session_run_rounds. Each measurement, as its first round begins, gets
+ * a share of what is left (runner_task_limit; the rule is slot_share's in
+ * session.c: the suites still to begin share it evenly, and each suite's
+ * part its measurements still to begin); one whose share is gone, or
+ * whose rounds will not fit in it, is stored `skipped` with the reason.
+ * The probes at the end are left the time those at the start took. */
+void session_set_budget(struct session *s, double seconds, uint64_t start_ns);
+
 /* Runs every round of the plan, storing each measurement as it finishes.
  * *out_stopped is set nonzero when should_stop stopped it; measurements
  * not finished then are left unstored (session_free drops them). Returns 0

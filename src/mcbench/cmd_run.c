@@ -36,6 +36,7 @@
  * samples (5 quick), 2 (1) per round, so a drift that slows one round
  * moves a median by at most 2 (1) order statistics. */
 #define RUN_DEFAULT_ROUNDS 5
+#define RUN_MAX_BUDGET_S (7 * 24 * 3600)
 #define RUN_MAX_ROUNDS 1000
 
 static volatile sig_atomic_t stop_signal;
@@ -52,6 +53,7 @@ struct run_opts {
 	size_t n_backends;
 	int quick;
 	int rounds;
+	double budget_s;          /* --budget: the whole run's seconds, 0 none */
 };
 
 static int parse_opts(int argc, char **argv, struct run_opts *o)
@@ -69,6 +71,16 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 				return -1;
 			}
 			o->rounds = (int)n;
+		} else if (strcmp(argv[i], "--budget") == 0 && i + 1 < argc) {
+			char *end = NULL;
+			double v = strtod(argv[++i], &end);
+
+			if (!*argv[i] || *end || !(v >= 0) || v > RUN_MAX_BUDGET_S) {
+				fprintf(stderr, "mcbench run: --budget wants seconds from 0 (none) "
+					"to %d, not '%s'\n", RUN_MAX_BUDGET_S, argv[i]);
+				return -1;
+			}
+			o->budget_s = v;
 		} else if (strcmp(argv[i], "--suite") == 0 && i + 1 < argc) {
 			if (o->n_suites == MAX_SUITES)
 				return -1;
@@ -191,6 +203,9 @@ int cmd_run(int argc, char **argv, struct cmd_ctx *ctx)
 	int64_t run_id = -1;
 	int rc = 1, reaped = 0, stopped = 0;
 	double claimed;
+	/* The budget counts from here: discovery (a peer's imports) is the
+	 * run's time too. */
+	uint64_t t_start = clock_now_ns();
 
 	opts.rounds = RUN_DEFAULT_ROUNDS;
 	if (parse_opts(argc, argv, &opts))
@@ -253,6 +268,14 @@ int cmd_run(int argc, char **argv, struct cmd_ctx *ctx)
 	if (reaped)
 		progress_note(pr, "marked %d earlier run(s) killed mid-way as aborted",
 			      reaped);
+	if (opts.budget_s > 0) {
+		size_t len = strlen(notes);
+
+		snprintf(notes + len, sizeof(notes) - len, "%sbudget of %g s for the whole run "
+			 "(--budget): what did not fit is stored skipped, with why",
+			 len ? "; " : "", opts.budget_s);
+		session_set_budget(ses, opts.budget_s, t_start);
+	}
 	if (notes[0]) {
 		progress_note(pr, "%s", notes);
 		if (store_run_note(st, run_id, notes, err, sizeof(err)))

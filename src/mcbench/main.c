@@ -23,7 +23,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "run", "run suites on every backend present and record them", cmd_run,
-	  "run [--suite NAME]... [--backend NAME]... [--quick] [--rounds N] [--db PATH]" },
+	  "run [--suite NAME]... [--backend NAME]... [--quick] [--rounds N] [--budget SECONDS] [--db PATH]" },
 	{ "list", "list suites, their benchmarks and the backends that can run them",
 	  cmd_list, "list [--suite NAME]... [--db PATH]" },
 	{ "import", "load exported runs, or other tools' results, into the db",

@@ -31,5 +31,19 @@ for bad in 0 x 1001 ''; do
     expect_fail 2 mcbench run --suite "$TOP/tests/fixtures/cli/tiny.json" --rounds "$bad" --db bad.sqlite
     expect_grep "rounds wants an integer from 1 to 1000, not '$bad'" "$T/err"
 done
+for bad in -1 x '' 1e9; do
+    expect_fail 2 mcbench run --suite "$TOP/tests/fixtures/cli/tiny.json" --budget "$bad" --db bad.sqlite
+    expect_grep "budget wants seconds from 0 (none) to 604800, not '$bad'" "$T/err"
+done
 [ ! -e bad.sqlite ] || die "a bad option created a db"
+
+# A budget the run fits in changes nothing but the notes; one already
+# spent when the rounds begin skips every measurement, saying why.
+expect_ok mcbench run --suite "$TOP/tests/fixtures/cli/tiny.json" --backend ref --budget 600 --db b1.sqlite
+expect_grep 'complete: 4 ok, 0 invalid, 0 implausible, 0 failed, 0 skipped' "$T/out"
+expect_grep 'budget of 600 s for the whole run' "$T/err"
+[ "$(sqlite3 b1.sqlite "SELECT count(*) FROM run WHERE notes LIKE '%budget of 600 s%'")" = 1 ] || die "budget not in the notes"
+expect_ok mcbench run --suite "$TOP/tests/fixtures/cli/tiny.json" --backend ref --budget 0.000001 --db b2.sqlite
+expect_grep 'complete: 0 ok, 0 invalid, 0 implausible, 0 failed, 4 skipped' "$T/out"
+[ "$(sqlite3 b2.sqlite "SELECT count(*) FROM result WHERE status = 'skipped' AND message LIKE 'the run''s budget of 0 s was spent before it began%'")" = 4 ] || die "budget skips"
 echo ok

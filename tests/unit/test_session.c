@@ -3,7 +3,8 @@
  * against fake backends: which measurements a plan lists and in what
  * order, round k of every measurement before round k + 1 of any, a stop
  * request that leaves unfinished measurements unstored, and the devices
- * probed and recorded at the start and raised at the end.
+ * probed and recorded at the start and raised at the end, and a run's
+ * budget shared out so that what does not fit is stored skipped.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,8 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "backend.h"
+#include "clock.h"
 #include "err.h"
 #include "fixture.h"
 #include "plan.h"
@@ -33,6 +36,8 @@ struct fake {
 	double gflops[2];              /* the first probe, then every later one */
 	int fail_probe;
 	int probes, prepares, releases, runs;
+	const char *slow_kernel;       /* its every call sleeps slow_ms */
+	int slow_ms;
 };
 
 struct fake_state {
@@ -84,6 +89,11 @@ static int fake_run(struct backend *b, void *state, uint64_t n, double *dev,
 	(void)err; (void)n_err;
 	f->runs++;
 	*dev = -1;
+	if (f->slow_kernel && !strcmp(s->w->spec->name, f->slow_kernel)) {
+		struct timespec ts = { 0, f->slow_ms * 1000000L };
+
+		nanosleep(&ts, NULL);
+	}
 	for (uint64_t i = 0; i < n; i++)
 		s->w->spec->reference(s->w->params, (const float *const *)s->w->inputs,
 				      s->out);
@@ -462,6 +472,91 @@ static void test_session_stop_leaves_unfinished_unstored(void **state)
 	assert_int_equal(fx->fc.prepares, 2);
 }
 
+/* The message of the one result where `where` holds (a static buffer). */
+static const char *db_message(const struct fixture *fx, const char *where)
+{
+	static char out[512];
+	char sql[256];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *q = NULL;
+
+	snprintf(sql, sizeof(sql), "SELECT message FROM result WHERE %s", where);
+	assert_int_equal(sqlite3_open_v2(fx->run.db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	snprintf(out, sizeof(out), "%s", (const char *)sqlite3_column_text(q, 0));
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	return out;
+}
+
+/* A budget already spent when the rounds begin: every measurement is
+ * stored skipped, saying so, and no backend is even prepared. */
+static void test_session_budget_spent(void **state)
+{
+	struct fixture *fx = *state;
+	struct plan *p = NULL;
+	struct session *ses = NULL;
+	struct seen seen = { 0 };
+	struct session_hooks hooks = { on_event, stop_when_told, &seen };
+	char err[MC_ERRLEN];
+	int stopped = -1;
+
+	assert_int_equal(plan_build(fx->suites, 2, fx->bes, N_BES, 3, &p, err, sizeof(err)), 0);
+	seen.plan = p;
+	assert_int_equal(session_new(p, fx->run.st, fx->run.run_id, &hooks, &ses, err, sizeof(err)), 0);
+	session_set_budget(ses, 0.001, clock_now_ns() - 1000000000ULL);
+	assert_int_equal(session_run_rounds(ses, &stopped, err, sizeof(err)), 0);
+	assert_int_equal(stopped, 0);
+	assert_int_equal(session_tally(ses)->skipped, N_ITEMS);
+	assert_int_equal(seen.n_rounds, 0);
+	session_free(ses);
+	plan_free(p);
+	assert_int_equal(fx->fa.prepares + fx->fb.prepares + fx->fc.prepares, 0);
+	assert_int_equal(db_int(fx, "SELECT count(*) FROM result WHERE status = 'skipped'"),
+			 N_ITEMS);
+	assert_non_null(strstr(db_message(fx, "kernel = 'sgemm' AND backend = 'c'"),
+			       "the run's budget of 0 s was spent before it began"));
+}
+
+/* A budget the plan does not fit: the one slow measurement (softmax on c,
+ * 60 ms a call, so at least 0.24 s a round: validation, calibration,
+ * warm-up, a sample) is stopped once its first round shows that its two
+ * will not fit in its share (1 s over the 2 suites still to begin, then
+ * over the 2 measurements of s1 still to begin: 0.25 s), or during that
+ * round, and stored skipped with why; the fast ones, far inside their
+ * shares, are measured as without a budget. */
+static void test_session_budget_shared(void **state)
+{
+	struct fixture *fx = *state;
+	struct plan *p = NULL;
+	struct session *ses = NULL;
+	struct seen seen = { 0 };
+	struct session_hooks hooks = { on_event, stop_when_told, &seen };
+	char err[MC_ERRLEN];
+	const char *msg;
+	int stopped = -1;
+
+	fx->fc.slow_kernel = "softmax";
+	fx->fc.slow_ms = 60;
+	assert_int_equal(plan_build(fx->suites, 2, fx->bes, N_BES, 3, &p, err, sizeof(err)), 0);
+	seen.plan = p;
+	assert_int_equal(session_new(p, fx->run.st, fx->run.run_id, &hooks, &ses, err, sizeof(err)), 0);
+	session_set_budget(ses, 1.0, clock_now_ns());
+	assert_int_equal(session_run_rounds(ses, &stopped, err, sizeof(err)), 0);
+	assert_int_equal(session_tally(ses)->skipped, 1);
+	assert_int_equal(session_tally(ses)->ok, N_ITEMS - 1);
+	session_free(ses);
+	plan_free(p);
+	msg = db_message(fx, "kernel = 'softmax' AND backend = 'c'");
+	assert_non_null(strstr(msg, "of the run's budget of 1 s"));
+	assert_true(strstr(msg, "stopped after 1 of 2 rounds") || strstr(msg, "in 1 of 2 rounds"));
+	/* a round of it ran (validated, calibrated), the second did not */
+	assert_int_equal(fx->fc.prepares, 1 + 3);
+	assert_int_equal(db_int(fx, "SELECT count(*) FROM result WHERE status = 'ok' AND "
+				"n_samples > 0"), N_ITEMS - 1);
+}
+
 /* Devices are recorded in backend order with their probed peaks, a failed
  * probe is an event and leaves the peaks unknown, and the closing probe
  * raises a peak that a slowed first probe understated. */
@@ -507,6 +602,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_session_interleaves_rounds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_session_stop_leaves_unfinished_unstored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_session_records_and_reprobes_devices, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_session_budget_spent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_session_budget_shared, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
