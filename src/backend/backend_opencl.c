@@ -7,11 +7,11 @@
  * one program per instance on first use, common.cl first. The instance
  * times itself (ocl_run): the wall clock is a pass with no events; while
  * the runner samples, a device pass of the same iterations follows, held
- * behind a gate per batch (on the H200 that did not keep NVIDIA's
- * submission time out of the spans: README, the clock table).
- * An iteration's device time is from its first kernel's START to its last
- * kernel's END, or, for a CLBlast call that may run several kernels we
- * cannot see, from the END of a marker kernel enqueued just before it.
+ * behind a gate per batch. An iteration's device time is the sum of its
+ * kernels' durations (END - START of an event per launch), as CUPTI's is
+ * on the CUDA peers; for a CLBlast call, which may run several kernels we
+ * cannot see, it spans from the END of a marker kernel enqueued just
+ * before it to the call's END (README, the clock table).
  * Only OpenCL 1.2 host API and OpenCL C 1.2 are used, so the same code
  * runs on PoCL and on vendor drivers.
  *
@@ -370,7 +370,8 @@ static int ocl_warm_up(struct ocl_dev *d, struct ocl_state *s,
 
 	if (s->use_clblast)
 		return 0;       /* ocl_clblast_try ran one call already */
-	ret = ocl_enqueue_iter(d, s, ev, err, n_err);
+	/* no events but the one a host step must have */
+	ret = ocl_enqueue_iter(d, s, s->host_step ? ev : NULL, err, n_err);
 	rc = clFinish(d->queue);
 	if (ret == 0 && rc != CL_SUCCESS)
 		ret = err_set(err, n_err, MC_EIO, "opencl: the warm-up run of "
@@ -440,17 +441,21 @@ int ocl_event_time(struct ocl_dev *d, cl_event ev, cl_profiling_info what,
 	return 0;
 }
 
-/* Events of one iteration, n_ev of them, per ocl_enqueue_iter: the first
- * and the last command's (the marker and the CLBlast call; the host step's
- * upload and the last launch), one when there is a single launch. The
- * launches in between get none: the iteration's time is its first START
- * to its last END, and an event per launch would cost the host an
- * allocation each in an encoder of a hundred launches. */
+/* Events of one iteration, n_ev of them, per ocl_enqueue_iter. Our own
+ * kernels: one per launch, and the iteration's device time is the sum of
+ * their durations (END - START), as CUPTI's is on the CUDA peers: the
+ * device's time in kernels, whatever the host took between two
+ * submissions (on the H200 a span from first START to last END held
+ * several us a launch of it: runs 9f70b9a9 and 5783c1ed). Only the
+ * device pass has events, so their cost to the host is in no wall clock.
+ * A CLBlast call (which may run kernels we cannot see: padding,
+ * transposes) and a host step (embed's upload) keep a span of two: the
+ * marker's or the upload's, and the last command's. */
 static size_t ocl_events_per_iter(const struct ocl_state *s)
 {
 	if (s->use_clblast || s->host_step)
 		return 2;
-	return s->n_launch > 1 ? 2 : 1;
+	return s->n_launch ? s->n_launch : 1;
 }
 
 /* Commands one iteration puts in the queue, about: for CLBlast the stamp
@@ -500,10 +505,10 @@ static int ocl_enqueue_iter(struct ocl_dev *d, struct ocl_state *s,
 		struct ocl_launch *l = &s->launch[i];
 		cl_event *e = NULL;
 
-		if (ev && i + 1 == s->n_launch)
-			e = &ev[ocl_events_per_iter(s) - 1];
-		else if (ev && i == 0 && !first)
-			e = &ev[0];
+		if (ev && !first)
+			e = &ev[i];            /* each launch: summed */
+		else if (ev && i + 1 == s->n_launch)
+			e = &ev[1];            /* after the host step: its span */
 		rc = clEnqueueNDRangeKernel(d->queue, l->kernel, l->dim, NULL,
 					    l->global, l->local, 0, NULL, e);
 		if (rc != CL_SUCCESS)
@@ -515,9 +520,10 @@ static int ocl_enqueue_iter(struct ocl_dev *d, struct ocl_state *s,
 }
 
 /* Waits for the n_ev events of each of n_iters iterations in ev, adds their
- * device time to *sum_ns and releases them (entries become NULL). One
- * iteration spans its first event's START (or, with a marker first, END)
- * to its last event's END. */
+ * device time to *sum_ns and releases them (entries become NULL). An
+ * iteration of our own launches is the sum of their durations; one of
+ * CLBlast or a host step spans its first event's START (or, with a
+ * marker first, END) to its last event's END (ocl_events_per_iter). */
 static int ocl_harvest(struct ocl_dev *d, const struct ocl_state *s,
 		       cl_event *ev, size_t n_iters, double *sum_ns,
 		       char *err, size_t n_err)
@@ -539,6 +545,20 @@ static int ocl_harvest(struct ocl_dev *d, const struct ocl_state *s,
 		goto out;
 	}
 	for (size_t it = 0; it + n_ev <= total; it += n_ev) {
+		if (!s->use_clblast && !s->host_step) {
+			for (size_t k = 0; k < n_ev; k++) {
+				if ((ret = ocl_event_time(d, ev[it + k],
+							  CL_PROFILING_COMMAND_START, &t0,
+							  err, n_err)) < 0 ||
+				    (ret = ocl_event_time(d, ev[it + k],
+							  CL_PROFILING_COMMAND_END, &t1,
+							  err, n_err)) < 0)
+					goto out;
+				if (t1 > t0)
+					*sum_ns += (double)(t1 - t0);
+			}
+			continue;
+		}
 		if ((ret = ocl_event_time(d, ev[it], s->use_clblast ?
 					  CL_PROFILING_COMMAND_END :
 					  CL_PROFILING_COMMAND_START,
@@ -629,14 +649,14 @@ static int ocl_gate_open(struct ocl_dev *d, cl_event *out_gate, char *err,
  * in flight.
  * sum_ns NULL: the wall pass. No events but a marker per batch, so the
  * host does nothing it would not do to run the workload.
- * sum_ns set: the device pass. Each iteration's span (ocl_harvest) is
- * added to *sum_ns, and each batch is held behind a gate until all its
- * commands are queued, meant to let its iterations run back to back
+ * sum_ns set: the device pass. Each iteration's device time (ocl_harvest)
+ * is added to *sum_ns, and each batch is held behind a gate until all its
+ * commands are queued, so that its iterations can run back to back
  * without the host's time between two enqueues (NVIDIA's OpenCL takes
- * about 10 us per kernel, more than a small kernel runs) inside a span,
- * as it is not inside CUPTI's kernel durations on the CUDA peers. On the
- * H200 the driver still submits at the host's pace, and the events cost
- * it time of their own (runs 9f70b9a9, 5783c1ed in db/pending). A batch holds
+ * about 10 us per kernel, more than a small kernel runs). On the H200 the
+ * driver still submitted at the host's pace (runs 9f70b9a9, 5783c1ed in
+ * db/pending), which is why our own launches are summed rather than
+ * spanned; a CLBlast span still holds what gaps there are. A batch holds
  * at most OCL_GATE_CMDS commands, so a driver's queue never fills behind
  * a closed gate. */
 static int ocl_pass(struct ocl_dev *d, struct ocl_state *s, uint64_t n_iters,
