@@ -136,20 +136,26 @@ static int same_group(const struct compare_row *r, const char *backend,
 	return streq(r->backend, backend) && streq(r->clock, clock);
 }
 
-/* Groups the rows by (backend, clock), sets each group's noise floor and
- * each row's floor_pct, then the verdicts and their counts. */
-static int apply_noise_floor(struct compare_result *c)
+static void noise_free(struct compare_result *c)
 {
-	double *x = malloc((c->n_rows ? c->n_rows : 1) * sizeof(*x));
-
-	if (!x)
-		return MC_ENOMEM;
-	c->noise = calloc(c->n_rows ? c->n_rows : 1, sizeof(*c->noise));
-	if (!c->noise) {
-		free(x);
-		return MC_ENOMEM;
+	for (size_t i = 0; i < c->n_noise; i++) {
+		free(c->noise[i].backend);
+		free(c->noise[i].clock);
 	}
-	c->noise_k = stats_noise_k(c->alpha, c->n_rows);
+	free(c->noise);
+	c->noise = NULL;
+	c->n_noise = 0;
+}
+
+/* Groups the rows by (backend, clock) and sets each group's median, MAD
+ * and noise floor, and each row's floor_pct from its group's. x: scratch
+ * of n_rows. */
+static int group_noise(struct compare_result *c, double *x)
+{
+	noise_free(c);
+	c->noise = calloc(c->n_rows ? c->n_rows : 1, sizeof(*c->noise));
+	if (!c->noise)
+		return MC_ENOMEM;
 	for (size_t i = 0; i < c->n_rows; i++) {
 		struct compare_row *r = &c->rows[i];
 		struct compare_noise *g = NULL;
@@ -162,10 +168,8 @@ static int apply_noise_floor(struct compare_result *c)
 		g = &c->noise[c->n_noise++];
 		g->backend = strdup(r->backend);
 		g->clock = strdup(r->clock);
-		if (!g->backend || !g->clock) {
-			free(x);
+		if (!g->backend || !g->clock)
 			return MC_ENOMEM;
-		}
 		for (size_t j = i; j < c->n_rows; j++)
 			if (same_group(&c->rows[j], r->backend, r->clock) &&
 			    isfinite(c->rows[j].change.change_pct))
@@ -179,7 +183,80 @@ static int apply_noise_floor(struct compare_result *c)
 			if (same_group(&c->rows[j], r->backend, r->clock))
 				c->rows[j].floor_pct = g->floor_pct;
 	}
+	return 0;
+}
+
+static double relative_to(double pct, double shift_pct)
+{
+	return 100.0 * ((1.0 + pct / 100.0) / (1.0 + shift_pct / 100.0) - 1.0);
+}
+
+/* The machine's own move between the runs (compare_result.shift_pct):
+ * when every group of at least STATS_NOISE_MIN_N results, of two backends
+ * or more, moved past the threshold the same way (a VM whose neighbour
+ * took the memory bus for the whole of run A: every kernel of every
+ * backend, a single-threaded reference one as much as a peer's, 45%
+ * slower), the median change of all rows is that move, and each row's
+ * change and CI become relative to it. A change of the code moves some
+ * results and not others (and never a peer's framework); the rows it
+ * moved still stand out from the rest. One backend alone cannot tell
+ * its code from the machine, so then nothing is taken out. x: scratch. */
+static void run_shift(struct compare_result *c, double *x)
+{
+	int up = 1, down = 1, backends = 0;
+	size_t n = 0;
+
+	c->shift_pct = NAN;
+	for (size_t k = 0; k < c->n_noise; k++) {
+		const struct compare_noise *g = &c->noise[k];
+		int seen = 0;
+
+		if (g->n < STATS_NOISE_MIN_N)
+			continue;
+		for (size_t j = 0; j < k && !seen; j++)
+			seen = c->noise[j].n >= STATS_NOISE_MIN_N &&
+			       streq(c->noise[j].backend, g->backend);
+		backends += !seen;
+		up &= g->median_pct >= c->threshold_pct;
+		down &= g->median_pct <= -c->threshold_pct;
+	}
+	if (backends < 2 || !(up || down))
+		return;
+	for (size_t i = 0; i < c->n_rows; i++)
+		if (isfinite(c->rows[i].change.change_pct))
+			x[n++] = log1p(c->rows[i].change.change_pct / 100.0);
+	c->shift_pct = 100.0 * expm1(stats_median_inplace(x, n));
+	for (size_t i = 0; i < c->n_rows; i++) {
+		struct stats_change *ch = &c->rows[i].change;
+
+		ch->change_pct = relative_to(ch->change_pct, c->shift_pct);
+		ch->ci_lo_pct = relative_to(ch->ci_lo_pct, c->shift_pct);
+		ch->ci_hi_pct = relative_to(ch->ci_hi_pct, c->shift_pct);
+	}
+}
+
+/* Sets the noise floors, takes out a move of the whole machine
+ * (run_shift, the floors then set again on what is left), then the
+ * verdicts and their counts. */
+static int apply_noise_floor(struct compare_result *c)
+{
+	double *x = malloc((c->n_rows ? c->n_rows : 1) * sizeof(*x));
+	int rc;
+
+	if (!x)
+		return MC_ENOMEM;
+	c->noise_k = stats_noise_k(c->alpha, c->n_rows);
+	for (size_t i = 0; i < c->n_rows; i++)
+		c->rows[i].raw_change_pct = c->rows[i].change.change_pct;
+	rc = group_noise(c, x);
+	if (!rc) {
+		run_shift(c, x);
+		if (isfinite(c->shift_pct))
+			rc = group_noise(c, x);
+	}
 	free(x);
+	if (rc)
+		return rc;
 	c->n_slower = c->n_faster = c->n_unchanged = c->n_inconclusive = 0;
 	for (size_t i = 0; i < c->n_rows; i++) {
 		struct compare_row *r = &c->rows[i];
@@ -271,11 +348,7 @@ void compare_result_free(struct compare_result *c)
 		free(r->clock);
 	}
 	free(c->rows);
-	for (size_t i = 0; i < c->n_noise; i++) {
-		free(c->noise[i].backend);
-		free(c->noise[i].clock);
-	}
-	free(c->noise);
+	noise_free(c);
 	store_history_run_clear(&c->a);
 	store_history_run_clear(&c->b);
 	free(c);
@@ -322,6 +395,14 @@ void compare_warnings(const struct compare_result *c, struct sbuf *out)
 		sbuf_addf(out, "%scomparing runs that took their samples in different "
 			  "rounds (A: %d, B: %d); their CIs span different stretches of "
 			  "each run's drift", sep, c->a.rounds, c->b.rounds);
+		sep = "\n";
+	}
+	if (isfinite(c->shift_pct)) {
+		sbuf_addf(out, "%sthe whole of run B moved %+.3g%% against A: every backend's "
+			  "results moved alike, past the %g%% threshold, so most likely the "
+			  "machine did, not the code; each change and verdict below is "
+			  "relative to that move (the raw change: --json change_raw_pct)",
+			  sep, c->shift_pct, c->threshold_pct);
 		sep = "\n";
 	}
 	for (size_t i = 0; i < c->n_noise; i++) {

@@ -38,6 +38,9 @@ struct compare_row {
 	 * stats_verdict_history's; else the group's floor and stats_verdict. */
 	size_t hist_n;
 	double hist_sd_pct;
+	/* change.change_pct and its CI are relative to the run's move when
+	 * compare_result.shift_pct is finite; raw_change_pct never is. */
+	double raw_change_pct;
 	struct stats_change change;
 };
 
@@ -65,6 +68,11 @@ struct compare_result {
 	size_t n_only_a, n_only_b;   /* results of one run only (left out) */
 	struct compare_noise *noise; /* one per (backend, clock) of rows, in first-seen order */
 	double noise_k;              /* K of the noise floors (stats_noise_k) */
+	/* The whole machine's move from a to b, taken out of every row (the
+	 * median change of all rows, when every group of two backends or more
+	 * moved past the threshold alike: compare.c, run_shift); NaN when
+	 * nothing was taken out. */
+	double shift_pct;
 	size_t n_noise;
 };
 

@@ -236,6 +236,7 @@ static int rows_json(cJSON *arr, const struct compare_result *c)
 		bad |= cmd_json_num(o, "median_a_ns", r->median_a_ns);
 		bad |= cmd_json_num(o, "median_b_ns", r->median_b_ns);
 		bad |= cmd_json_num(o, "change_pct", r->change.change_pct);
+		bad |= cmd_json_num(o, "change_raw_pct", r->raw_change_pct);
 		bad |= cmd_json_num(o, "ci_lo_pct", r->change.ci_lo_pct);
 		bad |= cmd_json_num(o, "ci_hi_pct", r->change.ci_hi_pct);
 		bad |= cmd_json_num(o, "p", r->change.p);
@@ -290,6 +291,7 @@ static cJSON *comparison_json(const struct compare_result *c)
 	bad |= !cJSON_AddNumberToObject(root, "threshold_pct", c->threshold_pct);
 	bad |= !cJSON_AddNumberToObject(root, "alpha", c->alpha);
 	bad |= cmd_json_num(root, "noise_k", c->noise_k);
+	bad |= cmd_json_num(root, "run_shift_pct", c->shift_pct);
 	bad |= cmd_json_item(root, "warnings", warnings_json(c));
 	arr = cJSON_AddArrayToObject(root, "results");
 	bad |= !arr || rows_json(arr, c);

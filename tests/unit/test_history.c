@@ -550,6 +550,72 @@ static void test_compare_noise_floor(void **state)
 	compare_result_free(c);
 }
 
+/* A run on n results a backend, for each backend of bes[0..n_bes),
+ * result i of backend k at level levels[k * n + i]. */
+static int64_t add_runs_of(struct fixture *f, const char *const *bes, size_t n_bes,
+			   const double *levels, size_t n)
+{
+	struct run_spec rs = { 0 };
+	double x[30];
+	char bench[32];
+	int64_t id = begin_run(f, &rs, NULL, NULL);
+
+	for (size_t k = 0; k < n_bes; k++)
+		for (size_t i = 0; i < n; i++) {
+			snprintf(bench, sizeof(bench), "softmax/b=%zu", i);
+			gen_samples(f, levels[k * n + i], 0.005, x, 30);
+			add_result(f, id, bench, bes[k], x, 30);
+		}
+	finish_run(f, id, NULL);
+	return id;
+}
+
+/* The machine's own move: run B is 30% faster on every result of both
+ * backends (a neighbour that left), and one result of ref is 30% slower
+ * than that. Compare takes the move out: that one is slower, the rest
+ * unchanged, and a warning says what was taken out. With one backend
+ * nothing can tell the machine from the code: every result is faster. */
+static void test_compare_run_shift(void **state)
+{
+	struct fixture *f = *state;
+	enum { N = 10 };
+	static const char *const two[] = { "ref", "cpu" };
+	double la[2 * N], lb[2 * N];
+	struct compare_result *c = NULL;
+	struct sbuf w = SBUF_INIT;
+	char err[MC_ERRLEN] = "";
+	int64_t a, b;
+
+	for (int i = 0; i < 2 * N; i++) {
+		la[i] = 1000.0 * (i + 1);
+		lb[i] = la[i] * 0.70;
+	}
+	lb[3] *= 1.30;
+	a = add_runs_of(f, two, 2, la, N);
+	b = add_runs_of(f, two, 2, lb, N);
+	assert_int_equal(compare_runs(f->h, a, b, 0, 0, &c, err, sizeof(err)), 0);
+	print_message("run shift %.1f%%; ref b=3 %+.1f%% (raw %+.1f%%)\n", c->shift_pct,
+		      c->rows[3].change.change_pct, c->rows[3].raw_change_pct);
+	assert_true(fabs(c->shift_pct + 30.0) < 1.0);
+	assert_int_equal(c->n_slower, 1);
+	assert_int_equal(c->n_faster, 0);
+	assert_int_equal(c->rows[3].change.verdict, STATS_SLOWER);
+	assert_true(fabs(c->rows[3].change.change_pct - 30.0) < 2.0);
+	assert_true(fabs(c->rows[3].raw_change_pct + 9.0) < 2.0);
+	assert_int_equal(c->rows[4].change.verdict, STATS_UNCHANGED);
+	compare_warnings(c, &w);
+	assert_non_null(strstr(sbuf_str(&w), "the whole of run B moved -30"));
+	sbuf_release(&w);
+	compare_result_free(c);
+
+	a = add_runs_of(f, two, 1, la, N);
+	b = add_runs_of(f, two, 1, lb, N);
+	assert_int_equal(compare_runs(f->h, a, b, 0, 0, &c, err, sizeof(err)), 0);
+	assert_true(isnan(c->shift_pct));
+	assert_int_equal(c->n_faster, N);
+	compare_result_free(c);
+}
+
 /* A result's own history sets its floor: on one machine, b0 moves by 1%
  * from run to run and b1..b20 by 15%. Between A and B, b0 and b1 are 25%
  * slower. With A and B alone the group's floor (pooled over the noisy
@@ -808,6 +874,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_compare_noise_floor, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_regressions_directive, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_compare_own_history, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_compare_run_shift, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_compare_runs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_series, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_statements_prepared_once, setup, teardown),
