@@ -6,11 +6,16 @@
 # (each result with the other 2K - 2 runs as its history): every result it
 # calls slower or faster is a false alarm. `mcreport regressions` over the
 # 2K runs: every level shift it finds is a false alarm too. Then, for each
-# pair, a synthetic copy of B whose results matching --bench have every
+# pair, synthetic copies of B whose results matching --bench have every
 # sample multiplied by 1.10 and by 1.30 (`mcbench inject`, made in a fresh
 # copy of the 2K runs each time, so that neither the A/A db nor another
-# comparison ever sees it) is compared with A: a "slower" verdict on a
-# scaled result is a detection. Scaling stored samples keeps the noise the machine really
+# comparison ever sees it) are compared with A: a "slower" verdict on a
+# scaled result is a detection, and one on a result left unscaled beside
+# them is one more false alarm. The measurements are slowed a tenth at a
+# time (--rotate 10: copy r scales every 10th from the r-th), as a code
+# change slows some and not others; a factor on every result at once is
+# what compare reads as the machine's own move and takes out
+# (src/lib/compare.h, shift_pct), so --rotate 1 measures that instead. Scaling stored samples keeps the noise the machine really
 # made and shifts the level by exactly the factor (src/lib/store_inject.h);
 # nothing in the measurement path is altered. Each injection line ends with
 # the goal's unit: how many scaled results (benchmark, backend, variant,
@@ -21,6 +26,7 @@
 #
 # usage: scripts/aa-harness.sh [-k K] [--suite S] [--backend B] [--bench GLOB]
 #                              [--full] [--dir DIR] [--bin DIR] [--reuse]
+#                              [--rotate R]
 #   -k K         pairs (default 10)
 #   --suite S    the suite (name or file) each run measures; all (the
 #                default): every suite, as `make suite` runs them
@@ -29,13 +35,15 @@
 #   --full       full runs instead of --quick
 #   --dir DIR    keep the dbs and JSON there (default: a fresh temporary dir)
 #   --bin DIR    where mcbench and mcreport are (default: bin/ of this tree)
+#   --rotate R   slow the measurements 1/R of them at a time, in R copies
+#                of each pair's B (default 10; 1: all at once)
 #   --reuse      measure nothing: compare again the runs a previous call
 #                left in --dir (its aa.sqlite and pairs), with this
 #                build's statistics; the same runs judged by a new rule
 # Prints one summary line per figure; exit 0 unless a command failed.
 set -eu
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-K=10 SUITE=all BACKEND=all BENCH='*' QUICK=--quick DIR= BIN=$TOP/bin REUSE=
+K=10 SUITE=all BACKEND=all BENCH='*' QUICK=--quick DIR= BIN=$TOP/bin REUSE= ROTATE=10
 die() { echo "aa-harness: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
     case $1 in
@@ -47,11 +55,13 @@ while [ $# -gt 0 ]; do
     --bin) [ $# -ge 2 ] || die "--bin needs a path"; BIN=$2; shift 2 ;;
     --full) QUICK=; shift ;;
     --reuse) REUSE=1; shift ;;
+    --rotate) [ $# -ge 2 ] || die "--rotate needs a count"; ROTATE=$2; shift 2 ;;
     -h|--help) sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
     esac
 done
 case $K in ''|*[!0-9]*|0) die "-k must be a positive integer, not '$K'" ;; esac
+case $ROTATE in ''|*[!0-9]*|0) die "--rotate must be a positive integer, not '$ROTATE'" ;; esac
 command -v python3 >/dev/null || die "needs python3 (to read the JSON verdicts)"
 [ -n "$DIR" ] || DIR=$(mktemp -d "${TMPDIR:-/tmp}/aa-harness.XXXXXX")
 mkdir -p "$DIR"
@@ -93,6 +103,8 @@ fi
 # the last one has the runs before them. Each injection is made in a
 # fresh copy of all the runs, so that no scaled copy enters the history
 # of another comparison.
+# what an earlier call (--reuse) left must not be counted again
+rm -f "$DIR"/aa-*.json "$DIR"/inj-*.json "$DIR"/inj-*.scaled
 "$BIN/mcreport" export --all --db "$AA" > "$DIR/all.json"
 BASE=$DIR/base.sqlite
 rm -f "$BASE" "$BASE-wal" "$BASE-shm"
@@ -101,12 +113,23 @@ i=1
 while read -r a b; do
     compare "$AA" "$a" "$b" "$DIR/aa-$i.json"
     for f in $FACTORS; do
-        rm -f "$INJ" "$INJ-wal" "$INJ-shm"
-        cp "$BASE" "$INJ"
-        x=$("$BIN/mcbench" inject --run "$b" --factor "$f" --bench "$BENCH" --db "$INJ" |
-            sed -n 's/^run \([0-9a-f-]*\):.*/\1/p')
-        [ -n "$x" ] || die "inject failed"
-        compare "$INJ" "$a" "$x" "$DIR/inj-$f-$i.json"
+        r=0
+        while [ "$r" -lt "$ROTATE" ]; do
+            rm -f "$INJ" "$INJ-wal" "$INJ-shm"
+            cp "$BASE" "$INJ"
+            # no measurement of this tenth matching --bench: nothing to slow
+            "$BIN/mcbench" inject --run "$b" --factor "$f" --bench "$BENCH" \
+                --every "$ROTATE" --offset "$r" --db "$INJ" > "$DIR/inject.out" \
+                2> "$DIR/inject.err" || {
+                grep -q 'has no result with samples' "$DIR/inject.err" ||
+                    { cat "$DIR/inject.err" >&2; die "inject failed"; }
+                r=$((r + 1)); continue; }
+            x=$(sed -n 's/^run \([0-9a-f-]*\):.*/\1/p' "$DIR/inject.out")
+            [ -n "$x" ] || die "inject failed"
+            sed 1d "$DIR/inject.out" > "$DIR/inj-$f-$i-$r.scaled"
+            compare "$INJ" "$a" "$x" "$DIR/inj-$f-$i-$r.json"
+            r=$((r + 1))
+        done
     done
     i=$((i + 1))
 done < "$DIR/pairs"
@@ -134,23 +157,34 @@ print(f"compare A/A: {fa} of {tot} result(s) flagged ({pct(fa, tot)}): "
 reg = json.load(open(os.path.join(d, "regressions.json")))
 print(f"regressions A/A: {reg['summary']['shifts']} level shift(s) in "
       f"{reg['series_examined']} series (each a false alarm)")
+def key_of(r):
+    return f"{r['suite']}/{r['benchmark']} {r['backend']} {r['variant']} {r['clock']}"
+others = {"slower": 0, "faster": 0, "all": 0}
 for f in factors.split():
-    paths = sorted(glob.glob(os.path.join(d, f"inj-{f}-*.json")))
-    pick = lambda r: fnmatch.fnmatchcase(r["benchmark"], bench)
-    n, tot = verdicts(paths, pick)
+    n = {"slower": 0, "faster": 0, "unchanged": 0, "inconclusive": 0}
     # The goal's unit: one result (benchmark, backend, variant, clock)
     # slowed, and in how many of the K pairs compare calls it slower.
     hits, seen = {}, {}
-    for p in paths:
+    for p in sorted(glob.glob(os.path.join(d, f"inj-{f}-*.json"))):
+        scaled = set(l.rstrip("\n") for l in open(p[:-len(".json")] + ".scaled"))
         for r in json.load(open(p))["results"]:
-            if pick(r):
-                key = (r["suite"], r["benchmark"], r["backend"], r["variant"], r["clock"])
-                seen[key] = seen.get(key, 0) + 1
-                hits[key] = hits.get(key, 0) + (r["verdict"] == "slower")
+            key = key_of(r)
+            if key not in scaled:
+                others["all"] += 1
+                others["slower"] += r["verdict"] == "slower"
+                others["faster"] += r["verdict"] == "faster"
+                continue
+            n[r["verdict"]] = n.get(r["verdict"], 0) + 1
+            seen[key] = seen.get(key, 0) + 1
+            hits[key] = hits.get(key, 0) + (r["verdict"] == "slower")
+    tot = sum(n.values())
     need = -(-9 * int(k) // 10)  # 9 of 10 pairs, rounded up
     most = sum(1 for key in seen if hits[key] >= need)
     print(f"injected x{f}: {n['slower']} of {tot} scaled result(s) detected as slower "
           f"({pct(n['slower'], tot)}); {n['inconclusive']} inconclusive, "
           f"{n['unchanged']} unchanged, {n['faster']} faster; "
           f"{most} of {len(seen)} result(s) detected in at least {need} of {k} pairs")
+fa = others["slower"] + others["faster"]
+print(f"beside the scaled: {fa} of {others['all']} unscaled result(s) flagged "
+      f"({pct(fa, others['all'])}): {others['slower']} slower, {others['faster']} faster")
 PY

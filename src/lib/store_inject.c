@@ -88,59 +88,121 @@ static int scale_result(cJSON *r, double factor)
 /* The copy's run members: new uuid, status complete, a note saying what
  * it is. */
 static int relabel(cJSON *run, const char *new_uuid, const char *old_uuid,
-		   double factor, const char *bench, int n_scaled)
+		   double factor, const char *bench, unsigned every, unsigned offset,
+		   int n_scaled)
 {
 	const cJSON *notes = cJSON_GetObjectItemCaseSensitive(run, "notes");
-	char note[1024];
+	char note[1024], which[64] = "";
 	int rc;
 
+	if (every)
+		snprintf(which, sizeof(which), " (measurement %u of every %u)", offset, every);
 	snprintf(note, sizeof(note), "%s%ssynthetic (mcbench inject): a copy of run %s "
-		 "with the samples of %d result(s) matching '%s' multiplied by %.17g; "
+		 "with the samples of %d result(s) matching '%s'%s multiplied by %.17g; "
 		 "not a measurement",
 		 cJSON_IsString(notes) ? notes->valuestring : "",
 		 cJSON_IsString(notes) && notes->valuestring[0] ? "\n" : "", old_uuid,
-		 n_scaled, bench ? bench : "*", factor);
+		 n_scaled, bench ? bench : "*", which, factor);
 	if ((rc = replace(run, "uuid", cJSON_CreateString(new_uuid))) ||
 	    (rc = replace(run, "status", cJSON_CreateString("complete"))))
 		return rc;
 	return replace(run, "notes", cJSON_CreateString(note));
 }
 
-int store_inject_scaled(struct store *st, int64_t run_id, double factor,
-		       const char *bench, const char *new_uuid, int *out_n_scaled,
-		       char *err, size_t n_err)
+static const char *str_of(const cJSON *o, const char *key)
 {
-	cJSON *doc = NULL, *run, *r;
-	char old_uuid[64] = "";
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+/* The measurement of result r as "suite/benchmark backend variant" into
+ * out. */
+static void measurement_of(const cJSON *r, char *out, size_t n)
+{
+	snprintf(out, n, "%s/%s %s %s", str_of(r, "suite"), str_of(r, "benchmark"),
+		 str_of(r, "backend"), str_of(r, "variant"));
+}
+
+/* The index of r's measurement among the run's, in the order they first
+ * appear in results (the export's). */
+static unsigned measurement_index(const cJSON *results, const cJSON *r)
+{
+	char mine[1024], other[1024];
+	unsigned k = 0;
+	const cJSON *o;
+
+	measurement_of(r, mine, sizeof(mine));
+	cJSON_ArrayForEach(o, results) {
+		const cJSON *p;
+		int first = 1;
+
+		measurement_of(o, other, sizeof(other));
+		/* count each measurement once: at its first result */
+		for (p = results->child; p && p != o && first; p = p->next) {
+			char prev[1024];
+
+			measurement_of(p, prev, sizeof(prev));
+			first = strcmp(prev, other) != 0;
+		}
+		if (!first)
+			continue;
+		if (!strcmp(mine, other))
+			return k;
+		k++;
+	}
+	return k;
+}
+
+int store_inject_scaled(struct store *st, int64_t run_id, double factor,
+		       const struct store_inject_pick *pick, const char *new_uuid,
+		       int *out_n_scaled, struct sbuf *scaled, char *err, size_t n_err)
+{
+	cJSON *doc = NULL, *run, *r, *results;
+	const char *bench = pick ? pick->bench : NULL;
+	unsigned every = pick ? pick->every : 0, offset = pick ? pick->offset : 0;
+	char old_uuid[64] = "", key[1024];
 	int rc, n = 0, imported = 0, skipped = 0;
 
 	*out_n_scaled = 0;
 	if (!(factor > 0) || !isfinite(factor))
 		return err_set(err, n_err, MC_EINVAL, "the factor must be a positive "
 			       "number, not %g", factor);
+	if (every && offset >= every)
+		return err_set(err, n_err, MC_EINVAL, "the offset (%u) must be below "
+			       "every (%u)", offset, every);
 	if ((rc = store_export_run(st, run_id, &doc, err, n_err)))
 		return rc;
 	run = cJSON_GetObjectItemCaseSensitive(doc, "run");
 	if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(run, "uuid")))
 		snprintf(old_uuid, sizeof(old_uuid), "%s",
 			 cJSON_GetObjectItemCaseSensitive(run, "uuid")->valuestring);
-	cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(doc, "results")) {
+	results = cJSON_GetObjectItemCaseSensitive(doc, "results");
+	rc = 0;
+	cJSON_ArrayForEach(r, results) {
 		const cJSON *b = cJSON_GetObjectItemCaseSensitive(r, "benchmark");
 		const cJSON *ns = cJSON_GetObjectItemCaseSensitive(r, "samples_ns");
 
 		if (!cJSON_IsString(b) || cJSON_GetArraySize(ns) == 0 ||
-		    (bench && fnmatch(bench, b->valuestring, 0) != 0))
+		    (bench && fnmatch(bench, b->valuestring, 0) != 0) ||
+		    (every && measurement_index(results, r) % every != offset))
 			continue;
 		if ((rc = scale_result(r, factor)))
 			break;
 		n++;
+		if (scaled) {
+			measurement_of(r, key, sizeof(key));
+			sbuf_addf(scaled, "%s %s\n", key, str_of(r, "clock"));
+		}
 	}
+	if (!rc && scaled && sbuf_failed(scaled))
+		rc = MC_ENOMEM;
 	if (!rc && !n)
 		rc = err_set(err, n_err, MC_EINVAL, "run %s has no result with samples "
 			     "matching '%s'", old_uuid, bench ? bench : "*");
 	else if (rc)
 		rc = err_set(err, n_err, rc, "cannot scale the samples of run %s", old_uuid);
-	if (!rc && (rc = relabel(run, new_uuid, old_uuid, factor, bench, n)))
+	if (!rc && (rc = relabel(run, new_uuid, old_uuid, factor, bench, every, offset, n)))
 		rc = err_set(err, n_err, rc, "out of memory");
 	if (!rc)
 		rc = store_import(st, doc, "(inject)", &imported, &skipped, err, n_err);

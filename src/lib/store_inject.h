@@ -18,16 +18,31 @@
 #define MC_STORE_INJECT_H
 #include <stddef.h>
 #include <stdint.h>
+#include "sbuf.h"
 #include "store.h"
 
+/* Which results to scale: those with samples whose benchmark matches the
+ * glob bench (fnmatch; NULL: every one) and, when every > 0, whose
+ * measurement (suite, benchmark, backend, variant: both clocks of it
+ * together) is the k-th of the run's, in its export order, with k %
+ * every == offset. A rotation over offset 0 .. every-1 slows each
+ * measurement once, a few at a time: as a code change does, and unlike a
+ * factor on every result, which compare reads as the machine's move
+ * (compare.h, shift_pct). */
+struct store_inject_pick {
+	const char *bench;
+	unsigned every, offset;
+};
+
 /* Stores a copy of run run_id of st as a new complete run with uuid
- * new_uuid, whose results with samples and a benchmark matching the glob
- * bench (fnmatch; NULL: every one) have each sample multiplied by factor
- * (> 0); *out_n_scaled gets how many results were. Errors: MC_EINVAL (no
- * such run, a factor that is not positive and finite, no result matched),
- * else as store_export_run and store_import. */
+ * new_uuid, whose results picked (above) have each sample multiplied by
+ * factor (> 0); *out_n_scaled gets how many results were, and, when
+ * scaled is not NULL, their keys ("suite/benchmark backend variant
+ * clock", one a line) are appended to it. Errors: MC_EINVAL (no such run,
+ * a factor that is not positive and finite, offset >= every, no result
+ * picked), MC_ENOMEM, else as store_export_run and store_import. */
 int store_inject_scaled(struct store *st, int64_t run_id, double factor,
-		       const char *bench, const char *new_uuid, int *out_n_scaled,
-		       char *err, size_t n_err);
+		       const struct store_inject_pick *pick, const char *new_uuid,
+		       int *out_n_scaled, struct sbuf *scaled, char *err, size_t n_err);
 
 #endif

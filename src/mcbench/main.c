@@ -30,7 +30,7 @@ static const struct command commands[] = {
 	  cmd_import, "import [--format gbench|criterion|hyperfine|pytest-benchmark|nvbench]\n"
 	  "              [--started-at TIME] PATH... [--db PATH]" },
 	{ "inject", "copy a run with some results' samples scaled (A/A harness; scratch db)",
-	  cmd_inject, "inject --run REF --factor F [--bench GLOB] --db PATH" },
+	  cmd_inject, "inject --run REF --factor F [--bench GLOB] [--every K [--offset R]] --db PATH" },
 };
 
 static void usage(FILE *out)

@@ -7,9 +7,11 @@
 command -v python3 >/dev/null || skip "python3 not installed"
 H=$TOP/scripts/aa-harness.sh
 
+# --rotate 1: every matching measurement slowed in one copy, so that the
+# copy left in inj.sqlite is the last one made
 expect_ok sh "$H" -k 1 --suite "$TOP/tests/fixtures/cli/tiny.json" --backend ref \
-    --bench 'softmax/*' --dir "$T/aa" --bin "$BIN"
-[ "$(wc -l < "$T/out")" = 5 ] || { cat "$T/out"; die "expected 5 summary lines"; }
+    --bench 'softmax/*' --dir "$T/aa" --bin "$BIN" --rotate 1
+[ "$(wc -l < "$T/out")" = 6 ] || { cat "$T/out"; die "expected 6 summary lines"; }
 expect_grep '^aa-harness: 1 pair(s) of .*tiny.json on ref; files in ' "$T/out"
 expect_grep '^compare A/A: [0-9]* of 4 result(s) flagged ([0-9.]*%): [0-9]* slower, [0-9]* faster; [0-9]* inconclusive$' "$T/out"
 expect_grep '^regressions A/A: [0-9]* level shift(s) in [0-9]* series (each a false alarm)$' "$T/out"
@@ -17,6 +19,8 @@ expect_grep '^regressions A/A: [0-9]* level shift(s) in [0-9]* series (each a fa
 expect_grep '^injected x1.10: [0-9]* of 2 scaled result(s) detected as slower ([0-9.]*%); ' "$T/out"
 expect_grep '^injected x1.30: [0-9]* of 2 scaled result(s) detected as slower ([0-9.]*%); ' "$T/out"
 expect_grep '; [0-2] of 2 result(s) detected in at least 1 of 1 pairs$' "$T/out"
+# the sgemms, never scaled, beside them in the same copies
+expect_grep '^beside the scaled: [0-9]* of [0-9]* unscaled result(s) flagged ([0-9.]*%): ' "$T/out"
 # A/A db: the two real runs only; the injection db, made afresh for each
 # injection: those and the last copy alone
 [ "$(mcreport export --db "$T/aa/aa.sqlite" | grep -c '"uuid"')" = 2 ] || die "A/A db is not the two runs"
@@ -25,9 +29,14 @@ mcreport export --db "$T/aa/inj.sqlite" > inj.json
 [ "$(grep -c 'synthetic (mcbench inject)' inj.json)" = 1 ] || die "the copy is not labelled synthetic"
 grep -q 'multiplied by 1\.3' inj.json || die "the copy left is not the x1.30 one"
 
-# --reuse measures nothing: the same two runs, compared again
-expect_ok sh "$H" --reuse --dir "$T/aa" --bin "$BIN"
+# --reuse measures nothing: the same two runs, compared again, now with
+# the default rotation (a tenth of the measurements slowed a copy): each
+# softmax once, the sgemms never
+expect_ok sh "$H" --reuse --dir "$T/aa" --bin "$BIN" --bench 'softmax/*'
 expect_grep '^compare A/A: [0-9]* of 4 result(s) flagged' "$T/out"
+expect_grep '^injected x1.30: [0-9]* of 2 scaled result(s) detected as slower' "$T/out"
+expect_grep '^beside the scaled: [0-9]* of 12 unscaled result(s) flagged' "$T/out"
+[ "$(cat "$T"/aa/inj-1.30-1-*.scaled | wc -l)" = 2 ] || die "each softmax not scaled once"
 [ "$(mcreport export --db "$T/aa/aa.sqlite" | grep -c '"uuid"')" = 2 ] || die "--reuse added a run"
 expect_fail 2 sh "$H" --reuse --dir "$T/none"
 expect_grep "^aa-harness: --reuse needs --dir with the aa.sqlite and pairs" "$T/err"
