@@ -130,6 +130,9 @@ struct runner_task {
 	 * rounds may take, prepare and release included; 0 for none. */
 	double share_ns;
 	char share_why[160];                  /* "its share (.. s) of the run's .." */
+	double first_est_ns;                  /* what its first call should take, 0 unknown */
+	char first_est_from[96];              /* how that was estimated */
+	double first_ns;                      /* what round 0's first call took */
 	double rounds_ns;                     /* wall time of the rounds ended */
 	double calib_ns;                      /* round 0's calibration, not repeated */
 	uint64_t round_t0;                    /* start of the round in progress */
@@ -490,9 +493,19 @@ static void task_round_on(struct runner_task *t, void *state, int round)
 	/* Validation before any timing: the first iteration's output must
 	 * match the reference computed from the same seeded inputs. */
 	rc = task_halt(t, t->msg, sizeof(t->msg));
+	/* A call cannot be cut short, so a share is no use once a call that
+	 * will outlast it has begun: one whose estimate does is not made. */
+	if (!rc && round == 0 && t->share_ns > 0 && t->first_est_ns > t->share_ns) {
+		snprintf(t->msg, sizeof(t->msg), "not started: one call would take about "
+			 "%.3g s (%s), over %s", t->first_est_ns / 1e9, t->first_est_from,
+			 t->share_why);
+		rc = MC_ENOTSUP;
+	}
 	if (!rc)
 		rc = timed_run(t, t->be, state, 1, &first_wall, &dev_dummy, t->msg,
 			       sizeof(t->msg));
+	if (!rc && round == 0)
+		t->first_ns = first_wall;
 	if (rc) {
 		task_settle(t, rc == MC_ENOTSUP ? "skipped" : "failed");
 		return;
@@ -609,10 +622,19 @@ double runner_task_remaining_ns(const struct runner_task *t)
 	return per > 0 ? per * (double)(t->rounds - t->rounds_done) : 0.0;
 }
 
-void runner_task_limit(struct runner_task *t, double share_ns, const char *why)
+void runner_task_limit(struct runner_task *t, double share_ns, const char *why,
+		       double first_est_ns, const char *est_from)
 {
 	t->share_ns = share_ns > 0 ? share_ns : 1.0;
 	snprintf(t->share_why, sizeof(t->share_why), "%s", why);
+	t->first_est_ns = first_est_ns > 0 ? first_est_ns : 0;
+	snprintf(t->first_est_from, sizeof(t->first_est_from), "%s",
+		 est_from ? est_from : "");
+}
+
+double runner_task_first_ns(const struct runner_task *t)
+{
+	return t->first_ns;
 }
 
 /* One round: prepare, the round's body, release. */

@@ -45,7 +45,16 @@ struct session {
 	double budget_ns;
 	uint64_t start_ns, deadline_ns;
 	double probe_ns;
+	/* Per (backend, kernel), the ns per FLOP of its last first call that
+	 * took long enough to say (SESSION_RATE_MIN_NS): what the next shape
+	 * of the kernel on that backend should take (first_call_estimate). */
+	struct rate { size_t backend; const char *kernel; double ns_per_flop; } *rates;
+	size_t n_rates;
 };
+
+/* A first call shorter than this is mostly fixed cost (a launch, a peer's
+ * pipe), and its time per FLOP would overstate a larger shape's. */
+#define SESSION_RATE_MIN_NS 10e6
 
 static void emit(struct session *s, const struct session_event *ev)
 {
@@ -87,7 +96,8 @@ int session_new(const struct plan *p, struct store *st, int64_t run_id,
 	s->peaks = calloc(n_bes ? n_bes : 1, sizeof(*s->peaks));
 	s->jobs = calloc(s->n_jobs ? s->n_jobs : 1, sizeof(*s->jobs));
 	s->slots = calloc(s->n_slots ? s->n_slots : 1, sizeof(*s->slots));
-	if (!s->peaks || !s->jobs || !s->slots)
+	s->rates = calloc(s->n_slots ? s->n_slots : 1, sizeof(*s->rates));
+	if (!s->peaks || !s->jobs || !s->slots || !s->rates)
 		goto nomem;
 	for (size_t k = 0; k < n_bes; k++)
 		s->peaks[k] = (struct runner_peaks){ -1, -1, -1 };
@@ -119,6 +129,7 @@ void session_free(struct session *s)
 		runner_task_free(s->slots[i].task);
 	for (size_t i = 0; s->jobs && i < s->n_jobs; i++)
 		job_drop(&s->jobs[i]);
+	free(s->rates);
 	free(s->slots);
 	free(s->jobs);
 	free(s->peaks);
@@ -294,6 +305,58 @@ static int slot_fail(struct session *s, struct slot *sl, const char *status,
 	return slot_done(s, sl, &o, rc);
 }
 
+static struct rate *rate_of(struct session *s, size_t backend, const char *kernel)
+{
+	for (size_t i = 0; i < s->n_rates; i++)
+		if (s->rates[i].backend == backend && !strcmp(s->rates[i].kernel, kernel))
+			return &s->rates[i];
+	return NULL;
+}
+
+/* What slot sl's first call should take, before it is made: by the time
+ * per FLOP of this kernel's last shape on this backend, else by its FLOPs
+ * at the device's measured peak (a lower bound); 0 when neither is known.
+ * *from says which. */
+static double first_call_estimate(struct session *s, const struct slot *sl,
+				  const char **from)
+{
+	const struct plan_item *it = sl->item;
+	double flops = sl->job->w->plan.flops, g = s->peaks[it->backend_index].gflops;
+	const struct rate *r = rate_of(s, it->backend_index, it->bench->spec->name);
+
+	*from = "";
+	if (!(flops > 0))
+		return 0;
+	if (r) {
+		*from = "this kernel's last shape on this backend, by FLOPs";
+		return r->ns_per_flop * flops;
+	}
+	if (g > 0) {
+		*from = "its FLOPs at the device's measured peak, a lower bound";
+		return flops / g;
+	}
+	return 0;
+}
+
+/* After slot sl's round 0: its first call's time per FLOP, for the next
+ * shape of its kernel on its backend. */
+static void note_rate(struct session *s, const struct slot *sl)
+{
+	const struct plan_item *it = sl->item;
+	double first = sl->task ? runner_task_first_ns(sl->task) : 0;
+	double flops = sl->job->w ? sl->job->w->plan.flops : 0;
+	struct rate *r;
+
+	if (!(first >= SESSION_RATE_MIN_NS) || !(flops > 0))
+		return;
+	if (!(r = rate_of(s, it->backend_index, it->bench->spec->name))) {
+		r = &s->rates[s->n_rates++];
+		r->backend = it->backend_index;
+		r->kernel = it->bench->spec->name;
+	}
+	r->ns_per_flop = first / flops;
+}
+
 static int budget_spent(const struct session *s)
 {
 	return s->budget_ns > 0 && clock_now_ns() >= s->deadline_ns;
@@ -351,16 +414,21 @@ static int slot_round(struct session *s, struct slot *sl, int round, char *err,
 				sl->task = NULL;
 				return slot_budget_spent(s, sl, err, n_err);
 			}
+			const char *from;
+			double est = first_call_estimate(s, sl, &from);
+
 			snprintf(why, sizeof(why), "its share (%.3g s) of the run's budget of "
 				 "%.0f s (mcbench run --budget)", share / 1e9,
 				 s->budget_ns / 1e9);
-			runner_task_limit(sl->task, share, why);
+			runner_task_limit(sl->task, share, why, est, from);
 		}
 	}
 	if (runner_task_pending(sl->task, round)) {
 		emit(s, &(struct session_event){ .kind = SESSION_ROUND, .item = it,
 						 .round = round, .rounds = rounds });
 		runner_task_round(sl->task, round);
+		if (round == 0)
+			note_rate(s, sl);
 	}
 	/* Stopped part way through a measurement: nothing of it is stored,
 	 * the run is recorded aborted by the caller. */

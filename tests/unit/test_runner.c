@@ -294,6 +294,45 @@ static void test_budget_counts_what_a_call_took(void **state)
 	assert_non_null(strstr(o.message, "over the suite's budget"));
 }
 
+/* A call cannot be cut short, so under a share of a run's budget a
+ * measurement whose first call is estimated to outlast the share is not
+ * started (stored skipped with the estimate and its source, the backend
+ * never called), and one estimated inside it is measured. */
+static void share_run(struct fixture *fx, double est_ns, struct fake *impl,
+		      struct runner_outcome *o)
+{
+	struct backend be = { .name = "fake", .family = "fake", .ops = &fake_ops, .impl = impl };
+	struct runner_peaks peaks = { 50, 10, 1 << 20 };
+	struct runner_task *t = NULL;
+	char err[MC_ERRLEN];
+
+	assert_int_equal(runner_task_new(&fx->suite, &fx->bench, fx->w, fx->ref, &be,
+					 est_ns > 1e8 ? "big" : "small", &peaks, fx->rounds, &t,
+					 err, sizeof(err)), 0);
+	runner_task_limit(t, 1e8, "its share (0.1 s) of a test's budget", est_ns,
+			  "a test's estimate");
+	for (int r = 0; runner_task_pending(t, r); r++)
+		runner_task_round(t, r);
+	assert_int_equal(runner_task_store(t, fx->run.st, fx->run.run_id, o, err,
+					   sizeof(err)), 0);
+	runner_task_free(t);
+}
+
+static void test_share_refuses_a_call_that_would_outlast_it(void **state)
+{
+	struct fixture *fx = *state;
+	struct fake big = { .fault = F_NONE }, small = { .fault = F_NONE };
+	struct runner_outcome o;
+
+	share_run(fx, 1e9, &big, &o);
+	assert_string_equal(o.status, "skipped");
+	assert_non_null(strstr(o.message, "not started: one call would take about 1 s "
+			       "(a test's estimate), over its share (0.1 s) of a test's budget"));
+	assert_int_equal(big.run_calls, 0);
+	share_run(fx, 1e3, &small, &o);
+	assert_string_equal(o.status, "ok");
+}
+
 static void test_wrong_kernel_is_invalid_never_timed(void **state)
 {
 	struct runner_outcome o;
@@ -506,6 +545,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unfinished_rounds_are_failed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_budget_verdict_waits_for_a_second_call, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_budget_counts_what_a_call_took, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_share_refuses_a_call_that_would_outlast_it, setup, teardown),
 		cmocka_unit_test(test_plausibility_thresholds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
