@@ -131,8 +131,10 @@ struct runner_task {
 	double share_ns;
 	char share_why[160];                  /* "its share (.. s) of the run's .." */
 	double first_est_ns;                  /* what its first call should take, 0 unknown */
-	char first_est_from[96];              /* how that was estimated */
+	double prep_est_ns;                   /* what preparing it should take, 0 unknown */
+	char first_est_from[96];              /* how those were estimated */
 	double first_ns;                      /* what round 0's first call took */
+	double prepare_ns;                    /* what round 0's prepare took */
 	double rounds_ns;                     /* wall time of the rounds ended */
 	double calib_ns;                      /* round 0's calibration, not repeated */
 	uint64_t round_t0;                    /* start of the round in progress */
@@ -495,10 +497,11 @@ static void task_round_on(struct runner_task *t, void *state, int round)
 	rc = task_halt(t, t->msg, sizeof(t->msg));
 	/* A call cannot be cut short, so a share is no use once a call that
 	 * will outlast it has begun: one whose estimate does is not made. */
-	if (!rc && round == 0 && t->share_ns > 0 && t->first_est_ns > t->share_ns) {
+	if (!rc && round == 0 && t->share_ns > 0 &&
+	    t->first_est_ns > t->share_ns - (double)(clock_now_ns() - t->round_t0)) {
 		snprintf(t->msg, sizeof(t->msg), "not started: one call would take about "
-			 "%.3g s (%s), over %s", t->first_est_ns / 1e9, t->first_est_from,
-			 t->share_why);
+			 "%.3g s (%s), over what is left of %s", t->first_est_ns / 1e9,
+			 t->first_est_from, t->share_why);
 		rc = MC_ENOTSUP;
 	}
 	if (!rc)
@@ -623,10 +626,11 @@ double runner_task_remaining_ns(const struct runner_task *t)
 }
 
 void runner_task_limit(struct runner_task *t, double share_ns, const char *why,
-		       double first_est_ns, const char *est_from)
+		       double prep_est_ns, double first_est_ns, const char *est_from)
 {
 	t->share_ns = share_ns > 0 ? share_ns : 1.0;
 	snprintf(t->share_why, sizeof(t->share_why), "%s", why);
+	t->prep_est_ns = prep_est_ns > 0 ? prep_est_ns : 0;
 	t->first_est_ns = first_est_ns > 0 ? first_est_ns : 0;
 	snprintf(t->first_est_from, sizeof(t->first_est_from), "%s",
 		 est_from ? est_from : "");
@@ -637,10 +641,16 @@ double runner_task_first_ns(const struct runner_task *t)
 	return t->first_ns;
 }
 
+double runner_task_prepare_ns(const struct runner_task *t)
+{
+	return t->prepare_ns;
+}
+
 /* One round: prepare, the round's body, release. */
 static void task_round(struct runner_task *t, int round)
 {
 	void *state = NULL;
+	uint64_t prep_t0;
 	int rc, reset;
 	int64_t base;
 
@@ -652,10 +662,26 @@ static void task_round(struct runner_task *t, int round)
 		task_settle(t, "failed");
 		return;
 	}
+	/* Preparing (a peer building the model, a device upload) is no call
+	 * either: not begun when it and the first call should outlast the
+	 * share. */
+	if (round == 0 && t->share_ns > 0 && t->prep_est_ns + t->first_est_ns > t->share_ns) {
+		snprintf(t->msg, sizeof(t->msg), "not started: preparing it and one call "
+			 "would take about %.3g s (%s), over %s",
+			 (t->prep_est_ns + t->first_est_ns) / 1e9, t->first_est_from,
+			 t->share_why);
+		free(t->got);
+		t->got = NULL;
+		task_settle(t, "skipped");
+		return;
+	}
 	reset = memstat_reset_peak();
 	base = memstat_rss_bytes();
+	prep_t0 = clock_now_ns();
 	rc = t->be->ops->prepare(t->be, t->w, t->r.variant, &state, t->msg,
 				 sizeof(t->msg));
+	if (round == 0)
+		t->prepare_ns = (double)(clock_now_ns() - prep_t0);
 	if (rc) {
 		/* A peer that built other shapes than the workload defines
 		 * (MC_EVALID) is not measuring the same work: invalid. */

@@ -80,16 +80,18 @@ void runner_task_set_stop(struct runner_task *t, int (*stop)(void *), void *ctx)
  * the messages (e.g. "its share (2.1 s) of the run's budget of 780 s",
  * copied). Checked before every call, like the suite's budget, and after
  * each round against what the rounds so far say all of them will take;
- * and, since a call cannot be cut short, before the first call against
- * first_est_ns (what that call should take, 0 unknown; est_from says how
- * it was estimated, copied): a measurement over its share is stored
- * `skipped` with the reason. */
+ * and, since neither a call nor a prepare can be cut short, before round
+ * 0's prepare against prep_est_ns + first_est_ns and before its first
+ * call against first_est_ns (what each should take, 0 unknown; est_from
+ * says how they were estimated, copied): a measurement over its share is
+ * stored `skipped` with the reason. */
 void runner_task_limit(struct runner_task *t, double share_ns, const char *why,
-		       double first_est_ns, const char *est_from);
+		       double prep_est_ns, double first_est_ns, const char *est_from);
 
-/* What round 0's first call (one iteration, validated) took, in wall ns;
- * 0 before it. */
+/* What round 0's first call (one iteration, validated) and its prepare
+ * took, in wall ns; 0 before them. */
 double runner_task_first_ns(const struct runner_task *t);
+double runner_task_prepare_ns(const struct runner_task *t);
 
 /* What t's rounds still to run will take, in wall ns, by its rounds so
  * far (round 0's calibration left out: later rounds do not repeat it);

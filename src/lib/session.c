@@ -48,7 +48,12 @@ struct session {
 	/* Per (backend, kernel), the ns per FLOP of its last first call that
 	 * took long enough to say (SESSION_RATE_MIN_NS): what the next shape
 	 * of the kernel on that backend should take (first_call_estimate). */
-	struct rate { size_t backend; const char *kernel; double ns_per_flop; } *rates;
+	struct rate {
+		size_t backend;
+		const char *kernel;
+		double ns_per_flop;   /* 0: no first call long enough yet */
+		double prepare_ns;    /* its last round 0's prepare */
+	} *rates;
 	size_t n_rates;
 };
 
@@ -316,23 +321,27 @@ static struct rate *rate_of(struct session *s, size_t backend, const char *kerne
 /* What slot sl's first call should take, before it is made: by the time
  * per FLOP of this kernel's last shape on this backend, else by its FLOPs
  * at the device's measured peak (a lower bound); 0 when neither is known.
- * *from says which. */
+ * *prep gets what that last shape's prepare took (0 unknown): a larger
+ * shape's takes no less. *from says which. */
 static double first_call_estimate(struct session *s, const struct slot *sl,
-				  const char **from)
+				  double *prep, const char **from)
 {
 	const struct plan_item *it = sl->item;
 	double flops = sl->job->w->plan.flops, g = s->peaks[it->backend_index].gflops;
 	const struct rate *r = rate_of(s, it->backend_index, it->bench->spec->name);
 
-	*from = "";
+	*from = r ? "by this kernel's last shape on this backend" : "";
+	*prep = r ? r->prepare_ns : 0;
 	if (!(flops > 0))
 		return 0;
-	if (r) {
-		*from = "this kernel's last shape on this backend, by FLOPs";
+	if (r && r->ns_per_flop > 0) {
+		*from = "by this kernel's last shape on this backend, its call scaled by FLOPs";
 		return r->ns_per_flop * flops;
 	}
 	if (g > 0) {
-		*from = "its FLOPs at the device's measured peak, a lower bound";
+		*from = r ? "by this kernel's last shape's prepare on this backend, and "
+			    "the call's FLOPs at the device's measured peak, a lower bound"
+			  : "its FLOPs at the device's measured peak, a lower bound";
 		return flops / g;
 	}
 	return 0;
@@ -344,17 +353,20 @@ static void note_rate(struct session *s, const struct slot *sl)
 {
 	const struct plan_item *it = sl->item;
 	double first = sl->task ? runner_task_first_ns(sl->task) : 0;
+	double prep = sl->task ? runner_task_prepare_ns(sl->task) : 0;
 	double flops = sl->job->w ? sl->job->w->plan.flops : 0;
 	struct rate *r;
 
-	if (!(first >= SESSION_RATE_MIN_NS) || !(flops > 0))
-		return;
+	if (!(prep > 0) && !(first > 0))
+		return;     /* not begun: nothing learnt */
 	if (!(r = rate_of(s, it->backend_index, it->bench->spec->name))) {
 		r = &s->rates[s->n_rates++];
 		r->backend = it->backend_index;
 		r->kernel = it->bench->spec->name;
 	}
-	r->ns_per_flop = first / flops;
+	r->prepare_ns = prep;
+	if (first >= SESSION_RATE_MIN_NS && flops > 0)
+		r->ns_per_flop = first / flops;
 }
 
 static int budget_spent(const struct session *s)
@@ -415,12 +427,12 @@ static int slot_round(struct session *s, struct slot *sl, int round, char *err,
 				return slot_budget_spent(s, sl, err, n_err);
 			}
 			const char *from;
-			double est = first_call_estimate(s, sl, &from);
+			double prep, est = first_call_estimate(s, sl, &prep, &from);
 
 			snprintf(why, sizeof(why), "its share (%.3g s) of the run's budget of "
 				 "%.0f s (mcbench run --budget)", share / 1e9,
 				 s->budget_ns / 1e9);
-			runner_task_limit(sl->task, share, why, est, from);
+			runner_task_limit(sl->task, share, why, prep, est, from);
 		}
 	}
 	if (runner_task_pending(sl->task, round)) {

@@ -309,7 +309,7 @@ static void share_run(struct fixture *fx, double est_ns, struct fake *impl,
 	assert_int_equal(runner_task_new(&fx->suite, &fx->bench, fx->w, fx->ref, &be,
 					 est_ns > 1e8 ? "big" : "small", &peaks, fx->rounds, &t,
 					 err, sizeof(err)), 0);
-	runner_task_limit(t, 1e8, "its share (0.1 s) of a test's budget", est_ns,
+	runner_task_limit(t, 1e8, "its share (0.1 s) of a test's budget", 0, est_ns,
 			  "a test's estimate");
 	for (int r = 0; runner_task_pending(t, r); r++)
 		runner_task_round(t, r);
@@ -326,9 +326,11 @@ static void test_share_refuses_a_call_that_would_outlast_it(void **state)
 
 	share_run(fx, 1e9, &big, &o);
 	assert_string_equal(o.status, "skipped");
-	assert_non_null(strstr(o.message, "not started: one call would take about 1 s "
-			       "(a test's estimate), over its share (0.1 s) of a test's budget"));
+	assert_non_null(strstr(o.message, "not started: preparing it and one call would "
+			       "take about 1 s (a test's estimate), over its share (0.1 s) of "
+			       "a test's budget"));
 	assert_int_equal(big.run_calls, 0);
+	assert_int_equal(big.prepares, 0);
 	share_run(fx, 1e3, &small, &o);
 	assert_string_equal(o.status, "ok");
 }
