@@ -34,7 +34,6 @@
 #include <CL/cl.h>
 #include <clblast_c.h>
 
-#include "busy.h"
 #include "clock.h"
 #include "embed.h"
 #include "err.h"
@@ -522,14 +521,12 @@ static int ocl_enqueue_iter(struct ocl_dev *d, struct ocl_state *s,
 
 /* Waits for the n_ev events of each of n_iters iterations in ev, adds their
  * device time to *sum_ns and releases them (entries become NULL). An
- * iteration of our own launches is the busy time of their durations on
- * the pass's timeline bt (busy.h: what a launch stamped as started while
- * the one before still ran overlaps is counted once); one of CLBlast or a
- * host step spans its first event's START (or, with a marker first, END)
- * to its last event's END (ocl_events_per_iter). */
+ * iteration of our own launches is the sum of their durations; one of
+ * CLBlast or a host step spans its first event's START (or, with a
+ * marker first, END) to its last event's END (ocl_events_per_iter). */
 static int ocl_harvest(struct ocl_dev *d, const struct ocl_state *s,
-		       cl_event *ev, size_t n_iters, struct busy *bt,
-		       double *sum_ns, char *err, size_t n_err)
+		       cl_event *ev, size_t n_iters, double *sum_ns,
+		       char *err, size_t n_err)
 {
 	size_t n_ev = ocl_events_per_iter(s), total = n_iters * n_ev;
 	cl_ulong t0, t1;
@@ -557,7 +554,8 @@ static int ocl_harvest(struct ocl_dev *d, const struct ocl_state *s,
 							  CL_PROFILING_COMMAND_END, &t1,
 							  err, n_err)) < 0)
 					goto out;
-				*sum_ns += (double)busy_add(bt, t0, t1);
+				if (t1 > t0)
+					*sum_ns += (double)(t1 - t0);
 			}
 			continue;
 		}
@@ -594,12 +592,10 @@ static int ocl_run_serial(struct ocl_dev *d, struct ocl_state *s,
 			  char *err, size_t n_err)
 {
 	cl_event ev[OCL_EV_MAX] = { NULL, NULL };
-	struct busy bt;
 	double sum_ns = 0;
 	int ret = 0;
 
 	*out_device_ns = -1;
-	busy_init(&bt);
 	for (uint64_t i = 0; i < n_iters; i++) {
 		ret = ocl_enqueue_iter(d, s, ev, err, n_err);
 		if (ret < 0) {
@@ -611,8 +607,7 @@ static int ocl_run_serial(struct ocl_dev *d, struct ocl_state *s,
 		}
 		clFlush(d->queue);
 		/* waits for the iteration's events, releases them */
-		if ((ret = ocl_harvest(d, s, ev, 1, &bt, &sum_ns, err,
-				       n_err)) < 0) {
+		if ((ret = ocl_harvest(d, s, ev, 1, &sum_ns, err, n_err)) < 0) {
 			clFinish(d->queue);
 			return ret;
 		}
@@ -670,12 +665,10 @@ static int ocl_pass(struct ocl_dev *d, struct ocl_state *s, uint64_t n_iters,
 	size_t n_ev = sum_ns ? ocl_events_per_iter(s) : 0;
 	size_t batch = OCL_CHUNK, count[2] = { 0, 0 };
 	cl_event *ev = NULL, mark[2] = { NULL, NULL }, gate = NULL;
-	struct busy bt;              /* the pass's timeline, batch after batch */
 	uint64_t done = 0;
 	int cur = 0, ret = 0;
 	cl_int rc;
 
-	busy_init(&bt);
 	if (sum_ns) {
 		batch = OCL_GATE_CMDS / ocl_cmds_per_iter(s);
 		batch = batch < 1 ? 1 : batch > OCL_CHUNK ? OCL_CHUNK : batch;
@@ -719,7 +712,7 @@ static int ocl_pass(struct ocl_dev *d, struct ocl_state *s, uint64_t n_iters,
 		}
 		if (ev && count[cur] &&
 		    (ret = ocl_harvest(d, s, ev + (size_t)cur * batch * n_ev,
-				       count[cur], &bt, sum_ns, err, n_err)) < 0)
+				       count[cur], sum_ns, err, n_err)) < 0)
 			goto out;
 		count[cur] = 0;
 		done += c;
@@ -733,7 +726,7 @@ static int ocl_pass(struct ocl_dev *d, struct ocl_state *s, uint64_t n_iters,
 	cur ^= 1;
 	if (ev && count[cur])
 		ret = ocl_harvest(d, s, ev + (size_t)cur * batch * n_ev,
-				  count[cur], &bt, sum_ns, err, n_err);
+				  count[cur], sum_ns, err, n_err);
 out:
 	/* Never return with a batch held or work in flight, even on error. */
 	ocl_gate_close(&gate);
