@@ -26,6 +26,8 @@ int render_boot_set(struct render *r, const struct render_col *c,
 	out->rounds = c->run ? c->run->rounds : 1;
 	if (!res || strcmp(res->status, "ok") != 0)
 		return 0;
+	if (res->rounds >= 1)        /* cut to fewer by a budget (store.h) */
+		out->rounds = res->rounds;
 	if ((rc = store_report_samples(r->rp, res->id, &x, &n, r->err, r->n_err)) != 0)
 		return rc;
 	out->x = x;

@@ -592,6 +592,55 @@ static void task_note_memory(struct runner_task *t, void *state, int reset,
 
 static void task_round(struct runner_task *t, int round);
 
+/* Whether the first k of R rounds of n samples, n' = floor(k*n/R) of them,
+ * split into k rounds (stats_boot.h: round j holds floor(j*n'/k) ..) just
+ * as they were taken. Always for k = 1, and for every k when R divides n. */
+static int split_keeps(size_t n, int rounds, int k)
+{
+	size_t kept = (size_t)k * n / (size_t)rounds;
+
+	for (int j = 1; j < k; j++)
+		if ((size_t)j * kept / (size_t)k != (size_t)j * n / (size_t)rounds)
+			return 0;
+	return kept > 0;
+}
+
+/* A measurement whose rounds will not all fit its share (whole: what all
+ * would take) keeps those that do: the rounds done and as many more as
+ * fit by what a round took, never all (that is what does not fit). The
+ * rounds run are not thrown away (a full make suite here once spent more
+ * than half its budget on rounds it then discarded); the result records
+ * its rounds (store.h), and its samples keep their rounds as taken. When
+ * they cannot (a count of samples that the rounds do not divide), it is
+ * skipped as before. */
+static void task_cut(struct runner_task *t, double whole)
+{
+	double per = (t->rounds_ns - t->calib_ns) / (double)t->rounds_done;
+	double left = t->share_ns - t->rounds_ns;
+	int fit = t->rounds_done;
+
+	if (per > 0 && left > per)
+		fit += (int)fmin(left / per, (double)t->rounds);
+	if (fit >= t->rounds)
+		fit = t->rounds - 1;
+	while (fit > t->rounds_done && !split_keeps(t->t.n, t->rounds, fit))
+		fit--;
+	if (!split_keeps(t->t.n, t->rounds, fit)) {
+		snprintf(t->msg, sizeof(t->msg),
+			 "stopped after %d of %d rounds: all %d would take about "
+			 "%.3g s, over %s", t->rounds_done, t->rounds, t->rounds,
+			 whole / 1e9, t->share_why);
+		task_settle(t, "skipped");
+		return;
+	}
+	snprintf(t->msg, sizeof(t->msg),
+		 "%d of %d rounds: all %d would take about %.3g s, over %s",
+		 fit, t->rounds, t->rounds, whole / 1e9, t->share_why);
+	t->t.n = (size_t)fit * t->t.n / (size_t)t->rounds;
+	t->rounds = fit;
+	t->r.rounds = fit;
+}
+
 void runner_task_round(struct runner_task *t, int round)
 {
 	if (t->settled || round >= t->rounds)
@@ -601,17 +650,13 @@ void runner_task_round(struct runner_task *t, int round)
 	t->rounds_ns += (double)(clock_now_ns() - t->round_t0);
 	t->rounds_done++;
 	/* Within its share of the run's budget, by what its rounds so far
-	 * took: a measurement that will not fit stops now, not rounds on. */
+	 * took: a measurement that will not fit keeps what does (task_cut)
+	 * rather than rounding on. */
 	if (!t->settled && t->share_ns > 0 && t->rounds_done < t->rounds) {
 		double whole = t->rounds_ns + runner_task_remaining_ns(t);
 
-		if (whole > t->share_ns) {
-			snprintf(t->msg, sizeof(t->msg),
-				 "stopped after %d of %d rounds: all %d would take about "
-				 "%.3g s, over %s", t->rounds_done, t->rounds, t->rounds,
-				 whole / 1e9, t->share_why);
-			task_settle(t, "skipped");
-		}
+		if (whole > t->share_ns)
+			task_cut(t, whole);
 	}
 }
 

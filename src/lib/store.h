@@ -134,6 +134,10 @@ struct store_result {
 	 * NULL: a zeroed struct has no cosine). */
 	int cosine_checked;
 	double min_cosine;
+	/* The rounds its samples were taken in when fewer than its run's (a
+	 * measurement cut to its share of a budget, migration 0007); 0: the
+	 * run's (stored as NULL). */
+	int rounds;
 	/* Read only: */
 	int64_t id, run_id;
 	int64_t n_samples;                               /* written: an argument */

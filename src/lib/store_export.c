@@ -178,7 +178,7 @@ static const char sql_results[] =
 	" status, message, flops, bytes, iters_per_sample, n_samples,"
 	" min_ns, median_ns, mean_ns, stddev_ns, mad_ns, ci_lo_ns, ci_hi_ns,"
 	" q1_ns, q3_ns, n_mild, n_severe, max_abs_err, max_rel_err, n_steal_flagged,"
-	" peak_rss_bytes, base_rss_bytes, device_bytes, min_cosine,"
+	" peak_rss_bytes, base_rss_bytes, device_bytes, min_cosine, rounds,"
 	" i.result_id, i.aggregate_only, i.n_reported, i.max_ns, i.fields"
 	" FROM result LEFT JOIN result_import i ON i.result_id = result.id"
 	" WHERE run_id = ?1"
@@ -349,6 +349,9 @@ static int build_result(struct store *st, struct builder *b, sqlite3_stmt *s,
 	/* per-row cosine (migration 0006): only where checked that way */
 	if (sqlite3_column_type(s, 31) != SQLITE_NULL)
 		put(b, r, "min_cosine", store_json_double(sqlite3_column_double(s, 31)));
+	/* rounds (migration 0007): only a result cut to fewer than its run's */
+	if (sqlite3_column_type(s, 32) != SQLITE_NULL)
+		put(b, r, "rounds", json_int(sqlite3_column_int64(s, 32)));
 	samples = cJSON_CreateArray();
 	put(b, r, "samples_ns", samples);
 	if (b->oom)
@@ -363,10 +366,10 @@ static int build_result(struct store *st, struct builder *b, sqlite3_stmt *s,
 	}
 	/* What another tool reported beyond these columns; absent on
 	 * mcbench's own results. */
-	if (sqlite3_column_type(s, 32) != SQLITE_NULL) {
+	if (sqlite3_column_type(s, 33) != SQLITE_NULL) {
 		static const struct col_member import_cols[] = {
-			{ "aggregate_only", 33, COL_BOOL }, { "n_reported", 34, COL_INT },
-			{ "max_ns", 35, COL_REAL }, { "fields", 36, COL_JSON },
+			{ "aggregate_only", 34, COL_BOOL }, { "n_reported", 35, COL_INT },
+			{ "max_ns", 36, COL_REAL }, { "fields", 37, COL_JSON },
 		};
 		cJSON *imp = cJSON_CreateObject();
 

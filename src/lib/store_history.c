@@ -83,7 +83,7 @@ static const char *const hq_sql[HQ_COUNT] = {
 		" ORDER BY a.started_at DESC, a.id DESC LIMIT 1",
 	[HQ_PAIRS] =
 		"SELECT ra.id, rb.id, ra.suite, ra.benchmark, ra.backend, ra.variant,"
-		" ra.clock, ra.median_ns, rb.median_ns"
+		" ra.clock, ra.median_ns, rb.median_ns, ra.rounds, rb.rounds"
 		" FROM result ra JOIN result rb ON rb.run_id = ?2"
 		" AND rb.suite = ra.suite AND rb.benchmark = ra.benchmark"
 		" AND rb.backend = ra.backend AND rb.variant = ra.variant"
@@ -487,6 +487,8 @@ int store_history_pairs(struct store_history *h, int64_t run_a, int64_t run_b,
 		bad |= col_str(s, 6, 0, &p->clock);
 		p->median_a_ns = store_col_real(s, 7);
 		p->median_b_ns = store_col_real(s, 8);
+		p->rounds_a = (int)store_col_int(s, 9, 0);
+		p->rounds_b = (int)store_col_int(s, 10, 0);
 		if (bad) {
 			rc = err_set(err, n_err, MC_ENOMEM, "history: out of memory");
 			break;

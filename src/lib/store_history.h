@@ -112,6 +112,9 @@ struct store_history_pair {
 	int64_t result_a, result_b;  /* result ids, for store_history_samples */
 	char *suite, *benchmark, *backend, *variant, *clock;
 	double median_a_ns, median_b_ns; /* NaN when not stored */
+	/* The rounds of each side's samples where a budget cut them to fewer
+	 * than its run's (store.h, migration 0007); 0: the run's. */
+	int rounds_a, rounds_b;
 };
 
 /* Every such pair of runs a and b, in the order of a's results. Release

@@ -232,6 +232,27 @@ static int get_opt_cosine(struct jwalk *im, const cJSON *obj,
 	return 0;
 }
 
+/* rounds (migration 0007): an optional integer in [1, n_samples] for a
+ * result cut to fewer rounds than its run's, absent or null otherwise
+ * (both give 0: the run's). */
+static int get_opt_rounds(struct jwalk *im, const cJSON *obj, int64_t n_samples,
+			  int *out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, "rounds");
+	int64_t k = 0;
+	int rc;
+
+	*out = 0;
+	if (!v || cJSON_IsNull(v))
+		return 0;
+	if ((rc = jwalk_int(im, obj, "rounds", 0, 1, &k)) != 0)
+		return rc;
+	if (k > n_samples || k > INT_MAX)
+		return jwalk_fail_at(im, "rounds", 0, "expected at most n_samples");
+	*out = (int)k;
+	return 0;
+}
+
 static int parse_stats(struct jwalk *im, const cJSON *o, int have,
 		       struct stats_summary *s)
 {
@@ -380,6 +401,7 @@ static int parse_result(struct jwalk *im, const cJSON *o, struct imp_result *out
 		    !(rc = get_opt_bytes(im, o, "base_rss_bytes", &r->base_rss_bytes)) &&
 		    !(rc = get_opt_bytes(im, o, "device_bytes", &r->device_bytes)) &&
 		    !(rc = get_opt_cosine(im, o, r)) &&
+		    !(rc = get_opt_rounds(im, o, n, &r->rounds)) &&
 		    !(rc = parse_samples(im, o, out)) &&
 		    !(rc = store_import_check_stats(im, out)))
 			/* noise: optional, store_noise_json.c */

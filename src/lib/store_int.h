@@ -114,7 +114,7 @@ enum store_report_q {
 	"variant, clock, status, message, flops, bytes, iters_per_sample, n_samples, " \
 	"min_ns, median_ns, mean_ns, stddev_ns, ci_lo_ns, ci_hi_ns, mad_ns, q1_ns, " \
 	"q3_ns, n_mild, n_severe, max_abs_err, max_rel_err, n_steal_flagged, " \
-	"peak_rss_bytes, base_rss_bytes, device_bytes, min_cosine"
+	"peak_rss_bytes, base_rss_bytes, device_bytes, min_cosine, rounds"
 
 struct store_report_chunk {
 	struct store_report_chunk *next;

@@ -94,6 +94,7 @@ static void rp_read_result(struct store_report *rp, sqlite3_stmt *st, void *elem
 	r->device_bytes = store_col_int(st, 31, -1);
 	r->min_cosine = store_col_real(st, 32);
 	r->cosine_checked = !isnan(r->min_cosine);
+	r->rounds = (int)store_col_int(st, 33, 0);
 }
 
 /* Steps st to the end, reading each row with read into an arena array of

@@ -71,10 +71,10 @@ static const char *const stmt_sql[Q_COUNT] = {
 		" n_samples, min_ns, median_ns, mean_ns, stddev_ns, mad_ns,"
 		" ci_lo_ns, ci_hi_ns, q1_ns, q3_ns, n_mild, n_severe,"
 		" max_abs_err, max_rel_err, n_steal_flagged,"
-		" peak_rss_bytes, base_rss_bytes, device_bytes, min_cosine)"
+		" peak_rss_bytes, base_rss_bytes, device_bytes, min_cosine, rounds)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
 		" ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25,"
-		" ?26, ?27, ?28, ?29, ?30, ?31, ?32)",
+		" ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33)",
 	[Q_SAMPLE_INSERT] =
 		"INSERT INTO sample (result_id, idx, ns) VALUES (?1, ?2, ?3)",
 	[Q_NOISE_INSERT] =
@@ -356,6 +356,8 @@ static int bind_result(sqlite3_stmt *s, int64_t run_id,
 	brc |= store_bind_int(s, 30, r->base_rss_bytes, r->base_rss_bytes > 0);
 	brc |= store_bind_int(s, 31, r->device_bytes, r->device_bytes > 0);
 	brc |= store_bind_real(s, 32, r->min_cosine, r->cosine_checked);
+	/* rounds (0007): only a result cut to fewer than its run's */
+	brc |= store_bind_int(s, 33, r->rounds, r->rounds >= 1);
 	return brc;
 }
 

@@ -335,6 +335,58 @@ static void test_share_refuses_a_call_that_would_outlast_it(void **state)
 	assert_string_equal(o.status, "ok");
 }
 
+/* A measurement whose rounds will not all fit its share keeps the rounds
+ * that do, measured, with their count recorded, rather than discarding
+ * what it ran. Rounds of 40 ms calls; the share, set after round 1, is
+ * what the first two took and 1.5 times round 1 more, so after round 2
+ * all five are seen not to fit and one more does (two at most, by the
+ * noise of a sleep): 3 or 4 of 5 rounds, two samples each. */
+static void test_share_keeps_the_rounds_that_fit(void **state)
+{
+	struct fixture *fx = *state;
+	struct fake impl = { .fault = F_SLOW_ALWAYS };
+	struct backend be = { .name = "fake", .family = "fake", .ops = &fake_ops, .impl = &impl };
+	struct runner_peaks peaks = { 50, 10, 1 << 20 };
+	struct runner_task *t = NULL;
+	struct runner_outcome o;
+	char err[MC_ERRLEN];
+	uint64_t t0, t1, t2;
+	sqlite3_stmt *q = NULL;
+	int r, kept;
+
+	fx->rounds = 5;
+	assert_int_equal(runner_task_new(&fx->suite, &fx->bench, fx->w, fx->ref, &be, "cut",
+					 &peaks, fx->rounds, &t, err, sizeof(err)), 0);
+	t0 = clock_now_ns();
+	runner_task_round(t, 0);
+	t1 = clock_now_ns();
+	runner_task_round(t, 1);
+	t2 = clock_now_ns();
+	runner_task_limit(t, (double)(t2 - t0) + 1.5 * (double)(t2 - t1),
+			  "its share of a test's budget", 0, 0, NULL);
+	for (r = 2; runner_task_pending(t, r); r++)
+		runner_task_round(t, r);
+	assert_int_equal(runner_task_store(t, fx->run.st, fx->run.run_id, &o, err,
+					   sizeof(err)), 0);
+	runner_task_free(t);
+	assert_string_equal(o.status, "ok");
+	kept = impl.prepares;
+	assert_true(kept == 3 || kept == 4);
+	assert_int_equal(r, kept);
+	assert_non_null(strstr(o.message, "of 5 rounds: all 5 would take about"));
+	assert_non_null(strstr(o.message, "over its share of a test's budget"));
+	assert_int_equal(o.message[0] - '0', kept);
+	assert_int_equal(sqlite3_prepare_v2(store_db(fx->run.st),
+		"SELECT r.rounds, r.n_samples, (SELECT count(*) FROM sample s WHERE "
+		"s.result_id = r.id) FROM result r WHERE r.variant = 'cut'", -1, &q, NULL),
+		SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(q, 0), kept);
+	assert_int_equal(sqlite3_column_int(q, 1), 2 * kept);
+	assert_int_equal(sqlite3_column_int(q, 2), 2 * kept);
+	sqlite3_finalize(q);
+}
+
 static void test_wrong_kernel_is_invalid_never_timed(void **state)
 {
 	struct runner_outcome o;
@@ -547,6 +599,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unfinished_rounds_are_failed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_budget_verdict_waits_for_a_second_call, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_budget_counts_what_a_call_took, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_share_keeps_the_rounds_that_fit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_share_refuses_a_call_that_would_outlast_it, setup, teardown),
 		cmocka_unit_test(test_plausibility_thresholds),
 	};

@@ -146,6 +146,7 @@ static int64_t add_run(struct store *st, const char *uuid, const char *started_a
 	fill_result(&res, "gemm/n=64", "cpu", "device", 3);
 	assert_int_equal(stats_summarize(samples + 4, 3, &res.stats), 0);
 	res.message = "line1\nline2 \"quoted\" \\ tab\t";
+	res.rounds = 2;      /* cut to fewer rounds than its run's (migration 0007) */
 	assert_int_equal(store_result_add(st, id, &res, samples + 4, 3, err, sizeof(err)), 0);
 	fill_result(&res, "axpy/n=1", "cpu", "wall", 0);
 	res.status = "skipped";
@@ -413,6 +414,10 @@ static void test_round_trip(void **state)
 	assert_int_equal(imported, 2);
 	assert_int_equal(skipped, 0);
 	assert_int_equal(count(f->b, "SELECT count(*) FROM run WHERE pid IS NULL"), 2);
+	/* a result's own rounds travel; the others keep their run's */
+	assert_int_equal(count(f->b, "SELECT count(*) FROM result WHERE rounds = 2 AND "
+			       "clock = 'device' AND n_samples = 3"), 2);
+	assert_int_equal(count(f->b, "SELECT count(*) FROM result WHERE rounds IS NOT NULL"), 2);
 	assert_int_equal(store_export_runs(f->b, "all", STORE_EXPORT_INCOMPLETE, &doc, err,
 				     sizeof(err)), 0);
 	assert_int_equal(store_export_write_file(doc, path_b, err, sizeof(err)), 0);
@@ -603,6 +608,13 @@ static void edit_rounds(cJSON *doc)
 				  cJSON_CreateNumber(0));
 }
 
+static void edit_result_rounds(cJSON *doc)
+{
+	cJSON *r = cJSON_GetArrayItem(cJSON_GetObjectItem(run_n(doc, 1), "results"), 1);
+
+	cJSON_ReplaceItemInObject(r, "rounds", cJSON_CreateNumber(4));
+}
+
 static void edit_cores(cJSON *doc)
 {
 	cJSON_ReplaceItemInObject(cJSON_GetObjectItem(run_n(doc, 1), "machine"), "cores",
@@ -633,6 +645,8 @@ static void test_malformed(void **state)
 	expect_bad(f, edit_version, "x.json: $.format_version: version 2 is newer");
 	expect_bad(f, edit_cores, "$.runs[1].machine.cores: expected an integer");
 	expect_bad(f, edit_rounds, "$.runs[1].run.rounds: expected an integer >= 1");
+	expect_bad(f, edit_result_rounds,
+		   "$.runs[1].results[1].rounds: expected at most n_samples");
 
 	/* Bad JSON: line and column. */
 	snprintf(path, sizeof(path), "%s/broken.json", f->dir);
