@@ -803,6 +803,7 @@ int runner_store_unmade(struct store *st, int64_t run_id, const struct suite *s,
 		out->status = status;
 		snprintf(out->message, sizeof(out->message), "%s", message);
 		out->median_ns = NAN;
+		out->rounds = 0;
 	}
 	return rc;
 }
@@ -832,6 +833,7 @@ int runner_task_store(struct runner_task *t, struct store *st, int64_t run_id,
 		out->status = t->r.status;
 		snprintf(out->message, sizeof(out->message), "%s", t->msg);
 		out->median_ns = NAN;
+		out->rounds = t->r.rounds;
 		if (timed && stats_summarize(t->t.wall_ns, t->t.n, &ws) == 0)
 			out->median_ns = ws.median;
 	}

@@ -50,6 +50,7 @@ struct runner_outcome {
 	const char *status;   /* static: ok, invalid, implausible, failed, skipped */
 	char message[512];
 	double median_ns;     /* wall clock, when timed */
+	int rounds;           /* > 0: kept fewer rounds than planned (a share) */
 };
 
 struct runner_task;

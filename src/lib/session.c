@@ -292,6 +292,7 @@ static int slot_done(struct session *s, struct slot *sl,
 	if (rc)
 		return rc;
 	tally_add(&s->tally, o->status);
+	s->tally.cut += !strcmp(o->status, "ok") && o->rounds > 0;
 	emit(s, &(struct session_event){ .kind = SESSION_RESULT, .item = sl->item,
 					 .outcome = o });
 	return 0;

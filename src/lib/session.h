@@ -55,6 +55,7 @@ struct session_hooks {
 /* Stored outcomes by status. */
 struct session_tally {
 	size_t ok, invalid, implausible, failed, skipped;
+	size_t cut;       /* of the ok, those that kept fewer rounds (a share) */
 };
 
 struct session;

@@ -304,6 +304,9 @@ int cmd_run(int argc, char **argv, struct cmd_ctx *ctx)
 	printf("run %s complete: %zu ok, %zu invalid, %zu implausible, %zu failed, "
 	       "%zu skipped -> %s\n", uuid_text, tally->ok, tally->invalid,
 	       tally->implausible, tally->failed, tally->skipped, ctx->db_path);
+	if (tally->cut)
+		printf("  %zu of the ok kept fewer rounds than %d, to fit the budget "
+		       "(result.rounds)\n", tally->cut, opts.rounds);
 	rc = 0;
 	goto out;
 fail:

@@ -548,6 +548,7 @@ static void test_session_budget_shared(void **state)
 	kept = session_tally(ses)->ok == N_ITEMS;
 	assert_int_equal(session_tally(ses)->skipped, !kept);
 	assert_int_equal(session_tally(ses)->ok, N_ITEMS - !kept);
+	assert_int_equal(session_tally(ses)->cut, kept);
 	session_free(ses);
 	plan_free(p);
 	msg = db_message(fx, "kernel = 'softmax' AND backend = 'c'");
