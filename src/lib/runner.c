@@ -670,6 +670,18 @@ double runner_task_remaining_ns(const struct runner_task *t)
 	return per > 0 ? per * (double)(t->rounds - t->rounds_done) : 0.0;
 }
 
+int runner_start_refused(double share_ns, const char *share_why, double prep_est_ns,
+			 double first_est_ns, const char *est_from, char *msg, size_t n_msg)
+{
+	double est = (prep_est_ns > 0 ? prep_est_ns : 0) + (first_est_ns > 0 ? first_est_ns : 0);
+
+	if (!(share_ns > 0) || !(est > share_ns))
+		return 0;
+	snprintf(msg, n_msg, "not started: preparing it and one call would take about "
+		 "%.3g s (%s), over %s", est / 1e9, est_from ? est_from : "", share_why);
+	return 1;
+}
+
 void runner_task_limit(struct runner_task *t, double share_ns, const char *why,
 		       double prep_est_ns, double first_est_ns, const char *est_from)
 {
@@ -710,11 +722,9 @@ static void task_round(struct runner_task *t, int round)
 	/* Preparing (a peer building the model, a device upload) is no call
 	 * either: not begun when it and the first call should outlast the
 	 * share. */
-	if (round == 0 && t->share_ns > 0 && t->prep_est_ns + t->first_est_ns > t->share_ns) {
-		snprintf(t->msg, sizeof(t->msg), "not started: preparing it and one call "
-			 "would take about %.3g s (%s), over %s",
-			 (t->prep_est_ns + t->first_est_ns) / 1e9, t->first_est_from,
-			 t->share_why);
+	if (round == 0 && t->share_ns > 0 &&
+	    runner_start_refused(t->share_ns, t->share_why, t->prep_est_ns, t->first_est_ns,
+				 t->first_est_from, t->msg, sizeof(t->msg))) {
 		free(t->got);
 		t->got = NULL;
 		task_settle(t, "skipped");

@@ -248,25 +248,29 @@ static double slot_share(const struct session *s, size_t i)
 	return left / (double)suites / (double)in_suite;
 }
 
-/* The workload and reference of a job, computed once, from the same
- * seeded inputs every backend receives. */
-static int job_ready(struct job *j, const struct suite_bench *b, char *err, size_t n_err)
+/* The workload of a job (its seeded inputs, the same for every backend),
+ * made once. */
+static int job_workload(struct job *j, const struct suite_bench *b, char *err,
+			size_t n_err)
 {
-	int rc;
-
 	if (j->w)
 		return 0;
-	rc = workload_create(b->spec, b->params, b->seed, &j->w, err, n_err);
-	if (rc)
-		return rc;
+	return workload_create(b->spec, b->params, b->seed, &j->w, err, n_err);
+}
+
+/* The job's reference output, computed once, when a slot of it is about
+ * to begin: not before, since it can cost as much as the reference
+ * backend's call (a minute for the 512-token decoding here), and a slot
+ * the budget does not start needs none. */
+static int job_reference(struct job *j, const struct suite_bench *b, char *err,
+			 size_t n_err)
+{
+	if (j->ref)
+		return 0;
 	j->ref = malloc(j->w->plan.output_len * sizeof(float));
-	if (!j->ref) {
-		/* No half-made job: the next slot of it tries afresh. */
-		workload_destroy(j->w);
-		j->w = NULL;
+	if (!j->ref)
 		return err_set(err, n_err, MC_ENOMEM, "out of memory for the reference of %s",
 			       b->name);
-	}
 	workload_expected(j->w, j->ref);
 	return 0;
 }
@@ -396,12 +400,30 @@ static int slot_round(struct session *s, struct slot *sl, int round, char *err,
 	if (sl->stored)
 		return 0;
 	if (round == 0) {
-		char why[MC_ERRLEN] = "";
-		double share;
+		char why[MC_ERRLEN] = "", share_why[160] = "";
+		const char *from = NULL;
+		double share = 0, prep = 0, est = 0;
 
 		if (budget_spent(s))
 			return slot_budget_spent(s, sl, err, n_err);
-		rc = job_ready(sl->job, it->bench, why, sizeof(why));
+		rc = job_workload(sl->job, it->bench, why, sizeof(why));
+		if (!rc && s->budget_ns > 0) {
+			/* Before the reference is computed (job_reference):
+			 * its time is gone from what is left, not from the
+			 * share, and a slot not started needs none. */
+			share = slot_share(s, (size_t)(sl - s->slots));
+			if (share <= 0)
+				return slot_budget_spent(s, sl, err, n_err);
+			est = first_call_estimate(s, sl, &prep, &from);
+			snprintf(share_why, sizeof(share_why), "its share (%.3g s) of the run's "
+				 "budget of %.0f s (mcbench run --budget)", share / 1e9,
+				 s->budget_ns / 1e9);
+			if (runner_start_refused(share, share_why, prep, est, from, why,
+						 sizeof(why)))
+				return slot_fail(s, sl, "skipped", why, err, n_err);
+		}
+		if (!rc)
+			rc = job_reference(sl->job, it->bench, why, sizeof(why));
 		if (!rc)
 			rc = runner_task_new(it->suite, it->bench, sl->job->w, sl->job->ref,
 					     it->backend, it->variant,
@@ -418,23 +440,8 @@ static int slot_round(struct session *s, struct slot *sl, int round, char *err,
 		if (rc)
 			return err_set(err, n_err, rc, "%s", why);
 		runner_task_set_stop(sl->task, task_should_stop, s);
-		if (s->budget_ns > 0) {
-			/* After the inputs and the reference are made: their
-			 * time is gone from what is left, not from the share. */
-			share = slot_share(s, (size_t)(sl - s->slots));
-			if (share <= 0) {
-				runner_task_free(sl->task);
-				sl->task = NULL;
-				return slot_budget_spent(s, sl, err, n_err);
-			}
-			const char *from;
-			double prep, est = first_call_estimate(s, sl, &prep, &from);
-
-			snprintf(why, sizeof(why), "its share (%.3g s) of the run's budget of "
-				 "%.0f s (mcbench run --budget)", share / 1e9,
-				 s->budget_ns / 1e9);
-			runner_task_limit(sl->task, share, why, prep, est, from);
-		}
+		if (s->budget_ns > 0)
+			runner_task_limit(sl->task, share, share_why, prep, est, from);
 	}
 	if (runner_task_pending(sl->task, round)) {
 		emit(s, &(struct session_event){ .kind = SESSION_ROUND, .item = it,
