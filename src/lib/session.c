@@ -26,6 +26,10 @@ struct slot {
 	struct job *job;
 	struct runner_task *task;
 	int stored;
+	/* On a suite's first slot, once the suite begins: its part of what
+	 * was left of the run's budget, and when it began. */
+	double part_ns;
+	uint64_t part_t0;
 };
 
 struct session {
@@ -219,19 +223,31 @@ void session_set_budget(struct session *s, double seconds, uint64_t start_ns)
 	s->start_ns = start_ns;
 }
 
-/* Slot i's share of what is left of the run's budget as its round 0
- * begins (slots before it begun, it and those after not): the time left,
+/* Slot i's share of the run's budget as its round 0 begins (slots before
+ * it begun, it and those after not). As a suite begins, the time left,
  * less what the measurements begun will take to finish their rounds, is
- * split evenly over the suites still to begin (its own counted), and its
- * suite's part evenly over the suite's slots still to begin. Every suite
- * thus gets its part, whatever its place in the plan; within a suite the
- * first benchmarks (a grid's small shapes) are the ones that fit. */
-static double slot_share(const struct session *s, size_t i)
+ * split evenly over the suites still to begin (its own counted): that is
+ * the suite's part. A slot gets what is left of its suite's part (less
+ * what the suite's round 0s took so far, which run back to back, and what
+ * its measurements begun will take to finish) split evenly over the
+ * suite's slots still to begin. So a suite that overruns (a first call
+ * larger than any estimate) spends its own part, not the suites' after
+ * it, every suite gets its part wherever it stands in the plan, and what
+ * a suite leaves unused passes on to the rest; within a suite the first
+ * benchmarks (a grid's small shapes) are the ones that fit. *out_first:
+ * the suite's first slot, where its part is kept. */
+static double slot_share(struct session *s, size_t i, struct slot **out_first)
 {
 	const struct suite *own = s->slots[i].item->suite, *prev = NULL;
-	double left = (double)s->deadline_ns - (double)clock_now_ns();
-	size_t suites = 0, in_suite = 0;
+	uint64_t now = clock_now_ns();
+	double left = (double)s->deadline_ns - (double)now, own_left;
+	size_t suites = 0, in_suite = 0, first = i;
+	struct slot *f;
 
+	while (first > 0 && s->slots[first - 1].item->suite == own)
+		first--;
+	f = &s->slots[first];
+	*out_first = f;
 	for (size_t k = 0; k < s->n_slots; k++) {
 		const struct slot *o = &s->slots[k];
 
@@ -245,7 +261,15 @@ static double slot_share(const struct session *s, size_t i)
 		prev = o->item->suite;
 		in_suite += o->item->suite == own;
 	}
-	return left / (double)suites / (double)in_suite;
+	if (!f->part_t0) {
+		f->part_ns = left / (double)suites;
+		f->part_t0 = now;
+	}
+	own_left = f->part_ns - (double)(now - f->part_t0);
+	for (size_t k = first; k < i; k++)
+		if (s->slots[k].task)
+			own_left -= runner_task_remaining_ns(s->slots[k].task);
+	return own_left / (double)in_suite;
 }
 
 /* The workload of a job (its seeded inputs, the same for every backend),
@@ -379,12 +403,20 @@ static int budget_spent(const struct session *s)
 	return s->budget_ns > 0 && clock_now_ns() >= s->deadline_ns;
 }
 
-static int slot_budget_spent(struct session *s, struct slot *sl, char *err, size_t n_err)
+/* part: the slot's suite's first slot, when it was its suite's part of
+ * the budget that was spent (NULL: the run's budget). */
+static int slot_budget_spent(struct session *s, struct slot *sl, const struct slot *part,
+			     char *err, size_t n_err)
 {
 	char why[MC_ERRLEN];
 
-	snprintf(why, sizeof(why), "the run's budget of %.0f s was spent before it began "
-		 "(mcbench run --budget)", s->budget_ns / 1e9);
+	if (part && part->part_ns > 0)
+		snprintf(why, sizeof(why), "its suite's part (%.3g s) of the run's budget of "
+			 "%.0f s was spent before it began (mcbench run --budget)",
+			 part->part_ns / 1e9, s->budget_ns / 1e9);
+	else
+		snprintf(why, sizeof(why), "the run's budget of %.0f s was spent before it "
+			 "began (mcbench run --budget)", s->budget_ns / 1e9);
 	return slot_fail(s, sl, "skipped", why, err, n_err);
 }
 
@@ -405,15 +437,17 @@ static int slot_round(struct session *s, struct slot *sl, int round, char *err,
 		double share = 0, prep = 0, est = 0;
 
 		if (budget_spent(s))
-			return slot_budget_spent(s, sl, err, n_err);
+			return slot_budget_spent(s, sl, NULL, err, n_err);
 		rc = job_workload(sl->job, it->bench, why, sizeof(why));
 		if (!rc && s->budget_ns > 0) {
 			/* Before the reference is computed (job_reference):
 			 * its time is gone from what is left, not from the
 			 * share, and a slot not started needs none. */
-			share = slot_share(s, (size_t)(sl - s->slots));
+			struct slot *first;
+
+			share = slot_share(s, (size_t)(sl - s->slots), &first);
 			if (share <= 0)
-				return slot_budget_spent(s, sl, err, n_err);
+				return slot_budget_spent(s, sl, first, err, n_err);
 			est = first_call_estimate(s, sl, &prep, &from);
 			snprintf(share_why, sizeof(share_why), "its share (%.3g s) of the run's "
 				 "budget of %.0f s (mcbench run --budget)", share / 1e9,

@@ -568,6 +568,43 @@ static void test_session_budget_shared(void **state)
 				"n_samples > 0 AND rounds IS NULL"), N_ITEMS - 1);
 }
 
+/* A suite that overruns its part spends its own, not the next suite's:
+ * softmax on c takes 600 ms a call, more than s1's part of a 1 s budget
+ * (half of it) and far more than its estimate (its FLOPs at the peak), so
+ * its first call overruns; s1's measurements after it find their suite's
+ * part spent and are skipped saying so, while s2 still gets its part and
+ * is measured. */
+static void test_session_budget_overrun_stays_in_its_suite(void **state)
+{
+	struct fixture *fx = *state;
+	struct plan *p = NULL;
+	struct session *ses = NULL;
+	struct seen seen = { 0 };
+	struct session_hooks hooks = { on_event, stop_when_told, &seen };
+	char err[MC_ERRLEN];
+	int stopped = -1;
+
+	fx->fc.slow_kernel = "softmax";
+	fx->fc.slow_ms = 600;
+	assert_int_equal(plan_build(fx->suites, 2, fx->bes, N_BES, 2, &p, err, sizeof(err)), 0);
+	seen.plan = p;
+	assert_int_equal(session_new(p, fx->run.st, fx->run.run_id, &hooks, &ses, err, sizeof(err)), 0);
+	session_set_budget(ses, 1.0, clock_now_ns());
+	assert_int_equal(session_run_rounds(ses, &stopped, err, sizeof(err)), 0);
+	session_free(ses);
+	plan_free(p);
+	assert_int_equal(db_int(fx, "SELECT count(*) FROM result WHERE kernel = 'softmax' "
+				"AND backend = 'c' AND status = 'skipped'"), 1);
+	assert_true(db_int(fx, "SELECT count(*) FROM result WHERE kernel = 'rmsnorm'") > 0);
+	assert_int_equal(db_int(fx, "SELECT count(*) FROM result WHERE kernel = 'rmsnorm' "
+				"AND (status <> 'skipped' OR message NOT LIKE "
+				"'its suite''s part (0.5%% s) of the run''s budget of 1 s was "
+				"spent before it began%%')"), 0);
+	assert_true(db_int(fx, "SELECT count(*) FROM result WHERE suite = 's2'") > 0);
+	assert_int_equal(db_int(fx, "SELECT count(*) FROM result WHERE suite = 's2' AND "
+				"status <> 'ok'"), 0);
+}
+
 /* Devices are recorded in backend order with their probed peaks, a failed
  * probe is an event and leaves the peaks unknown, and the closing probe
  * raises a peak that a slowed first probe understated. */
@@ -615,6 +652,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_session_records_and_reprobes_devices, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_session_budget_spent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_session_budget_shared, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_session_budget_overrun_stays_in_its_suite, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
