@@ -490,28 +490,47 @@ static const char *db_message(const struct fixture *fx, const char *where)
 	return out;
 }
 
+/* Runs the fixture's plan (rounds rounds) under a budget of seconds that
+ * began at start_ns, to the end; returns the session's tally and how many
+ * rounds were begun. */
+static struct session_tally run_budgeted(struct fixture *fx, int rounds, double seconds,
+					 uint64_t start_ns, size_t *out_rounds)
+{
+	struct plan *p = NULL;
+	struct session *ses = NULL;
+	struct seen seen = { 0 };
+	struct session_hooks hooks = { on_event, stop_when_told, &seen };
+	struct session_tally tally;
+	char err[MC_ERRLEN];
+	int stopped = -1;
+
+	assert_int_equal(plan_build(fx->suites, 2, fx->bes, N_BES, rounds, &p, err,
+				    sizeof(err)), 0);
+	seen.plan = p;
+	assert_int_equal(session_new(p, fx->run.st, fx->run.run_id, &hooks, &ses, err,
+				     sizeof(err)), 0);
+	session_set_budget(ses, seconds, start_ns);
+	assert_int_equal(session_run_rounds(ses, &stopped, err, sizeof(err)), 0);
+	assert_int_equal(stopped, 0);
+	tally = *session_tally(ses);
+	session_free(ses);
+	plan_free(p);
+	if (out_rounds)
+		*out_rounds = (size_t)seen.n_rounds;
+	return tally;
+}
+
 /* A budget already spent when the rounds begin: every measurement is
  * stored skipped, saying so, and no backend is even prepared. */
 static void test_session_budget_spent(void **state)
 {
 	struct fixture *fx = *state;
-	struct plan *p = NULL;
-	struct session *ses = NULL;
-	struct seen seen = { 0 };
-	struct session_hooks hooks = { on_event, stop_when_told, &seen };
-	char err[MC_ERRLEN];
-	int stopped = -1;
+	size_t n_rounds = 99;
+	struct session_tally tally = run_budgeted(fx, 3, 0.001,
+						  clock_now_ns() - 1000000000ULL, &n_rounds);
 
-	assert_int_equal(plan_build(fx->suites, 2, fx->bes, N_BES, 3, &p, err, sizeof(err)), 0);
-	seen.plan = p;
-	assert_int_equal(session_new(p, fx->run.st, fx->run.run_id, &hooks, &ses, err, sizeof(err)), 0);
-	session_set_budget(ses, 0.001, clock_now_ns() - 1000000000ULL);
-	assert_int_equal(session_run_rounds(ses, &stopped, err, sizeof(err)), 0);
-	assert_int_equal(stopped, 0);
-	assert_int_equal(session_tally(ses)->skipped, N_ITEMS);
-	assert_int_equal(seen.n_rounds, 0);
-	session_free(ses);
-	plan_free(p);
+	assert_int_equal(tally.skipped, N_ITEMS);
+	assert_int_equal(n_rounds, 0);
 	assert_int_equal(fx->fa.prepares + fx->fb.prepares + fx->fc.prepares, 0);
 	assert_int_equal(db_int(fx, "SELECT count(*) FROM result WHERE status = 'skipped'"),
 			 N_ITEMS);
@@ -530,27 +549,17 @@ static void test_session_budget_spent(void **state)
 static void test_session_budget_shared(void **state)
 {
 	struct fixture *fx = *state;
-	struct plan *p = NULL;
-	struct session *ses = NULL;
-	struct seen seen = { 0 };
-	struct session_hooks hooks = { on_event, stop_when_told, &seen };
-	char err[MC_ERRLEN];
+	struct session_tally tally;
 	const char *msg;
-	int stopped = -1, kept;
+	int kept;
 
 	fx->fc.slow_kernel = "softmax";
 	fx->fc.slow_ms = 60;
-	assert_int_equal(plan_build(fx->suites, 2, fx->bes, N_BES, 3, &p, err, sizeof(err)), 0);
-	seen.plan = p;
-	assert_int_equal(session_new(p, fx->run.st, fx->run.run_id, &hooks, &ses, err, sizeof(err)), 0);
-	session_set_budget(ses, 1.0, clock_now_ns());
-	assert_int_equal(session_run_rounds(ses, &stopped, err, sizeof(err)), 0);
-	kept = session_tally(ses)->ok == N_ITEMS;
-	assert_int_equal(session_tally(ses)->skipped, !kept);
-	assert_int_equal(session_tally(ses)->ok, N_ITEMS - !kept);
-	assert_int_equal(session_tally(ses)->cut, kept);
-	session_free(ses);
-	plan_free(p);
+	tally = run_budgeted(fx, 3, 1.0, clock_now_ns(), NULL);
+	kept = tally.ok == N_ITEMS;
+	assert_int_equal(tally.skipped, !kept);
+	assert_int_equal(tally.ok, N_ITEMS - !kept);
+	assert_int_equal(tally.cut, kept);
 	msg = db_message(fx, "kernel = 'softmax' AND backend = 'c'");
 	assert_non_null(strstr(msg, "of the run's budget of 1 s"));
 	if (kept) {
@@ -577,22 +586,10 @@ static void test_session_budget_shared(void **state)
 static void test_session_budget_overrun_stays_in_its_suite(void **state)
 {
 	struct fixture *fx = *state;
-	struct plan *p = NULL;
-	struct session *ses = NULL;
-	struct seen seen = { 0 };
-	struct session_hooks hooks = { on_event, stop_when_told, &seen };
-	char err[MC_ERRLEN];
-	int stopped = -1;
 
 	fx->fc.slow_kernel = "softmax";
 	fx->fc.slow_ms = 600;
-	assert_int_equal(plan_build(fx->suites, 2, fx->bes, N_BES, 2, &p, err, sizeof(err)), 0);
-	seen.plan = p;
-	assert_int_equal(session_new(p, fx->run.st, fx->run.run_id, &hooks, &ses, err, sizeof(err)), 0);
-	session_set_budget(ses, 1.0, clock_now_ns());
-	assert_int_equal(session_run_rounds(ses, &stopped, err, sizeof(err)), 0);
-	session_free(ses);
-	plan_free(p);
+	run_budgeted(fx, 2, 1.0, clock_now_ns(), NULL);
 	assert_int_equal(db_int(fx, "SELECT count(*) FROM result WHERE kernel = 'softmax' "
 				"AND backend = 'c' AND status = 'skipped'"), 1);
 	assert_true(db_int(fx, "SELECT count(*) FROM result WHERE kernel = 'rmsnorm'") > 0);
