@@ -57,7 +57,7 @@ static int compare_rows(struct store_history *h, struct compare_result *c,
 		if (stats_change_verdict_rounds(xa, na, p->rounds_a ? p->rounds_a : c->a.rounds,
 						xb, nb, p->rounds_b ? p->rounds_b : c->b.rounds,
 						r->median_a_ns, r->median_b_ns,
-					 c->threshold_pct, c->alpha, &r->change)) {
+						c->threshold_pct, c->alpha, &r->change)) {
 			rc = err_set(err, n_err, MC_ENOMEM, "history: out of memory");
 			break;
 		}

@@ -299,9 +299,11 @@ static int job_reference(struct job *j, const struct suite_bench *b, char *err,
 	return 0;
 }
 
-static void tally_add(struct session_tally *t, const char *status)
+static void tally_add(struct session_tally *t, const struct runner_outcome *o)
 {
-	if (!strcmp(status, "ok")) t->ok++;
+	const char *status = o->status;
+
+	if (!strcmp(status, "ok")) { t->ok++; t->cut += o->rounds > 0; }
 	else if (!strcmp(status, "invalid")) t->invalid++;
 	else if (!strcmp(status, "implausible")) t->implausible++;
 	else if (!strcmp(status, "skipped")) t->skipped++;
@@ -319,8 +321,7 @@ static int slot_done(struct session *s, struct slot *sl,
 		job_drop(sl->job);
 	if (rc)
 		return rc;
-	tally_add(&s->tally, o->status);
-	s->tally.cut += !strcmp(o->status, "ok") && o->rounds > 0;
+	tally_add(&s->tally, o);
 	emit(s, &(struct session_event){ .kind = SESSION_RESULT, .item = sl->item,
 					 .outcome = o });
 	return 0;

@@ -197,9 +197,10 @@ static int parse_device(struct jwalk *im, const cJSON *o, struct imp_device *out
 	return rc;
 }
 
-/* memory (migration 0005): an optional integer >= 1, absent (exports from
- * before it) or null when unknown; both give -1. */
-static int get_opt_bytes(struct jwalk *im, const cJSON *obj, const char *key,
+/* An optional integer >= 1 (memory, migration 0005; a result's rounds,
+ * 0007), absent (exports from before it) or null when unknown; both give
+ * -1. */
+static int get_opt_count(struct jwalk *im, const cJSON *obj, const char *key,
 			 int64_t *out)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
@@ -232,20 +233,16 @@ static int get_opt_cosine(struct jwalk *im, const cJSON *obj,
 	return 0;
 }
 
-/* rounds (migration 0007): an optional integer in [1, n_samples] for a
- * result cut to fewer rounds than its run's, absent or null otherwise
- * (both give 0: the run's). */
+/* rounds (migration 0007): at most n_samples where given; absent or null
+ * give 0 (the run's). */
 static int get_opt_rounds(struct jwalk *im, const cJSON *obj, int64_t n_samples,
 			  int *out)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, "rounds");
-	int64_t k = 0;
-	int rc;
+	int64_t k;
+	int rc = get_opt_count(im, obj, "rounds", &k);
 
 	*out = 0;
-	if (!v || cJSON_IsNull(v))
-		return 0;
-	if ((rc = jwalk_int(im, obj, "rounds", 0, 1, &k)) != 0)
+	if (rc || k < 0)
 		return rc;
 	if (k > n_samples || k > INT_MAX)
 		return jwalk_fail_at(im, "rounds", 0, "expected at most n_samples");
@@ -397,9 +394,9 @@ static int parse_result(struct jwalk *im, const cJSON *o, struct imp_result *out
 				       &r->stats)) &&
 		    !(rc = jwalk_num(im, o, "max_abs_err", 1, &r->max_abs_err)) &&
 		    !(rc = jwalk_num(im, o, "max_rel_err", 1, &r->max_rel_err)) &&
-		    !(rc = get_opt_bytes(im, o, "peak_rss_bytes", &r->peak_rss_bytes)) &&
-		    !(rc = get_opt_bytes(im, o, "base_rss_bytes", &r->base_rss_bytes)) &&
-		    !(rc = get_opt_bytes(im, o, "device_bytes", &r->device_bytes)) &&
+		    !(rc = get_opt_count(im, o, "peak_rss_bytes", &r->peak_rss_bytes)) &&
+		    !(rc = get_opt_count(im, o, "base_rss_bytes", &r->base_rss_bytes)) &&
+		    !(rc = get_opt_count(im, o, "device_bytes", &r->device_bytes)) &&
 		    !(rc = get_opt_cosine(im, o, r)) &&
 		    !(rc = get_opt_rounds(im, o, n, &r->rounds)) &&
 		    !(rc = parse_samples(im, o, out)) &&
