@@ -73,6 +73,28 @@ static int render_scope_machines(struct render *r, const struct render_scope *sc
 	return 0;
 }
 
+/* Appends " @ <machine>" to label: its hostname, and where another machine
+ * of the db has that hostname too (cloud leases of one GPU host are all
+ * "vm"), the first 8 characters of its fingerprint after it, which is what
+ * a column item or machine= can name it by. */
+static void label_machine(struct render *r, char *label, size_t n_label,
+			  const struct store_machine *m)
+{
+	const struct store_machine *ms;
+	size_t n_ms = 0, len = strlen(label);
+	int shared = 0;
+
+	if (!m || len >= n_label)
+		return;
+	/* m came from the loaded list, so this cannot fail (NULL err: as
+	 * store_report_machine); if it did, n_ms is 0 and the hostname stands. */
+	(void)store_report_machines(r->rp, &ms, &n_ms, NULL, 0);
+	for (size_t i = 0; i < n_ms; i++)
+		shared |= ms[i].id != m->id && strcmp(ms[i].hostname, m->hostname) == 0;
+	snprintf(label + len, n_label - len, shared ? " @ %s %.8s" : " @ %s", m->hostname,
+		 m->fingerprint);
+}
+
 /* ---------------------------------------------------------------- columns */
 
 static int render_family_match(const char *family, const char *backend)
@@ -308,9 +330,10 @@ int render_cols(struct render *r, const struct tmpl_node *node, const char *key,
 	for (size_t i = 0; i < n; i++) {
 		const struct store_machine *m = store_report_machine(r->rp, cols[i].machine_id);
 
-		snprintf(cols[i].label, sizeof(cols[i].label), "%s%s%s%s%s%s", cols[i].backend,
-			 *cols[i].variant ? " (" : "", cols[i].variant, *cols[i].variant ? ")" : "",
-			 multi_machine ? " @ " : "", multi_machine && m ? m->hostname : "");
+		snprintf(cols[i].label, sizeof(cols[i].label), "%s%s%s%s", cols[i].backend,
+			 *cols[i].variant ? " (" : "", cols[i].variant, *cols[i].variant ? ")" : "");
+		if (multi_machine)
+			label_machine(r, cols[i].label, sizeof(cols[i].label), m);
 	}
 	free(items);
 	*out = cols;
@@ -347,12 +370,9 @@ void render_label_pair(struct render *r, struct render_col *a, struct render_col
 	if (a->machine_id == b->machine_id)
 		return;
 	for (int i = 0; i < 2; i++) {
-		const struct store_machine *m = store_report_machine(r->rp, both[i]->machine_id);
-		size_t len = strlen(both[i]->label);
-
-		if (m && !strstr(both[i]->label, " @ "))
-			snprintf(both[i]->label + len, sizeof(both[i]->label) - len, " @ %s",
-				 m->hostname);
+		if (!strstr(both[i]->label, " @ "))
+			label_machine(r, both[i]->label, sizeof(both[i]->label),
+				      store_report_machine(r->rp, both[i]->machine_id));
 	}
 }
 

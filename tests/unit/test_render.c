@@ -558,6 +558,21 @@ static void test_each_and_select(void **state)
 		     "no machine matches cpu='Other*' device='gpu'");
 	expect_error(st, "{{select cores=2.5}}{{end}}\n", MC_EINVAL, "cores must be a whole number");
 	expect_error(st, "{{each backend}}{{end}}\n", MC_EINVAL, "t.md.in:1:8:");
+	/* Two machines of one hostname (a cloud GPU host's leases are all
+	 * "vm"): each column says which by its fingerprint, and can be named
+	 * by it; the hostname alone is ambiguous. */
+	assert_int_equal(sqlite3_exec(store_db(st), "UPDATE machine SET hostname = 'vm'",
+				      NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(render_text(st, "{{table suite=layer_ops cols=cpu@*}}\n", &out, err), 0);
+	assert_non_null(strstr(out.doc, "| Benchmark | cpu @ vm f00dfeed | cpu @ vm beefbeef |"));
+	render_out_free(&out);
+	assert_int_equal(render_text(st, "{{ratio a=cpu@f00dfeed b=cpu@beefbeef suite=layer_ops}}\n",
+				     &out, err), 0);
+	assert_non_null(strstr(out.doc, "cpu @ vm f00dfeed"));
+	render_out_free(&out);
+	expect_error(st, "{{table suite=layer_ops cols=cpu@vm}}\n", MC_EINVAL,
+		     "several machines have that hostname (name one by fingerprint: f00dfeed, "
+		     "beefbeef)");
 	store_close(st);
 }
 
