@@ -80,25 +80,50 @@ AVX2 static float exp_sum_avx2(float *y, size_t n, float m)
 }
 #endif
 
-/* Softmax of row[0..n) in place, row[n..width) = 0 (the masked keys). */
-void cpu_dec_masked_softmax(float *row, size_t n, size_t width)
-{
-	float m = row[0], sum = 0.0f, inv;
-
-	for (size_t j = 1; j < n; j++)
-		m = row[j] > m ? row[j] : m;
 #if CPU_X86
-	if (cpu_has_avx2_fma())
-		sum = exp_sum_avx2(row, n, m);
-	else
+/* max of y[0..n), n >= 1; a NaN element is passed over, as the scalar
+ * loop's comparison does (max_ps returns its second operand then). */
+AVX2 static float max_avx2(const float *y, size_t n)
+{
+	__m256 acc = _mm256_set1_ps(y[0]);
+	float m;
+	size_t j = 0;
+
+	for (; j + 8 <= n; j += 8)
+		acc = _mm256_max_ps(_mm256_loadu_ps(y + j), acc);
+	m = hmax8(acc);
+	for (; j < n; j++)
+		m = y[j] > m ? y[j] : m;
+	return m;
+}
 #endif
+
+float cpu_dec_masked_exp(float *row, size_t n, size_t width)
+{
+	float m = row[0], sum = 0.0f;
+
+#if CPU_X86
+	if (cpu_has_avx2_fma()) {
+		sum = exp_sum_avx2(row, n, max_avx2(row, n));
+	} else
+#endif
+	{
+		for (size_t j = 1; j < n; j++)
+			m = row[j] > m ? row[j] : m;
 		for (size_t j = 0; j < n; j++)
 			sum += row[j] = expf(row[j] - m);
-	inv = 1.0f / sum;
-	for (size_t j = 0; j < n; j++)
-		row[j] *= inv;
+	}
 	for (size_t j = n; j < width; j++)
 		row[j] = 0.0f;
+	return sum;
+}
+
+void cpu_dec_masked_softmax(float *row, size_t n, size_t width)
+{
+	float inv = 1.0f / cpu_dec_masked_exp(row, n, width);
+
+	for (size_t j = 0; j < n; j++)
+		row[j] *= inv;
 }
 
 void cpu_dec_rmsnorm(size_t rows, size_t cols, const float *x, const float *g,
@@ -329,12 +354,19 @@ static void rope_run(const size_t *p, float *const *in, float *out,
 			cpu_dec_rope_row(out + (h * S + t) * D, scratch + t * D, D);
 }
 
+/* Rows copied below this many floats in all stay on one thread: the fork
+ * costs more than they take (rows.c's bound for its row kernels). */
+#define EMB_PAR_MIN_ELEMS ((size_t)64 * 1024)
+
+/* A gather of rows: one thread alone copies them at one core's bandwidth
+ * from wherever they are; two threads keep twice the loads in flight. */
 static void embedding_run(const size_t *p, float *const *in, float *out,
 			  float *scratch)
 {
 	size_t hidden = p[2];
 
 	(void)scratch;
+#pragma omp parallel for schedule(static) if (p[0] * hidden >= EMB_PAR_MIN_ELEMS)
 	for (size_t t = 0; t < p[0]; t++)
 		memcpy(out + t * hidden, in[0] + (size_t)in[1][t] * hidden,
 		       hidden * sizeof(*out));

@@ -15,6 +15,10 @@ void cpu_dec_rope_table(size_t seq, size_t hd, float *tab);
 /* RoPE of one head vector v[0..hd) in place with its position's row cs of
  * the table. */
 void cpu_dec_rope_row(float *restrict v, const float *restrict cs, size_t hd);
+/* row[0..n) = exp(row - max row[0..n)) in place, row[n..width) = 0 (masked
+ * keys); returns the sum, which a softmax divides by (or, for attention,
+ * the rows of its product with the values: D divisions a row, not n). */
+float cpu_dec_masked_exp(float *row, size_t n, size_t width);
 /* Softmax of row[0..n) in place; row[n..width) = 0 (masked keys). */
 void cpu_dec_masked_softmax(float *row, size_t n, size_t width);
 /* RMS norm (eps REF_DEC_EPS) of each row of x [rows x cols], times g. */
