@@ -5,7 +5,7 @@
  * their keys and values to the cache: the prompt is one pass of n =
  * prompt, each cached token a pass of n = 1, and full recompute a pass of
  * the whole sequence per token. Projections and the MLP are cblas_sgemm
- * (OpenBLAS's threads; with one row OpenBLAS takes its GEMV path), each
+ * (OpenBLAS's threads; sgemv for one row, cpu_dec_linear), each
  * query block's scores one GEMM against the keys it may see (the
  * components' attention, decoder.c), and the LM head one GEMM of the last
  * row.
@@ -79,6 +79,16 @@ static void attend(const struct model *m, size_t p0, size_t n,
 			size_t b1 = b0 + BLK < n ? b0 + BLK : n, bs = b1 - b0;
 			size_t keys = p0 + b1;
 
+			if (bs == 1) {  /* a decoded token: sgemv (cpu_dec_linear) */
+				cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)keys,
+					    (int)D, scale, K, (int)D,
+					    w->q + b0 * nq + h * D, 1, 0.0f, w->sc, 1);
+				cpu_dec_masked_softmax(w->sc, keys, keys);
+				cblas_sgemv(CblasRowMajor, CblasTrans, (int)keys,
+					    (int)D, 1.0f, V, (int)D, w->sc, 1, 0.0f,
+					    w->o + b0 * nq + h * D, 1);
+				continue;
+			}
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
 				    (int)bs, (int)keys, (int)D, scale,
 				    w->q + b0 * nq + h * D, (int)nq, K, (int)D,

@@ -25,7 +25,7 @@ void cpu_dec_masked_softmax(float *row, size_t n, size_t width);
 void cpu_dec_rmsnorm(size_t rows, size_t cols, const float *x,
 		     const float *g, float *y);
 /* y [rows x cols] = x [rows x k] . w [k x cols] (+ bias, when not NULL,
- * in every row), one cblas_sgemm. */
+ * in every row), one cblas_sgemm (cblas_sgemv for one row). */
 void cpu_dec_linear(size_t rows, size_t cols, size_t k, const float *x,
 		    const float *w, const float *bias, float *y);
 /* The MLP of x [s->seq x hidden] into y; work holds 2 seq mlp floats. */

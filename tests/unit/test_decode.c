@@ -184,12 +184,14 @@ static void test_sdpa_ref(void **state)
 
 static void test_sdpa_cpu(void **state)
 {
-	static const long lens[] = { 1, 5, 70, 130 };
+	/* 300: two full blocks of 256 rows (the second partial), five causal
+	 * blocks of 64, spread over threads. */
+	static const long lens[] = { 1, 5, 70, 130, 300 };
 
 	(void)state;
 	for (int scalar = 0; scalar < 2; scalar++) {
 		cpu_force_scalar(scalar);
-		for (size_t i = 0; i < 4; i++) {
+		for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
 			const long p[] = { lens[i], 4, 2, 6 };
 
 			check_cpu("sdpa", p);
