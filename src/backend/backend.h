@@ -56,6 +56,11 @@ struct backend_ops {
 	 * The runner keeps these instead of its own process's switches, which
 	 * would count its waits on the pipe. Steal is the runner's own. */
 	void (*self_noise)(struct backend *b, void *state, struct noise_sample *out);
+	/* Optional (NULL for none), for a device in this process whose clock
+	 * the driver reports (an NVIDIA GPU through NVML): its SM clock now,
+	 * in MHz, NaN when unknown. Read just before and just after each
+	 * sample's call, outside its timing; the sample keeps their mean. */
+	double (*clock_mhz)(struct backend *b);
 	/* Optional (NULL: the runner measures mcbench's own process, where
 	 * the work ran): the memory of the workload prepared on state, as the
 	 * backend knows it, each -1 where unknown: *out_peak_rss the resident

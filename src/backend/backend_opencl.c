@@ -906,6 +906,7 @@ static void ocl_describe(struct backend *b, cJSON *obj)
 			    sizeof(clock_mhz), &clock_mhz, NULL) != CL_SUCCESS)
 		clock_mhz = 0;
 	cJSON_AddNumberToObject(obj, "max_clock_mhz", clock_mhz);
+	cJSON_AddStringToObject(obj, "sm_clock", d->nvml_note);
 	gemm = cJSON_AddObjectToObject(obj, "gemm");
 	if (gemm) {
 		cJSON_AddStringToObject(gemm, "own", "available");
@@ -943,6 +944,7 @@ void ocl_destroy(struct backend *b)
 			clReleaseCommandQueue(d->queue);
 		if (d->ctx)
 			clReleaseContext(d->ctx);
+		ocl_nvml_close(d->nvml);
 		free(d);
 	}
 	free(b);
@@ -994,6 +996,11 @@ static void ocl_memory(struct backend *b, void *state, int64_t *out_peak_rss,
 		*out_device_bytes = total;
 }
 
+static double ocl_clock_mhz(struct backend *b)
+{
+	return ocl_nvml_sm_clock(((struct ocl_dev *)b->impl)->nvml);
+}
+
 const struct backend_ops ocl_ops = {
 	.supports = ocl_supports,
 	.variants = ocl_variants,
@@ -1003,6 +1010,7 @@ const struct backend_ops ocl_ops = {
 	.output = ocl_output,
 	.release = ocl_release,
 	.memory = ocl_memory,
+	.clock_mhz = ocl_clock_mhz,
 	.roofline = ocl_roofline,
 	.describe = ocl_describe,
 	.destroy = ocl_destroy,

@@ -103,6 +103,53 @@ static int ocl_name_taken(struct backend *const *prev, size_t n_prev,
 	return 0;
 }
 
+/* cl_nv_device_attribute_query's PCI location (NVIDIA drivers before
+ * cl_khr_pci_bus_info); not in Debian's headers. */
+#define OCL_PCI_BUS_ID_NV 0x4008
+#define OCL_PCI_SLOT_ID_NV 0x4009
+#define OCL_PCI_DOMAIN_ID_NV 0x400A
+
+/* Where dev sits on PCI: cl_khr_pci_bus_info, else NVIDIA's own query
+ * (domain 0 when it has none). Returns 0, or -1 when neither answers. */
+static int ocl_pci(cl_device_id dev, struct ocl_nvml_pci *out)
+{
+	cl_device_pci_bus_info_khr khr;
+	cl_uint bus, slot, domain = 0;
+
+	if (clGetDeviceInfo(dev, CL_DEVICE_PCI_BUS_INFO_KHR, sizeof(khr), &khr,
+			    NULL) == CL_SUCCESS) {
+		*out = (struct ocl_nvml_pci){ khr.pci_domain, khr.pci_bus,
+					      khr.pci_device, khr.pci_function };
+		return 0;
+	}
+	if (clGetDeviceInfo(dev, OCL_PCI_BUS_ID_NV, sizeof(bus), &bus, NULL) != CL_SUCCESS ||
+	    clGetDeviceInfo(dev, OCL_PCI_SLOT_ID_NV, sizeof(slot), &slot, NULL) != CL_SUCCESS)
+		return -1;
+	if (clGetDeviceInfo(dev, OCL_PCI_DOMAIN_ID_NV, sizeof(domain), &domain,
+			    NULL) != CL_SUCCESS)
+		domain = 0;
+	*out = (struct ocl_nvml_pci){ domain, bus, slot, 0 };
+	return 0;
+}
+
+/* d's SM clock reader: NVML for an NVIDIA GPU (the driver's library, so
+ * only there is it looked for), else none, with why in d->nvml_note. */
+static void ocl_clock_open(struct ocl_dev *d)
+{
+	struct ocl_nvml_pci pci;
+	char vendor[128];
+
+	ocl_dev_str(d->device, CL_DEVICE_VENDOR, vendor, sizeof(vendor));
+	if (!(d->type & CL_DEVICE_TYPE_GPU) || !strstr(vendor, "NVIDIA")) {
+		snprintf(d->nvml_note, sizeof(d->nvml_note), "not an NVIDIA GPU");
+		return;
+	}
+	d->nvml = ocl_nvml_open(ocl_pci(d->device, &pci) == 0 ? &pci : NULL, d->nvml_note,
+				sizeof(d->nvml_note));
+	if (d->nvml)
+		snprintf(d->nvml_note, sizeof(d->nvml_note), "NVML");
+}
+
 /* Makes the instance for dev; its name is unique among prev[0..n_prev). */
 static int ocl_instance_create(cl_platform_id plat, cl_device_id dev,
 			       struct backend *const *prev, size_t n_prev,
@@ -178,6 +225,7 @@ static int ocl_instance_create(cl_platform_id plat, cl_device_id dev,
 		goto out;
 	}
 
+	ocl_clock_open(d);
 	snprintf(b->name, sizeof(b->name), "opencl:%s", d->dev_name);
 	for (unsigned i = 2; ocl_name_taken(prev, n_prev, b->name); i++)
 		snprintf(b->name, sizeof(b->name), "opencl:%s#%u",

@@ -16,6 +16,7 @@
 #include <clblast_c.h>
 
 #include "backend.h"
+#include "ocl_nvml.h"
 #include "workload.h"
 
 /* Per device, b->impl. */
@@ -37,6 +38,8 @@ struct ocl_dev {
 	char clblast_tuning[400];    /* its note: which parameters CLBlast uses */
 	int probed;                  /* peak_* are valid */
 	double peak_gflops, peak_gbps;
+	struct ocl_nvml *nvml;       /* its SM clock (NVIDIA GPUs), or NULL */
+	char nvml_note[200];         /* "NVML" or why there is no clock */
 };
 
 /* One kernel launch of an iteration. */

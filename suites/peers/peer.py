@@ -448,8 +448,9 @@ class SmClock:
     (NVML's current SM clock, through pynvml; NVML itself averages it over
     its own sample period of 1/6 s to 1 s, so a short call sees the clock of
     the moments before it as well). Where torch or pynvml is missing the
-    clock is unknown, never guessed. OpenCL has no such query (its
-    CL_DEVICE_MAX_CLOCK_FREQUENCY is the maximum, not the current clock)."""
+    clock is unknown, never guessed. (OpenCL's CL_DEVICE_MAX_CLOCK_FREQUENCY
+    is the maximum, not the current clock; mcbench's OpenCL backend asks
+    NVML itself, src/backend/ocl_nvml.c.)"""
 
     def __init__(self):
         self.torch = importlib.import_module("torch")

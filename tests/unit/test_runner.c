@@ -238,6 +238,58 @@ static void measure_fake(struct fixture *fx, struct fake *impl, struct runner_ou
 	sqlite3_finalize(q);
 }
 
+/* A device whose clock the driver reports: 1000 MHz, 10 more at each read,
+ * so a sample read before and after its call keeps an odd multiple of 5. */
+static unsigned clock_reads;
+
+static double fake_clock_mhz(struct backend *b)
+{
+	(void)b;
+	return 1000.0 + 10.0 * clock_reads++;
+}
+
+static const struct backend_ops fake_clocked_ops = {
+	.supports = fake_supports, .variants = NULL, .prepare = fake_prepare,
+	.run = fake_run, .output = fake_output, .release = fake_release,
+	.roofline = fake_roofline, .describe = fake_describe, .destroy = fake_destroy,
+	.clock_mhz = fake_clock_mhz,
+};
+
+/* Each sample keeps the mean of the clock read just before and just
+ * after its call; nothing else (calibration, warm-up, validation) reads. */
+static void test_sample_keeps_the_device_clock_around_its_call(void **state)
+{
+	struct fixture *fx = *state;
+	struct fake impl = { .fault = F_NONE };
+	struct backend be = { .name = "clocked", .family = "fake", .ops = &fake_clocked_ops,
+			      .impl = &impl };
+	struct runner_peaks peaks = { 50, 10, 1 << 20 };
+	struct runner_outcome o;
+	char err[MC_ERRLEN];
+	sqlite3_stmt *q = NULL;
+	int n = 0;
+
+	clock_reads = 0;
+	assert_int_equal(runner_measure(fx->run.st, fx->run.run_id, &fx->suite, &fx->bench,
+					fx->w, fx->ref, &be, "clocked", &peaks, fx->rounds, &o,
+					err, sizeof(err)), 0);
+	assert_string_equal(o.status, "ok");
+	assert_int_equal(sqlite3_prepare_v2(store_db(fx->run.st),
+		"SELECT n.idx, n.sm_clock_mhz FROM sample_noise n JOIN result r "
+		"ON r.id = n.result_id WHERE r.variant = 'clocked' AND r.clock = 'wall' "
+		"ORDER BY n.idx", -1, &q, NULL), SQLITE_OK);
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		int idx = sqlite3_column_int(q, 0);
+
+		assert_int_equal(idx, n);
+		assert_true(sqlite3_column_double(q, 1) == 1005.0 + 20.0 * idx);
+		n++;
+	}
+	sqlite3_finalize(q);
+	assert_int_equal(n, 10);
+	assert_int_equal(clock_reads, 20);
+}
+
 static void test_correct_kernel_is_timed(void **state)
 {
 	struct runner_outcome o;
@@ -589,6 +641,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_correct_kernel_is_timed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sample_keeps_the_device_clock_around_its_call,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_kernel_is_invalid_never_timed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kernel_skipping_work_is_caught, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unsynchronised_device_is_implausible, setup, teardown),
