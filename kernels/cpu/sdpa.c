@@ -2,7 +2,9 @@
  * sdpa.c - scaled dot-product attention alone (src/lib/workload_sdpa.c)
  * on the CPU: per head, blocks of query rows, each block's scores one
  * cblas_sgemm against the keys it may see (all of them, or up to its last
- * row when causal), the softmax in place, the values a second GEMM.
+ * row when causal), their exponentials in place, the values a second
+ * GEMM, and the softmax's division on the block's outputs (D a row, not
+ * the row's keys).
  *
  * The (head, block) pairs are spread over OpenMP threads, each running
  * single-threaded sgemm into its own scores. One threaded sgemm per block
