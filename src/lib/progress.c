@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -14,6 +15,7 @@ struct progress {
 	int tty;
 	size_t n_total, k;
 	uint64_t t0_ns;
+	uint64_t end_ns;   /* the budget's end, 0 for none */
 	int live;          /* a live line is on screen and needs clearing */
 };
 
@@ -28,6 +30,12 @@ struct progress *progress_new(FILE *out, size_t n_total)
 	p->n_total = n_total;
 	p->t0_ns = clock_now_ns();
 	return p;
+}
+
+void progress_set_end(struct progress *p, uint64_t end_ns)
+{
+	if (p)
+		p->end_ns = end_ns;
 }
 
 static void fmt_secs(char *buf, size_t n, double s)
@@ -48,19 +56,26 @@ static void clear_live(struct progress *p)
 
 void progress_step(struct progress *p, const char *label)
 {
-	char el[32], eta[32];
-	double elapsed;
+	char el[32], eta[48];
+	uint64_t now = clock_now_ns();
+	double elapsed, left = -1;
 
 	if (!p)
 		return;
 	p->k++;
-	elapsed = (double)(clock_now_ns() - p->t0_ns) / 1e9;
+	elapsed = (double)(now - p->t0_ns) / 1e9;
 	fmt_secs(el, sizeof(el), elapsed);
-	if (p->k > 1 && p->n_total >= p->k)
-		fmt_secs(eta, sizeof(eta),
-			 elapsed / (double)(p->k - 1) * (double)(p->n_total - p->k + 1));
-	else
+	if (p->end_ns)
+		left = now < p->end_ns ? (double)(p->end_ns - now) / 1e9 : 0;
+	if (p->k > 1 && p->n_total >= p->k) {
+		double est = elapsed / (double)(p->k - 1) * (double)(p->n_total - p->k + 1);
+
+		fmt_secs(eta, sizeof(eta), left >= 0 && left < est ? left : est);
+		if (left >= 0 && left < est)
+			strcat(eta, " (the budget's end)");
+	} else {
 		snprintf(eta, sizeof(eta), "?");
+	}
 	if (p->tty) {
 		clear_live(p);
 		fprintf(p->out, "[%zu/%zu] %s  %s elapsed, ETA %s", p->k,

@@ -275,6 +275,7 @@ int cmd_run(int argc, char **argv, struct cmd_ctx *ctx)
 			 "(--budget): what did not fit is stored skipped, with why",
 			 len ? "; " : "", opts.budget_s);
 		session_set_budget(ses, opts.budget_s, t_start);
+		progress_set_end(pr, t_start + (uint64_t)(opts.budget_s * 1e9));
 	}
 	if (notes[0]) {
 		progress_note(pr, "%s", notes);
