@@ -7,8 +7,8 @@
  * the whole sequence per token. Projections and the MLP are cblas_sgemm
  * (OpenBLAS's threads; sgemv for one row, cpu_dec_linear), each
  * query block's scores one GEMM against the keys it may see (the
- * components' attention, decoder.c), and the LM head one GEMM of the last
- * row.
+ * components' attention, decoder.c; sgemv for a decoded token), and the
+ * LM head one product of the last row (sgemv).
  */
 #include "cpu.h"
 #include "cpu/decoder_int.h"
