@@ -69,9 +69,10 @@ void progress_step(struct progress *p, const char *label)
 		left = now < p->end_ns ? (double)(p->end_ns - now) / 1e9 : 0;
 	if (p->k > 1 && p->n_total >= p->k) {
 		double est = elapsed / (double)(p->k - 1) * (double)(p->n_total - p->k + 1);
+		int bounded = left >= 0 && left < est;
 
-		fmt_secs(eta, sizeof(eta), left >= 0 && left < est ? left : est);
-		if (left >= 0 && left < est)
+		fmt_secs(eta, sizeof(eta), bounded ? left : est);
+		if (bounded)
 			strcat(eta, " (the budget's end)");
 	} else {
 		snprintf(eta, sizeof(eta), "?");

@@ -252,18 +252,15 @@ static int calibrate(struct runner_task *t, struct backend *be, void *state,
 /* What the machine did over one sample's call (noise.h): marks taken just
  * outside the timed call, so reading /proc costs the sample nothing. A
  * backend running in another process reports that process's context
- * switches (and a GPU's clock) itself. */
+ * switches (and a GPU's clock) itself; one with clock_mhz gets mhz, the
+ * mean of its clock read just before and just after the call. */
 static void sample_noise(struct runner_task *task, struct backend *be, void *state,
 			 const struct noise_mark *m0, const struct noise_mark *m1,
-			 double window_ns, double mhz0, struct noise_sample *out)
+			 double window_ns, double mhz, struct noise_sample *out)
 {
 	noise_between(m0, m1, window_ns, &task->nclock, out);
-	if (be->ops->clock_mhz) {
-		double mhz1 = be->ops->clock_mhz(be);
-
-		out->sm_clock_mhz = isfinite(mhz0) && isfinite(mhz1) ? (mhz0 + mhz1) / 2 :
-				    isfinite(mhz0) ? mhz0 : mhz1;
-	}
+	if (be->ops->clock_mhz)
+		out->sm_clock_mhz = mhz;
 	if (be->ops->self_noise) {
 		struct noise_sample own;
 
@@ -278,7 +275,7 @@ static void sample_noise(struct runner_task *task, struct backend *be, void *sta
 static int take_sample(struct runner_task *task, struct backend *be, void *state,
 		       struct timing *t, size_t i, char *msg, size_t n_msg)
 {
-	double wall, dev = -1, mhz0 = NAN;
+	double wall, dev = -1, mhz0 = NAN, mhz1 = NAN;
 	struct noise_mark m0, m1;
 	uint64_t w0, w1;
 	int rc = task_halt(task, msg, n_msg);
@@ -294,7 +291,10 @@ static int take_sample(struct runner_task *task, struct backend *be, void *state
 	noise_mark_now(NULL, &m1);
 	if (rc)
 		return rc;
-	sample_noise(task, be, state, &m0, &m1, (double)(w1 - w0), mhz0, &t->noise[i]);
+	if (be->ops->clock_mhz)
+		mhz1 = be->ops->clock_mhz(be);
+	sample_noise(task, be, state, &m0, &m1, (double)(w1 - w0),
+		     isnan(mhz0) ? mhz1 : isnan(mhz1) ? mhz0 : (mhz0 + mhz1) / 2, &t->noise[i]);
 	t->wall_ns[i] = wall / (double)t->iters;
 	if (t->dev_ns) {
 		if (dev < 0) {

@@ -76,6 +76,14 @@ void runner_task_free(struct runner_task *t);   /* accepts NULL */
  * not to be stored: the caller, who owns stop, knows). stop may be NULL. */
 void runner_task_set_stop(struct runner_task *t, int (*stop)(void *), void *ctx);
 
+/* Whether a measurement should not begin under a share of share_ns of a
+ * run's budget (share_why: what the share is) when preparing it should
+ * take prep_est_ns and its first call first_est_ns (0 unknown; est_from:
+ * how they were estimated): neither can be cut short. Returns 1, with the
+ * reason in msg, when they would outlast the share; 0 otherwise. */
+int runner_start_refused(double share_ns, const char *share_why, double prep_est_ns,
+			 double first_est_ns, const char *est_from, char *msg, size_t n_msg);
+
 /* Gives t a share of a run's budget: the wall time its rounds may take
  * in all (prepare and release included), share_ns > 0; why names it in
  * the messages (e.g. "its share (2.1 s) of the run's budget of 780 s",
@@ -86,14 +94,6 @@ void runner_task_set_stop(struct runner_task *t, int (*stop)(void *), void *ctx)
  * call against first_est_ns (what each should take, 0 unknown; est_from
  * says how they were estimated, copied): a measurement over its share is
  * stored `skipped` with the reason. */
-/* Whether a measurement should not begin under a share of share_ns of a
- * run's budget (share_why: what the share is) when preparing it should
- * take prep_est_ns and its first call first_est_ns (0 unknown; est_from:
- * how they were estimated): neither can be cut short. Returns 1, with the
- * reason in msg, when they would outlast the share; 0 otherwise. */
-int runner_start_refused(double share_ns, const char *share_why, double prep_est_ns,
-			 double first_est_ns, const char *est_from, char *msg, size_t n_msg);
-
 void runner_task_limit(struct runner_task *t, double share_ns, const char *why,
 		       double prep_est_ns, double first_est_ns, const char *est_from);
 
