@@ -29,6 +29,22 @@ void mc_store4(float4 v, __global float *r, int i, int al)
 		vstore4(v, i, r);
 }
 
+/* The float4 of row r, columns c .. c + 3 of a matrix of ld columns and
+ * `cols` valid ones; zero past them. al: ld % 4 == 0, so an in-range
+ * float4 is 16-byte aligned. */
+float4 mc_ld4(__global const float *p, int ld, int rows, int cols, int r,
+	      int c, int al)
+{
+	__global const float *q = p + (size_t)r * ld + c;
+
+	if (r >= rows)
+		return (float4)(0.0f);
+	if (c + 3 < cols)
+		return al ? *(__global const float4 *)q : vload4(0, q);
+	return (float4)(c < cols ? q[0] : 0.0f, c + 1 < cols ? q[1] : 0.0f,
+			c + 2 < cols ? q[2] : 0.0f, c + 3 < cols ? q[3] : 0.0f);
+}
+
 float mc_hsum4(float4 v)
 {
 	return (v.x + v.y) + (v.z + v.w);

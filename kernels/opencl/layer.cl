@@ -1,9 +1,10 @@
 /*
  * layer.cl - the attention and MLP sublayers of a Qwen2-style decoder layer
  * on OpenCL (definitions and the packed weight layouts in
- * kernels/ref/decoder.h), a plain baseline: the GEMMs one 4 x 4 output
- * block per work-item read straight from global memory (no local-memory
- * tiling), the projections with RoPE one element pair per work-item.
+ * kernels/ref/decoder.h). The linear layers are the GEMM of sgemm.cl
+ * (ocl_prepare_decoder.c launches it); here, the attention's own parts,
+ * still a plain baseline: the projections with RoPE one element pair per
+ * work-item, the core one work-item per (head, query).
  * Weights arrive as the one packed buffer w; each part is an offset into
  * it (in floats).
  *
@@ -11,16 +12,16 @@
  * biases, RoPE on q and k: a work-item computes both elements of a rotated
  * pair; q to its own buffer, k and v into KV cache planes), mc_attn_core
  * (causal GQA with an online softmax over the cache, one work-item per
- * (head, query)), mc_linear (the output projection). MLP, two:
- * mc_mlp_gate_up (silu(x.Wg) * (x.Wu) per element), mc_linear (.Wd).
+ * (head, query)), the GEMM (the output projection, the residual in its
+ * epilogue). MLP, three GEMMs: the gate x.Wg, the up projection with
+ * silu(gate) * (x.Wu) in its epilogue, then .Wd with the residual.
  *
  * The same kernels run a whole model (the decoding kernels): a pass of
  * seq new rows at positions p0.. (mc_pos: a device counter or an
  * argument) appends its keys and values to cache planes [kv x max_seq x
  * hd] (kernels/ref/decode.h) and attends to every position up to its
  * own; the components are the pass at p0 = 0 with max_seq = seq. The
- * residual adds ride on mc_linear (its r), the LM head is mc_linear of
- * one row.
+ * LM head is the GEMM of one row (mc_gemv).
  */
 
 #define MC_LAYER_ROPE_BASE 1e6f
@@ -34,66 +35,6 @@ static float mc_dot_col(__global const float *x, __global const float *w,
 	for (int i = 0; i < k; i++)
 		d = fma(x[i], w[(size_t)i * (size_t)cols + col], d);
 	return d;
-}
-
-/* A 4 x 4 block of x [rows x k] . w [k x cols] at rows r0.., columns
- * c0.. (c0 + 4 <= cols; rows past the last are clamped, their results
- * unused): each w row's 4 floats are read once for 4 rows of x. */
-static void mc_block4(__global const float *x, __global const float *w,
-		      int rows, int k, int cols, int r0, int c0, float4 acc[4])
-{
-	int ra = min(r0 + 1, rows - 1), rb = min(r0 + 2, rows - 1);
-	int rc = min(r0 + 3, rows - 1);
-	__global const float *x0 = x + (size_t)r0 * k, *x1 = x + (size_t)ra * k;
-	__global const float *x2 = x + (size_t)rb * k, *x3 = x + (size_t)rc * k;
-
-	for (int t = 0; t < 4; t++)
-		acc[t] = (float4)(0.0f);
-	for (int i = 0; i < k; i++) {
-		float4 wv = vload4(0, w + (size_t)i * (size_t)cols + c0);
-
-		acc[0] = fma((float4)(x0[i]), wv, acc[0]);
-		acc[1] = fma((float4)(x1[i]), wv, acc[1]);
-		acc[2] = fma((float4)(x2[i]), wv, acc[2]);
-		acc[3] = fma((float4)(x3[i]), wv, acc[3]);
-	}
-}
-
-/* y [rows x cols] = x [rows x k] . w[wo..] [k x cols] (+ b[bo..] when bo
- * >= 0) (+ r [rows x cols] when r is not NULL: a residual, r may be y),
- * one work-item per 4 x 4 block over ceil(rows / 4) x ceil(cols / 4)
- * work-items; a last block of cols % 4 columns (an LM head's vocabulary)
- * takes one dot product per element */
-__kernel void mc_linear(__global const float *x, __global const float *w,
-			__global float *y, __global const float *r, int rows,
-			int cols, int k, int wo, int bo)
-{
-	int g = get_global_id(0), nb = (cols + 3) / 4;
-
-	if (g < (rows + 3) / 4 * nb) {
-		int r0 = g / nb * 4, c0 = g % nb * 4;
-
-		if (c0 + 4 <= cols) {
-			float4 acc[4], b = bo >= 0 ? vload4(0, w + bo + c0) : (float4)(0.0f);
-
-			mc_block4(x, w + wo, rows, k, cols, r0, c0, acc);
-			for (int t = 0; t < 4 && r0 + t < rows; t++) {
-				size_t o = (size_t)(r0 + t) * cols + c0;
-
-				vstore4(acc[t] + b + (r ? vload4(0, r + o) : (float4)(0.0f)),
-					0, y + o);
-			}
-		} else {
-			for (int t = 0; t < 4 && r0 + t < rows; t++)
-				for (int c = c0; c < cols; c++) {
-					size_t o = (size_t)(r0 + t) * cols + c;
-
-					y[o] = mc_dot_col(x + (size_t)(r0 + t) * k, w + wo, k,
-							  cols, c) +
-					       (bo >= 0 ? w[bo + c] : 0.0f) + (r ? r[o] : 0.0f);
-				}
-		}
-	}
 }
 
 /* Head g's row of position p in the cache planes at ko (floats). */
@@ -191,22 +132,3 @@ __kernel void mc_attn_core(__global const float *q, __global const float *cache,
 	}
 }
 
-/* h [rows x mlp] = silu(x.Wg) * (x.Wu), one work-item per 4 x 4 block
- * (mlp a multiple of 4) */
-__kernel void mc_mlp_gate_up(__global const float *x, __global const float *w,
-			     __global float *h, int rows, int hidden, int mlp,
-			     int wg, int wu)
-{
-	int g = get_global_id(0), nb = mlp / 4;
-
-	if (g < (rows + 3) / 4 * nb) {
-		int r0 = g / nb * 4, c0 = g % nb * 4;
-		float4 z[4], u[4];
-
-		mc_block4(x, w + wg, rows, hidden, mlp, r0, c0, z);
-		mc_block4(x, w + wu, rows, hidden, mlp, r0, c0, u);
-		for (int t = 0; t < 4 && r0 + t < rows; t++)
-			vstore4(z[t] / (1.0f + exp(-z[t])) * u[t], 0,
-				h + (size_t)(r0 + t) * mlp + c0);
-	}
-}

@@ -1,67 +1,194 @@
 /*
- * sgemm.cl - C[m x n] = A[m x k] . B[k x n], all row-major, FP32.
+ * sgemm.cl - the general GEMMs: C[m x n] = A[m x k] . B[k x n] with an
+ * epilogue, all row-major, FP32. Used by sgemm (variant "own"), LoRA's
+ * unfused launches and every linear layer of the decoder kernels.
  *
- * A 16 x 16 work-group computes a (16*WPT) x (16*WPT) tile of C, each
- * work-item a WPT x WPT block held in registers: rows ty + 16*i and
- * columns tx + 16*j, so that stores are coalesced and local-memory reads
- * are broadcast or conflict-free. Slices of MC_GK columns of A (stored
- * transposed, padded against bank conflicts) and MC_GK rows of B are staged
- * in local memory; out-of-range elements load as zero, so any m, n, k work.
- * Two instances: tile 64 (WPT 4) for small grids, 128 (WPT 8) for large.
+ * B is read from float bo of its buffer (a part of a packed weight
+ * buffer). The epilogue, per element, with acc the product:
+ *   MC_EPI_NONE  C = acc (+ bias)
+ *   MC_EPI_ADD   C = acc (+ bias) + R        (a residual; R may be C)
+ *   MC_EPI_GLU   C = silu(R) * (acc (+ bias)) (R the gate: SwiGLU)
+ * bias[biaso + column] is added when bias is not NULL. R has C's shape.
+ *
+ * mc_sgemm_64 and mc_sgemm_128: a 16 x 16 work-group computes a TS x TS
+ * tile of C (TS = 64 H, H = 1 or 2), each work-item 4 H x 4 H elements in
+ * registers: rows 4 ty + 64 h + i and columns 4 tx + 64 g + j (h, g < H,
+ * i, j < 4), so that its slices of A and B are float4 reads of local
+ * memory (a warp's A reads are two addresses, broadcast; its B reads 256
+ * contiguous bytes) and its stores are float4. Slices of MC_GK columns of
+ * A (transposed into local memory) and MC_GK rows of B are staged per
+ * step; the next step's are loaded into registers before this step's
+ * arithmetic, so that the global loads' latency overlaps it. Out-of-range
+ * elements load as zero, so any m, n, k work.
+ *
+ * mc_gemv: few rows (m <= MC_GEMV_ROWS, decoding's one token), where a
+ * tile of 64 rows would be mostly empty and the time is B's stream: a
+ * group of 256 covers `lanes` float4 columns with 256 / lanes slices of
+ * k, interleaved so that a warp reads whole rows of B; the slices' sums
+ * meet in local memory.
  */
 
-#define MC_SGEMM_KERNEL(NAME, WPT)                                            \
-__kernel __attribute__((reqd_work_group_size(16, 16, 1)))                    \
-void NAME(int m, int n, int k, __global const float *A,                      \
-	  __global const float *B, __global float *C)                        \
-{                                                                            \
-	__local float As[MC_GK][16 * WPT + 1];                               \
-	__local float Bs[MC_GK][16 * WPT];                                   \
-	const int tx = get_local_id(0), ty = get_local_id(1);                \
-	const int t = ty * 16 + tx;                                          \
-	const int row0 = get_group_id(1) * (16 * WPT);                       \
-	const int col0 = get_group_id(0) * (16 * WPT);                       \
-	float acc[WPT][WPT];                                                 \
-                                                                             \
-	for (int i = 0; i < WPT; i++)                                        \
-		for (int j = 0; j < WPT; j++)                                \
-			acc[i][j] = 0.0f;                                    \
-	for (int k0 = 0; k0 < k; k0 += MC_GK) {                              \
-		for (int l = 0; l < WPT * MC_GK / 16; l++) {                 \
-			const int idx = t + l * 256;                         \
-			const int ar = idx / MC_GK, ac = idx % MC_GK;        \
-			const int br = idx / (16 * WPT);                     \
-			const int bc = idx % (16 * WPT);                     \
-			const int gar = row0 + ar, gac = k0 + ac;            \
-			const int gbr = k0 + br, gbc = col0 + bc;            \
-			As[ac][ar] = (gar < m && gac < k) ?                  \
-				A[gar * k + gac] : 0.0f;                     \
-			Bs[br][bc] = (gbr < k && gbc < n) ?                  \
-				B[gbr * n + gbc] : 0.0f;                     \
-		}                                                            \
-		barrier(CLK_LOCAL_MEM_FENCE);                                \
-		for (int kk = 0; kk < MC_GK; kk++) {                         \
-			float a[WPT], b[WPT];                                \
-			for (int i = 0; i < WPT; i++)                        \
-				a[i] = As[kk][ty + 16 * i];                  \
-			for (int j = 0; j < WPT; j++)                        \
-				b[j] = Bs[kk][tx + 16 * j];                  \
-			for (int i = 0; i < WPT; i++)                        \
-				for (int j = 0; j < WPT; j++)                \
-					acc[i][j] = fma(a[i], b[j],          \
-							acc[i][j]);          \
-		}                                                            \
-		barrier(CLK_LOCAL_MEM_FENCE);                                \
-	}                                                                    \
-	for (int i = 0; i < WPT; i++) {                                      \
-		const int r = row0 + ty + 16 * i;                            \
-		for (int j = 0; j < WPT; j++) {                              \
-			const int c = col0 + tx + 16 * j;                    \
-			if (r < m && c < n)                                  \
-				C[r * n + c] = acc[i][j];                    \
-		}                                                            \
-	}                                                                    \
+#define MC_EPI_NONE 0
+#define MC_EPI_ADD 1
+#define MC_EPI_GLU 2
+#define MC_GEMV_ROWS 4
+
+/* The epilogue of the float4 v at row r, columns c.. (c < n; up to 4
+ * valid): bias, then mode with R; stored as a float4 when all four are in
+ * range and al (n % 4 == 0), else element by element. */
+void mc_gemm_store(float4 v, int r, int c, int n, int al,
+		   __global const float *bias, int biaso,
+		   __global const float *R, int mode, __global float *C)
+{
+	size_t o = (size_t)r * (size_t)n + (size_t)c;
+
+	if (bias)
+		v += mc_ld4(bias + biaso, 0, 1, n, 0, c, 0);
+	if (mode != MC_EPI_NONE) {
+		float4 rv = mc_ld4(R, n, r + 1, n, r, c, al);
+
+		v = mode == MC_EPI_ADD ? v + rv : rv / (1.0f + exp(-rv)) * v;
+	}
+	if (c + 3 < n) {
+		if (al)
+			*(__global float4 *)(C + o) = v;
+		else
+			vstore4(v, 0, C + o);
+		return;
+	}
+	C[o] = v.x;
+	if (c + 1 < n)
+		C[o + 1] = v.y;
+	if (c + 2 < n)
+		C[o + 2] = v.z;
 }
 
-MC_SGEMM_KERNEL(mc_sgemm_64, 4)
-MC_SGEMM_KERNEL(mc_sgemm_128, 8)
+#define MC_SGEMM_KERNEL(NAME, H)                                              \
+__kernel __attribute__((reqd_work_group_size(16, 16, 1)))                    \
+void NAME(int m, int n, int k, __global const float *A,                      \
+	  __global const float *B, int bo, __global const float *bias,       \
+	  int biaso, __global const float *R, int mode, __global float *C)   \
+{                                                                            \
+	/* A's slice transposed, rows padded by a float4 against bank        \
+	 * conflicts of its stores; B's slice as it is */                    \
+	__local float4 As[MC_GK][16 * H + 1];                                \
+	__local float4 Bs[MC_GK][16 * H];                                    \
+	__local float *Asf = (__local float *)As;                            \
+	const int TS = 64 * H, ASTRIDE = 64 * H + 4;                         \
+	const int tx = get_local_id(0), ty = get_local_id(1);                \
+	const int t = ty * 16 + tx;                                          \
+	const int row0 = get_group_id(1) * TS, col0 = get_group_id(0) * TS;  \
+	const int alA = (k & 3) == 0, alB = (n & 3) == 0 && (bo & 3) == 0;   \
+	/* loads: A rows t/4 + 64 l at k 4 (t % 4); B rows t / (16 H)        \
+	 * + (16 / H) l at the float4 column t % (16 H) */                   \
+	const int ar = t >> 2, ak = (t & 3) * 4;                             \
+	const int br = t / (16 * H), bc = t % (16 * H);                      \
+	__global const float *Bp = B + bo;                                   \
+	float4 acc[4 * H][H], pa[H], pb[H];                                  \
+                                                                             \
+	for (int i = 0; i < 4 * H; i++)                                      \
+		for (int g = 0; g < H; g++)                                  \
+			acc[i][g] = (float4)(0.0f);                          \
+	for (int l = 0; l < H; l++) {                                        \
+		pa[l] = mc_ld4(A, k, m, k, row0 + ar + 64 * l, ak, alA);     \
+		pb[l] = mc_ld4(Bp, n, k, n, br + (16 / H) * l,               \
+			       col0 + 4 * bc, alB);                          \
+	}                                                                    \
+	for (int k0 = 0; k0 < k; k0 += MC_GK) {                              \
+		for (int l = 0; l < H; l++) {                                \
+			__local float *d = Asf + ak * ASTRIDE + ar + 64 * l; \
+                                                                             \
+			d[0] = pa[l].x;                                      \
+			d[ASTRIDE] = pa[l].y;                                \
+			d[2 * ASTRIDE] = pa[l].z;                            \
+			d[3 * ASTRIDE] = pa[l].w;                            \
+			Bs[br + (16 / H) * l][bc] = pb[l];                   \
+		}                                                            \
+		barrier(CLK_LOCAL_MEM_FENCE);                                \
+		if (k0 + MC_GK < k)                                          \
+			for (int l = 0; l < H; l++) {                        \
+				pa[l] = mc_ld4(A, k, m, k, row0 + ar + 64 * l,\
+					       k0 + MC_GK + ak, alA);        \
+				pb[l] = mc_ld4(Bp, n, k, n, k0 + MC_GK + br +\
+					       (16 / H) * l, col0 + 4 * bc,  \
+					       alB);                         \
+			}                                                    \
+		for (int kk = 0; kk < MC_GK; kk++) {                         \
+			float4 a[H], b[H];                                   \
+                                                                             \
+			for (int h = 0; h < H; h++) {                        \
+				a[h] = As[kk][ty + 16 * h];                  \
+				b[h] = Bs[kk][tx + 16 * h];                  \
+			}                                                    \
+			for (int h = 0; h < H; h++)                          \
+				for (int g = 0; g < H; g++) {                \
+					acc[4 * h][g] = fma((float4)(a[h].x), \
+						b[g], acc[4 * h][g]);        \
+					acc[4 * h + 1][g] = fma((float4)(a[h].y),\
+						b[g], acc[4 * h + 1][g]);    \
+					acc[4 * h + 2][g] = fma((float4)(a[h].z),\
+						b[g], acc[4 * h + 2][g]);    \
+					acc[4 * h + 3][g] = fma((float4)(a[h].w),\
+						b[g], acc[4 * h + 3][g]);    \
+				}                                            \
+		}                                                            \
+		barrier(CLK_LOCAL_MEM_FENCE);                                \
+	}                                                                    \
+	for (int h = 0; h < H; h++)                                          \
+		for (int i = 0; i < 4; i++) {                                \
+			const int r = row0 + 4 * ty + 64 * h + i;            \
+                                                                             \
+			if (r >= m)                                          \
+				continue;                                    \
+			for (int g = 0; g < H; g++) {                        \
+				const int c = col0 + 4 * tx + 64 * g;        \
+                                                                             \
+				if (c < n)                                   \
+					mc_gemm_store(acc[4 * h + i][g], r, c,\
+						      n, (n & 3) == 0, bias, \
+						      biaso, R, mode, C);    \
+			}                                                    \
+		}                                                            \
+}
+
+MC_SGEMM_KERNEL(mc_sgemm_64, 1)
+MC_SGEMM_KERNEL(mc_sgemm_128, 2)
+
+__kernel __attribute__((reqd_work_group_size(256, 1, 1)))
+void mc_gemv(int m, int n, int k, int lanes, __global const float *A,
+	     __global const float *B, int bo, __global const float *bias,
+	     int biaso, __global const float *R, int mode, __global float *C)
+{
+	__local float4 red[MC_GEMV_ROWS][256];
+	const int t = get_local_id(0), lane = t % lanes, sl = t / lanes;
+	const int ns = 256 / lanes;
+	const int c = (get_group_id(0) * lanes + lane) * 4;
+	const int al = (n & 3) == 0 && (bo & 3) == 0;
+	__global const float *Bp = B + bo;
+	float4 acc[MC_GEMV_ROWS];
+
+	for (int r = 0; r < MC_GEMV_ROWS; r++)
+		acc[r] = (float4)(0.0f);
+	if (c < n)
+		for (int i = sl; i < k; i += ns) {
+			const float4 w = mc_ld4(Bp, n, k, n, i, c, al);
+
+			for (int r = 0; r < MC_GEMV_ROWS; r++)
+				if (r < m)
+					acc[r] = fma((float4)(A[(size_t)r * k + i]),
+						     w, acc[r]);
+		}
+	for (int r = 0; r < MC_GEMV_ROWS; r++)
+		red[r][t] = acc[r];
+	barrier(CLK_LOCAL_MEM_FENCE);
+	for (int o = ns / 2; o > 0; o >>= 1) {
+		if (sl < o)
+			for (int r = 0; r < MC_GEMV_ROWS; r++)
+				red[r][t] += red[r][t + o * lanes];
+		barrier(CLK_LOCAL_MEM_FENCE);
+	}
+	if (sl == 0 && c < n)
+		for (int r = 0; r < m && r < MC_GEMV_ROWS; r++)
+			mc_gemm_store(red[r][t], r, c, n, (n & 3) == 0, bias,
+				      biaso, R, mode, C);
+}

@@ -249,6 +249,29 @@ int ocl_prepare_sgemm_skinny(struct ocl_dev *d, struct ocl_state *s,
 int ocl_prepare_lora_splitk(struct ocl_dev *d, struct ocl_state *s,
 			    size_t t, size_t in, size_t out, size_t rank,
 			    float scale, char *err, size_t n_err);
+/*
+ * ocl_gemm.c: the general GEMM of sgemm.cl as one launch appended to s,
+ * C = A . B[bo..] with its epilogue: mc_gemv for m <= OCL_GEMV_ROWS,
+ * else the tiled kernel (the 128 tile while that leaves two groups per
+ * compute unit, else the 64 one). Errors of ocl_state_add_launch and
+ * ocl_set_args; MC_ENOTSUP when the device's work-groups are too small.
+ */
+enum { OCL_EPI_NONE = 0, OCL_EPI_ADD = 1, OCL_EPI_GLU = 2 };  /* MC_EPI_* */
+#define OCL_GEMV_ROWS 4          /* MC_GEMV_ROWS of sgemm.cl */
+
+struct ocl_gemm {
+	size_t m, n, k;
+	cl_mem a, b, c;
+	size_t bo;                   /* B's first float in b */
+	cl_mem bias;                 /* NULL: none */
+	size_t biaso;
+	cl_mem r;                    /* R of the epilogue, or NULL */
+	int mode;                    /* OCL_EPI_*; not NONE needs r */
+};
+
+int ocl_add_gemm(struct ocl_dev *d, struct ocl_state *s,
+		 const struct ocl_gemm *g, char *err, size_t n_err);
+
 /* ocl_prepare_infer.c: the inference kernels.
  *  - sample: the row's cl_name (mc_sample_greedy ...), one work-group over
  *    the row of logits, a scratch buffer of 2 vocab floats in tmp[0];

@@ -374,35 +374,15 @@ int ocl_clblast_try(struct ocl_dev *d, struct ocl_state *s,
 	return 0;
 }
 
-/* Sets up l as the own sgemm C[m x n] = A[m x k] . B[k x n]. The 128 tile
- * does four times the work per group of the 64 one; it is used only when
- * that still leaves two groups per compute unit. */
-static int ocl_gemm_launch(struct ocl_dev *d, struct ocl_launch *l,
-			   size_t m, size_t n, size_t k, const cl_mem *a,
-			   const cl_mem *b, const cl_mem *c,
-			   char *err, size_t n_err)
+/* Appends the own GEMM C[m x n] = A[m x k] . B[k x n] to s. */
+static int ocl_gemm_plain(struct ocl_dev *d, struct ocl_state *s, size_t m,
+			  size_t n, size_t k, cl_mem a, cl_mem b, cl_mem c,
+			  char *err, size_t n_err)
 {
-	size_t groups = ((m + 127) / 128) * ((n + 127) / 128);
-	size_t tile = groups >= 2 * (size_t)d->compute_units ? 128 : 64;
-	cl_int im = (cl_int)m, in = (cl_int)n, ik = (cl_int)k;
-	int ret;
+	const struct ocl_gemm g = { .m = m, .n = n, .k = k, .a = a, .b = b,
+				    .c = c, .mode = OCL_EPI_NONE };
 
-	l->name = tile == 128 ? "mc_sgemm_128" : "mc_sgemm_64";
-	if ((ret = ocl_kernel(d, l->name, &l->kernel, err, n_err)) < 0)
-		return ret;
-	if (ocl_kernel_wg(d, l->kernel) < 256)
-		return err_set(err, n_err, MC_ENOTSUP, "opencl: kernel %s "
-			       "needs work-groups of 256 on device '%s', "
-			       "which allows only %zu.", l->name, d->dev_name,
-			       ocl_kernel_wg(d, l->kernel));
-	l->dim = 2;
-	l->global[0] = (n + tile - 1) / tile * 16;
-	l->global[1] = (m + tile - 1) / tile * 16;
-	l->local[0] = l->local[1] = 16;
-	return ocl_set_args(d, l->kernel, l->name, (const struct ocl_arg[]){
-		{ sizeof(im), &im }, { sizeof(in), &in }, { sizeof(ik), &ik },
-		{ sizeof(cl_mem), a }, { sizeof(cl_mem), b },
-		{ sizeof(cl_mem), c } }, 6, err, n_err);
+	return ocl_add_gemm(d, s, &g, err, n_err);
 }
 
 int ocl_prepare_sgemm(struct ocl_dev *d, const struct ocl_kernel *row,
@@ -445,9 +425,8 @@ int ocl_prepare_sgemm(struct ocl_dev *d, const struct ocl_kernel *row,
 
 	if (variant && strcmp(variant, "skinny") == 0)
 		return ocl_prepare_sgemm_skinny(d, s, m, n, k, err, n_err);
-	s->n_launch = 1;
-	return ocl_gemm_launch(d, &s->launch[0], m, n, k, &s->in[0], &s->in[1],
-			       &s->out, err, n_err);
+	return ocl_gemm_plain(d, s, m, n, k, s->in[0], s->in[1], s->out, err,
+			      n_err);
 }
 
 int ocl_prepare_lora(struct ocl_dev *d, const struct ocl_kernel *row,
@@ -536,25 +515,15 @@ int ocl_prepare_lora(struct ocl_dev *d, const struct ocl_kernel *row,
 		return err_set(err, n_err, MC_ENOMEM, "opencl: allocating the "
 			       "intermediates of lora_forward on device '%s' "
 			       "failed (%s).", d->dev_name, ocl_errstr(rc));
-	s->n_launch = 4;
-	if ((ret = ocl_gemm_launch(d, &l[0], t, out, in, &s->in[0], &s->in[1],
-				   &s->out, err, n_err)) < 0 ||
-	    (ret = ocl_gemm_launch(d, &l[1], t, rank, in, &s->in[0], &s->in[2],
-				   &s->tmp[0], err, n_err)) < 0 ||
-	    (ret = ocl_gemm_launch(d, &l[2], t, out, rank, &s->tmp[0],
-				   &s->in[3], &s->tmp[1], err, n_err)) < 0)
-		return ret;
-	l[3].name = "mc_axpy";
-	if ((ret = ocl_kernel(d, l[3].name, &l[3].kernel, err, n_err)) < 0)
+	if ((ret = ocl_gemm_plain(d, s, t, out, in, s->in[0], s->in[1],
+				  s->out, err, n_err)) < 0 ||
+	    (ret = ocl_gemm_plain(d, s, t, rank, in, s->in[0], s->in[2],
+				  s->tmp[0], err, n_err)) < 0 ||
+	    (ret = ocl_gemm_plain(d, s, t, out, rank, s->tmp[0], s->in[3],
+				  s->tmp[1], err, n_err)) < 0)
 		return ret;
 	n_y = (cl_int)(t * out);
-	l[3].dim = 1;
-	l[3].local[0] = ocl_kernel_wg(d, l[3].kernel) < 256 ?
-			ocl_kernel_wg(d, l[3].kernel) : 256;
-	l[3].global[0] = (t * out + l[3].local[0] - 1) / l[3].local[0] *
-			 l[3].local[0];
-	return ocl_set_args(d, l[3].kernel, l[3].name, (const struct ocl_arg[]){
+	return ocl_add_launch_1d(d, s, "mc_axpy", t * out, (const struct ocl_arg[]){
 		{ sizeof(cl_mem), &s->out }, { sizeof(cl_mem), &s->tmp[1] },
-		{ sizeof(scale), &scale }, { sizeof(n_y), &n_y } }, 4,
-			    err, n_err);
+		{ sizeof(scale), &scale }, { sizeof(n_y), &n_y } }, 4, err, n_err);
 }

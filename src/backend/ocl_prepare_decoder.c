@@ -42,7 +42,7 @@ struct pass {
 				      * parts the kernels take as offsets */
 	cl_mem w;                    /* the same on the device */
 	cl_mem cache;                /* KV planes of max_seq positions */
-	cl_mem q, o, nrm, mid;       /* intermediates, rows of the largest
+	cl_mem q, o, nrm, mid, gate; /* intermediates, rows of the largest
 				      * pass */
 	cl_mem pos;                  /* the position counter, or NULL: p0 */
 	size_t p0, max_seq;
@@ -69,8 +69,8 @@ static int read_params(const struct workload *w, const char *const *names,
 	return 0;
 }
 
-/* Checks what the kernels take: mlp a multiple of 4 (mc_mlp_gate_up's
- * blocks), head_dim within MC_ATTN_MAXHD, and every buffer (w's inputs,
+/* Checks what the kernels take: mlp a multiple of 4 (the packed parts
+ * after wg stay 16-byte aligned, the GEMM's float4 loads), head_dim within MC_ATTN_MAXHD, and every buffer (w's inputs,
  * passes of up to rows rows, cache_floats of KV cache) within the int
  * indexing of the kernels. */
 static int check_fit(const struct workload *w, const struct dec_shape *sh,
@@ -114,6 +114,7 @@ static int make_buffers(struct ocl_dev *d, const struct workload *w,
 		{ NEED_ATTN, need & NEED_ATTN ?
 			     dec_cache_floats(sh, n_layers, p->max_seq) : 0, &p->cache },
 		{ NEED_MLP, rows * sh->mlp, &p->mid },
+		{ NEED_MLP, rows * sh->mlp, &p->gate },
 		{ NEED_NORM, rows * sh->hidden, &p->nrm },
 	};
 	int ret;
@@ -126,16 +127,16 @@ static int make_buffers(struct ocl_dev *d, const struct workload *w,
 	return 0;
 }
 
-/* y [rows x cols] = x . w[wo..] (+ r), mc_linear's 4 x 4 blocks */
+/* y [rows x cols] = x . w[wo..] (+ r), the GEMM of sgemm.cl */
 static int add_linear(struct ocl_dev *d, struct ocl_state *s, cl_mem x,
 		      cl_mem w, cl_mem y, cl_mem r, size_t rows, size_t cols,
 		      size_t k, cl_int wo, char *err, size_t n_err)
 {
-	return ocl_add_launch_1d(d, s, "mc_linear", (rows + 3) / 4 * ((cols + 3) / 4),
-				 (const struct ocl_arg[]){
-					ARG_MEM(x), ARG_MEM(w), ARG_MEM(y), ARG_MEM(r),
-					ARG_INT(rows), ARG_INT(cols), ARG_INT(k),
-					ARG_INT(wo), ARG_INT(-1) }, 9, err, n_err);
+	const struct ocl_gemm g = { .m = rows, .n = cols, .k = k, .a = x,
+				    .b = w, .c = y, .bo = (size_t)wo, .r = r,
+				    .mode = r ? OCL_EPI_ADD : OCL_EPI_NONE };
+
+	return ocl_add_gemm(d, s, &g, err, n_err);
 }
 
 /* y [rows x hidden] = rmsnorm of x's rows from float xo on, times g[go..],
@@ -204,12 +205,19 @@ static int add_mlp(struct ocl_dev *d, struct ocl_state *s, const struct pass *p,
 	const struct dec_shape *sh = &p->sh;
 	int ret;
 
-	if ((ret = ocl_add_launch_1d(d, s, "mc_mlp_gate_up", (sh->seq + 3) / 4 * (sh->mlp / 4),
-				     (const struct ocl_arg[]){
-					ARG_MEM(x), ARG_MEM(p->w), ARG_MEM(p->mid),
-					ARG_INT(sh->seq), ARG_INT(sh->hidden),
-					ARG_INT(sh->mlp), ARG_INT(part(p, mw->wg)),
-					ARG_INT(part(p, mw->wu)) }, 8, err, n_err)) < 0)
+	const struct ocl_gemm gate = { .m = sh->seq, .n = sh->mlp,
+				       .k = sh->hidden, .a = x, .b = p->w,
+				       .c = p->gate, .bo = (size_t)part(p, mw->wg),
+				       .mode = OCL_EPI_NONE };
+	const struct ocl_gemm up = { .m = sh->seq, .n = sh->mlp,
+				     .k = sh->hidden, .a = x, .b = p->w,
+				     .c = p->mid, .bo = (size_t)part(p, mw->wu),
+				     .r = p->gate, .mode = OCL_EPI_GLU };
+
+	/* mid = silu(x . wg) * (x . wu): the gate, then the up projection
+	 * with the gate in its epilogue */
+	if ((ret = ocl_add_gemm(d, s, &gate, err, n_err)) < 0 ||
+	    (ret = ocl_add_gemm(d, s, &up, err, n_err)) < 0)
 		return ret;
 	return add_linear(d, s, p->mid, p->w, y, r, sh->seq, sh->hidden, sh->mlp,
 			  part(p, mw->wd), err, n_err);

@@ -226,6 +226,11 @@ static void test_sgemm(void **state)
 	check_all_variants("sgemm", 64, 1024, 8, 0, 0);
 	check_all_variants("sgemm", 7, 99, 31, 0, 0);
 	check_all_variants("sgemm", 17, 33, 1000, 0, 0);
+	/* The own variant's few-row kernel (mc_gemv, m <= 4): a tail of
+	 * columns past the last float4, n a multiple of 4, k past a slice. */
+	check_all_variants("sgemm", 3, 1001, 77, 0, 0);
+	check_all_variants("sgemm", 4, 1024, 300, 0, 0);
+	check_all_variants("sgemm", 2, 6, 5, 0, 0);
 }
 
 static void test_lora(void **state)
