@@ -6,6 +6,7 @@
 #include "ocl_int.h"
 
 #include <limits.h>
+#include <string.h>
 
 #include "err.h"
 
@@ -55,28 +56,21 @@ int ocl_add_gemm(struct ocl_dev *d, struct ocl_state *s,
 		l->global[1] = (g->m + tile - 1) / tile * 16;
 		l->local[0] = l->local[1] = 16;
 	}
-	if (gemv)
-		return ocl_set_args(d, l->kernel, name, (const struct ocl_arg[]){
-			{ sizeof(cl_int), &(cl_int){ (cl_int)g->m } },
-			{ sizeof(cl_int), &(cl_int){ (cl_int)g->n } },
-			{ sizeof(cl_int), &(cl_int){ (cl_int)g->k } },
-			{ sizeof(cl_int), &(cl_int){ (cl_int)lanes } },
-			{ sizeof(cl_mem), &g->a }, { sizeof(cl_mem), &g->b },
-			{ sizeof(cl_int), &(cl_int){ (cl_int)g->bo } },
-			{ sizeof(cl_mem), &g->bias },
-			{ sizeof(cl_int), &(cl_int){ (cl_int)g->biaso } },
-			{ sizeof(cl_mem), &g->r },
-			{ sizeof(cl_int), &(cl_int){ g->mode } },
-			{ sizeof(cl_mem), &g->c } }, 12, err, n_err);
-	return ocl_set_args(d, l->kernel, name, (const struct ocl_arg[]){
-		{ sizeof(cl_int), &(cl_int){ (cl_int)g->m } },
-		{ sizeof(cl_int), &(cl_int){ (cl_int)g->n } },
-		{ sizeof(cl_int), &(cl_int){ (cl_int)g->k } },
+	/* mc_gemv takes lanes after k; the tiled kernels the same without */
+	cl_int im = (cl_int)g->m, in = (cl_int)g->n, ik = (cl_int)g->k;
+	cl_int il = (cl_int)lanes, ibo = (cl_int)g->bo;
+	cl_int ibi = (cl_int)g->biaso, mode = g->mode;
+	struct ocl_arg args[] = {
+		{ sizeof(cl_int), &im }, { sizeof(cl_int), &in },
+		{ sizeof(cl_int), &ik }, { sizeof(cl_int), &il },
 		{ sizeof(cl_mem), &g->a }, { sizeof(cl_mem), &g->b },
-		{ sizeof(cl_int), &(cl_int){ (cl_int)g->bo } },
-		{ sizeof(cl_mem), &g->bias },
-		{ sizeof(cl_int), &(cl_int){ (cl_int)g->biaso } },
-		{ sizeof(cl_mem), &g->r },
-		{ sizeof(cl_int), &(cl_int){ g->mode } },
-		{ sizeof(cl_mem), &g->c } }, 11, err, n_err);
+		{ sizeof(cl_int), &ibo }, { sizeof(cl_mem), &g->bias },
+		{ sizeof(cl_int), &ibi }, { sizeof(cl_mem), &g->r },
+		{ sizeof(cl_int), &mode }, { sizeof(cl_mem), &g->c } };
+	const cl_uint n_args = sizeof(args) / sizeof(args[0]);
+
+	if (!gemv)
+		memmove(&args[3], &args[4], (n_args - 4) * sizeof(args[0]));
+	return ocl_set_args(d, l->kernel, name, args, gemv ? n_args : n_args - 1,
+			    err, n_err);
 }
