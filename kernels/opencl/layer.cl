@@ -1,20 +1,20 @@
 /*
  * layer.cl - the attention and MLP sublayers of a Qwen2-style decoder layer
  * on OpenCL (definitions and the packed weight layouts in
- * kernels/ref/decoder.h). The linear layers are the GEMM of sgemm.cl
- * (ocl_prepare_decoder.c launches it); here, the attention's own parts,
- * still a plain baseline: the projections with RoPE one element pair per
- * work-item, the core one work-item per (head, query).
+ * kernels/ref/decoder.h). The linear layers, the attention's projections
+ * among them, are the GEMM of sgemm.cl (ocl_prepare_decoder.c launches
+ * it, biases in its epilogue); here, the attention's own parts.
  * Weights arrive as the one packed buffer w; each part is an offset into
  * it (in floats).
  *
- * Attention, three launches: mc_attn_qkv (the projections with their
- * biases, RoPE on q and k: a work-item computes both elements of a rotated
- * pair; q to its own buffer, k and v into KV cache planes), mc_attn_core
- * (causal GQA with an online softmax over the cache, one work-item per
- * (head, query)), the GEMM (the output projection, the residual in its
- * epilogue). MLP, three GEMMs: the gate x.Wg, the up projection with
- * silu(gate) * (x.Wu) in its epilogue, then .Wd with the residual.
+ * Attention: three GEMMs (q, k, v with their biases), mc_attn_rope (RoPE
+ * on q in place and on k into the KV cache planes, v copied beside it),
+ * mc_attn_core (causal GQA with an online softmax over the cache, a
+ * work-group per (head, query, span of positions)), with more than one
+ * span mc_attn_merge, then the GEMM of the output projection with the
+ * residual in its epilogue. MLP, three GEMMs: the gate x.Wg, the up
+ * projection with silu(gate) * (x.Wu) in its epilogue, then .Wd with the
+ * residual.
  *
  * The same kernels run a whole model (the decoding kernels): a pass of
  * seq new rows at positions p0.. (mc_pos: a device counter or an
@@ -27,50 +27,39 @@
 #define MC_LAYER_ROPE_BASE 1e6f
 #define MC_ATTN_MAXHD 128
 
-static float mc_dot_col(__global const float *x, __global const float *w,
-			int k, int cols, int col)
-{
-	float d = 0.0f;
-
-	for (int i = 0; i < k; i++)
-		d = fma(x[i], w[(size_t)i * (size_t)cols + col], d);
-	return d;
-}
-
 /* Head g's row of position p in the cache planes at ko (floats). */
 static size_t mc_kv_at(int ko, int g, int p, int max_seq, int hd)
 {
 	return (size_t)ko + ((size_t)g * (size_t)max_seq + (size_t)p) * (size_t)hd;
 }
 
-/* q [seq x heads*hd]; k and v of position mc_pos(pos, p0) + row into the
- * cache planes at ko and vo; work-items over seq x (heads*hd/2 + kv*hd/2 +
- * kv*hd): q pairs, k pairs, v columns */
-__kernel void mc_attn_qkv(__global const float *x, __global const float *w,
-			  __global float *q, __global float *cache,
-			  __global const int *pos, int p0, int max_seq,
-			  int ko, int vo, int seq, int hidden, int heads,
-			  int kv, int hd, int wq, int bq, int wk, int bk,
-			  int wv, int bv)
+/* The projections' outputs (the GEMMs of sgemm.cl, biases added) to
+ * where attention reads them: q [seq x heads*hd] rotated in place, k
+ * [seq x kv*hd] rotated and v as it is into the cache planes at ko and vo,
+ * at position mc_pos(pos, p0) + row; work-items over seq x (heads*hd/2 +
+ * kv*hd/2 + kv*hd): q pairs, k pairs, v elements */
+__kernel void mc_attn_rope(__global float *q, __global const float *kl,
+			   __global const float *vl, __global float *cache,
+			   __global const int *pos, int p0, int max_seq,
+			   int ko, int vo, int seq, int heads, int kv, int hd)
 {
 	int nq = heads * hd, nkv = kv * hd, hh = hd / 2;
 	int per_row = nq / 2 + nkv / 2 + nkv, g = get_global_id(0);
 
 	if (g < seq * per_row) {
 		int row = g / per_row, j = g % per_row, p = mc_pos(pos, p0) + row;
-		__global const float *xr = x + (size_t)row * (size_t)hidden;
 
 		if (j >= nq / 2 + nkv / 2) {
 			int c = j - nq / 2 - nkv / 2;
 
 			cache[mc_kv_at(vo, c / hd, p, max_seq, hd) + c % hd] =
-				mc_dot_col(xr, w + wv, hidden, nkv, c) + w[bv + c];
+				vl[(size_t)row * nkv + c];
 		} else {
 			int isk = j >= nq / 2, jj = isk ? j - nq / 2 : j;
-			int cols = isk ? nkv : nq, wo = isk ? wk : wq, bo = isk ? bk : bq;
-			int head = jj / hh, i = jj % hh, c0 = head * hd + i, c1 = c0 + hh;
-			float x0 = mc_dot_col(xr, w + wo, hidden, cols, c0) + w[bo + c0];
-			float x1 = mc_dot_col(xr, w + wo, hidden, cols, c1) + w[bo + c1];
+			int head = jj / hh, i = jj % hh, c0 = head * hd + i;
+			__global const float *src = isk ? kl + (size_t)row * nkv :
+				(__global const float *)q + (size_t)row * nq;
+			float x0 = src[c0], x1 = src[c0 + hh];
 			float a = (float)p * pow(MC_LAYER_ROPE_BASE, -2.0f * (float)i / (float)hd);
 			float cs = cos(a), sn = sin(a);
 			/* the pair's first element; its second hd/2 later */
@@ -84,51 +73,128 @@ __kernel void mc_attn_qkv(__global const float *x, __global const float *w,
 	}
 }
 
-/* o [seq x heads*hd]: causal attention of each (head, query) of q, the
- * query at position mc_pos(pos, p0) + row seeing the cache's positions up
- * to its own, one work-item each, online softmax */
-__kernel void mc_attn_core(__global const float *q, __global const float *cache,
-			   __global float *o, __global const int *pos, int p0,
-			   int max_seq, int ko, int vo, int seq, int heads,
-			   int kv, int hd)
+/* Work-items of a mc_attn_core group: the keys scored at a time, and the
+ * head dimensions each covers (MC_ATTN_MAXHD / MC_ATTN_L at most). */
+#define MC_ATTN_L 64
+
+/* The dot product of q (local, already scaled) and key row k, hd long */
+static float mc_attn_score(__local const float *q, __global const float *k,
+			   int hd)
 {
-	int g = get_global_id(0), nq = heads * hd;
+	float d = 0.0f;
+	int c = 0;
 
-	if (g < heads * seq) {
-		int h = g / seq, i = g % seq, kh = h / (heads / kv);
-		int last = mc_pos(pos, p0) + i;
-		__global const float *qi = q + (size_t)i * nq + h * hd;
-		__global const float *K = cache + mc_kv_at(ko, kh, 0, max_seq, hd);
-		__global const float *V = cache + mc_kv_at(vo, kh, 0, max_seq, hd);
-		float qv[MC_ATTN_MAXHD], acc[MC_ATTN_MAXHD];
-		float scale = rsqrt((float)hd), m = -INFINITY, z = 0.0f;
-
-		for (int c = 0; c < hd; c++) {
-			qv[c] = qi[c] * scale;
-			acc[c] = 0.0f;
-		}
-		for (int j = 0; j <= last; j++) {
-			__global const float *kj = K + (size_t)j * hd;
-			__global const float *vj = V + (size_t)j * hd;
-			float d = 0.0f, e;
-
-			for (int c = 0; c < hd; c++)
-				d = fma(qv[c], kj[c], d);
-			if (d > m) {
-				float r = exp(m - d);
-
-				z *= r;
-				for (int c = 0; c < hd; c++)
-					acc[c] *= r;
-				m = d;
-			}
-			e = exp(d - m);
-			z += e;
-			for (int c = 0; c < hd; c++)
-				acc[c] = fma(e, vj[c], acc[c]);
-		}
-		for (int c = 0; c < hd; c++)
-			o[(size_t)i * nq + h * hd + c] = acc[c] / z;
-	}
+	for (; c + 4 <= hd; c += 4)
+		d += dot(vload4(0, k + c), vload4(0, q + c));
+	for (; c < hd; c++)
+		d = fma(k[c], q[c], d);
+	return d;
 }
 
+/*
+ * Causal grouped-query attention of each (head, query) of q over the
+ * cache: the query at position mc_pos(pos, p0) + row sees positions up to
+ * its own. One group of MC_ATTN_L per (head, query, split): the positions
+ * are cut into n_split spans of whole chunks (decoding's few queries
+ * would otherwise leave most compute units idle) and a group walks its
+ * span a chunk of MC_ATTN_L keys at a time: each work-item scores one key
+ * (its row a run of float4 reads), the chunk's scores meet in local
+ * memory, the running max rescales the sum and the accumulator (online
+ * softmax), then each work-item accumulates its head dimensions over the
+ * chunk's values (a warp reads whole value rows). With one split the
+ * result goes to o [seq x heads*hd]; with more, each group leaves (max,
+ * sum, acc[hd]) in part for mc_attn_merge. Groups over heads x seq x
+ * n_split, the split fastest.
+ */
+__kernel __attribute__((reqd_work_group_size(MC_ATTN_L, 1, 1)))
+void mc_attn_core(__global const float *q, __global const float *cache,
+		  __global float *o, __global float *part,
+		  __global const int *pos, int p0, int max_seq, int ko, int vo,
+		  int seq, int heads, int kv, int hd, int n_split)
+{
+	__local float qs[MC_ATTN_MAXHD], sc[MC_ATTN_L];
+	int lid = get_local_id(0), grp = get_group_id(0), nq = heads * hd;
+	int split = grp % n_split, hq = grp / n_split;
+	int h = hq / seq, i = hq % seq, kh = h / (heads / kv);
+	int n_pos = mc_pos(pos, p0) + i + 1;
+	int span = ((n_pos + MC_ATTN_L - 1) / MC_ATTN_L + n_split - 1) /
+		   n_split * MC_ATTN_L;
+	int begin = split * span, end = min(begin + span, n_pos);
+	__global const float *K = cache + mc_kv_at(ko, kh, 0, max_seq, hd);
+	__global const float *V = cache + mc_kv_at(vo, kh, 0, max_seq, hd);
+	float acc[MC_ATTN_MAXHD / MC_ATTN_L], m = -INFINITY, z = 0.0f;
+	float scale = rsqrt((float)hd);
+
+	for (int c = lid; c < hd; c += MC_ATTN_L)
+		qs[c] = q[(size_t)i * nq + h * hd + c] * scale;
+	for (int a = 0; a < MC_ATTN_MAXHD / MC_ATTN_L; a++)
+		acc[a] = 0.0f;
+	barrier(CLK_LOCAL_MEM_FENCE);
+	for (int c0 = begin; c0 < end; c0 += MC_ATTN_L) {
+		int n = min(MC_ATTN_L, end - c0);
+		float s = lid < n ? mc_attn_score(qs, K + (size_t)(c0 + lid) * hd, hd) :
+				    -INFINITY;
+		float cm = m, r;
+
+		barrier(CLK_LOCAL_MEM_FENCE);   /* the last chunk's reads done */
+		sc[lid] = s;
+		barrier(CLK_LOCAL_MEM_FENCE);
+		for (int t = 0; t < n; t++)
+			cm = fmax(cm, sc[t]);
+		r = exp(m - cm);
+		z *= r;
+		for (int a = 0; a < MC_ATTN_MAXHD / MC_ATTN_L; a++)
+			acc[a] *= r;
+		m = cm;
+		for (int t = 0; t < n; t++) {
+			__global const float *vj = V + (size_t)(c0 + t) * hd;
+			float e = exp(sc[t] - m);
+
+			z += e;
+			for (int a = 0; a < MC_ATTN_MAXHD / MC_ATTN_L; a++)
+				if (lid + a * MC_ATTN_L < hd)
+					acc[a] = fma(e, vj[lid + a * MC_ATTN_L], acc[a]);
+		}
+	}
+	if (n_split == 1) {
+		for (int a = 0; a < MC_ATTN_MAXHD / MC_ATTN_L; a++)
+			if (lid + a * MC_ATTN_L < hd)
+				o[(size_t)i * nq + h * hd + lid + a * MC_ATTN_L] = acc[a] / z;
+		return;
+	}
+	/* an empty span (a short context) leaves m = -inf, z = 0 */
+	part += (size_t)grp * (size_t)(hd + 2);
+	if (lid == 0) {
+		part[0] = m;
+		part[1] = z;
+	}
+	for (int a = 0; a < MC_ATTN_MAXHD / MC_ATTN_L; a++)
+		if (lid + a * MC_ATTN_L < hd)
+			part[2 + lid + a * MC_ATTN_L] = acc[a];
+}
+
+/* o [seq x heads*hd] from mc_attn_core's n_split partial results per
+ * (head, query): each rescaled to the largest max; over heads x seq x hd
+ * work-items. The first span is never empty, so that max is finite. */
+__kernel void mc_attn_merge(__global const float *part, __global float *o,
+			    int seq, int heads, int hd, int n_split)
+{
+	int g = get_global_id(0);
+
+	if (g < heads * seq * hd) {
+		int hq = g / hd, c = g % hd, h = hq / seq, i = hq % seq;
+		__global const float *pp = part + (size_t)hq * n_split * (hd + 2);
+		float m = -INFINITY, z = 0.0f, acc = 0.0f;
+
+		for (int s = 0; s < n_split; s++)
+			m = fmax(m, pp[(size_t)s * (hd + 2)]);
+		for (int s = 0; s < n_split; s++) {
+			__global const float *ps = pp + (size_t)s * (hd + 2);
+			float f = exp(ps[0] - m);
+
+			z = fma(ps[1], f, z);
+			acc = fma(ps[2 + c], f, acc);
+		}
+		o[(size_t)i * heads * hd + h * hd + c] = acc / z;
+	}
+}

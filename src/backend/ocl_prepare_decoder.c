@@ -29,6 +29,7 @@
 #include "ref/decode.h"
 
 #define OCL_ATTN_MAXHD 128       /* MC_ATTN_MAXHD of layer.cl */
+#define OCL_ATTN_L 64            /* MC_ATTN_L of layer.cl */
 #define OCL_GREEDY_LOCAL 256     /* work-items of the one argmax group */
 
 /* Kernel arguments: a buffer (NULL for none) and an int. */
@@ -42,8 +43,10 @@ struct pass {
 				      * parts the kernels take as offsets */
 	cl_mem w;                    /* the same on the device */
 	cl_mem cache;                /* KV planes of max_seq positions */
-	cl_mem q, o, nrm, mid, gate; /* intermediates, rows of the largest
-				      * pass */
+	cl_mem q, kl, vl, o;         /* attention's intermediates, rows of
+				      * the largest pass, */
+	cl_mem part;                 /* its split results (or NULL), */
+	cl_mem nrm, mid, gate;       /* the norm's and the MLP's */
 	cl_mem pos;                  /* the position counter, or NULL: p0 */
 	size_t p0, max_seq;
 };
@@ -95,22 +98,60 @@ static int check_fit(const struct workload *w, const struct dec_shape *sh,
 	return 0;
 }
 
-/* The intermediates of passes of up to rows rows (need: NEED_*) and, with
- * NEED_ATTN, the cache of n_layers layers of p->max_seq positions, into
- * p. */
+/* The spans mc_attn_core cuts the positions of each (head, query) of a
+ * pass of rows rows into: enough groups for two per compute unit (one
+ * token's 14 heads would leave most of a large GPU idle), no span shorter
+ * than a chunk of keys. */
+static size_t attn_splits(const struct ocl_dev *d, const struct dec_shape *sh,
+			  size_t rows, size_t max_seq)
+{
+	size_t want = 2 * (d->compute_units ? d->compute_units : 1);
+	size_t hq = sh->heads * rows, n = (want + hq - 1) / hq;
+	size_t chunks = (max_seq + OCL_ATTN_L - 1) / OCL_ATTN_L;
+
+	return n < chunks ? n : chunks;
+}
+
+/* Floats of mc_attn_core's split results for passes of min_rows to rows
+ * rows: (max, sum, acc[hd]) per group, 0 when none of them splits (the
+ * splits only shrink as the rows grow). */
+static size_t attn_part_floats(const struct ocl_dev *d, const struct dec_shape *sh,
+			       size_t min_rows, size_t rows, size_t max_seq)
+{
+	size_t most = 0;
+
+	for (size_t r = min_rows; r <= rows; r++) {
+		size_t n = attn_splits(d, sh, r, max_seq);
+
+		if (n == 1)
+			break;
+		if (sh->heads * r * n > most)
+			most = sh->heads * r * n;
+	}
+	return most * (sh->hd + 2);
+}
+
+/* The intermediates of passes of min_rows to rows rows (need: NEED_*)
+ * and, with NEED_ATTN, the cache of n_layers layers of p->max_seq
+ * positions, into p. */
 static int make_buffers(struct ocl_dev *d, const struct workload *w,
 			struct ocl_state *s, struct pass *p, unsigned need,
-			size_t rows, size_t n_layers, char *err, size_t n_err)
+			size_t min_rows, size_t rows, size_t n_layers, char *err,
+			size_t n_err)
 {
 	const struct dec_shape *sh = &p->sh;
-	size_t nq = sh->heads * sh->hd;
+	size_t nq = sh->heads * sh->hd, nkv = sh->kv * sh->hd;
+	size_t n_part = attn_part_floats(d, sh, min_rows, rows, p->max_seq);
 	const struct {
 		unsigned need;
 		size_t floats;
 		cl_mem *out;
 	} b[] = {
 		{ NEED_ATTN, rows * nq, &p->q },
+		{ NEED_ATTN, rows * nkv, &p->kl },
+		{ NEED_ATTN, rows * nkv, &p->vl },
 		{ NEED_ATTN, rows * nq, &p->o },
+		{ n_part ? NEED_ATTN : 0, n_part, &p->part },
 		{ NEED_ATTN, need & NEED_ATTN ?
 			     dec_cache_floats(sh, n_layers, p->max_seq) : 0, &p->cache },
 		{ NEED_MLP, rows * sh->mlp, &p->mid },
@@ -171,26 +212,61 @@ static int add_attn(struct ocl_dev *d, struct ocl_state *s, const struct pass *p
 	const struct dec_shape *sh = &p->sh;
 	size_t nq = sh->heads * sh->hd, nkv = sh->kv * sh->hd;
 	size_t plane = sh->kv * p->max_seq * sh->hd, ko = 2 * layer * plane;
+	size_t n_split = attn_splits(d, sh, sh->seq, p->max_seq);
+	const struct {
+		const float *w, *b;
+		size_t n;
+		cl_mem out;
+	} proj[] = { { aw->wq, aw->bq, nq, p->q }, { aw->wk, aw->bk, nkv, p->kl },
+		     { aw->wv, aw->bv, nkv, p->vl } };
+	struct ocl_launch *l;
 	int ret;
 
-	if ((ret = ocl_add_launch_1d(d, s, "mc_attn_qkv", sh->seq * (nq / 2 + nkv / 2 + nkv),
+	/* the projections with their biases */
+	for (size_t i = 0; i < sizeof(proj) / sizeof(proj[0]); i++) {
+		const struct ocl_gemm g = { .m = sh->seq, .n = proj[i].n,
+					    .k = sh->hidden, .a = x, .b = p->w,
+					    .c = proj[i].out,
+					    .bo = (size_t)part(p, proj[i].w),
+					    .bias = p->w,
+					    .biaso = (size_t)part(p, proj[i].b),
+					    .mode = OCL_EPI_NONE };
+
+		if ((ret = ocl_add_gemm(d, s, &g, err, n_err)) < 0)
+			return ret;
+	}
+	if ((ret = ocl_add_launch_1d(d, s, "mc_attn_rope", sh->seq * (nq / 2 + nkv / 2 + nkv),
 				     (const struct ocl_arg[]){
-					ARG_MEM(x), ARG_MEM(p->w), ARG_MEM(p->q),
+					ARG_MEM(p->q), ARG_MEM(p->kl), ARG_MEM(p->vl),
 					ARG_MEM(p->cache), ARG_MEM(p->pos), ARG_INT(p->p0),
 					ARG_INT(p->max_seq), ARG_INT(ko), ARG_INT(ko + plane),
-					ARG_INT(sh->seq), ARG_INT(sh->hidden),
-					ARG_INT(sh->heads), ARG_INT(sh->kv), ARG_INT(sh->hd),
-					ARG_INT(part(p, aw->wq)), ARG_INT(part(p, aw->bq)),
-					ARG_INT(part(p, aw->wk)), ARG_INT(part(p, aw->bk)),
-					ARG_INT(part(p, aw->wv)), ARG_INT(part(p, aw->bv)) },
-				     20, err, n_err)) < 0 ||
-	    (ret = ocl_add_launch_1d(d, s, "mc_attn_core", sh->heads * sh->seq,
-				     (const struct ocl_arg[]){
+					ARG_INT(sh->seq), ARG_INT(sh->heads), ARG_INT(sh->kv),
+					ARG_INT(sh->hd) },
+				     13, err, n_err)) < 0 ||
+	    (ret = ocl_state_add_launch(d, s, "mc_attn_core", &l, err, n_err)) < 0)
+		return ret;
+	if (ocl_kernel_wg(d, l->kernel) < OCL_ATTN_L)
+		return err_set(err, n_err, MC_ENOTSUP, "opencl: kernel mc_attn_core "
+			       "needs work-groups of %d on device '%s', which "
+			       "allows only %zu.", OCL_ATTN_L, d->dev_name,
+			       ocl_kernel_wg(d, l->kernel));
+	l->dim = 1;
+	l->local[0] = OCL_ATTN_L;
+	l->global[0] = sh->heads * sh->seq * n_split * OCL_ATTN_L;
+	if ((ret = ocl_set_args(d, l->kernel, l->name, (const struct ocl_arg[]){
 					ARG_MEM(p->q), ARG_MEM(p->cache), ARG_MEM(p->o),
-					ARG_MEM(p->pos), ARG_INT(p->p0), ARG_INT(p->max_seq),
-					ARG_INT(ko), ARG_INT(ko + plane), ARG_INT(sh->seq),
-					ARG_INT(sh->heads), ARG_INT(sh->kv), ARG_INT(sh->hd) },
-				     12, err, n_err)) < 0)
+					ARG_MEM(p->part), ARG_MEM(p->pos), ARG_INT(p->p0),
+					ARG_INT(p->max_seq), ARG_INT(ko), ARG_INT(ko + plane),
+					ARG_INT(sh->seq), ARG_INT(sh->heads), ARG_INT(sh->kv),
+					ARG_INT(sh->hd), ARG_INT(n_split) },
+				14, err, n_err)) < 0 ||
+	    (n_split > 1 &&
+	     (ret = ocl_add_launch_1d(d, s, "mc_attn_merge", sh->heads * sh->seq * sh->hd,
+				      (const struct ocl_arg[]){
+					ARG_MEM(p->part), ARG_MEM(p->o), ARG_INT(sh->seq),
+					ARG_INT(sh->heads), ARG_INT(sh->hd),
+					ARG_INT(n_split) },
+				      6, err, n_err)) < 0))
 		return ret;
 	/* out = o . wo [nq x hidden], no bias */
 	return add_linear(d, s, p->o, p->w, y, r, sh->seq, sh->hidden, nq,
@@ -285,7 +361,7 @@ static int component(struct ocl_dev *d, const struct workload *w,
 	    (ret = ocl_upload(d, w, s, err, n_err)) < 0)
 		return ret;
 	out_p->w = s->in[1];
-	return make_buffers(d, w, s, out_p, need, sh.seq, 1, err, n_err);
+	return make_buffers(d, w, s, out_p, need, sh.seq, sh.seq, 1, err, n_err);
 }
 
 int ocl_prepare_attention(struct ocl_dev *d, const struct ocl_kernel *k,
@@ -439,7 +515,8 @@ static int prepare_gen(struct ocl_dev *d, const struct workload *w,
 	    (ret = ocl_check_plan(w, 5, lens, gen, err, n_err)) < 0 ||
 	    (ret = ocl_upload(d, w, s, err, n_err)) < 0 ||
 	    (ret = make_buffers(d, w, s, &p, NEED_ATTN | NEED_MLP | NEED_NORM,
-				rows, n_layers, err, n_err)) < 0 ||
+				recompute || gen == 1 ? prompt : 1, rows,
+				n_layers, err, n_err)) < 0 ||
 	    (ret = ocl_tmp_buffer(d, w, s, rows * p.sh.hidden * sizeof(float),
 				  &x, err, n_err)) < 0 ||
 	    (ret = ocl_tmp_buffer(d, w, s, vocab * sizeof(float), &logits, err,
@@ -522,7 +599,7 @@ int ocl_prepare_decode_step(struct ocl_dev *d, const struct ocl_kernel *k,
 	    (ret = ocl_check_plan(w, 5, lens, vocab, err, n_err)) < 0 ||
 	    (ret = ocl_upload(d, w, s, err, n_err)) < 0 ||
 	    (ret = make_buffers(d, w, s, &p, NEED_ATTN | NEED_MLP | NEED_NORM,
-				1, n_layers, err, n_err)) < 0 ||
+				1, 1, n_layers, err, n_err)) < 0 ||
 	    (ret = ocl_tmp_buffer(d, w, s, p.sh.hidden * sizeof(float), &x, err,
 				  n_err)) < 0)
 		return ret;

@@ -8,7 +8,8 @@
 # (cached: the steps' device-side position and fed-back tokens; recomputed:
 # growing passes), the step's logits within its tolerance, and the step's
 # device memory its buffers', its own cache with room for the token beside
-# the input's. Skips without a device.
+# the input's; a step at 150 positions on one head (its attention in
+# spans, merged). Skips without a device.
 . "$(dirname "$0")/../lib.sh"
 expect_ok mcbench list --suite "$TOP/tests/fixtures/cli/decode-opencl.json"
 grep -q 'opencl:' "$T/out" || skip "skip: no OpenCL device"
@@ -22,21 +23,21 @@ bad=$(q "SELECT benchmark || ' ' || backend || ': ' || status || ': ' || coalesc
 # decode_step's device memory is its buffers': the inputs (x 22, the cache
 # of 2 layers x K, V x 2 KV heads x 9 positions x head dim 4, 2 layers of
 # 3868 floats, gf 22, head 22 x 101), the logits, and its intermediates
-# (q, o 24 each, its own cache with room for position 9, the MLP's 36
+# (q, o 24 each, the keys' and values' 8 each, its own cache with room for position 9, the MLP's 36
 # twice: its gate and its product, the norm's and the residual's 22 each)
 want=$((4 * (22 + 2*2*2*9*4 + 2*3868 + 22 + 22*101 + 101 +
-             24 + 24 + 2*2*2*10*4 + 2*36 + 22 + 22)))
+             24 + 8 + 8 + 24 + 2*2*2*10*4 + 2*36 + 22 + 22)))
 for dev in $(q "SELECT DISTINCT replace(backend, ' ', '~') FROM result"); do
     b=$(echo "$dev" | tr '~' ' ')
-    [ "$(q "SELECT count(*) FROM result WHERE backend = '$b'")" = 10 ] ||
-        die "$b: not 5 rows on two clocks"
+    [ "$(q "SELECT count(*) FROM result WHERE backend = '$b'")" = 12 ] ||
+        die "$b: not 6 rows on two clocks"
     [ "$(q "SELECT count(*) FROM result WHERE backend = '$b'
              AND kernel IN ('decode', 'decode_recompute') AND max_abs_err = 0")" = 6 ] ||
         die "$b: a generated token differs from the reference's"
     [ "$(q "SELECT DISTINCT device_bytes FROM result WHERE backend = '$b'
-             AND kernel = 'decode_step'")" = "$want" ] ||
+             AND benchmark LIKE 'decode_step/ctx=9,%'")" = "$want" ] ||
         die "$b: decode_step's device bytes are not its buffers' $want: $(q "SELECT
-             device_bytes FROM result WHERE backend = '$b' AND kernel = 'decode_step'")"
+             device_bytes FROM result WHERE backend = '$b' AND benchmark LIKE 'decode_step/ctx=9,%'")"
     echo "$b: ok"
 done
 echo ok
