@@ -59,6 +59,10 @@ int suite_bench_allows(const struct suite_bench *b, const char *family);
  * else MC_DATADIR/suites. Static storage. */
 const char *suite_dir(void);
 
+/* The file of a suite argument into out (n bytes): a name in
+ * suite_dir(), or, with a '/' or ".json" in it, a path as it is. */
+void suite_path(const char *arg, char *out, size_t n);
+
 /* Lists suite files (*.json) of dir sorted by name; *out is a NULL-terminated
  * array of malloc'd paths, free with suite_list_free. */
 int suite_list(const char *dir, char ***out, char *err, size_t n_err);

@@ -32,6 +32,14 @@ const char *suite_dir(void)
 	return dir;
 }
 
+void suite_path(const char *arg, char *out, size_t n)
+{
+	if (strchr(arg, '/') || strstr(arg, ".json"))
+		snprintf(out, n, "%s", arg);
+	else
+		snprintf(out, n, "%s/%s.json", suite_dir(), arg);
+}
+
 static int cmp_cstr(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);

@@ -3,6 +3,7 @@
  * backends present on this machine can run each one (by the rule the plan
  * of a run uses, plan.h).
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,11 +33,35 @@ static void print_suite(const struct suite *s, struct backend **bes, size_t n_be
 	}
 }
 
+/* The files of the n --suite arguments of argv, NULL-terminated (free
+ * with suite_list_free), or NULL with err set. */
+static char **named_paths(int argc, char **argv, size_t n, char *err,
+			  size_t n_err)
+{
+	char **paths = calloc(n + 1, sizeof(*paths));
+	size_t i = 0;
+
+	for (int a = 1; paths && a + 1 < argc; a++) {
+		if (strcmp(argv[a], "--suite"))
+			continue;
+		if (!(paths[i] = malloc(PATH_MAX))) {
+			suite_list_free(paths);
+			paths = NULL;
+			break;
+		}
+		suite_path(argv[++a], paths[i++], PATH_MAX);
+	}
+	if (!paths)
+		err_set(err, n_err, MC_ENOMEM, "out of memory");
+	return paths;
+}
+
 int cmd_list(int argc, char **argv, struct cmd_ctx *ctx)
 {
 	struct backend **bes = NULL;
 	size_t n_bes = 0;
 	char **paths = NULL, err[MC_ERRLEN], notes[2048] = "";
+	size_t n_named = 0;
 	int rc = 0;
 
 	(void)ctx;
@@ -51,24 +76,23 @@ int cmd_list(int argc, char **argv, struct cmd_ctx *ctx)
 	printf("\n");
 	if (notes[0])
 		printf("  (%s)\n", notes);
-	if (suite_list(suite_dir(), &paths, err, sizeof(err))) {
+	/* the suites named (as `run` finds them: an unknown one is an error),
+	 * else every suite of the suite directory */
+	for (int a = 1; a + 1 < argc; a++)
+		if (!strcmp(argv[a], "--suite"))
+			n_named++;
+	if (n_named)
+		paths = named_paths(argc, argv, n_named, err, sizeof(err));
+	else
+		suite_list(suite_dir(), &paths, err, sizeof(err));
+	if (!paths) {
 		fprintf(stderr, "mcbench list: %s\n", err);
 		backend_free_all(bes, n_bes);
 		return 1;
 	}
 	for (size_t i = 0; paths[i]; i++) {
 		struct suite *s = NULL;
-		const char *base = strrchr(paths[i], '/');
-		int wanted = argc <= 1;
 
-		base = base ? base + 1 : paths[i];
-		for (int a = 1; a + 1 < argc; a++)
-			if (!strcmp(argv[a], "--suite") &&
-			    !strncmp(base, argv[a + 1], strlen(argv[a + 1])) &&
-			    !strcmp(base + strlen(argv[a + 1]), ".json"))
-				wanted = 1;
-		if (!wanted)
-			continue;
 		if (suite_load(paths[i], 0, &s, err, sizeof(err))) {
 			fprintf(stderr, "mcbench list: %s\n", err);
 			rc = 1;

@@ -98,15 +98,6 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 	return 0;
 }
 
-/* A suite argument is a name in suite_dir() or a path to a .json file. */
-static void suite_path(const char *arg, char *out, size_t n)
-{
-	if (strchr(arg, '/') || strstr(arg, ".json"))
-		snprintf(out, n, "%s", arg);
-	else
-		snprintf(out, n, "%s/%s.json", suite_dir(), arg);
-}
-
 static int load_suites(const struct run_opts *o, struct suite **out,
 		       size_t *out_n, char *err, size_t n_err)
 {

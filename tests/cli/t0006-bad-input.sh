@@ -15,6 +15,11 @@ expect_grep 'unk.json' "$T/err"; expect_grep 'sofmax' "$T/err"; one_line
 # unknown suite name
 expect_fail 1 mcbench run --suite no_such_suite --db x.sqlite
 expect_grep 'no_such_suite' "$T/err"; one_line
+# list finds suites as run does: an unknown one fails, a path lists
+expect_fail 1 mcbench list --suite no_such_suite
+expect_grep 'no_such_suite' "$T/err"; one_line
+expect_ok mcbench list --suite "$TOP/tests/fixtures/cli/tiny.json"
+expect_grep 'benchmark(s)' "$T/out"
 # corrupt db: refused, and left byte for byte as it was
 head -c 8192 /dev/urandom > corrupt.sqlite
 cp corrupt.sqlite corrupt.orig
