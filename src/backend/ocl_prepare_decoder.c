@@ -141,7 +141,8 @@ static int make_buffers(struct ocl_dev *d, const struct workload *w,
 {
 	const struct dec_shape *sh = &p->sh;
 	size_t nq = sh->heads * sh->hd, nkv = sh->kv * sh->hd;
-	size_t n_part = attn_part_floats(d, sh, min_rows, rows, p->max_seq);
+	size_t n_part = need & NEED_ATTN ?
+			attn_part_floats(d, sh, min_rows, rows, p->max_seq) : 0;
 	const struct {
 		unsigned need;
 		size_t floats;
