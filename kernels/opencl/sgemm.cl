@@ -25,7 +25,10 @@
  * tile of 64 rows would be mostly empty and the time is B's stream: a
  * group of 256 covers `lanes` float4 columns with 256 / lanes slices of
  * k, interleaved so that a warp reads whole rows of B; the slices' sums
- * meet in local memory.
+ * meet in local memory. Where the columns give too few groups to keep
+ * enough of B's loads in flight (896 columns: 14 groups of 64 columns on
+ * a GPU of 132 compute units), k is split across groups as well, and
+ * mc_gemv_reduce adds the splits and applies the epilogue.
  */
 
 #define MC_EPI_NONE 0
@@ -154,23 +157,31 @@ void NAME(int m, int n, int k, __global const float *A,                      \
 MC_SGEMM_KERNEL(mc_sgemm_64, 1)
 MC_SGEMM_KERNEL(mc_sgemm_128, 2)
 
+/* Group (x, y) of mc_gemv covers float4 columns x * lanes .. and rows
+ * y * kc .. of k (kc = k: no split). Unsplit, it stores through the
+ * epilogue; split, its sums go to P [splits x m x np] (np: n rounded up
+ * to 4) for mc_gemv_reduce. */
 __kernel __attribute__((reqd_work_group_size(256, 1, 1)))
-void mc_gemv(int m, int n, int k, int lanes, __global const float *A,
+void mc_gemv(int m, int n, int k, int lanes, int kc, __global const float *A,
 	     __global const float *B, int bo, __global const float *bias,
-	     int biaso, __global const float *R, int mode, __global float *C)
+	     int biaso, __global const float *R, int mode, __global float *C,
+	     __global float *P)
 {
 	__local float4 red[MC_GEMV_ROWS][256];
 	const int t = get_local_id(0), lane = t % lanes, sl = t / lanes;
-	const int ns = 256 / lanes;
+	const int ns = 256 / lanes, split = get_group_id(1);
 	const int c = (get_group_id(0) * lanes + lane) * 4;
+	const int kb = split * kc, ke = min(k, kb + kc);
 	const int al = (n & 3) == 0 && (bo & 3) == 0;
 	__global const float *Bp = B + bo;
 	float4 acc[MC_GEMV_ROWS];
 
 	for (int r = 0; r < MC_GEMV_ROWS; r++)
 		acc[r] = (float4)(0.0f);
-	if (c < n)
-		for (int i = sl; i < k; i += ns) {
+	if (c < n) {
+		/* unrolled: several rows' loads in flight per work-item */
+#pragma unroll 4
+		for (int i = kb + sl; i < ke; i += ns) {
 			const float4 w = mc_ld4(Bp, n, k, n, i, c, al);
 
 			for (int r = 0; r < MC_GEMV_ROWS; r++)
@@ -178,17 +189,43 @@ void mc_gemv(int m, int n, int k, int lanes, __global const float *A,
 					acc[r] = fma((float4)(A[(size_t)r * k + i]),
 						     w, acc[r]);
 		}
-	for (int r = 0; r < MC_GEMV_ROWS; r++)
+	}
+	for (int r = 0; r < m && r < MC_GEMV_ROWS; r++)
 		red[r][t] = acc[r];
 	barrier(CLK_LOCAL_MEM_FENCE);
 	for (int o = ns / 2; o > 0; o >>= 1) {
 		if (sl < o)
-			for (int r = 0; r < MC_GEMV_ROWS; r++)
+			for (int r = 0; r < m && r < MC_GEMV_ROWS; r++)
 				red[r][t] += red[r][t + o * lanes];
 		barrier(CLK_LOCAL_MEM_FENCE);
 	}
-	if (sl == 0 && c < n)
+	if (sl != 0 || c >= n)
+		return;
+	if (get_num_groups(1) == 1) {
 		for (int r = 0; r < m && r < MC_GEMV_ROWS; r++)
 			mc_gemm_store(red[r][t], r, c, n, (n & 3) == 0, bias,
 				      biaso, R, mode, C);
+		return;
+	}
+	for (int r = 0; r < m && r < MC_GEMV_ROWS; r++)
+		vstore4(red[r][t], 0, P + ((size_t)split * m + r) * ((n + 3) & ~3) + c);
+}
+
+/* C [m x n] from mc_gemv's splits partial sums in P, added in split order
+ * (so the result does not depend on timing), through the epilogue; one
+ * work-item per float4 of C. */
+__kernel void mc_gemv_reduce(int m, int n, int splits, __global const float *P,
+			     __global const float *bias, int biaso,
+			     __global const float *R, int mode, __global float *C)
+{
+	const int np = (n + 3) & ~3, g = get_global_id(0);
+
+	if (g < m * (np / 4)) {
+		const int r = g / (np / 4), c = g % (np / 4) * 4;
+		float4 v = (float4)(0.0f);
+
+		for (int s = 0; s < splits; s++)
+			v += vload4(0, P + ((size_t)s * m + r) * np + c);
+		mc_gemm_store(v, r, c, n, (n & 3) == 0, bias, biaso, R, mode, C);
+	}
 }

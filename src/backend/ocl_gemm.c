@@ -6,71 +6,161 @@
 #include "ocl_int.h"
 
 #include <limits.h>
-#include <string.h>
 
 #include "err.h"
 
-/* The float4 columns a mc_gemv group covers for n columns: the widest of
- * 16, 8, 4 that still gives every compute unit a group; a narrower group
- * reads each row of B in shorter pieces, so it is the fallback. */
-static size_t gemv_lanes(const struct ocl_dev *d, size_t n)
-{
-	size_t cu = d->compute_units ? d->compute_units : 1, lanes = 16;
+/* mc_gemv's groups: enough for OCL_GEMV_GROUPS_PER_CU per compute unit
+ * (a group of 256 keeps only a few of B's rows in flight per work-item,
+ * and few groups leave most of a GPU's memory parallelism unused), from
+ * the columns (lanes float4 columns a group: the widest of 16 .. 1 that
+ * gets there) and, where they are too few, from splits of k of at least
+ * OCL_GEMV_MIN_SPLIT rows. */
+#define OCL_GEMV_GROUPS_PER_CU 4
+#define OCL_GEMV_MIN_SPLIT 128
 
-	while (lanes > 4 && (n + 4 * lanes - 1) / (4 * lanes) < cu)
-		lanes /= 2;
-	return lanes;
+struct gemv_grid {
+	size_t lanes, col_groups, splits, kc;
+};
+
+static struct gemv_grid gemv_grid(const struct ocl_dev *d, size_t n, size_t k)
+{
+	size_t cu = d->compute_units ? d->compute_units : 1;
+	size_t want = OCL_GEMV_GROUPS_PER_CU * cu;
+	size_t most = k / OCL_GEMV_MIN_SPLIT ? k / OCL_GEMV_MIN_SPLIT : 1;
+	struct gemv_grid g = { 16, 0, 1, k };
+
+	while (g.lanes > 1 && (n + 4 * g.lanes - 1) / (4 * g.lanes) * most < want)
+		g.lanes /= 2;
+	g.col_groups = (n + 4 * g.lanes - 1) / (4 * g.lanes);
+	if (g.col_groups < want) {
+		g.splits = (want + g.col_groups - 1) / g.col_groups;
+		if (g.splits > most)
+			g.splits = most;
+		g.kc = (k + g.splits - 1) / g.splits;
+		g.splits = (k + g.kc - 1) / g.kc;   /* none empty */
+	}
+	return g;
+}
+
+/* s->gemv_part of at least bytes (a larger one replaces it; the old one
+ * stays in tmp[] for the launches that use it). */
+static int gemv_part(struct ocl_dev *d, struct ocl_state *s, size_t bytes,
+		     char *err, size_t n_err)
+{
+	size_t i = s->n_tmp;
+	cl_int rc;
+	int ret;
+
+	if (s->gemv_part && s->gemv_part_bytes >= bytes)
+		return 0;
+	if ((ret = ocl_state_reserve(s, 0, i + 1, err, n_err)) < 0)
+		return ret;
+	s->tmp[i] = clCreateBuffer(d->ctx, CL_MEM_READ_WRITE, bytes, NULL, &rc);
+	if (!s->tmp[i])
+		return err_set(err, n_err, MC_ENOMEM, "opencl: allocating %zu "
+			       "bytes for a GEMM's split sums on device '%s' "
+			       "failed (%s).", bytes, d->dev_name, ocl_errstr(rc));
+	s->gemv_part = s->tmp[i];
+	s->gemv_part_bytes = bytes;
+	return 0;
+}
+
+/* Appends a launch of name, a kernel of work-groups of 256. */
+static int add_256(struct ocl_dev *d, struct ocl_state *s, const char *name,
+		   struct ocl_launch **out_l, char *err, size_t n_err)
+{
+	int ret;
+
+	if ((ret = ocl_state_add_launch(d, s, name, out_l, err, n_err)) < 0)
+		return ret;
+	if (ocl_kernel_wg(d, (*out_l)->kernel) < 256)
+		return err_set(err, n_err, MC_ENOTSUP, "opencl: kernel %s "
+			       "needs work-groups of 256 on device '%s', "
+			       "which allows only %zu.", name, d->dev_name,
+			       ocl_kernel_wg(d, (*out_l)->kernel));
+	return 0;
+}
+
+/* The tiled GEMM: one launch, C through the epilogue. */
+static int add_tiled(struct ocl_dev *d, struct ocl_state *s,
+		     const struct ocl_gemm *g, char *err, size_t n_err)
+{
+	size_t groups = ((g->m + 127) / 128) * ((g->n + 127) / 128);
+	size_t tile = groups >= 2 * (size_t)d->compute_units ? 128 : 64;
+	const char *name = tile == 128 ? "mc_sgemm_128" : "mc_sgemm_64";
+	cl_int im = (cl_int)g->m, in = (cl_int)g->n, ik = (cl_int)g->k;
+	cl_int ibo = (cl_int)g->bo, ibi = (cl_int)g->biaso, mode = g->mode;
+	struct ocl_launch *l;
+	int ret;
+
+	if ((ret = add_256(d, s, name, &l, err, n_err)) < 0)
+		return ret;
+	l->dim = 2;
+	l->global[0] = (g->n + tile - 1) / tile * 16;
+	l->global[1] = (g->m + tile - 1) / tile * 16;
+	l->local[0] = l->local[1] = 16;
+	return ocl_set_args(d, l->kernel, name, (const struct ocl_arg[]){
+			{ sizeof(cl_int), &im }, { sizeof(cl_int), &in },
+			{ sizeof(cl_int), &ik }, { sizeof(cl_mem), &g->a },
+			{ sizeof(cl_mem), &g->b }, { sizeof(cl_int), &ibo },
+			{ sizeof(cl_mem), &g->bias }, { sizeof(cl_int), &ibi },
+			{ sizeof(cl_mem), &g->r }, { sizeof(cl_int), &mode },
+			{ sizeof(cl_mem), &g->c } }, 11, err, n_err);
+}
+
+/* mc_gemv, and with splits of k mc_gemv_reduce after it. */
+static int add_gemv(struct ocl_dev *d, struct ocl_state *s,
+		    const struct ocl_gemm *g, char *err, size_t n_err)
+{
+	const struct gemv_grid gg = gemv_grid(d, g->n, g->k);
+	cl_int im = (cl_int)g->m, in = (cl_int)g->n, ik = (cl_int)g->k;
+	cl_int il = (cl_int)gg.lanes, ikc = (cl_int)gg.kc, isp = (cl_int)gg.splits;
+	cl_int ibo = (cl_int)g->bo, ibi = (cl_int)g->biaso, mode = g->mode;
+	size_t np = (g->n + 3) / 4 * 4;
+	cl_mem part = NULL;
+	struct ocl_launch *l;
+	int ret;
+
+	if (gg.splits > 1 &&
+	    (ret = gemv_part(d, s, gg.splits * g->m * np * sizeof(float), err,
+			     n_err)) < 0)
+		return ret;
+	if (gg.splits > 1)
+		part = s->gemv_part;
+	if ((ret = add_256(d, s, "mc_gemv", &l, err, n_err)) < 0)
+		return ret;
+	l->dim = 2;
+	l->local[0] = 256;
+	l->local[1] = 1;
+	l->global[0] = gg.col_groups * 256;
+	l->global[1] = gg.splits;
+	if ((ret = ocl_set_args(d, l->kernel, l->name, (const struct ocl_arg[]){
+			{ sizeof(cl_int), &im }, { sizeof(cl_int), &in },
+			{ sizeof(cl_int), &ik }, { sizeof(cl_int), &il },
+			{ sizeof(cl_int), &ikc }, { sizeof(cl_mem), &g->a },
+			{ sizeof(cl_mem), &g->b }, { sizeof(cl_int), &ibo },
+			{ sizeof(cl_mem), &g->bias }, { sizeof(cl_int), &ibi },
+			{ sizeof(cl_mem), &g->r }, { sizeof(cl_int), &mode },
+			{ sizeof(cl_mem), &g->c }, { sizeof(cl_mem), &part } },
+				14, err, n_err)) < 0 || gg.splits == 1)
+		return ret;
+	return ocl_add_launch_1d(d, s, "mc_gemv_reduce", g->m * np / 4,
+				 (const struct ocl_arg[]){
+					{ sizeof(cl_int), &im }, { sizeof(cl_int), &in },
+					{ sizeof(cl_int), &isp }, { sizeof(cl_mem), &part },
+					{ sizeof(cl_mem), &g->bias }, { sizeof(cl_int), &ibi },
+					{ sizeof(cl_mem), &g->r }, { sizeof(cl_int), &mode },
+					{ sizeof(cl_mem), &g->c } }, 9, err, n_err);
 }
 
 int ocl_add_gemm(struct ocl_dev *d, struct ocl_state *s,
 		 const struct ocl_gemm *g, char *err, size_t n_err)
 {
-	size_t groups = ((g->m + 127) / 128) * ((g->n + 127) / 128);
-	int gemv = g->m <= OCL_GEMV_ROWS;
-	size_t tile = groups >= 2 * (size_t)d->compute_units ? 128 : 64;
-	size_t lanes = gemv ? gemv_lanes(d, g->n) : 0;
-	const char *name = gemv ? "mc_gemv" :
-			   tile == 128 ? "mc_sgemm_128" : "mc_sgemm_64";
-	struct ocl_launch *l;
-	int ret;
-
 	if (g->m > INT_MAX || g->n > INT_MAX || g->k > INT_MAX ||
 	    g->bo > INT_MAX || g->biaso > INT_MAX)
 		return err_set(err, n_err, MC_ENOTSUP, "opencl: a GEMM of %zu x "
 			       "%zu x %zu is beyond the kernels' int indexing.",
 			       g->m, g->n, g->k);
-	if ((ret = ocl_state_add_launch(d, s, name, &l, err, n_err)) < 0)
-		return ret;
-	if (ocl_kernel_wg(d, l->kernel) < 256)
-		return err_set(err, n_err, MC_ENOTSUP, "opencl: kernel %s "
-			       "needs work-groups of 256 on device '%s', "
-			       "which allows only %zu.", name, d->dev_name,
-			       ocl_kernel_wg(d, l->kernel));
-	if (gemv) {
-		l->dim = 1;
-		l->local[0] = 256;
-		l->global[0] = (g->n + 4 * lanes - 1) / (4 * lanes) * 256;
-	} else {
-		l->dim = 2;
-		l->global[0] = (g->n + tile - 1) / tile * 16;
-		l->global[1] = (g->m + tile - 1) / tile * 16;
-		l->local[0] = l->local[1] = 16;
-	}
-	/* mc_gemv takes lanes after k; the tiled kernels the same without */
-	cl_int im = (cl_int)g->m, in = (cl_int)g->n, ik = (cl_int)g->k;
-	cl_int il = (cl_int)lanes, ibo = (cl_int)g->bo;
-	cl_int ibi = (cl_int)g->biaso, mode = g->mode;
-	struct ocl_arg args[] = {
-		{ sizeof(cl_int), &im }, { sizeof(cl_int), &in },
-		{ sizeof(cl_int), &ik }, { sizeof(cl_int), &il },
-		{ sizeof(cl_mem), &g->a }, { sizeof(cl_mem), &g->b },
-		{ sizeof(cl_int), &ibo }, { sizeof(cl_mem), &g->bias },
-		{ sizeof(cl_int), &ibi }, { sizeof(cl_mem), &g->r },
-		{ sizeof(cl_int), &mode }, { sizeof(cl_mem), &g->c } };
-	const cl_uint n_args = sizeof(args) / sizeof(args[0]);
-
-	if (!gemv)
-		memmove(&args[3], &args[4], (n_args - 4) * sizeof(args[0]));
-	return ocl_set_args(d, l->kernel, name, args, gemv ? n_args : n_args - 1,
-			    err, n_err);
+	return g->m <= OCL_GEMV_ROWS ? add_gemv(d, s, g, err, n_err) :
+				       add_tiled(d, s, g, err, n_err);
 }

@@ -69,6 +69,10 @@ struct ocl_state {
 				      * (x.A).B, split-k's partial products,
 				      * an encoder's activations */
 	size_t n_tmp;                /* entries of tmp[] */
+	cl_mem gemv_part;            /* mc_gemv's split sums (one of tmp[]),
+				      * shared by the state's GEMMs: the
+				      * launches run in order */
+	size_t gemv_part_bytes;
 	struct ocl_launch *launch;   /* cap_launch entries, n_launch used */
 	size_t n_launch, cap_launch;
 	cl_kernel stamp;             /* CLBlast variant: marker kernel */
@@ -250,8 +254,10 @@ int ocl_prepare_lora_splitk(struct ocl_dev *d, struct ocl_state *s,
 			    size_t t, size_t in, size_t out, size_t rank,
 			    float scale, char *err, size_t n_err);
 /*
- * ocl_gemm.c: the general GEMM of sgemm.cl as one launch appended to s,
- * C = A . B[bo..] with its epilogue: mc_gemv for m <= OCL_GEMV_ROWS,
+ * ocl_gemm.c: the general GEMM of sgemm.cl as launches appended to s,
+ * C = A . B[bo..] with its epilogue: mc_gemv for m <= OCL_GEMV_ROWS
+ * (with mc_gemv_reduce after it where k is split across groups, their
+ * sums in s->gemv_part),
  * else the tiled kernel (the 128 tile while that leaves two groups per
  * compute unit, else the 64 one). Errors of ocl_state_add_launch and
  * ocl_set_args; MC_ENOTSUP when the device's work-groups are too small.
