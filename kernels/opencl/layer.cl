@@ -10,7 +10,8 @@
  * Attention: three GEMMs (q, k, v with their biases), mc_attn_rope (RoPE
  * on q in place and on k into the KV cache planes, v copied beside it),
  * mc_attn_core (causal GQA with an online softmax over the cache, a
- * work-group per (head, query, span of positions)), with more than one
+ * work-group per block of (head, query) pairs on one KV head and span of
+ * positions), with more than one
  * span mc_attn_merge, then the GEMM of the output projection with the
  * residual in its epilogue. MLP, three GEMMs: the gate x.Wg, the up
  * projection with silu(gate) * (x.Wu) in its epilogue, then .Wd with the
@@ -74,103 +75,159 @@ __kernel void mc_attn_rope(__global float *q, __global const float *kl,
 }
 
 /* Work-items of a mc_attn_core group: the keys scored at a time, and the
- * head dimensions each covers (MC_ATTN_MAXHD / MC_ATTN_L at most). */
+ * head dimensions each covers (MC_ATTN_MAXHD / MC_ATTN_L at most); the
+ * (head, query) pairs a group serves at most. */
 #define MC_ATTN_L 64
-
-/* The dot product of q (local, already scaled) and key row k, hd long */
-static float mc_attn_score(__local const float *q, __global const float *k,
-			   int hd)
-{
-	float d = 0.0f;
-	int c = 0;
-
-	for (; c + 4 <= hd; c += 4)
-		d += dot(vload4(0, k + c), vload4(0, q + c));
-	for (; c < hd; c++)
-		d = fma(k[c], q[c], d);
-	return d;
-}
+#define MC_ATTN_T 16
+#define MC_ATTN_A (MC_ATTN_MAXHD / MC_ATTN_L)
 
 /*
- * Causal grouped-query attention of each (head, query) of q over the
- * cache: the query at position mc_pos(pos, p0) + row sees positions up to
- * its own. One group of MC_ATTN_L per (head, query, split): the positions
- * are cut into n_split spans of whole chunks (decoding's few queries
- * would otherwise leave most compute units idle) and a group walks its
- * span a chunk of MC_ATTN_L keys at a time: each work-item scores one key
- * (its row a run of float4 reads), the chunk's scores meet in local
- * memory, the running max rescales the sum and the accumulator (online
- * softmax), then each work-item accumulates its head dimensions over the
- * chunk's values (a warp reads whole value rows). With one split the
- * result goes to o [seq x heads*hd]; with more, each group leaves (max,
- * sum, acc[hd]) in part for mc_attn_merge. Groups over heads x seq x
- * n_split, the split fastest.
+ * Causal grouped-query attention over the cache, the query at position
+ * mc_pos(pos, p0) + row seeing positions up to its own. A group of
+ * MC_ATTN_L serves up to MC_ATTN_T (head, query) pairs that read the
+ * same KV head, gh of the heads sharing it by qb consecutive queries
+ * (the pairs of a decoding step: the heads of one query; of a prompt:
+ * a few queries of each), so that each key and value row it reads serves
+ * them all. Its positions are a span of whole chunks of MC_ATTN_L keys
+ * (n_split spans: a step's few pairs would otherwise leave most compute
+ * units idle). Per chunk: each work-item reads one key row (float4
+ * runs) and scores it against every pair's query (local memory); per
+ * pair the chunk's max rescales the running sum and accumulator (online
+ * softmax) and the scores become weights in local memory; then each
+ * work-item accumulates its head dimensions over the chunk's value rows
+ * (a warp reads whole rows), each value serving every pair. With one
+ * split the result goes to o [seq x heads*hd]; with more, each pair's
+ * (max, sum, acc[hd]) goes to part for mc_attn_merge. Groups over (KV
+ * head, block of gh heads, block of qb queries, split), the split
+ * fastest.
  */
 __kernel __attribute__((reqd_work_group_size(MC_ATTN_L, 1, 1)))
 void mc_attn_core(__global const float *q, __global const float *cache,
 		  __global float *o, __global float *part,
 		  __global const int *pos, int p0, int max_seq, int ko, int vo,
-		  int seq, int heads, int kv, int hd, int n_split)
+		  int seq, int heads, int kv, int hd, int gh, int qb,
+		  int n_split)
 {
-	__local float qs[MC_ATTN_MAXHD], sc[MC_ATTN_L];
-	int lid = get_local_id(0), grp = get_group_id(0), nq = heads * hd;
-	int split = grp % n_split, hq = grp / n_split;
-	int h = hq / seq, i = hq % seq, kh = h / (heads / kv);
-	int n_pos = mc_pos(pos, p0) + i + 1;
-	int span = ((n_pos + MC_ATTN_L - 1) / MC_ATTN_L + n_split - 1) /
-		   n_split * MC_ATTN_L;
-	int begin = split * span, end = min(begin + span, n_pos);
+	__local float qs[MC_ATTN_T][MC_ATTN_MAXHD], sc[MC_ATTN_T][MC_ATTN_L];
+	__local float cmax[MC_ATTN_T];
+	const int lid = get_local_id(0), grp = get_group_id(0), nq = heads * hd;
+	const int G = heads / kv, n_hb = (G + gh - 1) / gh, n_qb = (seq + qb - 1) / qb;
+	const int split = grp % n_split, tile = grp / n_split;
+	const int kh = tile / (n_hb * n_qb), hb = tile / n_qb % n_hb;
+	const int i0 = tile % n_qb * qb, nqi = min(qb, seq - i0);
+	const int h0 = kh * G + hb * gh, nm = min(gh, G - hb * gh) * nqi;
+	const int base = mc_pos(pos, p0), n_pos = base + i0 + nqi;
+	const int span = ((n_pos + MC_ATTN_L - 1) / MC_ATTN_L + n_split - 1) /
+			 n_split * MC_ATTN_L;
+	const int begin = split * span, end = min(begin + span, n_pos);
 	__global const float *K = cache + mc_kv_at(ko, kh, 0, max_seq, hd);
 	__global const float *V = cache + mc_kv_at(vo, kh, 0, max_seq, hd);
-	float acc[MC_ATTN_MAXHD / MC_ATTN_L], m = -INFINITY, z = 0.0f;
-	float scale = rsqrt((float)hd);
+	float m[MC_ATTN_T], z[MC_ATTN_T], acc[MC_ATTN_T][MC_ATTN_A];
+	const float scale = rsqrt((float)hd);
 
-	for (int c = lid; c < hd; c += MC_ATTN_L)
-		qs[c] = q[(size_t)i * nq + h * hd + c] * scale;
-	for (int a = 0; a < MC_ATTN_MAXHD / MC_ATTN_L; a++)
-		acc[a] = 0.0f;
-	barrier(CLK_LOCAL_MEM_FENCE);
+	/* pair u: head h0 + u / nqi, query i0 + u % nqi */
+	for (int e = lid; e < nm * hd; e += MC_ATTN_L) {
+		int u = e / hd, c = e % hd;
+
+		qs[u][c] = q[(size_t)(i0 + u % nqi) * nq + (h0 + u / nqi) * hd + c] * scale;
+	}
+	for (int u = 0; u < MC_ATTN_T; u++) {
+		m[u] = -INFINITY;
+		z[u] = 0.0f;
+		for (int a = 0; a < MC_ATTN_A; a++)
+			acc[u][a] = 0.0f;
+	}
 	for (int c0 = begin; c0 < end; c0 += MC_ATTN_L) {
-		int n = min(MC_ATTN_L, end - c0);
-		float s = lid < n ? mc_attn_score(qs, K + (size_t)(c0 + lid) * hd, hd) :
-				    -INFINITY;
-		float cm = m, r;
+		const int n = min(MC_ATTN_L, end - c0), j = c0 + lid;
+		float s[MC_ATTN_T];
 
-		barrier(CLK_LOCAL_MEM_FENCE);   /* the last chunk's reads done */
-		sc[lid] = s;
+		for (int u = 0; u < MC_ATTN_T; u++)
+			s[u] = 0.0f;
+		barrier(CLK_LOCAL_MEM_FENCE);   /* qs written, the last chunk read */
+		if (lid < n) {
+			__global const float *kj = K + (size_t)j * hd;
+			int c = 0;
+
+			for (; c + 4 <= hd; c += 4) {
+				const float4 k4 = vload4(0, kj + c);
+
+				for (int u = 0; u < MC_ATTN_T; u++)
+					if (u < nm)
+						s[u] += dot(k4, vload4(0, &qs[u][c]));
+			}
+			for (; c < hd; c++)
+				for (int u = 0; u < MC_ATTN_T; u++)
+					if (u < nm)
+						s[u] = fma(kj[c], qs[u][c], s[u]);
+		}
+		/* past the chunk, or after the pair's own position: masked */
+		for (int u = 0; u < MC_ATTN_T; u++)
+			if (u < nm)
+				sc[u][lid] = lid < n && j <= base + i0 + u % nqi ?
+					     s[u] : -INFINITY;
 		barrier(CLK_LOCAL_MEM_FENCE);
-		for (int t = 0; t < n; t++)
-			cm = fmax(cm, sc[t]);
-		r = exp(m - cm);
-		z *= r;
-		for (int a = 0; a < MC_ATTN_MAXHD / MC_ATTN_L; a++)
-			acc[a] *= r;
-		m = cm;
+		if (lid < nm) {
+			float cm = m[lid];
+
+			for (int t = 0; t < n; t++)
+				cm = fmax(cm, sc[lid][t]);
+			cmax[lid] = cm;
+		}
+		barrier(CLK_LOCAL_MEM_FENCE);
+		/* a pair that sees none of the chunk keeps its state */
+		for (int u = 0; u < MC_ATTN_T; u++)
+			if (u < nm && cmax[u] != -INFINITY) {
+				const float r = exp(m[u] - cmax[u]);
+
+				m[u] = cmax[u];
+				z[u] *= r;
+				for (int a = 0; a < MC_ATTN_A; a++)
+					acc[u][a] *= r;
+			}
+		for (int u = 0; u < MC_ATTN_T; u++)
+			if (u < nm && lid < n)
+				sc[u][lid] = m[u] == -INFINITY ? 0.0f :
+					     exp(sc[u][lid] - m[u]);
+		barrier(CLK_LOCAL_MEM_FENCE);
 		for (int t = 0; t < n; t++) {
 			__global const float *vj = V + (size_t)(c0 + t) * hd;
-			float e = exp(sc[t] - m);
+			float v[MC_ATTN_A];
 
-			z += e;
-			for (int a = 0; a < MC_ATTN_MAXHD / MC_ATTN_L; a++)
-				if (lid + a * MC_ATTN_L < hd)
-					acc[a] = fma(e, vj[lid + a * MC_ATTN_L], acc[a]);
+			for (int a = 0; a < MC_ATTN_A; a++)
+				v[a] = lid + a * MC_ATTN_L < hd ? vj[lid + a * MC_ATTN_L] : 0.0f;
+			for (int u = 0; u < MC_ATTN_T; u++)
+				if (u < nm) {
+					const float p = sc[u][t];
+
+					z[u] += p;
+					for (int a = 0; a < MC_ATTN_A; a++)
+						acc[u][a] = fma(p, v[a], acc[u][a]);
+				}
 		}
 	}
-	if (n_split == 1) {
-		for (int a = 0; a < MC_ATTN_MAXHD / MC_ATTN_L; a++)
+	for (int u = 0; u < MC_ATTN_T; u++) {
+		const int h = h0 + u / nqi, i = i0 + u % nqi;
+
+		if (u >= nm)
+			break;
+		if (n_split == 1) {
+			for (int a = 0; a < MC_ATTN_A; a++)
+				if (lid + a * MC_ATTN_L < hd)
+					o[(size_t)i * nq + h * hd + lid + a * MC_ATTN_L] =
+						acc[u][a] / z[u];
+			continue;
+		}
+		/* an empty span (a short context) leaves m = -inf, z = 0 */
+		__global float *pp = part + ((size_t)(h * seq + i) * n_split + split) *
+					    (size_t)(hd + 2);
+		if (lid == 0) {
+			pp[0] = m[u];
+			pp[1] = z[u];
+		}
+		for (int a = 0; a < MC_ATTN_A; a++)
 			if (lid + a * MC_ATTN_L < hd)
-				o[(size_t)i * nq + h * hd + lid + a * MC_ATTN_L] = acc[a] / z;
-		return;
+				pp[2 + lid + a * MC_ATTN_L] = acc[u][a];
 	}
-	/* an empty span (a short context) leaves m = -inf, z = 0 */
-	part += (size_t)grp * (size_t)(hd + 2);
-	if (lid == 0) {
-		part[0] = m;
-		part[1] = z;
-	}
-	for (int a = 0; a < MC_ATTN_MAXHD / MC_ATTN_L; a++)
-		if (lid + a * MC_ATTN_L < hd)
-			part[2 + lid + a * MC_ATTN_L] = acc[a];
 }
 
 /* o [seq x heads*hd] from mc_attn_core's n_split partial results per

@@ -30,6 +30,7 @@
 
 #define OCL_ATTN_MAXHD 128       /* MC_ATTN_MAXHD of layer.cl */
 #define OCL_ATTN_L 64            /* MC_ATTN_L of layer.cl */
+#define OCL_ATTN_T 16            /* MC_ATTN_T of layer.cl */
 #define OCL_GREEDY_LOCAL 256     /* work-items of the one argmax group */
 
 /* Kernel arguments: a buffer (NULL for none) and an int. */
@@ -98,30 +99,42 @@ static int check_fit(const struct workload *w, const struct dec_shape *sh,
 	return 0;
 }
 
-/* The spans mc_attn_core cuts the positions of each (head, query) of a
- * pass of rows rows into: enough groups for two per compute unit (one
- * token's 14 heads would leave most of a large GPU idle), no span shorter
- * than a chunk of keys. */
-static size_t attn_splits(const struct ocl_dev *d, const struct dec_shape *sh,
-			  size_t rows, size_t max_seq)
+/* How mc_attn_core blocks the (head, query) pairs of a pass of rows
+ * rows: gh of the heads that share a KV head by qb queries a group (as
+ * many pairs as MC_ATTN_T allows), tiles such blocks in all, each cut
+ * into splits spans of positions: enough groups for two per compute unit
+ * (one token's few blocks would leave most of a large GPU idle), no span
+ * shorter than a chunk of keys. */
+struct attn_grid {
+	size_t gh, qb, tiles, splits;
+};
+
+static struct attn_grid attn_grid(const struct ocl_dev *d, const struct dec_shape *sh,
+				  size_t rows, size_t max_seq)
 {
 	size_t want = 2 * (d->compute_units ? d->compute_units : 1);
-	size_t hq = sh->heads * rows, n = (want + hq - 1) / hq;
-	size_t chunks = (max_seq + OCL_ATTN_L - 1) / OCL_ATTN_L;
+	size_t G = sh->heads / sh->kv, chunks = (max_seq + OCL_ATTN_L - 1) / OCL_ATTN_L;
+	struct attn_grid g;
 
-	return n < chunks ? n : chunks;
+	g.gh = G < OCL_ATTN_T ? G : OCL_ATTN_T;
+	g.qb = OCL_ATTN_T / g.gh;
+	g.tiles = sh->kv * ((G + g.gh - 1) / g.gh) * ((rows + g.qb - 1) / g.qb);
+	g.splits = (want + g.tiles - 1) / g.tiles;
+	if (g.splits > chunks)
+		g.splits = chunks;
+	return g;
 }
 
 /* Floats of mc_attn_core's split results for passes of min_rows to rows
- * rows: (max, sum, acc[hd]) per group, 0 when none of them splits (the
- * splits only shrink as the rows grow). */
+ * rows: (max, sum, acc[hd]) per (head, query) and span, 0 when none of
+ * them splits (the splits only shrink as the rows grow). */
 static size_t attn_part_floats(const struct ocl_dev *d, const struct dec_shape *sh,
 			       size_t min_rows, size_t rows, size_t max_seq)
 {
 	size_t most = 0;
 
 	for (size_t r = min_rows; r <= rows; r++) {
-		size_t n = attn_splits(d, sh, r, max_seq);
+		size_t n = attn_grid(d, sh, r, max_seq).splits;
 
 		if (n == 1)
 			break;
@@ -213,7 +226,7 @@ static int add_attn(struct ocl_dev *d, struct ocl_state *s, const struct pass *p
 	const struct dec_shape *sh = &p->sh;
 	size_t nq = sh->heads * sh->hd, nkv = sh->kv * sh->hd;
 	size_t plane = sh->kv * p->max_seq * sh->hd, ko = 2 * layer * plane;
-	size_t n_split = attn_splits(d, sh, sh->seq, p->max_seq);
+	const struct attn_grid ag = attn_grid(d, sh, sh->seq, p->max_seq);
 	const struct {
 		const float *w, *b;
 		size_t n;
@@ -253,20 +266,21 @@ static int add_attn(struct ocl_dev *d, struct ocl_state *s, const struct pass *p
 			       ocl_kernel_wg(d, l->kernel));
 	l->dim = 1;
 	l->local[0] = OCL_ATTN_L;
-	l->global[0] = sh->heads * sh->seq * n_split * OCL_ATTN_L;
+	l->global[0] = ag.tiles * ag.splits * OCL_ATTN_L;
 	if ((ret = ocl_set_args(d, l->kernel, l->name, (const struct ocl_arg[]){
 					ARG_MEM(p->q), ARG_MEM(p->cache), ARG_MEM(p->o),
 					ARG_MEM(p->part), ARG_MEM(p->pos), ARG_INT(p->p0),
 					ARG_INT(p->max_seq), ARG_INT(ko), ARG_INT(ko + plane),
 					ARG_INT(sh->seq), ARG_INT(sh->heads), ARG_INT(sh->kv),
-					ARG_INT(sh->hd), ARG_INT(n_split) },
-				14, err, n_err)) < 0 ||
-	    (n_split > 1 &&
+					ARG_INT(sh->hd), ARG_INT(ag.gh), ARG_INT(ag.qb),
+					ARG_INT(ag.splits) },
+				16, err, n_err)) < 0 ||
+	    (ag.splits > 1 &&
 	     (ret = ocl_add_launch_1d(d, s, "mc_attn_merge", sh->heads * sh->seq * sh->hd,
 				      (const struct ocl_arg[]){
 					ARG_MEM(p->part), ARG_MEM(p->o), ARG_INT(sh->seq),
 					ARG_INT(sh->heads), ARG_INT(sh->hd),
-					ARG_INT(n_split) },
+					ARG_INT(ag.splits) },
 				      6, err, n_err)) < 0))
 		return ret;
 	/* out = o . wo [nq x hidden], no bias */

@@ -9,8 +9,7 @@
 # (cached: the steps' device-side position and fed-back tokens; recomputed:
 # growing passes), the step's logits within its tolerance, and the step's
 # device memory its buffers', its own cache with room for the token beside
-# the input's; a step at 150 positions on one head (its attention in
-# spans, merged). Skips without a device.
+# the input's; a step at 150 positions (its attention in spans, merged). Skips without a device.
 . "$(dirname "$0")/../lib.sh"
 expect_ok mcbench list --suite "$TOP/tests/fixtures/cli/decode-opencl.json"
 grep -q 'opencl:' "$T/out" || skip "skip: no OpenCL device"
