@@ -9,18 +9,27 @@
 
 #include "err.h"
 
-/* mc_gemv's groups: enough for OCL_GEMV_GROUPS_PER_CU per compute unit
- * (a group of 256 keeps only a few of B's rows in flight per work-item,
- * and few groups leave most of a GPU's memory parallelism unused), from
- * the columns (lanes float4 columns a group: the widest of 16 .. 1 that
- * gets there) and, where they are too few, from splits of k of at least
- * OCL_GEMV_MIN_SPLIT rows. */
+/* mc_gemv's groups: from the columns, lanes float4 columns a group (the
+ * widest of 16, 8, 4 that still gives every compute unit a group; a
+ * narrower group reads each row of B in shorter pieces). Where even 4
+ * leaves compute units without a group (896 columns: 56 groups on a GPU
+ * of 132), a group of 256 keeps too few of B's loads in flight, and k is
+ * split as well, into spans of at least OCL_GEMV_MIN_SPLIT rows, for
+ * OCL_GEMV_GROUPS_PER_CU groups per compute unit (the widest lanes that
+ * get there, down to 1). Splitting where the columns already cover the
+ * device only adds mc_gemv_reduce's launch (on the H200, 1 x 4864 x 896
+ * unsplit beat its split). */
 #define OCL_GEMV_GROUPS_PER_CU 4
 #define OCL_GEMV_MIN_SPLIT 128
 
 struct gemv_grid {
 	size_t lanes, col_groups, splits, kc;
 };
+
+static size_t col_groups(size_t n, size_t lanes)
+{
+	return (n + 4 * lanes - 1) / (4 * lanes);
+}
 
 static struct gemv_grid gemv_grid(const struct ocl_dev *d, size_t n, size_t k)
 {
@@ -29,16 +38,20 @@ static struct gemv_grid gemv_grid(const struct ocl_dev *d, size_t n, size_t k)
 	size_t most = k / OCL_GEMV_MIN_SPLIT ? k / OCL_GEMV_MIN_SPLIT : 1;
 	struct gemv_grid g = { 16, 0, 1, k };
 
-	while (g.lanes > 1 && (n + 4 * g.lanes - 1) / (4 * g.lanes) * most < want)
+	while (g.lanes > 4 && col_groups(n, g.lanes) < cu)
 		g.lanes /= 2;
-	g.col_groups = (n + 4 * g.lanes - 1) / (4 * g.lanes);
-	if (g.col_groups < want) {
-		g.splits = (want + g.col_groups - 1) / g.col_groups;
-		if (g.splits > most)
-			g.splits = most;
-		g.kc = (k + g.splits - 1) / g.splits;
-		g.splits = (k + g.kc - 1) / g.kc;   /* none empty */
-	}
+	g.col_groups = col_groups(n, g.lanes);
+	if (g.col_groups >= cu || most == 1)
+		return g;
+	g.lanes = 16;
+	while (g.lanes > 1 && col_groups(n, g.lanes) * most < want)
+		g.lanes /= 2;
+	g.col_groups = col_groups(n, g.lanes);
+	g.splits = (want + g.col_groups - 1) / g.col_groups;
+	if (g.splits > most)
+		g.splits = most;
+	g.kc = (k + g.splits - 1) / g.splits;
+	g.splits = (k + g.kc - 1) / g.kc;   /* none empty */
 	return g;
 }
 
