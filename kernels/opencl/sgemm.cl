@@ -8,6 +8,8 @@
  *   MC_EPI_NONE  C = acc (+ bias)
  *   MC_EPI_ADD   C = acc (+ bias) + R        (a residual; R may be C)
  *   MC_EPI_GLU   C = silu(R) * (acc (+ bias)) (R the gate: SwiGLU)
+ *   MC_EPI_GLU2  C = silu(acc) * acc2, acc2 the product with a second
+ *                B from bo2 (mc_gemv only: gate and up in one pass)
  * bias[biaso + column] is added when bias is not NULL. R has C's shape.
  *
  * mc_sgemm_64 and mc_sgemm_128: a 16 x 16 work-group computes a TS x TS
@@ -34,6 +36,7 @@
 #define MC_EPI_NONE 0
 #define MC_EPI_ADD 1
 #define MC_EPI_GLU 2
+#define MC_EPI_GLU2 3
 #define MC_GEMV_ROWS 4
 
 /* The epilogue of the float4 v at row r, columns c.. (c < n; up to 4
@@ -157,58 +160,106 @@ void NAME(int m, int n, int k, __global const float *A,                      \
 MC_SGEMM_KERNEL(mc_sgemm_64, 1)
 MC_SGEMM_KERNEL(mc_sgemm_128, 2)
 
+/* Sums ACC[] over the ns slices of a mc_gemv group through red, for rows
+ * below m: the total of each float4 column lands with its slice 0. A
+ * macro, not a function: PoCL's CPU device mishandled a private array
+ * passed by pointer into a function with barriers. */
+#define MC_GEMV_SUM(ACC)                                                     \
+	do {                                                                 \
+		for (int r = 0; r < m && r < MC_GEMV_ROWS; r++)              \
+			red[r][t] = ACC[r];                                  \
+		barrier(CLK_LOCAL_MEM_FENCE);                                \
+		for (int o = ns / 2; o > 0; o >>= 1) {                       \
+			if (sl < o)                                          \
+				for (int r = 0; r < m && r < MC_GEMV_ROWS; r++) \
+					red[r][t] += red[r][t + o * lanes];  \
+			barrier(CLK_LOCAL_MEM_FENCE);                        \
+		}                                                            \
+		for (int r = 0; r < m && r < MC_GEMV_ROWS; r++)              \
+			ACC[r] = red[r][t];                                  \
+		barrier(CLK_LOCAL_MEM_FENCE);                                \
+	} while (0)
+
 /* Group (x, y) of mc_gemv covers float4 columns x * lanes .. and rows
- * y * kc .. of k (kc = k: no split). Unsplit, it stores through the
- * epilogue; split, its sums go to P [splits x m x np] (np: n rounded up
- * to 4) for mc_gemv_reduce. */
+ * y * kc .. of k (kc = k: no split). Two prologue options serve a
+ * decoding step's one token: with ng, each row of A is taken as its RMS
+ * norm times the gain ng[ngo..] (mc_rmsnorm's arithmetic: the norm's own
+ * launch saved), and with mode MC_EPI_GLU2, a second product with B from
+ * bo2 on makes C = silu(A.B) * (A.B2) (SwiGLU's gate and up projection
+ * in one pass over A). Unsplit, a group stores through the epilogue;
+ * split, its sums (both products with GLU2) go to P [splits x (1 or 2) x
+ * m x np] (np: n rounded up to 4) for mc_gemv_reduce. */
 __kernel __attribute__((reqd_work_group_size(256, 1, 1)))
 void mc_gemv(int m, int n, int k, int lanes, int kc, __global const float *A,
-	     __global const float *B, int bo, __global const float *bias,
-	     int biaso, __global const float *R, int mode, __global float *C,
+	     __global const float *B, int bo, int bo2, __global const float *ng,
+	     int ngo, float eps, __global const float *bias, int biaso,
+	     __global const float *R, int mode, __global float *C,
 	     __global float *P)
 {
 	__local float4 red[MC_GEMV_ROWS][256];
+	__local float nl[256];
 	const int t = get_local_id(0), lane = t % lanes, sl = t / lanes;
 	const int ns = 256 / lanes, split = get_group_id(1);
-	const int c = (get_group_id(0) * lanes + lane) * 4;
-	const int kb = split * kc, ke = min(k, kb + kc);
+	const int c = (get_group_id(0) * lanes + lane) * 4, dual = mode == MC_EPI_GLU2;
+	const int kb = split * kc, ke = min(k, kb + kc), np = (n + 3) & ~3;
 	const int al = (n & 3) == 0 && (bo & 3) == 0;
-	__global const float *Bp = B + bo;
-	float4 acc[MC_GEMV_ROWS];
+	const int al2 = (n & 3) == 0 && (bo2 & 3) == 0;
+	__global const float *Bp = B + bo, *Bp2 = B + bo2;
+	float4 acc[MC_GEMV_ROWS], acc2[MC_GEMV_ROWS];
+	float rs[MC_GEMV_ROWS];
 
-	for (int r = 0; r < MC_GEMV_ROWS; r++)
-		acc[r] = (float4)(0.0f);
+	for (int r = 0; r < MC_GEMV_ROWS; r++) {
+		acc[r] = acc2[r] = (float4)(0.0f);
+		rs[r] = 1.0f;
+	}
+	if (ng)
+		for (int r = 0; r < m && r < MC_GEMV_ROWS; r++) {
+			float q = 0.0f;
+
+			for (int i = t; i < k; i += 256)
+				q = fma(A[(size_t)r * k + i], A[(size_t)r * k + i], q);
+			rs[r] = rsqrt(mc_wg_sum(q, nl) / (float)k + eps);
+		}
 	if (c < n) {
 		/* unrolled: several rows' loads in flight per work-item */
 #pragma unroll 4
 		for (int i = kb + sl; i < ke; i += ns) {
 			const float4 w = mc_ld4(Bp, n, k, n, i, c, al);
+			const float4 w2 = dual ? mc_ld4(Bp2, n, k, n, i, c, al2) :
+						 (float4)(0.0f);
+			const float g = ng ? ng[ngo + i] : 1.0f;
 
 			for (int r = 0; r < MC_GEMV_ROWS; r++)
-				if (r < m)
-					acc[r] = fma((float4)(A[(size_t)r * k + i]),
-						     w, acc[r]);
+				if (r < m) {
+					const float4 a = (float4)(A[(size_t)r * k + i] *
+								  rs[r] * g);
+
+					acc[r] = fma(a, w, acc[r]);
+					if (dual)
+						acc2[r] = fma(a, w2, acc2[r]);
+				}
 		}
 	}
-	for (int r = 0; r < m && r < MC_GEMV_ROWS; r++)
-		red[r][t] = acc[r];
-	barrier(CLK_LOCAL_MEM_FENCE);
-	for (int o = ns / 2; o > 0; o >>= 1) {
-		if (sl < o)
-			for (int r = 0; r < m && r < MC_GEMV_ROWS; r++)
-				red[r][t] += red[r][t + o * lanes];
-		barrier(CLK_LOCAL_MEM_FENCE);
-	}
+	MC_GEMV_SUM(acc);
+	if (dual)
+		MC_GEMV_SUM(acc2);
 	if (sl != 0 || c >= n)
 		return;
-	if (get_num_groups(1) == 1) {
-		for (int r = 0; r < m && r < MC_GEMV_ROWS; r++)
-			mc_gemm_store(red[r][t], r, c, n, (n & 3) == 0, bias,
-				      biaso, R, mode, C);
-		return;
+	for (int r = 0; r < m && r < MC_GEMV_ROWS; r++) {
+		if (get_num_groups(1) > 1) {
+			__global float *pp = P + (size_t)split * (1 + dual) * m * np;
+
+			vstore4(acc[r], 0, pp + (size_t)r * np + c);
+			if (dual)
+				vstore4(acc2[r], 0, pp + (size_t)(m + r) * np + c);
+		} else if (dual) {
+			mc_gemm_store(acc[r] / (1.0f + exp(-acc[r])) * acc2[r], r, c,
+				      n, (n & 3) == 0, NULL, 0, NULL, MC_EPI_NONE, C);
+		} else {
+			mc_gemm_store(acc[r], r, c, n, (n & 3) == 0, bias, biaso,
+				      R, mode, C);
+		}
 	}
-	for (int r = 0; r < m && r < MC_GEMV_ROWS; r++)
-		vstore4(red[r][t], 0, P + ((size_t)split * m + r) * ((n + 3) & ~3) + c);
 }
 
 /* C [m x n] from mc_gemv's splits partial sums in P, added in split order
@@ -218,14 +269,24 @@ __kernel void mc_gemv_reduce(int m, int n, int splits, __global const float *P,
 			     __global const float *bias, int biaso,
 			     __global const float *R, int mode, __global float *C)
 {
-	const int np = (n + 3) & ~3, g = get_global_id(0);
+	const int np = (n + 3) & ~3, g = get_global_id(0), dual = mode == MC_EPI_GLU2;
 
 	if (g < m * (np / 4)) {
 		const int r = g / (np / 4), c = g % (np / 4) * 4;
-		float4 v = (float4)(0.0f);
+		float4 v = (float4)(0.0f), u = (float4)(0.0f);
 
-		for (int s = 0; s < splits; s++)
-			v += vload4(0, P + ((size_t)s * m + r) * np + c);
-		mc_gemm_store(v, r, c, n, (n & 3) == 0, bias, biaso, R, mode, C);
+		for (int s = 0; s < splits; s++) {
+			__global const float *pp = P + (size_t)s * (1 + dual) * m * np;
+
+			v += vload4(0, pp + (size_t)r * np + c);
+			if (dual)
+				u += vload4(0, pp + (size_t)(m + r) * np + c);
+		}
+		if (dual)
+			mc_gemm_store(v / (1.0f + exp(-v)) * u, r, c, n, (n & 3) == 0,
+				      NULL, 0, NULL, MC_EPI_NONE, C);
+		else
+			mc_gemm_store(v, r, c, n, (n & 3) == 0, bias, biaso, R,
+				      mode, C);
 	}
 }

@@ -129,14 +129,16 @@ static int add_gemv(struct ocl_dev *d, struct ocl_state *s,
 	cl_int im = (cl_int)g->m, in = (cl_int)g->n, ik = (cl_int)g->k;
 	cl_int il = (cl_int)gg.lanes, ikc = (cl_int)gg.kc, isp = (cl_int)gg.splits;
 	cl_int ibo = (cl_int)g->bo, ibi = (cl_int)g->biaso, mode = g->mode;
-	size_t np = (g->n + 3) / 4 * 4;
+	cl_int ibo2 = (cl_int)g->bo2, ingo = (cl_int)g->norm_go;
+	cl_float eps = g->eps;
+	size_t np = (g->n + 3) / 4 * 4, prods = g->mode == OCL_EPI_GLU2 ? 2 : 1;
 	cl_mem part = NULL;
 	struct ocl_launch *l;
 	int ret;
 
 	if (gg.splits > 1 &&
-	    (ret = gemv_part(d, s, gg.splits * g->m * np * sizeof(float), err,
-			     n_err)) < 0)
+	    (ret = gemv_part(d, s, gg.splits * prods * g->m * np * sizeof(float),
+			     err, n_err)) < 0)
 		return ret;
 	if (gg.splits > 1)
 		part = s->gemv_part;
@@ -152,10 +154,12 @@ static int add_gemv(struct ocl_dev *d, struct ocl_state *s,
 			{ sizeof(cl_int), &ik }, { sizeof(cl_int), &il },
 			{ sizeof(cl_int), &ikc }, { sizeof(cl_mem), &g->a },
 			{ sizeof(cl_mem), &g->b }, { sizeof(cl_int), &ibo },
+			{ sizeof(cl_int), &ibo2 }, { sizeof(cl_mem), &g->norm_g },
+			{ sizeof(cl_int), &ingo }, { sizeof(cl_float), &eps },
 			{ sizeof(cl_mem), &g->bias }, { sizeof(cl_int), &ibi },
 			{ sizeof(cl_mem), &g->r }, { sizeof(cl_int), &mode },
 			{ sizeof(cl_mem), &g->c }, { sizeof(cl_mem), &part } },
-				14, err, n_err)) < 0 || gg.splits == 1)
+				18, err, n_err)) < 0 || gg.splits == 1)
 		return ret;
 	return ocl_add_launch_1d(d, s, "mc_gemv_reduce", g->m * np / 4,
 				 (const struct ocl_arg[]){
@@ -169,8 +173,13 @@ static int add_gemv(struct ocl_dev *d, struct ocl_state *s,
 int ocl_add_gemm(struct ocl_dev *d, struct ocl_state *s,
 		 const struct ocl_gemm *g, char *err, size_t n_err)
 {
+	if (g->m > OCL_GEMV_ROWS && (g->norm_g || g->mode == OCL_EPI_GLU2))
+		return err_set(err, n_err, MC_EINVAL, "opencl: a GEMM of %zu "
+			       "rows cannot take a norm or a second B (%d rows "
+			       "at most).", g->m, OCL_GEMV_ROWS);
 	if (g->m > INT_MAX || g->n > INT_MAX || g->k > INT_MAX ||
-	    g->bo > INT_MAX || g->biaso > INT_MAX)
+	    g->bo > INT_MAX || g->bo2 > INT_MAX || g->biaso > INT_MAX ||
+	    g->norm_go > INT_MAX)
 		return err_set(err, n_err, MC_ENOTSUP, "opencl: a GEMM of %zu x "
 			       "%zu x %zu is beyond the kernels' int indexing.",
 			       g->m, g->n, g->k);

@@ -262,7 +262,8 @@ int ocl_prepare_lora_splitk(struct ocl_dev *d, struct ocl_state *s,
  * compute unit, else the 64 one). Errors of ocl_state_add_launch and
  * ocl_set_args; MC_ENOTSUP when the device's work-groups are too small.
  */
-enum { OCL_EPI_NONE = 0, OCL_EPI_ADD = 1, OCL_EPI_GLU = 2 };  /* MC_EPI_* */
+enum { OCL_EPI_NONE = 0, OCL_EPI_ADD = 1, OCL_EPI_GLU = 2,
+       OCL_EPI_GLU2 = 3 };       /* MC_EPI_* */
 #define OCL_GEMV_ROWS 4          /* MC_GEMV_ROWS of sgemm.cl */
 
 struct ocl_gemm {
@@ -272,7 +273,12 @@ struct ocl_gemm {
 	cl_mem bias;                 /* NULL: none */
 	size_t biaso;
 	cl_mem r;                    /* R of the epilogue, or NULL */
-	int mode;                    /* OCL_EPI_*; not NONE needs r */
+	int mode;                    /* OCL_EPI_*; ADD and GLU need r */
+	/* m <= OCL_GEMV_ROWS only (MC_EINVAL otherwise): */
+	size_t bo2;                  /* GLU2's second B in b */
+	cl_mem norm_g;               /* not NULL: A's rows RMS-normed with */
+	size_t norm_go;              /* the gain norm_g[norm_go..] and */
+	float eps;                   /* eps first */
 };
 
 int ocl_add_gemm(struct ocl_dev *d, struct ocl_state *s,

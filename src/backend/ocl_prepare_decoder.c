@@ -52,6 +52,14 @@ struct pass {
 	size_t p0, max_seq;
 };
 
+/* A GEMM's input: rows of x, or with g, their RMS norm times the gain
+ * g[go..] taken by the GEMM itself (a pass of up to OCL_GEMV_ROWS rows;
+ * a larger one norms in its own launch first). */
+struct normed {
+	cl_mem x, g;
+	cl_int go;
+};
+
 /* Which intermediates a prepare needs (make_buffers). */
 enum { NEED_ATTN = 1, NEED_MLP = 2, NEED_NORM = 4 };
 
@@ -169,8 +177,11 @@ static int make_buffers(struct ocl_dev *d, const struct workload *w,
 		{ NEED_ATTN, need & NEED_ATTN ?
 			     dec_cache_floats(sh, n_layers, p->max_seq) : 0, &p->cache },
 		{ NEED_MLP, rows * sh->mlp, &p->mid },
-		{ NEED_MLP, rows * sh->mlp, &p->gate },
-		{ NEED_NORM, rows * sh->hidden, &p->nrm },
+		/* passes of a few rows fuse the gate and the norms into
+		 * their GEMMs (add_layer); the head's norm takes a row of
+		 * its own past one */
+		{ rows > OCL_GEMV_ROWS ? NEED_MLP : 0, rows * sh->mlp, &p->gate },
+		{ rows > 1 ? NEED_NORM : 0, rows * sh->hidden, &p->nrm },
 	};
 	int ret;
 
@@ -220,8 +231,8 @@ static int add_norm(struct ocl_dev *d, struct ocl_state *s, const struct pass *p
 /* y = attention(x) (+ r) of the pass, its keys and values into layer's
  * planes of the cache */
 static int add_attn(struct ocl_dev *d, struct ocl_state *s, const struct pass *p,
-		    const struct dec_attn_w *aw, size_t layer, cl_mem x, cl_mem y,
-		    cl_mem r, char *err, size_t n_err)
+		    const struct dec_attn_w *aw, size_t layer, const struct normed *in,
+		    cl_mem y, cl_mem r, char *err, size_t n_err)
 {
 	const struct dec_shape *sh = &p->sh;
 	size_t nq = sh->heads * sh->hd, nkv = sh->kv * sh->hd;
@@ -239,12 +250,14 @@ static int add_attn(struct ocl_dev *d, struct ocl_state *s, const struct pass *p
 	/* the projections with their biases */
 	for (size_t i = 0; i < sizeof(proj) / sizeof(proj[0]); i++) {
 		const struct ocl_gemm g = { .m = sh->seq, .n = proj[i].n,
-					    .k = sh->hidden, .a = x, .b = p->w,
+					    .k = sh->hidden, .a = in->x, .b = p->w,
 					    .c = proj[i].out,
 					    .bo = (size_t)part(p, proj[i].w),
 					    .bias = p->w,
 					    .biaso = (size_t)part(p, proj[i].b),
-					    .mode = OCL_EPI_NONE };
+					    .mode = OCL_EPI_NONE, .norm_g = in->g,
+					    .norm_go = (size_t)in->go,
+					    .eps = (float)REF_DEC_EPS };
 
 		if ((ret = ocl_add_gemm(d, s, &g, err, n_err)) < 0)
 			return ret;
@@ -290,28 +303,54 @@ static int add_attn(struct ocl_dev *d, struct ocl_state *s, const struct pass *p
 
 /* y = mlp(x) (+ r) of the pass */
 static int add_mlp(struct ocl_dev *d, struct ocl_state *s, const struct pass *p,
-		   const struct dec_mlp_w *mw, cl_mem x, cl_mem y, cl_mem r,
-		   char *err, size_t n_err)
+		   const struct dec_mlp_w *mw, const struct normed *in, cl_mem y,
+		   cl_mem r, char *err, size_t n_err)
 {
 	const struct dec_shape *sh = &p->sh;
 	int ret;
 
+	/* mid = silu(x . wg) * (x . wu): with few rows one pass of both
+	 * products; else the gate, then the up projection with the gate in
+	 * its epilogue */
+	const struct ocl_gemm both = { .m = sh->seq, .n = sh->mlp,
+				       .k = sh->hidden, .a = in->x, .b = p->w,
+				       .c = p->mid, .bo = (size_t)part(p, mw->wg),
+				       .bo2 = (size_t)part(p, mw->wu),
+				       .mode = OCL_EPI_GLU2, .norm_g = in->g,
+				       .norm_go = (size_t)in->go,
+				       .eps = (float)REF_DEC_EPS };
 	const struct ocl_gemm gate = { .m = sh->seq, .n = sh->mlp,
-				       .k = sh->hidden, .a = x, .b = p->w,
+				       .k = sh->hidden, .a = in->x, .b = p->w,
 				       .c = p->gate, .bo = (size_t)part(p, mw->wg),
 				       .mode = OCL_EPI_NONE };
 	const struct ocl_gemm up = { .m = sh->seq, .n = sh->mlp,
-				     .k = sh->hidden, .a = x, .b = p->w,
+				     .k = sh->hidden, .a = in->x, .b = p->w,
 				     .c = p->mid, .bo = (size_t)part(p, mw->wu),
 				     .r = p->gate, .mode = OCL_EPI_GLU };
 
-	/* mid = silu(x . wg) * (x . wu): the gate, then the up projection
-	 * with the gate in its epilogue */
-	if ((ret = ocl_add_gemm(d, s, &gate, err, n_err)) < 0 ||
-	    (ret = ocl_add_gemm(d, s, &up, err, n_err)) < 0)
+	if (sh->seq <= OCL_GEMV_ROWS)
+		ret = ocl_add_gemm(d, s, &both, err, n_err);
+	else if ((ret = ocl_add_gemm(d, s, &gate, err, n_err)) == 0)
+		ret = ocl_add_gemm(d, s, &up, err, n_err);
+	if (ret < 0)
 		return ret;
 	return add_linear(d, s, p->mid, p->w, y, r, sh->seq, sh->hidden, sh->mlp,
 			  part(p, mw->wd), err, n_err);
+}
+
+/* The input of a sublayer: x normed by the gain at go of the packed
+ * weights, in the GEMMs of a pass of few rows, else by its own launch
+ * into p->nrm. */
+static int add_normed(struct ocl_dev *d, struct ocl_state *s, const struct pass *p,
+		      cl_mem x, cl_int go, struct normed *out, char *err,
+		      size_t n_err)
+{
+	if (p->sh.seq <= OCL_GEMV_ROWS) {
+		*out = (struct normed){ x, p->w, go };
+		return 0;
+	}
+	*out = (struct normed){ p->nrm, NULL, 0 };
+	return add_norm(d, s, p, x, 0, p->w, go, p->nrm, p->sh.seq, err, n_err);
 }
 
 /* Layer number layer of the packed weights on x into y (x may be y):
@@ -320,17 +359,16 @@ static int add_layer(struct ocl_dev *d, struct ocl_state *s, const struct pass *
 		     size_t layer, cl_mem x, cl_mem y, char *err, size_t n_err)
 {
 	struct dec_layer_w lw;
+	struct normed in;
 	int ret;
 
 	dec_layer_split(&p->sh, p->base + layer * dec_layer_floats(&p->sh), &lw);
-	if ((ret = add_norm(d, s, p, x, 0, p->w, part(p, lw.g1), p->nrm,
-			    p->sh.seq, err, n_err)) < 0 ||
-	    (ret = add_attn(d, s, p, &lw.attn, layer, p->nrm, y, x, err,
+	if ((ret = add_normed(d, s, p, x, part(p, lw.g1), &in, err, n_err)) < 0 ||
+	    (ret = add_attn(d, s, p, &lw.attn, layer, &in, y, x, err,
 			    n_err)) < 0 ||
-	    (ret = add_norm(d, s, p, y, 0, p->w, part(p, lw.g2), p->nrm,
-			    p->sh.seq, err, n_err)) < 0)
+	    (ret = add_normed(d, s, p, y, part(p, lw.g2), &in, err, n_err)) < 0)
 		return ret;
-	return add_mlp(d, s, p, &lw.mlp, p->nrm, y, y, err, n_err);
+	return add_mlp(d, s, p, &lw.mlp, &in, y, y, err, n_err);
 }
 
 /* The pass through n_layers layers, the first reading x0 (the input, left
@@ -341,11 +379,17 @@ static int add_model(struct ocl_dev *d, struct ocl_state *s, const struct pass *
 		     cl_mem logits, size_t vocab, char *err, size_t n_err)
 {
 	size_t hid = p->sh.hidden;
+	const struct ocl_gemm one = { .m = 1, .n = vocab, .k = hid, .a = x,
+				      .b = head, .c = logits, .mode = OCL_EPI_NONE,
+				      .norm_g = gf, .eps = (float)REF_DEC_EPS };
 	int ret;
 
 	for (size_t l = 0; l < n_layers; l++)
 		if ((ret = add_layer(d, s, p, l, l ? x : x0, x, err, n_err)) < 0)
 			return ret;
+	/* one row: the norm in the head's GEMM; else the last row's */
+	if (p->sh.seq == 1)
+		return ocl_add_gemm(d, s, &one, err, n_err);
 	if ((ret = add_norm(d, s, p, x, (p->sh.seq - 1) * hid, gf, 0, p->nrm, 1,
 			    err, n_err)) < 0)
 		return ret;
@@ -400,7 +444,8 @@ int ocl_prepare_attention(struct ocl_dev *d, const struct ocl_kernel *k,
 			     &p, err, n_err)) < 0)
 		return ret;
 	dec_attn_split(&sh, p.base, &aw);
-	return add_attn(d, s, &p, &aw, 0, s->in[0], s->out, NULL, err, n_err);
+	return add_attn(d, s, &p, &aw, 0, &(struct normed){ s->in[0], NULL, 0 },
+			s->out, NULL, err, n_err);
 }
 
 int ocl_prepare_mlp(struct ocl_dev *d, const struct ocl_kernel *k,
@@ -423,7 +468,8 @@ int ocl_prepare_mlp(struct ocl_dev *d, const struct ocl_kernel *k,
 			     &p, err, n_err)) < 0)
 		return ret;
 	dec_mlp_split(&sh, p.base, &mw);
-	return add_mlp(d, s, &p, &mw, s->in[0], s->out, NULL, err, n_err);
+	return add_mlp(d, s, &p, &mw, &(struct normed){ s->in[0], NULL, 0 },
+		       s->out, NULL, err, n_err);
 }
 
 int ocl_prepare_decoder_layer(struct ocl_dev *d, const struct ocl_kernel *k,

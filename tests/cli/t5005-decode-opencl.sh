@@ -23,10 +23,12 @@ bad=$(q "SELECT benchmark || ' ' || backend || ': ' || status || ': ' || coalesc
 # decode_step's device memory is its buffers': the inputs (x 22, the cache
 # of 2 layers x K, V x 2 KV heads x 9 positions x head dim 4, 2 layers of
 # 3868 floats, gf 22, head 22 x 101), the logits, and its intermediates
-# (q, o 24 each, the keys' and values' 8 each, its own cache with room for position 9, the MLP's 36
-# twice: its gate and its product, the norm's and the residual's 22 each)
+# (q, o 24 each, the keys' and values' 8 each, its own cache with room
+# for position 9, the MLP's 36 for the product of its gate and up
+# projection, made in one pass, and the residual's 22; one row takes its
+# norms and the gate in its GEMMs, so no buffers for them)
 want=$((4 * (22 + 2*2*2*9*4 + 2*3868 + 22 + 22*101 + 101 +
-             24 + 8 + 8 + 24 + 2*2*2*10*4 + 2*36 + 22 + 22)))
+             24 + 8 + 8 + 24 + 2*2*2*10*4 + 36 + 22)))
 for dev in $(q "SELECT DISTINCT replace(backend, ' ', '~') FROM result"); do
     b=$(echo "$dev" | tr '~' ' ')
     [ "$(q "SELECT count(*) FROM result WHERE backend = '$b'")" = 22 ] ||
