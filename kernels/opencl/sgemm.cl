@@ -180,6 +180,38 @@ MC_SGEMM_KERNEL(mc_sgemm_128, 2)
 		barrier(CLK_LOCAL_MEM_FENCE);                                \
 	} while (0)
 
+/* mc_gemv's products over its rows kb.. ke of k, stepping ns from kb +
+ * sl, at float4 column c: with the norm (NG: rows of A times rs[r] and
+ * the gain ng[ngo..]) and the second B (DUAL) or without. Called with
+ * constant flags, so that each inlined copy is a loop without their tests
+ * (inside, they cost a third of the 32000-column head's bandwidth on the
+ * H200); unrolled, so that several rows' loads are in flight. */
+static inline void mc_gemv_loop(const int NG, const int DUAL, int m, int n,
+				int k, int kb, int ke, int sl, int ns, int c,
+				__global const float *A, __global const float *Bp,
+				__global const float *Bp2, int al, int al2,
+				__global const float *ng, int ngo,
+				const float *rs, float4 *acc, float4 *acc2)
+{
+#pragma unroll 4
+	for (int i = kb + sl; i < ke; i += ns) {
+		const float4 w = mc_ld4(Bp, n, k, n, i, c, al);
+		const float4 w2 = DUAL ? mc_ld4(Bp2, n, k, n, i, c, al2) :
+					 (float4)(0.0f);
+		const float g = NG ? ng[ngo + i] : 1.0f;
+
+		for (int r = 0; r < MC_GEMV_ROWS; r++)
+			if (r < m) {
+				const float a = NG ? A[(size_t)r * k + i] * rs[r] * g :
+						     A[(size_t)r * k + i];
+
+				acc[r] = fma((float4)(a), w, acc[r]);
+				if (DUAL)
+					acc2[r] = fma((float4)(a), w2, acc2[r]);
+			}
+	}
+}
+
 /* Group (x, y) of mc_gemv covers float4 columns x * lanes .. and rows
  * y * kc .. of k (kc = k: no split). Two prologue options serve a
  * decoding step's one token: with ng, each row of A is taken as its RMS
@@ -220,25 +252,20 @@ void mc_gemv(int m, int n, int k, int lanes, int kc, __global const float *A,
 				q = fma(A[(size_t)r * k + i], A[(size_t)r * k + i], q);
 			rs[r] = rsqrt(mc_wg_sum(q, nl) / (float)k + eps);
 		}
+	/* the options are the group's alike: a loop for each */
 	if (c < n) {
-		/* unrolled: several rows' loads in flight per work-item */
-#pragma unroll 4
-		for (int i = kb + sl; i < ke; i += ns) {
-			const float4 w = mc_ld4(Bp, n, k, n, i, c, al);
-			const float4 w2 = dual ? mc_ld4(Bp2, n, k, n, i, c, al2) :
-						 (float4)(0.0f);
-			const float g = ng ? ng[ngo + i] : 1.0f;
-
-			for (int r = 0; r < MC_GEMV_ROWS; r++)
-				if (r < m) {
-					const float4 a = (float4)(A[(size_t)r * k + i] *
-								  rs[r] * g);
-
-					acc[r] = fma(a, w, acc[r]);
-					if (dual)
-						acc2[r] = fma(a, w2, acc2[r]);
-				}
-		}
+		if (ng && dual)
+			mc_gemv_loop(1, 1, m, n, k, kb, ke, sl, ns, c, A, Bp,
+				     Bp2, al, al2, ng, ngo, rs, acc, acc2);
+		else if (ng)
+			mc_gemv_loop(1, 0, m, n, k, kb, ke, sl, ns, c, A, Bp,
+				     Bp2, al, al2, ng, ngo, rs, acc, acc2);
+		else if (dual)
+			mc_gemv_loop(0, 1, m, n, k, kb, ke, sl, ns, c, A, Bp,
+				     Bp2, al, al2, ng, ngo, rs, acc, acc2);
+		else
+			mc_gemv_loop(0, 0, m, n, k, kb, ke, sl, ns, c, A, Bp,
+				     Bp2, al, al2, ng, ngo, rs, acc, acc2);
 	}
 	MC_GEMV_SUM(acc);
 	if (dual)

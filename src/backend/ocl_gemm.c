@@ -13,14 +13,17 @@
  * widest of 16, 8, 4 that still gives every compute unit a group; a
  * narrower group reads each row of B in shorter pieces). Where even 4
  * leaves compute units without a group (896 columns: 56 groups on a GPU
- * of 132), a group of 256 keeps too few of B's loads in flight, and k is
- * split as well, into spans of at least OCL_GEMV_MIN_SPLIT rows, for
- * OCL_GEMV_GROUPS_PER_CU groups per compute unit (the widest lanes that
- * get there, down to 1). Splitting where the columns already cover the
- * device only adds mc_gemv_reduce's launch (on the H200, 1 x 4864 x 896
- * unsplit beat its split). */
+ * of 132) and a group's share of B is long (past OCL_GEMV_SPLIT_BYTES),
+ * a group of 256 keeps too few of B's loads in flight for its length,
+ * and k is split as well, into spans of at least OCL_GEMV_MIN_SPLIT rows,
+ * for OCL_GEMV_GROUPS_PER_CU groups per compute unit (the widest lanes
+ * that get there, down to 1). Otherwise mc_gemv_reduce's launch costs
+ * more than the split gives: on the H200 (runs 14ca7c2f and 07f1fca6)
+ * 1 x 896 x 4864 took 35 us unsplit and 23 split, while 1 x 4864 x 896
+ * (columns enough) and 1 x 128 x 896 (57 KB a group) lost by it. */
 #define OCL_GEMV_GROUPS_PER_CU 4
 #define OCL_GEMV_MIN_SPLIT 128
+#define OCL_GEMV_SPLIT_BYTES (128 * 1024)
 
 struct gemv_grid {
 	size_t lanes, col_groups, splits, kc;
@@ -41,7 +44,8 @@ static struct gemv_grid gemv_grid(const struct ocl_dev *d, size_t n, size_t k)
 	while (g.lanes > 4 && col_groups(n, g.lanes) < cu)
 		g.lanes /= 2;
 	g.col_groups = col_groups(n, g.lanes);
-	if (g.col_groups >= cu || most == 1)
+	if (g.col_groups >= cu || most == 1 ||
+	    k * 4 * g.lanes * sizeof(float) <= OCL_GEMV_SPLIT_BYTES)
 		return g;
 	g.lanes = 16;
 	while (g.lanes > 1 && col_groups(n, g.lanes) * most < want)
