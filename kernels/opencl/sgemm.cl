@@ -21,7 +21,12 @@
  * A (transposed into local memory) and MC_GK rows of B are staged per
  * step; the next step's are loaded into registers before this step's
  * arithmetic, so that the global loads' latency overlaps it. Out-of-range
- * elements load as zero, so any m, n, k work.
+ * elements load as zero, so any m, n, k work. Where the tiles are fewer
+ * than the device's compute units (the attention's projections and the
+ * MLP's down projection at 512 rows: 112 tiles of 64, 16 for the KV
+ * heads'), k is split across groups too (the third dimension of the
+ * launch, kc a multiple of MC_GK), their sums left in P for
+ * mc_gemv_reduce.
  *
  * mc_gemv: few rows (m <= MC_GEMV_ROWS, decoding's one token), where a
  * tile of 64 rows would be mostly empty and the time is B's stream: a
@@ -71,9 +76,10 @@ void mc_gemm_store(float4 v, int r, int c, int n, int al,
 
 #define MC_SGEMM_KERNEL(NAME, H)                                              \
 __kernel __attribute__((reqd_work_group_size(16, 16, 1)))                    \
-void NAME(int m, int n, int k, __global const float *A,                      \
+void NAME(int m, int n, int k, int kc, __global const float *A,              \
 	  __global const float *B, int bo, __global const float *bias,       \
-	  int biaso, __global const float *R, int mode, __global float *C)   \
+	  int biaso, __global const float *R, int mode, __global float *C,   \
+	  __global float *P)                                                 \
 {                                                                            \
 	/* A's slice transposed, rows padded by a float4 against bank        \
 	 * conflicts of its stores; B's slice as it is */                    \
@@ -85,6 +91,9 @@ void NAME(int m, int n, int k, __global const float *A,                      \
 	const int t = ty * 16 + tx;                                          \
 	const int row0 = get_group_id(1) * TS, col0 = get_group_id(0) * TS;  \
 	const int alA = (k & 3) == 0, alB = (n & 3) == 0 && (bo & 3) == 0;   \
+	/* this group's span of k: kb .. ke, kb a multiple of MC_GK */        \
+	const int split = get_group_id(2), kb = split * kc;                  \
+	const int ke = min(k, kb + kc);                                      \
 	/* loads: A rows t/4 + 64 l at k 4 (t % 4); B rows t / (16 H)        \
 	 * + (16 / H) l at the float4 column t % (16 H) */                   \
 	const int ar = t >> 2, ak = (t & 3) * 4;                             \
@@ -96,11 +105,11 @@ void NAME(int m, int n, int k, __global const float *A,                      \
 		for (int g = 0; g < H; g++)                                  \
 			acc[i][g] = (float4)(0.0f);                          \
 	for (int l = 0; l < H; l++) {                                        \
-		pa[l] = mc_ld4(A, k, m, k, row0 + ar + 64 * l, ak, alA);     \
-		pb[l] = mc_ld4(Bp, n, k, n, br + (16 / H) * l,               \
+		pa[l] = mc_ld4(A, k, m, ke, row0 + ar + 64 * l, kb + ak, alA); \
+		pb[l] = mc_ld4(Bp, n, ke, n, kb + br + (16 / H) * l,         \
 			       col0 + 4 * bc, alB);                          \
 	}                                                                    \
-	for (int k0 = 0; k0 < k; k0 += MC_GK) {                              \
+	for (int k0 = kb; k0 < ke; k0 += MC_GK) {                            \
 		for (int l = 0; l < H; l++) {                                \
 			__local float *d = Asf + ak * ASTRIDE + ar + 64 * l; \
                                                                              \
@@ -111,11 +120,11 @@ void NAME(int m, int n, int k, __global const float *A,                      \
 			Bs[br + (16 / H) * l][bc] = pb[l];                   \
 		}                                                            \
 		barrier(CLK_LOCAL_MEM_FENCE);                                \
-		if (k0 + MC_GK < k)                                          \
+		if (k0 + MC_GK < ke)                                         \
 			for (int l = 0; l < H; l++) {                        \
-				pa[l] = mc_ld4(A, k, m, k, row0 + ar + 64 * l,\
+				pa[l] = mc_ld4(A, k, m, ke, row0 + ar + 64 * l,\
 					       k0 + MC_GK + ak, alA);        \
-				pb[l] = mc_ld4(Bp, n, k, n, k0 + MC_GK + br +\
+				pb[l] = mc_ld4(Bp, n, ke, n, k0 + MC_GK + br +\
 					       (16 / H) * l, col0 + 4 * bc,  \
 					       alB);                         \
 			}                                                    \
@@ -149,7 +158,13 @@ void NAME(int m, int n, int k, __global const float *A,                      \
 			for (int g = 0; g < H; g++) {                        \
 				const int c = col0 + 4 * tx + 64 * g;        \
                                                                              \
-				if (c < n)                                   \
+				if (c >= n)                                  \
+					continue;                            \
+				if (get_num_groups(2) > 1)                   \
+					vstore4(acc[4 * h + i][g], 0, P +    \
+						((size_t)split * m + r) *    \
+						((n + 3) & ~3) + c);         \
+				else                                         \
 					mc_gemm_store(acc[4 * h + i][g], r, c,\
 						      n, (n & 3) == 0, bias, \
 						      biaso, R, mode, C);    \

@@ -98,31 +98,84 @@ static int add_256(struct ocl_dev *d, struct ocl_state *s, const char *name,
 	return 0;
 }
 
-/* The tiled GEMM: one launch, C through the epilogue. */
+/* mc_gemv_reduce after a GEMM of splits spans of k, their sums in part:
+ * C through g's epilogue. */
+static int add_reduce(struct ocl_dev *d, struct ocl_state *s,
+		      const struct ocl_gemm *g, size_t splits, cl_mem part,
+		      char *err, size_t n_err)
+{
+	cl_int im = (cl_int)g->m, in = (cl_int)g->n, isp = (cl_int)splits;
+	cl_int ibi = (cl_int)g->biaso, mode = g->mode;
+
+	return ocl_add_launch_1d(d, s, "mc_gemv_reduce", g->m * ((g->n + 3) / 4),
+				 (const struct ocl_arg[]){
+					{ sizeof(cl_int), &im }, { sizeof(cl_int), &in },
+					{ sizeof(cl_int), &isp }, { sizeof(cl_mem), &part },
+					{ sizeof(cl_mem), &g->bias }, { sizeof(cl_int), &ibi },
+					{ sizeof(cl_mem), &g->r }, { sizeof(cl_int), &mode },
+					{ sizeof(cl_mem), &g->c } }, 9, err, n_err);
+}
+
+/* The tiled GEMM's k split: where its tiles of 64 leave compute units
+ * idle, spans of k (multiples of 16, MC_GK, and at least
+ * OCL_TILE_MIN_SPLIT long) for about two groups per compute unit. */
+#define OCL_TILE_MIN_SPLIT 128
+
+static size_t tile_kc(const struct ocl_dev *d, size_t groups, size_t k)
+{
+	size_t cu = d->compute_units ? d->compute_units : 1, splits, kc;
+
+	if (groups >= cu || k < 2 * OCL_TILE_MIN_SPLIT)
+		return k;
+	splits = (2 * cu + groups - 1) / groups;
+	if (splits > k / OCL_TILE_MIN_SPLIT)
+		splits = k / OCL_TILE_MIN_SPLIT;
+	kc = (k + splits - 1) / splits;
+	return (kc + 15) / 16 * 16;
+}
+
+/* The tiled GEMM: one launch, C through the epilogue, or with k split,
+ * the sums into s->gemv_part and mc_gemv_reduce after it. */
 static int add_tiled(struct ocl_dev *d, struct ocl_state *s,
 		     const struct ocl_gemm *g, char *err, size_t n_err)
 {
 	size_t groups = ((g->m + 127) / 128) * ((g->n + 127) / 128);
 	size_t tile = groups >= 2 * (size_t)d->compute_units ? 128 : 64;
+	size_t kc = tile_kc(d, ((g->m + 63) / 64) * ((g->n + 63) / 64), g->k);
+	size_t splits = (g->k + kc - 1) / kc, np = (g->n + 3) / 4 * 4;
 	const char *name = tile == 128 ? "mc_sgemm_128" : "mc_sgemm_64";
 	cl_int im = (cl_int)g->m, in = (cl_int)g->n, ik = (cl_int)g->k;
+	cl_int ikc = (cl_int)kc;
 	cl_int ibo = (cl_int)g->bo, ibi = (cl_int)g->biaso, mode = g->mode;
+	cl_mem part = NULL;
 	struct ocl_launch *l;
 	int ret;
 
+	if (splits > 1) {
+		if ((ret = gemv_part(d, s, splits * g->m * np * sizeof(float),
+				     err, n_err)) < 0)
+			return ret;
+		part = s->gemv_part;
+	}
 	if ((ret = add_256(d, s, name, &l, err, n_err)) < 0)
 		return ret;
-	l->dim = 2;
+	l->dim = splits > 1 ? 3 : 2;
 	l->global[0] = (g->n + tile - 1) / tile * 16;
 	l->global[1] = (g->m + tile - 1) / tile * 16;
+	l->global[2] = splits;
 	l->local[0] = l->local[1] = 16;
-	return ocl_set_args(d, l->kernel, name, (const struct ocl_arg[]){
+	l->local[2] = 1;
+	if ((ret = ocl_set_args(d, l->kernel, name, (const struct ocl_arg[]){
 			{ sizeof(cl_int), &im }, { sizeof(cl_int), &in },
-			{ sizeof(cl_int), &ik }, { sizeof(cl_mem), &g->a },
-			{ sizeof(cl_mem), &g->b }, { sizeof(cl_int), &ibo },
-			{ sizeof(cl_mem), &g->bias }, { sizeof(cl_int), &ibi },
-			{ sizeof(cl_mem), &g->r }, { sizeof(cl_int), &mode },
-			{ sizeof(cl_mem), &g->c } }, 11, err, n_err);
+			{ sizeof(cl_int), &ik }, { sizeof(cl_int), &ikc },
+			{ sizeof(cl_mem), &g->a }, { sizeof(cl_mem), &g->b },
+			{ sizeof(cl_int), &ibo }, { sizeof(cl_mem), &g->bias },
+			{ sizeof(cl_int), &ibi }, { sizeof(cl_mem), &g->r },
+			{ sizeof(cl_int), &mode }, { sizeof(cl_mem), &g->c },
+			{ sizeof(cl_mem), &part } }, 13, err, n_err)) < 0 ||
+	    splits == 1)
+		return ret;
+	return add_reduce(d, s, g, splits, part, err, n_err);
 }
 
 /* mc_gemv, and with splits of k mc_gemv_reduce after it. */
@@ -131,7 +184,7 @@ static int add_gemv(struct ocl_dev *d, struct ocl_state *s,
 {
 	const struct gemv_grid gg = gemv_grid(d, g->n, g->k);
 	cl_int im = (cl_int)g->m, in = (cl_int)g->n, ik = (cl_int)g->k;
-	cl_int il = (cl_int)gg.lanes, ikc = (cl_int)gg.kc, isp = (cl_int)gg.splits;
+	cl_int il = (cl_int)gg.lanes, ikc = (cl_int)gg.kc;
 	cl_int ibo = (cl_int)g->bo, ibi = (cl_int)g->biaso, mode = g->mode;
 	cl_int ibo2 = (cl_int)g->bo2, ingo = (cl_int)g->norm_go;
 	cl_float eps = g->eps;
@@ -165,13 +218,7 @@ static int add_gemv(struct ocl_dev *d, struct ocl_state *s,
 			{ sizeof(cl_mem), &g->c }, { sizeof(cl_mem), &part } },
 				18, err, n_err)) < 0 || gg.splits == 1)
 		return ret;
-	return ocl_add_launch_1d(d, s, "mc_gemv_reduce", g->m * np / 4,
-				 (const struct ocl_arg[]){
-					{ sizeof(cl_int), &im }, { sizeof(cl_int), &in },
-					{ sizeof(cl_int), &isp }, { sizeof(cl_mem), &part },
-					{ sizeof(cl_mem), &g->bias }, { sizeof(cl_int), &ibi },
-					{ sizeof(cl_mem), &g->r }, { sizeof(cl_int), &mode },
-					{ sizeof(cl_mem), &g->c } }, 9, err, n_err);
+	return add_reduce(d, s, g, gg.splits, part, err, n_err);
 }
 
 int ocl_add_gemm(struct ocl_dev *d, struct ocl_state *s,
