@@ -124,6 +124,9 @@ void mc_attn_core(__global const float *q, __global const float *cache,
 	__global const float *V = cache + mc_kv_at(vo, kh, 0, max_seq, hd);
 	float m[MC_ATTN_T], z[MC_ATTN_T], acc[MC_ATTN_T][MC_ATTN_A];
 	const float scale = rsqrt((float)hd);
+	/* the dimensions past the first MC_ATTN_L a work-item's (when hd is
+	 * larger): the group's alike, so no work is spent on absent ones */
+	const int na = (hd + MC_ATTN_L - 1) / MC_ATTN_L;
 
 	/* pair u: head h0 + u / nqi, query i0 + u % nqi */
 	for (int e = lid; e < nm * hd; e += MC_ATTN_L) {
@@ -194,14 +197,16 @@ void mc_attn_core(__global const float *q, __global const float *cache,
 			float v[MC_ATTN_A];
 
 			for (int a = 0; a < MC_ATTN_A; a++)
-				v[a] = lid + a * MC_ATTN_L < hd ? vj[lid + a * MC_ATTN_L] : 0.0f;
+				v[a] = a < na && lid + a * MC_ATTN_L < hd ?
+				       vj[lid + a * MC_ATTN_L] : 0.0f;
 			for (int u = 0; u < MC_ATTN_T; u++)
 				if (u < nm) {
 					const float p = sc[u][t];
 
 					z[u] += p;
 					for (int a = 0; a < MC_ATTN_A; a++)
-						acc[u][a] = fma(p, v[a], acc[u][a]);
+						if (a < na)
+							acc[u][a] = fma(p, v[a], acc[u][a]);
 				}
 		}
 	}
