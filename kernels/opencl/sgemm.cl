@@ -199,8 +199,9 @@ MC_SGEMM_KERNEL(mc_sgemm_128, 2)
  * sl, at float4 column c: with the norm (NG: rows of A times rs[r] and
  * the gain ng[ngo..]) and the second B (DUAL) or without. Called with
  * constant flags, so that each inlined copy is a loop without their tests
- * (inside, they cost a third of the 32000-column head's bandwidth on the
- * H200); unrolled, so that several rows' loads are in flight. */
+ * (a loop with them inside ran the 32000-column head slower on the H200
+ * than the loop before the options: runs 14ca7c2f and 07f1fca6);
+ * unrolled, so that several rows' loads are in flight. */
 static inline void mc_gemv_loop(const int NG, const int DUAL, int m, int n,
 				int k, int kb, int ke, int sl, int ns, int c,
 				__global const float *A, __global const float *Bp,

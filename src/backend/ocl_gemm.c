@@ -18,9 +18,9 @@
  * and k is split as well, into spans of at least OCL_GEMV_MIN_SPLIT rows,
  * for OCL_GEMV_GROUPS_PER_CU groups per compute unit (the widest lanes
  * that get there, down to 1). Otherwise mc_gemv_reduce's launch costs
- * more than the split gives: on the H200 (runs 14ca7c2f and 07f1fca6)
- * 1 x 896 x 4864 took 35 us unsplit and 23 split, while 1 x 4864 x 896
- * (columns enough) and 1 x 128 x 896 (57 KB a group) lost by it. */
+ * more than the split gives: on the H200 (runs da1ca3fb, 14ca7c2f and
+ * 07f1fca6, db/pending) the split won for 1 x 896 x 4864 and lost for
+ * 1 x 4864 x 896 (columns enough) and 1 x 128 x 896 (57 KB a group). */
 #define OCL_GEMV_GROUPS_PER_CU 4
 #define OCL_GEMV_MIN_SPLIT 128
 #define OCL_GEMV_SPLIT_BYTES (128 * 1024)
