@@ -219,6 +219,7 @@ static void ocl_state_free(struct ocl_state *s)
 	for (size_t i = 0; i < WORKLOAD_MAX_BUFS; i++)
 		if (s->in[i])
 			clReleaseMemObject(s->in[i]);
+	free(s->label);
 	free(s);
 }
 
@@ -416,6 +417,8 @@ static int ocl_prepare(struct backend *b, const struct workload *w,
 			goto out;
 		}
 	}
+	if ((ret = ocl_profile_label(s, w, variant, err, n_err)) < 0)
+		goto out;
 	ret = k->prepare(d, k, w, variant, s, err, n_err);
 	if (ret < 0 || (ret = ocl_warm_up(d, s, err, n_err)) < 0)
 		goto out;
@@ -524,7 +527,7 @@ static int ocl_enqueue_iter(struct ocl_dev *d, struct ocl_state *s,
  * iteration of our own launches is the sum of their durations; one of
  * CLBlast or a host step spans its first event's START (or, with a
  * marker first, END) to its last event's END (ocl_events_per_iter). */
-static int ocl_harvest(struct ocl_dev *d, const struct ocl_state *s,
+static int ocl_harvest(struct ocl_dev *d, struct ocl_state *s,
 		       cl_event *ev, size_t n_iters, double *sum_ns,
 		       char *err, size_t n_err)
 {
@@ -554,8 +557,11 @@ static int ocl_harvest(struct ocl_dev *d, const struct ocl_state *s,
 							  CL_PROFILING_COMMAND_END, &t1,
 							  err, n_err)) < 0)
 					goto out;
-				if (t1 > t0)
+				if (t1 > t0) {
 					*sum_ns += (double)(t1 - t0);
+					s->launch[k].prof_ns += (double)(t1 - t0);
+				}
+				s->launch[k].prof_n++;
 			}
 			continue;
 		}
@@ -803,7 +809,7 @@ static int ocl_output(struct backend *b, void *state, float *out,
 
 static void ocl_release(struct backend *b, void *state)
 {
-	(void)b;
+	ocl_profile_write(b->impl, state);
 	ocl_state_free(state);
 }
 

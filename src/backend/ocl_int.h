@@ -11,6 +11,7 @@
 #ifndef MC_OCL_INT_H
 #define MC_OCL_INT_H
 #include <stddef.h>
+#include <stdint.h>
 
 #include <CL/cl.h>
 #include <clblast_c.h>
@@ -48,6 +49,8 @@ struct ocl_launch {
 	cl_kernel kernel;
 	cl_uint dim;
 	size_t global[3], local[3];
+	double prof_ns;              /* its events' summed durations, */
+	uint64_t prof_n;             /* over this many (ocl_profile.c) */
 };
 
 struct ocl_state;
@@ -73,6 +76,8 @@ struct ocl_state {
 				      * shared by the state's GEMMs: the
 				      * launches run in order */
 	size_t gemv_part_bytes;
+	char *label;                 /* "kernel/params [variant]" for
+				      * ocl_profile_write, or NULL */
 	struct ocl_launch *launch;   /* cap_launch entries, n_launch used */
 	size_t n_launch, cap_launch;
 	cl_kernel stamp;             /* CLBlast variant: marker kernel */
@@ -283,6 +288,21 @@ struct ocl_gemm {
 
 int ocl_add_gemm(struct ocl_dev *d, struct ocl_state *s,
 		 const struct ocl_gemm *g, char *err, size_t n_err);
+
+/*
+ * ocl_profile.c: with MCBENCH_OCL_PROFILE naming a file, each prepared
+ * state's share of device time per kernel, appended to it when the state
+ * is released: a line per kernel name, "label<TAB>kernel<TAB>launches an
+ * iteration<TAB>ns an iteration<TAB>percent of the iteration". The
+ * durations are those the device clock sums (warm-up included).
+ * ocl_profile_label sets s->label (MC_ENOMEM), and checks that the file
+ * can be appended to (MC_EIO naming it); without the variable it does
+ * nothing. ocl_profile_write writes nothing without the variable or a
+ * label, and leaves the file as it was when it cannot write.
+ */
+int ocl_profile_label(struct ocl_state *s, const struct workload *w,
+		      const char *variant, char *err, size_t n_err);
+void ocl_profile_write(const struct ocl_dev *d, const struct ocl_state *s);
 
 /* ocl_prepare_infer.c: the inference kernels.
  *  - sample: the row's cl_name (mc_sample_greedy ...), one work-group over
