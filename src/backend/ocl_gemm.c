@@ -64,20 +64,13 @@ static struct gemv_grid gemv_grid(const struct ocl_dev *d, size_t n, size_t k)
 static int gemv_part(struct ocl_dev *d, struct ocl_state *s, size_t bytes,
 		     char *err, size_t n_err)
 {
-	size_t i = s->n_tmp;
-	cl_int rc;
 	int ret;
 
 	if (s->gemv_part && s->gemv_part_bytes >= bytes)
 		return 0;
-	if ((ret = ocl_state_reserve(s, 0, i + 1, err, n_err)) < 0)
+	if ((ret = ocl_tmp_buffer(d, NULL, s, bytes, &s->gemv_part, err,
+				  n_err)) < 0)
 		return ret;
-	s->tmp[i] = clCreateBuffer(d->ctx, CL_MEM_READ_WRITE, bytes, NULL, &rc);
-	if (!s->tmp[i])
-		return err_set(err, n_err, MC_ENOMEM, "opencl: allocating %zu "
-			       "bytes for a GEMM's split sums on device '%s' "
-			       "failed (%s).", bytes, d->dev_name, ocl_errstr(rc));
-	s->gemv_part = s->tmp[i];
 	s->gemv_part_bytes = bytes;
 	return 0;
 }

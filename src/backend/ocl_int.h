@@ -202,7 +202,7 @@ int ocl_add_launch_1d(struct ocl_dev *d, struct ocl_state *s,
 		      const char *cl_name, size_t n, const struct ocl_arg *args,
 		      cl_uint n_args, char *err, size_t n_err);
 /* Appends a device buffer of bytes to s->tmp[] (s owns it) into *out_mem.
- * MC_ENOMEM naming w. */
+ * MC_ENOMEM naming w (NULL: a GEMM's split sums, ocl_gemm.c). */
 int ocl_tmp_buffer(struct ocl_dev *d, const struct workload *w,
 		   struct ocl_state *s, size_t bytes, cl_mem *out_mem,
 		   char *err, size_t n_err);

@@ -136,8 +136,9 @@ int ocl_tmp_buffer(struct ocl_dev *d, const struct workload *w,
 	if (!s->tmp[i])
 		return err_set(err, n_err, MC_ENOMEM, "opencl: allocating %zu "
 			       "bytes of intermediates for %s on device '%s' "
-			       "failed (%s).", bytes, w->spec->name, d->dev_name,
-			       ocl_errstr(rc));
+			       "failed (%s).", bytes,
+			       w ? w->spec->name : "a GEMM's split sums",
+			       d->dev_name, ocl_errstr(rc));
 	*out_mem = s->tmp[i];
 	return 0;
 }
