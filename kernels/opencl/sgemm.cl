@@ -44,6 +44,12 @@
 #define MC_EPI_GLU2 3
 #define MC_GEMV_ROWS 4
 
+/* SwiGLU: silu(gate) * up */
+static float4 mc_silu_mul(float4 gate, float4 up)
+{
+	return gate / (1.0f + exp(-gate)) * up;
+}
+
 /* The epilogue of the float4 v at row r, columns c.. (c < n; up to 4
  * valid): bias, then mode with R; stored as a float4 when all four are in
  * range and al (n % 4 == 0), else element by element. */
@@ -58,7 +64,7 @@ void mc_gemm_store(float4 v, int r, int c, int n, int al,
 	if (mode != MC_EPI_NONE) {
 		float4 rv = mc_ld4(R, n, r + 1, n, r, c, al);
 
-		v = mode == MC_EPI_ADD ? v + rv : rv / (1.0f + exp(-rv)) * v;
+		v = mode == MC_EPI_ADD ? v + rv : mc_silu_mul(rv, v);
 	}
 	if (c + 3 < n) {
 		if (al)
@@ -296,7 +302,7 @@ void mc_gemv(int m, int n, int k, int lanes, int kc, __global const float *A,
 			if (dual)
 				vstore4(acc2[r], 0, pp + (size_t)(m + r) * np + c);
 		} else if (dual) {
-			mc_gemm_store(acc[r] / (1.0f + exp(-acc[r])) * acc2[r], r, c,
+			mc_gemm_store(mc_silu_mul(acc[r], acc2[r]), r, c,
 				      n, (n & 3) == 0, NULL, 0, NULL, MC_EPI_NONE, C);
 		} else {
 			mc_gemm_store(acc[r], r, c, n, (n & 3) == 0, bias, biaso,
@@ -326,7 +332,7 @@ __kernel void mc_gemv_reduce(int m, int n, int splits, __global const float *P,
 				u += vload4(0, pp + (size_t)(m + r) * np + c);
 		}
 		if (dual)
-			mc_gemm_store(v / (1.0f + exp(-v)) * u, r, c, n, (n & 3) == 0,
+			mc_gemm_store(mc_silu_mul(v, u), r, c, n, (n & 3) == 0,
 				      NULL, 0, NULL, MC_EPI_NONE, C);
 		else
 			mc_gemm_store(v, r, c, n, (n & 3) == 0, bias, biaso, R,

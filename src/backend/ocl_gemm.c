@@ -59,19 +59,19 @@ static struct gemv_grid gemv_grid(const struct ocl_dev *d, size_t n, size_t k)
 	return g;
 }
 
-/* s->gemv_part of at least bytes (a larger one replaces it; the old one
+/* s->split_part of at least bytes (a larger one replaces it; the old one
  * stays in tmp[] for the launches that use it). */
-static int gemv_part(struct ocl_dev *d, struct ocl_state *s, size_t bytes,
-		     char *err, size_t n_err)
+static int reserve_split_part(struct ocl_dev *d, struct ocl_state *s,
+			      size_t bytes, char *err, size_t n_err)
 {
 	int ret;
 
-	if (s->gemv_part && s->gemv_part_bytes >= bytes)
+	if (s->split_part && s->split_part_bytes >= bytes)
 		return 0;
-	if ((ret = ocl_tmp_buffer(d, NULL, s, bytes, &s->gemv_part, err,
+	if ((ret = ocl_tmp_buffer(d, NULL, s, bytes, &s->split_part, err,
 				  n_err)) < 0)
 		return ret;
-	s->gemv_part_bytes = bytes;
+	s->split_part_bytes = bytes;
 	return 0;
 }
 
@@ -128,7 +128,7 @@ static size_t tile_kc(const struct ocl_dev *d, size_t groups, size_t k)
 }
 
 /* The tiled GEMM: one launch, C through the epilogue, or with k split,
- * the sums into s->gemv_part and mc_gemv_reduce after it. */
+ * the sums into s->split_part and mc_gemv_reduce after it. */
 static int add_tiled(struct ocl_dev *d, struct ocl_state *s,
 		     const struct ocl_gemm *g, char *err, size_t n_err)
 {
@@ -145,10 +145,10 @@ static int add_tiled(struct ocl_dev *d, struct ocl_state *s,
 	int ret;
 
 	if (splits > 1) {
-		if ((ret = gemv_part(d, s, splits * g->m * np * sizeof(float),
-				     err, n_err)) < 0)
+		if ((ret = reserve_split_part(d, s, splits * g->m * np *
+					      sizeof(float), err, n_err)) < 0)
 			return ret;
-		part = s->gemv_part;
+		part = s->split_part;
 	}
 	if ((ret = add_256(d, s, name, &l, err, n_err)) < 0)
 		return ret;
@@ -187,11 +187,11 @@ static int add_gemv(struct ocl_dev *d, struct ocl_state *s,
 	int ret;
 
 	if (gg.splits > 1 &&
-	    (ret = gemv_part(d, s, gg.splits * prods * g->m * np * sizeof(float),
-			     err, n_err)) < 0)
+	    (ret = reserve_split_part(d, s, gg.splits * prods * g->m * np *
+				      sizeof(float), err, n_err)) < 0)
 		return ret;
 	if (gg.splits > 1)
-		part = s->gemv_part;
+		part = s->split_part;
 	if ((ret = add_256(d, s, "mc_gemv", &l, err, n_err)) < 0)
 		return ret;
 	l->dim = 2;

@@ -72,10 +72,10 @@ struct ocl_state {
 				      * (x.A).B, split-k's partial products,
 				      * an encoder's activations */
 	size_t n_tmp;                /* entries of tmp[] */
-	cl_mem gemv_part;            /* mc_gemv's split sums (one of tmp[]),
-				      * shared by the state's GEMMs: the
-				      * launches run in order */
-	size_t gemv_part_bytes;
+	cl_mem split_part;           /* the GEMMs' split sums of k (one of
+				      * tmp[]), shared by the state's GEMMs:
+				      * the launches run in order */
+	size_t split_part_bytes;
 	char *label;                 /* "kernel/params [variant]" for
 				      * ocl_profile_write, or NULL */
 	struct ocl_launch *launch;   /* cap_launch entries, n_launch used */
@@ -260,12 +260,12 @@ int ocl_prepare_lora_splitk(struct ocl_dev *d, struct ocl_state *s,
 			    float scale, char *err, size_t n_err);
 /*
  * ocl_gemm.c: the general GEMM of sgemm.cl as launches appended to s,
- * C = A . B[bo..] with its epilogue: mc_gemv for m <= OCL_GEMV_ROWS
- * (with mc_gemv_reduce after it where k is split across groups, their
- * sums in s->gemv_part),
+ * C = A . B[bo..] with its epilogue: mc_gemv for m <= OCL_GEMV_ROWS,
  * else the tiled kernel (the 128 tile while that leaves two groups per
- * compute unit, else the 64 one). Errors of ocl_state_add_launch and
- * ocl_set_args; MC_ENOTSUP when the device's work-groups are too small.
+ * compute unit, else the 64 one); either with mc_gemv_reduce after it
+ * where k is split across groups, their sums in s->split_part. Errors of
+ * ocl_state_add_launch and ocl_set_args; MC_ENOTSUP when the device's
+ * work-groups are too small.
  */
 enum { OCL_EPI_NONE = 0, OCL_EPI_ADD = 1, OCL_EPI_GLU = 2,
        OCL_EPI_GLU2 = 3 };       /* MC_EPI_* */
