@@ -138,7 +138,7 @@ done < "$DIR/pairs"
     [ $? -eq 1 ] || { cat "$DIR/regressions.err" >&2; die "regressions failed"; }
 
 python3 - "$DIR" "$K" "$BENCH" "$SUITE" "$BACKEND" "$FACTORS" <<'PY'
-import fnmatch, glob, json, os, sys
+import fnmatch, glob, json, os, statistics, sys
 d, k, bench, suite, backend, factors = sys.argv[1:]
 def verdicts(paths, pick=lambda r: True):
     n = {"slower": 0, "faster": 0, "unchanged": 0, "inconclusive": 0}
@@ -155,8 +155,11 @@ fa = n["slower"] + n["faster"]
 print(f"compare A/A: {fa} of {tot} result(s) flagged ({pct(fa, tot)}): "
       f"{n['slower']} slower, {n['faster']} faster; {n['inconclusive']} inconclusive")
 reg = json.load(open(os.path.join(d, "regressions.json")))
-print(f"regressions A/A: {reg['summary']['shifts']} level shift(s) in "
-      f"{reg['series_examined']} series (each a false alarm)")
+rs = reg["summary"]
+print(f"regressions A/A: {rs['slower'] + rs['faster']} level shift(s) called slower or "
+      f"faster in {reg['series_examined']} series (each a false alarm): {rs['slower']} "
+      f"slower, {rs['faster']} faster; {rs['shifts'] - rs['slower'] - rs['faster']} "
+      f"more inconclusive")
 def key_of(r):
     return f"{r['suite']}/{r['benchmark']} {r['backend']} {r['variant']} {r['clock']}"
 others = {"slower": 0, "faster": 0, "all": 0}
@@ -164,7 +167,7 @@ for f in factors.split():
     n = {"slower": 0, "faster": 0, "unchanged": 0, "inconclusive": 0}
     # The goal's unit: one result (benchmark, backend, variant, clock)
     # slowed, and in how many of the K pairs compare calls it slower.
-    hits, seen = {}, {}
+    hits, seen, sd = {}, {}, {}
     for p in sorted(glob.glob(os.path.join(d, f"inj-{f}-*.json"))):
         scaled = set(l.rstrip("\n") for l in open(p[:-len(".json")] + ".scaled"))
         for r in json.load(open(p))["results"]:
@@ -177,6 +180,8 @@ for f in factors.split():
             n[r["verdict"]] = n.get(r["verdict"], 0) + 1
             seen[key] = seen.get(key, 0) + 1
             hits[key] = hits.get(key, 0) + (r["verdict"] == "slower")
+            if r["history_sd_pct"] is not None:
+                sd.setdefault(key, []).append(r["history_sd_pct"])
     tot = sum(n.values())
     need = -(-9 * int(k) // 10)  # 9 of 10 pairs, rounded up
     most = sum(1 for key in seen if hits[key] >= need)
@@ -184,6 +189,19 @@ for f in factors.split():
           f"({pct(n['slower'], tot)}); {n['inconclusive']} inconclusive, "
           f"{n['unchanged']} unchanged, {n['faster']} faster; "
           f"{most} of {len(seen)} result(s) detected in at least {need} of {k} pairs")
+    # The same count by how much each result moves between runs of the
+    # same code (its median history_sd_pct over the pairs): what a
+    # slowdown of this size can be told from, and what it cannot.
+    bins = [(0, 2), (2, 4), (4, 8), (8, float("inf"))]
+    parts = []
+    for lo, hi in bins:
+        ks = [key for key in seen if key in sd and lo <= statistics.median(sd[key]) < hi]
+        name = f"{lo}-{hi:g}%" if hi != float("inf") else f">= {lo}%"
+        parts.append(f"{sum(1 for key in ks if hits[key] >= need)} of {len(ks)} at {name}")
+    nosd = [key for key in seen if key not in sd]
+    parts.append(f"{sum(1 for key in nosd if hits[key] >= need)} of {len(nosd)} without a history")
+    print(f"injected x{f}, by the result's run-to-run sd (robust, of consecutive changes): "
+          + "; ".join(parts))
 fa = others["slower"] + others["faster"]
 print(f"beside the scaled: {fa} of {others['all']} unscaled result(s) flagged "
       f"({pct(fa, others['all'])}): {others['slower']} slower, {others['faster']} faster")

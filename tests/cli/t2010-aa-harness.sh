@@ -11,14 +11,16 @@ H=$TOP/scripts/aa-harness.sh
 # copy left in inj.sqlite is the last one made
 expect_ok sh "$H" -k 1 --suite "$TOP/tests/fixtures/cli/tiny.json" --backend ref \
     --bench 'softmax/*' --dir "$T/aa" --bin "$BIN" --rotate 1
-[ "$(wc -l < "$T/out")" = 6 ] || { cat "$T/out"; die "expected 6 summary lines"; }
+[ "$(wc -l < "$T/out")" = 8 ] || { cat "$T/out"; die "expected 8 summary lines"; }
 expect_grep '^aa-harness: 1 pair(s) of .*tiny.json on ref; files in ' "$T/out"
 expect_grep '^compare A/A: [0-9]* of 4 result(s) flagged ([0-9.]*%): [0-9]* slower, [0-9]* faster; [0-9]* inconclusive$' "$T/out"
-expect_grep '^regressions A/A: [0-9]* level shift(s) in [0-9]* series (each a false alarm)$' "$T/out"
+expect_grep '^regressions A/A: [0-9]* level shift(s) called slower or faster in [0-9]* series (each a false alarm): [0-9]* slower, [0-9]* faster; [0-9]* more inconclusive$' "$T/out"
 # tiny has two softmax benchmarks: the scaled ones, per factor
 expect_grep '^injected x1.10: [0-9]* of 2 scaled result(s) detected as slower ([0-9.]*%); ' "$T/out"
 expect_grep '^injected x1.30: [0-9]* of 2 scaled result(s) detected as slower ([0-9.]*%); ' "$T/out"
 expect_grep '; [0-2] of 2 result(s) detected in at least 1 of 1 pairs$' "$T/out"
+# one K=1 pair has no other runs as history: both scaled results counted there
+expect_grep '^injected x1.30, by the result.s run-to-run sd (robust, of consecutive changes): 0 of 0 at 0-2%; 0 of 0 at 2-4%; 0 of 0 at 4-8%; 0 of 0 at >= 8%; [0-2] of 2 without a history$' "$T/out"
 # the sgemms, never scaled, beside them in the same copies
 expect_grep '^beside the scaled: [0-9]* of [0-9]* unscaled result(s) flagged ([0-9.]*%): ' "$T/out"
 # A/A db: the two real runs only; the injection db, made afresh for each
