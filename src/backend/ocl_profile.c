@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "workload.h"
 
 #define OCL_PROFILE_ENV "MCBENCH_OCL_PROFILE"
 #define OCL_PROFILE_NAMES 64     /* distinct kernels a state reports */
@@ -33,12 +34,8 @@ int ocl_profile_label(struct ocl_state *s, const struct workload *w,
 			       "to it (%s, from " OCL_PROFILE_ENV ").", path,
 			       strerror(errno));
 	fclose(f);
-	at = (size_t)snprintf(buf, sizeof(buf), "%s", w->spec->name);
-	for (size_t i = 0; w->spec->param_names && w->spec->param_names[i] &&
-	     at < sizeof(buf); i++)
-		at += (size_t)snprintf(buf + at, sizeof(buf) - at, "%s%s=%ld",
-				       i ? "," : "/", w->spec->param_names[i],
-				       w->params[i]);
+	workload_name(w, buf, sizeof(buf));
+	at = strlen(buf);
 	if (variant && variant[0] && at < sizeof(buf))
 		snprintf(buf + at, sizeof(buf) - at, " [%s]", variant);
 	if (!(s->label = strdup(buf)))
