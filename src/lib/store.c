@@ -246,11 +246,18 @@ static int exec_sql(struct store *st, const char *sql, const char *what,
 	return rc == SQLITE_OK ? 0 : store_fail(st->path, st->db, rc, what, err, n_err);
 }
 
-static int count_schema_objects(struct store *st, int *out, char *err, size_t n_err)
+/* Reads the schema version and the number of schema objects in one
+ * statement, so from one snapshot. Read by two statements, a concurrent
+ * writer's first migration can commit between them: version 0 and some
+ * tables, which reads as another program's database (CI saw it refuse the
+ * store a concurrent run had just created). */
+static int read_schema_state(struct store *st, int *version, int *n_objects,
+			     char *err, size_t n_err)
 {
 	sqlite3_stmt *s = NULL;
-	int rc = sqlite3_prepare_v2(st->db, "SELECT count(*) FROM sqlite_schema",
-				    -1, &s, NULL);
+	int rc = sqlite3_prepare_v2(st->db, "SELECT user_version, "
+				    "(SELECT count(*) FROM sqlite_schema) "
+				    "FROM pragma_user_version", -1, &s, NULL);
 
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(s);
@@ -259,7 +266,8 @@ static int count_schema_objects(struct store *st, int *out, char *err, size_t n_
 		sqlite3_finalize(s);
 		return rc;
 	}
-	*out = sqlite3_column_int(s, 0);
+	*version = sqlite3_column_int(s, 0);
+	*n_objects = sqlite3_column_int(s, 1);
 	sqlite3_finalize(s);
 	return 0;
 }
@@ -275,10 +283,8 @@ static int apply_migration(struct store *st, int version, char *err, size_t n_er
 	rc = exec_sql(st, "BEGIN IMMEDIATE", "cannot begin a migration", err, n_err);
 	if (rc)
 		return rc;
-	rc = read_user_version(st, &cur, err, n_err);
-	if (!rc && cur == 0 && version == 1)
-		rc = count_schema_objects(st, &n_objects, err, n_err);
-	if (!rc && n_objects > 0)
+	rc = read_schema_state(st, &cur, &n_objects, err, n_err);
+	if (!rc && cur == 0 && version == 1 && n_objects > 0)
 		rc = err_set(err, n_err, MC_EDB,
 			     "%s: an SQLite database but not an mcbench store "
 			     "(it has tables and no schema version)", st->path);
@@ -318,7 +324,7 @@ static int migrate(struct store *st, enum store_mode mode, char *err, size_t n_e
 {
 	int ver = 0, n_objects = 0, rc, latest = store_schema_version();
 
-	rc = read_user_version(st, &ver, err, n_err);
+	rc = read_schema_state(st, &ver, &n_objects, err, n_err);
 	if (rc)
 		return rc;
 	if (ver > latest)
@@ -326,14 +332,10 @@ static int migrate(struct store *st, enum store_mode mode, char *err, size_t n_e
 			       "%s: schema version %d is newer than this mcbench "
 			       "understands (%d); use a newer mcbench", st->path, ver,
 			       latest);
-	if (mode == STORE_READ && ver == 0) {
-		rc = count_schema_objects(st, &n_objects, err, n_err);
-		if (rc)
-			return rc;
+	if (mode == STORE_READ && ver == 0)
 		return err_set(err, n_err, MC_EDB, n_objects ?
 			       "%s: an SQLite database but not an mcbench store" :
 			       "%s: an empty database, not an mcbench store", st->path);
-	}
 	if (mode == STORE_READ && ver < latest)
 		return err_set(err, n_err, MC_EDB,
 			       "%s: schema version %d is older than this mcbench (%d); "
@@ -385,10 +387,8 @@ int store_schema_version(void)
  * mcbench; a fresh or older store of ours passes. */
 static int check_ours(struct store *st, char *err, size_t n_err)
 {
-	int ver = 0, n_objects = 0, rc = read_user_version(st, &ver, err, n_err);
+	int ver = 0, n_objects = 0, rc = read_schema_state(st, &ver, &n_objects, err, n_err);
 
-	if (!rc && ver == 0)
-		rc = count_schema_objects(st, &n_objects, err, n_err);
 	if (!rc && ver == 0 && n_objects > 0)
 		return err_set(err, n_err, MC_EDB,
 			       "%s: an SQLite database but not an mcbench store "

@@ -581,6 +581,59 @@ static void test_concurrent_writers(void **state)
 	store_close(st);
 }
 
+/* Child: waits on the barrier pipe, then opens db for writing (creating it
+ * when it is new) and exits with 0 when that succeeded. */
+static void child_open(const char *db, int barrier)
+{
+	struct store *st = NULL;
+	char err[MC_ERRLEN], c;
+
+	if (read(barrier, &c, 1) < 0)
+		_exit(3);
+	if (store_open(db, STORE_WRITE, &st, err, sizeof(err))) {
+		fprintf(stderr, "child %d: %s\n", (int)getpid(), err);
+		_exit(2);
+	}
+	store_close(st);
+	_exit(0);
+}
+
+/* Writers that create one new db at once all succeed. CI once saw the
+ * second of two concurrent runs refuse a store that the first had just
+ * created ("tables and no schema version"): the version and the tables
+ * were read by two statements, and the first writer's migration committed
+ * between them. The race is narrow, so it is tried on many fresh files. */
+static void test_concurrent_create(void **state)
+{
+	enum { N_FILES = 60, N_CHILDREN = 4 };
+	struct fixture *f = *state;
+	struct store *st = NULL;
+	char db[160];
+
+	for (int k = 0; k < N_FILES; k++) {
+		pid_t kids[N_CHILDREN];
+		int fds[2];
+
+		snprintf(db, sizeof(db), "%s/new-%d.sqlite", f->dir, k);
+		assert_int_equal(pipe(fds), 0);
+		for (int i = 0; i < N_CHILDREN; i++) {
+			kids[i] = fork();
+			assert_true(kids[i] >= 0);
+			if (kids[i] == 0) {
+				close(fds[1]);
+				child_open(db, fds[0]);
+			}
+		}
+		close(fds[0]);
+		close(fds[1]);
+		for (int i = 0; i < N_CHILDREN; i++)
+			wait_ok(kids[i]);
+		assert_int_equal(open_store(db, &st), 0);
+		assert_int_equal(store_int(st, "PRAGMA user_version", 0), store_schema_version());
+		store_close(st);
+	}
+}
+
 /* ------------------------------------------------------------ locks, transactions */
 
 static void test_locked(void **state)
@@ -670,6 +723,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reap_stale, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crash_consistency, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_create, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_locked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transaction, setup, teardown),
 	};
