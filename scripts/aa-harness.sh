@@ -26,7 +26,7 @@
 #
 # usage: scripts/aa-harness.sh [-k K] [--suite S] [--backend B] [--bench GLOB]
 #                              [--full] [--dir DIR] [--bin DIR] [--reuse]
-#                              [--rotate R]
+#                              [--rotate R] [--rounds N]
 #   -k K         pairs (default 10)
 #   --suite S    the suite (name or file) each run measures; all (the
 #                default): every suite, as `make suite` runs them
@@ -37,13 +37,15 @@
 #   --bin DIR    where mcbench and mcreport are (default: bin/ of this tree)
 #   --rotate R   slow the measurements 1/R of them at a time, in R copies
 #                of each pair's B (default 10; 1: all at once)
+#   --rounds N   interleaved rounds per run (mcbench run --rounds; default
+#                that of mcbench run)
 #   --reuse      measure nothing: compare again the runs a previous call
 #                left in --dir (its aa.sqlite and pairs), with this
 #                build's statistics; the same runs judged by a new rule
 # Prints one summary line per figure; exit 0 unless a command failed.
 set -eu
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-K=10 SUITE=all BACKEND=all BENCH='*' QUICK=--quick DIR= BIN=$TOP/bin REUSE= ROTATE=10
+K=10 SUITE=all BACKEND=all BENCH='*' QUICK=--quick DIR= BIN=$TOP/bin REUSE= ROTATE=10 ROUNDS=
 die() { echo "aa-harness: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
     case $1 in
@@ -56,12 +58,14 @@ while [ $# -gt 0 ]; do
     --full) QUICK=; shift ;;
     --reuse) REUSE=1; shift ;;
     --rotate) [ $# -ge 2 ] || die "--rotate needs a count"; ROTATE=$2; shift 2 ;;
+    --rounds) [ $# -ge 2 ] || die "--rounds needs a count"; ROUNDS=$2; shift 2 ;;
     -h|--help) sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
     esac
 done
 case $K in ''|*[!0-9]*|0) die "-k must be a positive integer, not '$K'" ;; esac
 case $ROTATE in ''|*[!0-9]*|0) die "--rotate must be a positive integer, not '$ROTATE'" ;; esac
+case $ROUNDS in *[!0-9]*|0) die "--rounds must be a positive integer, not '$ROUNDS'" ;; esac
 command -v python3 >/dev/null || die "needs python3 (to read the JSON verdicts)"
 [ -n "$DIR" ] || DIR=$(mktemp -d "${TMPDIR:-/tmp}/aa-harness.XXXXXX")
 mkdir -p "$DIR"
@@ -71,6 +75,7 @@ FACTORS="1.10 1.30"
 # One run; prints its uuid.
 one_run() {
     set -- $QUICK
+    [ -z "$ROUNDS" ] || set -- "$@" --rounds "$ROUNDS"
     [ "$SUITE" = all ] || set -- "$@" --suite "$SUITE"
     [ "$BACKEND" = all ] || set -- "$@" --backend "$BACKEND"
     "$BIN/mcbench" run "$@" --db "$AA" \
