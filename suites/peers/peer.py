@@ -318,6 +318,16 @@ class Peer:
         self.release()
         # the memory of this workload: what the process holds from here on
         gc.collect()
+        # What survives a full collection here (the framework's modules,
+        # the adapter, caches: under torch, nearly two hundred thousand
+        # objects) lives as long as the process, so it is frozen out of
+        # every later collection. Without this each full collection walks
+        # all of it: tens of ms a prepare under torch on the 2-core VM,
+        # and Python's own gen-2 collections of the same cost firing
+        # inside timed loops (perf found the collector the largest single
+        # cost of a --quick run, ahead of any kernel). The workload's own
+        # garbage, created after this, is still collected.
+        gc.freeze()
         self.reset_device_peak()
         self.base_rss = rss_reset()
         arrays = []
